@@ -1,0 +1,74 @@
+/**
+ * What `readRpm` returns besides the package model: the signature header's digests and
+ * signatures, the main header bytes (what header signatures sign), and the digests computed
+ * while streaming. The verifier (src/core/pgp) decides from these; the reader never judges.
+ */
+import type { Hash, HashAlgorithm } from '../platform.js';
+import type { RpmPackage } from '../model.js';
+
+/** One OpenPGP signature packet found in the signature header. */
+export interface SignatureBlob {
+  /** 268 RSAHEADER, 267 DSAHEADER, 278 OPENPGP (one blob per array entry, base64-decoded), 1002 PGP, 1005 GPG. */
+  tag: number;
+  /** `header`: signs H (main header). `legacy`: signs H ‖ P (header + payload). */
+  scope: 'header' | 'legacy';
+  /** The raw packet bytes (old- or new-format OpenPGP packet). */
+  packet: Uint8Array;
+}
+
+export interface SignatureHeaderInfo {
+  /** Tag 269, lowercase hex SHA-1 of H. */
+  headerSha1: string | null;
+  /** Tag 273, lowercase hex SHA-256 of H. */
+  headerSha256: string | null;
+  /** Tag 279 (rpm 6), lowercase hex SHA3-256 of H (not checked: no native SHA3 in WebCrypto). */
+  headerSha3_256: string | null;
+  /** Tag 1004, lowercase hex MD5 of H ‖ P. */
+  md5: string | null;
+  /** Tag 1000 / 270: len(H) + len(P). */
+  size: number | null;
+  signatures: SignatureBlob[];
+}
+
+export interface ComputedDigests {
+  headerSha1: string;
+  headerSha256: string;
+  /** SHA-256 of the payload as stored (compressed) — compare with PAYLOADDIGEST 5092. */
+  payloadSha256: string;
+  /** MD5 of H ‖ P — compare with sig tag 1004. */
+  md5: string;
+  /** SHA-256 of the whole file: the repodata pkgid. */
+  fileSha256: string;
+  fileSize: number;
+  /** len(H) + len(P) — compare with sig tag 1000/270. */
+  headerPayloadSize: number;
+  /**
+   * Unfinalised hashes of H ‖ P for each algorithm requested through
+   * `ReadOptions.headerPayloadHashes` (legacy signatures append their trailer, then digest).
+   */
+  headerPayload: Partial<Record<HashAlgorithm, Hash>>;
+}
+
+export interface RpmReadResult {
+  /** 3 (no immutable region), 4, or 6 (RPMFORMAT tag / lead major 4). */
+  format: 3 | 4 | 6;
+  pkg: RpmPackage;
+  /** Main header bytes H, [headerStart, headerEnd) of the file. */
+  header: Uint8Array;
+  signatureHeader: SignatureHeaderInfo;
+  /** PAYLOADDIGEST (5092) first entry and its algorithm (5093, default 8 = SHA-256), or null. */
+  payloadDigest: { hex: string; algorithm: number } | null;
+  computed: ComputedDigests;
+}
+
+export interface ReadOptions {
+  /** Largest main header accepted, in bytes (default 64 MiB; rpm's own cap is 256 MiB). */
+  maxHeaderBytes?: number;
+  /** Largest signature header accepted, in bytes (default 16 MiB; rpm allows 64 MiB). */
+  maxSignatureHeaderBytes?: number;
+  /**
+   * Called once the signature header is parsed; returns the hash algorithms to run over
+   * H ‖ P (for legacy 1002/1005 signatures). Default: none.
+   */
+  headerPayloadHashes?: (sig: SignatureHeaderInfo) => HashAlgorithm[];
+}
