@@ -1,0 +1,138 @@
+/**
+ * Pull reader over a byte stream: exact reads for the bounded header parts, then the rest
+ * chunk by chunk. It never allocates ahead of data actually received, so a lying length field
+ * costs at most the bytes the sender really sent.
+ */
+import { fail, isBerthError } from './errors.js';
+
+export type ByteStream = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+type Pull = () => Promise<Uint8Array | null>;
+
+export class ByteSource {
+  private readonly pull: Pull;
+  private readonly release: () => Promise<void>;
+  /** Received but not yet consumed: chunks[head] from chunkPos, then the following chunks. */
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  private chunkPos = 0;
+  private buffered = 0;
+  private ended = false;
+  /** File offset of the next byte handed out. */
+  position = 0;
+
+  /** `onChunk` sees every received byte once, in order (the whole-file hash). */
+  constructor(
+    stream: ByteStream,
+    private readonly onChunk: (chunk: Uint8Array) => void,
+  ) {
+    if ('getReader' in stream && typeof stream.getReader === 'function') {
+      const reader = stream.getReader();
+      this.pull = async () => {
+        const r = await reader.read();
+        return r.done ? null : r.value;
+      };
+      this.release = async () => {
+        await reader.cancel();
+      };
+    } else {
+      const it = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      this.pull = async () => {
+        const r = await it.next();
+        return r.done === true ? null : r.value;
+      };
+      this.release = async () => {
+        await it.return?.();
+      };
+    }
+  }
+
+  private async receive(): Promise<boolean> {
+    if (this.ended) return false;
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await this.pull();
+    } catch (e) {
+      // The caller's own typed errors (e.g. an upload size limit) keep their code.
+      if (isBerthError(e)) throw e;
+      fail('rpm.read-failed', `reading the package stream failed: ${String(e)}`, e);
+    }
+    if (chunk === null) {
+      this.ended = true;
+      return false;
+    }
+    if (!(chunk instanceof Uint8Array)) fail('rpm.read-failed', 'the package stream yielded a non-byte chunk');
+    if (chunk.length === 0) return true;
+    this.onChunk(chunk);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    return true;
+  }
+
+  /** Exactly n bytes (n already bounded by the caller), or `rpm.truncated` naming `what`. */
+  async readExactly(n: number, what: string): Promise<Uint8Array> {
+    while (this.buffered < n) {
+      if (!(await this.receive())) {
+        fail('rpm.truncated', `file ends inside the ${what}: needed ${n} bytes at offset ${this.position}, got ${this.buffered}`);
+      }
+    }
+    const first = this.chunks[this.head];
+    let out: Uint8Array;
+    if (first !== undefined && first.length - this.chunkPos >= n) {
+      out = first.subarray(this.chunkPos, this.chunkPos + n);
+      this.advance(n);
+    } else {
+      out = new Uint8Array(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[this.head] as Uint8Array;
+        const take = Math.min(n - filled, c.length - this.chunkPos);
+        out.set(c.subarray(this.chunkPos, this.chunkPos + take), filled);
+        filled += take;
+        this.advance(take);
+      }
+    }
+    return out;
+  }
+
+  private advance(n: number): void {
+    this.buffered -= n;
+    this.position += n;
+    this.chunkPos += n;
+    const c = this.chunks[this.head];
+    if (c !== undefined && this.chunkPos >= c.length) {
+      this.head++;
+      this.chunkPos = 0;
+      if (this.head > 64) {
+        this.chunks = this.chunks.slice(this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  /** Hand every remaining byte to `sink`, chunk by chunk, holding none of them. */
+  async drain(sink: (chunk: Uint8Array) => void): Promise<void> {
+    for (;;) {
+      while (this.head < this.chunks.length) {
+        const c = this.chunks[this.head] as Uint8Array;
+        const part = this.chunkPos === 0 ? c : c.subarray(this.chunkPos);
+        this.advance(part.length);
+        sink(part);
+      }
+      this.chunks = [];
+      this.head = 0;
+      if (!(await this.receive())) return;
+    }
+  }
+
+  /** Stop the underlying stream early (after an error); never throws. */
+  async cancel(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      await this.release();
+    } catch {
+      // The stream is abandoned either way.
+    }
+  }
+}

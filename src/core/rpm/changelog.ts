@@ -1,0 +1,18 @@
+/** Changelog entries (tags 1080-1082) for other.xml. */
+import type { ChangelogEntry } from '../model.js';
+import type { Header } from './header.js';
+import { TAG } from './tags.js';
+
+/** All entries in header order; the three arrays are walked in lockstep (shortest wins). */
+export function readChangelog(h: Header): ChangelogEntry[] {
+  const times = h.numberArray(TAG.CHANGELOGTIME);
+  if (times === null) return [];
+  const names = h.stringArray(TAG.CHANGELOGNAME) ?? [];
+  const texts = h.stringArray(TAG.CHANGELOGTEXT) ?? [];
+  const n = Math.min(times.length, names.length, texts.length);
+  const out = new Array<ChangelogEntry>(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = { author: names[i] as string, time: times[i] as number, text: texts[i] as string };
+  }
+  return out;
+}

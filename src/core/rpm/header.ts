@@ -1,0 +1,255 @@
+/**
+ * One header blob (formats.md §1.2-1.3): read with its size checked before any byte is
+ * buffered, validated the way rpm's hdrblobVerifyInfo/VerifyRegion do, then exposed through
+ * typed accessors. Nothing here trusts a length, count or offset it has not bounded first.
+ */
+import type { ByteSource } from './byte-source.js';
+import { fail } from './errors.js';
+import { REGION, TYPE } from './tags.js';
+import { decodeString, decodeStringArray } from './strings.js';
+
+export const HEADER_MAGIC = [0x8e, 0xad, 0xe8, 0x01] as const;
+const INTRO = 16;
+const ENTRY = 16;
+const MAX_ARRAY = 0xfffff;
+const ELEMENT_SIZE = [0, 1, 1, 2, 4, 8, 0, 1, 0, 0] as const;
+
+export type HeaderKind = 'signature' | 'main';
+
+export interface HeaderLimits {
+  maxEntries: number;
+  maxData: number;
+  /** Largest whole blob (16 + 16·il + dl). */
+  maxBytes: number;
+}
+
+export const MAIN_LIMITS = { maxEntries: 0xffff, maxData: 0x0fffffff };
+export const SIG_LIMITS = { maxEntries: 32, maxData: 64 * 1024 * 1024 };
+
+export interface RegionRule {
+  /** The first entry must be a region tag. */
+  required: boolean;
+  /** A region, when present, must cover every entry and the whole store. */
+  full: boolean;
+}
+
+interface Entry {
+  type: number;
+  offset: number;
+  count: number;
+  /** Data byte length in the store (strings include their NULs). */
+  length: number;
+}
+
+export class Header {
+  readonly kind: HeaderKind;
+  /** The whole blob: intro, index and store. */
+  readonly bytes: Uint8Array;
+  /** The region tag (61/62/63) when the first entry is one, else null (v3 headers). */
+  readonly regionTag: number | null;
+  private readonly entries = new Map<number, Entry>();
+  private readonly store: Uint8Array;
+  private readonly view: DataView;
+  private i18nIndex = -1;
+
+  constructor(kind: HeaderKind, bytes: Uint8Array, region: RegionRule) {
+    this.kind = kind;
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const il = this.view.getUint32(8);
+    const dl = this.view.getUint32(12);
+    const storeStart = INTRO + ENTRY * il;
+    this.store = bytes.subarray(storeStart, storeStart + dl);
+    this.regionTag = this.validate(il, dl, region);
+  }
+
+  private validate(il: number, dl: number, rule: RegionRule): number | null {
+    const v = this.view;
+    const name = `${this.kind} header`;
+    let first = 0;
+    let region: number | null = null;
+    let regionEnd = -1;
+    const tag0 = v.getUint32(INTRO);
+    const regionTags: readonly number[] = this.kind === 'main' ? [REGION.IMMUTABLE, REGION.IMAGE] : [REGION.SIGNATURES];
+    if (regionTags.includes(tag0)) {
+      region = tag0;
+      regionEnd = this.checkRegion(il, dl, rule.full);
+      first = 1;
+    } else if (rule.required) {
+      fail('rpm.header.region', `${name} has no immutable region (tag 63) as its first entry`);
+    }
+    let end = 0;
+    for (let i = first; i < il; i++) {
+      const at = INTRO + ENTRY * i;
+      const tag = v.getUint32(at);
+      const type = v.getUint32(at + 4);
+      const offset = v.getInt32(at + 8);
+      const count = v.getUint32(at + 12);
+      const what = `${name} entry ${i} (tag ${tag})`;
+      if (tag < 100) fail('rpm.header.bad-tag', `${what}: tag below 100 outside the region entry`);
+      if (type < TYPE.CHAR || type > TYPE.I18NSTRING) fail('rpm.header.bad-type', `${what}: unknown data type ${type}`);
+      if (count < 1 || count > dl) fail('rpm.header.bad-count', `${what}: count ${count} outside 1..${dl}`);
+      if (type !== TYPE.BIN && count > MAX_ARRAY) fail('rpm.header.bad-count', `${what}: ${count} elements exceeds ${MAX_ARRAY}`);
+      if (type === TYPE.STRING && count !== 1) fail('rpm.header.bad-count', `${what}: STRING with count ${count}`);
+      if (offset < 0 || offset > dl) fail('rpm.header.index-bounds', `${what}: offset ${offset} outside the ${dl}-byte store`);
+      const size = ELEMENT_SIZE[type] ?? 0;
+      if (size > 1 && offset % size !== 0) fail('rpm.header.misaligned', `${what}: offset ${offset} not aligned to ${size}`);
+      if (offset < end) fail('rpm.header.overlap', `${what}: data at ${offset} overlaps or precedes the previous entry (ends ${end})`);
+      let length: number;
+      if (type === TYPE.STRING || type === TYPE.STRING_ARRAY || type === TYPE.I18NSTRING) {
+        let pos = offset;
+        for (let k = 0; k < count; k++) {
+          const nul = this.store.indexOf(0, pos);
+          if (nul < 0) fail('rpm.header.unterminated-string', `${what}: string ${k} is not NUL-terminated inside the store`);
+          pos = nul + 1;
+        }
+        length = pos - offset;
+      } else {
+        length = count * size;
+        if (offset + length > dl) fail('rpm.header.index-bounds', `${what}: ${length} data bytes at ${offset} run past the ${dl}-byte store`);
+      }
+      end = offset + length;
+      if (region !== null && end > regionEnd - ENTRY && offset < regionEnd) {
+        fail('rpm.header.overlap', `${what}: data overlaps the region trailer`);
+      }
+      if (this.entries.has(tag)) fail('rpm.header.duplicate-tag', `${what}: tag appears twice`);
+      this.entries.set(tag, { type, offset, count, length });
+    }
+    return region;
+  }
+
+  /** Checks the region entry and its trailer; returns the store offset where the region ends. */
+  private checkRegion(il: number, dl: number, requireFull: boolean): number {
+    const v = this.view;
+    const name = `${this.kind} header region`;
+    const tag = v.getUint32(INTRO);
+    const type = v.getUint32(INTRO + 4);
+    const offset = v.getInt32(INTRO + 8);
+    const count = v.getUint32(INTRO + 12);
+    if (type !== TYPE.BIN || count !== 16) fail('rpm.header.region', `${name} entry: type ${type} count ${count}, expected BIN 16`);
+    if (offset < 0 || offset + 16 > dl) fail('rpm.header.region', `${name} trailer offset ${offset} outside the ${dl}-byte store`);
+    // The trailer may sit at any byte offset (it was at 2097 in a real package): DataView is
+    // byte-addressed, so unaligned reads are fine.
+    const t = this.store.byteOffset + offset - this.bytes.byteOffset;
+    let ttag = v.getUint32(t);
+    const ttype = v.getUint32(t + 4);
+    const toffset = -v.getInt32(t + 8);
+    const tcount = v.getUint32(t + 12);
+    if (tag === REGION.SIGNATURES && ttag === REGION.IMAGE) ttag = REGION.SIGNATURES; // old signers wrote 61
+    if (ttag !== tag || ttype !== TYPE.BIN || tcount !== 16) {
+      fail('rpm.header.region', `${name} trailer {tag ${ttag}, type ${ttype}, count ${tcount}} does not match tag ${tag}`);
+    }
+    const ril = toffset / ENTRY;
+    if (!Number.isInteger(ril) || ril < 1 || ril > il) fail('rpm.header.region', `${name} trailer covers ${toffset} index bytes; header has ${il} entries`);
+    const regionEnd = offset + 16;
+    if (requireFull && (ril !== il || regionEnd !== dl)) {
+      fail('rpm.header.region', `${name} covers ${ril}/${il} entries and ${regionEnd}/${dl} store bytes; a package header must be covered whole`);
+    }
+    return regionEnd;
+  }
+
+  has(tag: number): boolean {
+    return this.entries.has(tag);
+  }
+
+  private typed(tag: number, allowed: readonly number[]): Entry | null {
+    const e = this.entries.get(tag);
+    if (e === undefined) return null;
+    if (!allowed.includes(e.type)) fail('rpm.header.tag-type', `${this.kind} header tag ${tag} has data type ${e.type}, expected one of ${allowed.join('/')}`);
+    return e;
+  }
+
+  private data(e: Entry): Uint8Array {
+    return this.store.subarray(e.offset, e.offset + e.length);
+  }
+
+  /** A STRING, the "C" entry of an I18NSTRING, or the first of a STRING_ARRAY. */
+  string(tag: number): string | null {
+    const e = this.typed(tag, [TYPE.STRING, TYPE.I18NSTRING, TYPE.STRING_ARRAY]);
+    if (e === null) return null;
+    const d = this.data(e);
+    let index = e.type === TYPE.I18NSTRING ? this.localeIndex() : 0;
+    if (index >= e.count) index = 0;
+    let pos = 0;
+    for (let k = 0; k < index; k++) pos = d.indexOf(0, pos) + 1;
+    return decodeString(d.subarray(pos, d.indexOf(0, pos)));
+  }
+
+  stringArray(tag: number): string[] | null {
+    const e = this.typed(tag, [TYPE.STRING_ARRAY, TYPE.STRING, TYPE.I18NSTRING]);
+    if (e === null) return null;
+    return decodeStringArray(this.data(e), e.count);
+  }
+
+  /** First element of an integer tag; INT32 and INT64 are unsigned. */
+  number(tag: number): number | null {
+    const e = this.typed(tag, [TYPE.INT8, TYPE.INT16, TYPE.INT32, TYPE.INT64, TYPE.CHAR]);
+    return e === null ? null : this.element(e, 0);
+  }
+
+  numberArray(tag: number): number[] | null {
+    const e = this.typed(tag, [TYPE.INT8, TYPE.INT16, TYPE.INT32, TYPE.INT64, TYPE.CHAR]);
+    if (e === null) return null;
+    const out = new Array<number>(e.count);
+    for (let i = 0; i < e.count; i++) out[i] = this.element(e, i);
+    return out;
+  }
+
+  private element(e: Entry, i: number): number {
+    const at = this.store.byteOffset - this.bytes.byteOffset + e.offset;
+    const v = this.view;
+    switch (e.type) {
+      case TYPE.INT16:
+        return v.getUint16(at + 2 * i);
+      case TYPE.INT32:
+        return v.getUint32(at + 4 * i);
+      case TYPE.INT64:
+        // Exact up to 2^53, far beyond any real size; avoids BigInt on the hot path.
+        return v.getUint32(at + 8 * i) * 0x100000000 + v.getUint32(at + 8 * i + 4);
+      default:
+        return v.getUint8(at + i);
+    }
+  }
+
+  /** BIN data as a copy (callers keep it beyond the header's lifetime). */
+  bin(tag: number): Uint8Array | null {
+    const e = this.typed(tag, [TYPE.BIN]);
+    return e === null ? null : this.data(e).slice();
+  }
+
+  private localeIndex(): number {
+    if (this.i18nIndex < 0) {
+      const locales = this.entries.has(100) ? this.stringArray(100) : null;
+      const c = locales === null ? -1 : locales.indexOf('C');
+      this.i18nIndex = c < 0 ? 0 : c;
+    }
+    return this.i18nIndex;
+  }
+}
+
+/** Reads one header from the source, checking its declared size against `limits` first. */
+export async function readHeader(
+  src: ByteSource,
+  kind: HeaderKind,
+  limits: HeaderLimits,
+  region: RegionRule,
+): Promise<Header> {
+  const name = `${kind} header`;
+  const intro = await src.readExactly(INTRO, `${name} intro`);
+  for (let i = 0; i < 4; i++) {
+    if (intro[i] !== HEADER_MAGIC[i]) fail('rpm.header.bad-magic', `${name} magic 8E AD E8 01 missing at offset ${src.position - INTRO}`);
+  }
+  const dv = new DataView(intro.buffer, intro.byteOffset, INTRO);
+  const il = dv.getUint32(8);
+  const dl = dv.getUint32(12);
+  if (il < 1) fail('rpm.header.empty', `${name} has no index entries`);
+  if (il > limits.maxEntries) fail('rpm.header.too-large', `${name} declares ${il} index entries (limit ${limits.maxEntries})`);
+  if (dl > limits.maxData) fail('rpm.header.too-large', `${name} declares a ${dl}-byte store (limit ${limits.maxData})`);
+  const total = INTRO + ENTRY * il + dl;
+  if (total > limits.maxBytes) fail('rpm.header.too-large', `${name} is ${total} bytes (limit ${limits.maxBytes})`);
+  const rest = await src.readExactly(total - INTRO, name);
+  const bytes = new Uint8Array(total);
+  bytes.set(intro, 0);
+  bytes.set(rest, INTRO);
+  return new Header(kind, bytes, region);
+}

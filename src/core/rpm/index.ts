@@ -1,0 +1,9 @@
+export { readRpm } from './read-rpm.js';
+export type { ByteStream } from './byte-source.js';
+export type {
+  ComputedDigests,
+  ReadOptions,
+  RpmReadResult,
+  SignatureBlob,
+  SignatureHeaderInfo,
+} from './read-result.js';

@@ -1,0 +1,62 @@
+/** Builds the repodata model from a parsed main header and signature header (formats.md §1.5-1.8). */
+import type { RpmPackage } from '../model.js';
+import type { Header } from './header.js';
+import { readChangelog } from './changelog.js';
+import { readAllDependencies } from './dependencies.js';
+import { fail } from './errors.js';
+import { readFiles } from './files.js';
+import { SIG, TAG } from './tags.js';
+
+function required(h: Header, tag: number, name: string): string {
+  const s = h.string(tag);
+  if (s === null) fail('rpm.header.missing-tag', `main header lacks ${name} (tag ${tag})`);
+  return s;
+}
+
+/** rpm's headerIsSource: SOURCEPACKAGE marks a source rpm, SOURCERPM a binary one. */
+export function isSourceHeader(h: Header): boolean {
+  if (h.has(TAG.SOURCEPACKAGE)) return true;
+  return !h.has(TAG.SOURCERPM);
+}
+
+/** Signature LONGARCHIVESIZE, else PAYLOADSIZE, else main ARCHIVESIZE, else v6 PAYLOADSIZEALT. */
+function archiveSize(main: Header, sig: Header): number {
+  return (
+    sig.number(SIG.LONGARCHIVESIZE) ??
+    sig.number(SIG.PAYLOADSIZE) ??
+    main.number(TAG.ARCHIVESIZE) ??
+    main.number(TAG.PAYLOADSIZEALT) ??
+    0
+  );
+}
+
+export function buildPackage(main: Header, sig: Header, headerStart: number, headerEnd: number): RpmPackage {
+  const isSource = isSourceHeader(main);
+  const str = (tag: number): string => main.string(tag) ?? '';
+  return {
+    name: required(main, TAG.NAME, 'NAME'),
+    epoch: main.number(TAG.EPOCH),
+    version: required(main, TAG.VERSION, 'VERSION'),
+    release: required(main, TAG.RELEASE, 'RELEASE'),
+    arch: isSource ? 'src' : str(TAG.ARCH),
+    isSource,
+    summary: str(TAG.SUMMARY),
+    description: str(TAG.DESCRIPTION),
+    packager: str(TAG.PACKAGER),
+    url: str(TAG.URL),
+    license: str(TAG.LICENSE),
+    vendor: str(TAG.VENDOR),
+    group: str(TAG.GROUP),
+    buildHost: str(TAG.BUILDHOST),
+    sourceRpm: isSource ? '' : str(TAG.SOURCERPM),
+    buildTime: main.number(TAG.BUILDTIME) ?? 0,
+    installedSize: main.number(TAG.LONGSIZE) ?? main.number(TAG.SIZE) ?? 0,
+    archiveSize: archiveSize(main, sig),
+    headerStart,
+    headerEnd,
+    payloadFormat: str(TAG.PAYLOADFORMAT),
+    ...readAllDependencies(main),
+    files: readFiles(main),
+    changelog: readChangelog(main),
+  };
+}

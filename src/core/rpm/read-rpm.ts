@@ -1,0 +1,136 @@
+/**
+ * readRpm: one streaming pass over a package file. Lead, signature header and main header are
+ * read with bounded exact reads and validated; the payload is hashed chunk by chunk and never
+ * held. The reader reports digests and signatures; judging them is the verifier's job.
+ */
+import { RpmFormatError } from '../errors.js';
+import type { Hash, HashAlgorithm, Platform } from '../platform.js';
+import { toHex } from '../platform.js';
+import { ByteSource, type ByteStream } from './byte-source.js';
+import { isBerthError } from './errors.js';
+import { fail } from './errors.js';
+import { MAIN_LIMITS, readHeader, SIG_LIMITS, type Header } from './header.js';
+import { LEAD_SIZE, parseLead } from './lead.js';
+import { buildPackage } from './package.js';
+import type { ComputedDigests, ReadOptions, RpmReadResult } from './read-result.js';
+import { signatureInfo } from './signature.js';
+import { REGION, TAG } from './tags.js';
+
+const DEFAULT_MAX_HEADER = 64 * 1024 * 1024;
+const DEFAULT_MAX_SIGNATURE_HEADER = 16 * 1024 * 1024;
+
+/**
+ * Reads a package from `source`, consuming it to the end. Rejects only with `RpmFormatError`
+ * (or a BerthError the source itself threw), never with anything else.
+ */
+export async function readRpm(source: ByteStream, platform: Platform, options: ReadOptions = {}): Promise<RpmReadResult> {
+  let fileHash: Hash;
+  let fileSize = 0;
+  let src: ByteSource;
+  try {
+    const hash = platform.createHash('sha256');
+    fileHash = hash;
+    src = new ByteSource(source, (chunk) => {
+      hash.update(chunk);
+      fileSize += chunk.length;
+    });
+  } catch (e) {
+    throw wrap(e);
+  }
+  let done = false;
+  try {
+    const result = await read(src, platform, options, () => ({ hash: toHex(fileHash.digest()), size: fileSize }));
+    done = true;
+    return result;
+  } catch (e) {
+    throw wrap(e);
+  } finally {
+    if (!done) await src.cancel();
+  }
+}
+
+function wrap(e: unknown): Error {
+  if (isBerthError(e)) return e;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new RpmFormatError('rpm.malformed', `package could not be read: ${what}`, { cause: e });
+}
+
+/** 3 without a region; 4 with region 63; 6 when RPMFORMAT says so or the lead is v4. */
+function formatOf(main: Header, leadMajor: number): 3 | 4 | 6 {
+  const declared = main.number(TAG.RPMFORMAT);
+  if (declared === 6 || leadMajor === 4) {
+    if (main.regionTag !== REGION.IMMUTABLE) fail('rpm.header.region', 'v6 package without an immutable region (tag 63)');
+    return 6;
+  }
+  return main.regionTag === REGION.IMMUTABLE ? 4 : 3;
+}
+
+async function read(
+  src: ByteSource,
+  platform: Platform,
+  options: ReadOptions,
+  fileDigest: () => { hash: string; size: number },
+): Promise<RpmReadResult> {
+  const lead = parseLead(await src.readExactly(LEAD_SIZE, 'lead'));
+  const sig = await readHeader(
+    src,
+    'signature',
+    { ...SIG_LIMITS, maxBytes: options.maxSignatureHeaderBytes ?? DEFAULT_MAX_SIGNATURE_HEADER },
+    { required: false, full: false },
+  );
+  const pad = (8 - (sig.bytes.length % 8)) % 8;
+  if (pad > 0) await src.readExactly(pad, 'signature header padding');
+  const signatureHeader = signatureInfo(sig);
+  const algorithms = [...new Set(options.headerPayloadHashes?.(signatureHeader) ?? [])];
+
+  const headerStart = src.position;
+  const main = await readHeader(
+    src,
+    'main',
+    { ...MAIN_LIMITS, maxBytes: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER },
+    { required: lead.major === 4, full: true },
+  );
+  const headerEnd = src.position;
+  const format = formatOf(main, lead.major);
+  const pkg = buildPackage(main, sig, headerStart, headerEnd);
+  const digestHex = main.string(TAG.PAYLOADDIGEST);
+  const payloadDigest =
+    digestHex === null ? null : { hex: digestHex.toLowerCase(), algorithm: main.number(TAG.PAYLOADDIGESTALGO) ?? 8 };
+
+  const H = main.bytes;
+  const headerSha1 = platform.createHash('sha1');
+  headerSha1.update(H);
+  const headerSha256 = platform.createHash('sha256');
+  headerSha256.update(H);
+  const md5 = platform.createHash('md5');
+  md5.update(H);
+  const payloadSha256 = platform.createHash('sha256');
+  const headerPayload: Partial<Record<HashAlgorithm, Hash>> = {};
+  const extra: Hash[] = [];
+  for (const algorithm of algorithms) {
+    const h = platform.createHash(algorithm);
+    h.update(H);
+    headerPayload[algorithm] = h;
+    extra.push(h);
+  }
+  let payloadSize = 0;
+  await src.drain((chunk) => {
+    payloadSha256.update(chunk);
+    md5.update(chunk);
+    for (const h of extra) h.update(chunk);
+    payloadSize += chunk.length;
+  });
+
+  const file = fileDigest();
+  const computed: ComputedDigests = {
+    headerSha1: toHex(headerSha1.digest()),
+    headerSha256: toHex(headerSha256.digest()),
+    payloadSha256: toHex(payloadSha256.digest()),
+    md5: toHex(md5.digest()),
+    fileSha256: file.hash,
+    fileSize: file.size,
+    headerPayloadSize: H.length + payloadSize,
+    headerPayload,
+  };
+  return { format, pkg, header: H, signatureHeader, payloadDigest, computed };
+}

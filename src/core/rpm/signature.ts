@@ -1,0 +1,41 @@
+/** The signature header's digests and OpenPGP packets (formats.md §2.1), uninterpreted. */
+import { toHex } from '../platform.js';
+import type { SignatureBlob, SignatureHeaderInfo } from './read-result.js';
+import type { Header } from './header.js';
+import { decodeBase64 } from './base64.js';
+import { fail } from './errors.js';
+import { SIG } from './tags.js';
+
+const HEADER_SCOPE = [SIG.RSAHEADER, SIG.DSAHEADER] as const;
+const LEGACY_SCOPE = [SIG.PGP, SIG.GPG] as const;
+
+export function signatureInfo(sig: Header): SignatureHeaderInfo {
+  const signatures: SignatureBlob[] = [];
+  for (const tag of HEADER_SCOPE) {
+    const packet = sig.bin(tag);
+    if (packet !== null) signatures.push({ tag, scope: 'header', packet });
+  }
+  for (const text of sig.stringArray(SIG.OPENPGP) ?? []) {
+    signatures.push({ tag: SIG.OPENPGP, scope: 'header', packet: decodeBase64(text, 'signature tag 278') });
+  }
+  for (const tag of LEGACY_SCOPE) {
+    const packet = sig.bin(tag);
+    if (packet !== null) signatures.push({ tag, scope: 'legacy', packet });
+  }
+  const md5 = sig.bin(SIG.MD5);
+  if (md5 !== null && md5.length !== 16) fail('rpm.signature.md5', `signature tag 1004 holds ${md5.length} bytes, expected 16`);
+  return {
+    headerSha1: hexString(sig, SIG.SHA1),
+    headerSha256: hexString(sig, SIG.SHA256),
+    headerSha3_256: hexString(sig, SIG.SHA3_256),
+    md5: md5 === null ? null : toHex(md5),
+    size: sig.number(SIG.LONGSIZE) ?? sig.number(SIG.SIZE),
+    signatures,
+  };
+}
+
+/** Digest strings compared against our lowercase hex, so normalise case here. */
+function hexString(sig: Header, tag: number): string | null {
+  const s = sig.string(tag);
+  return s === null ? null : s.toLowerCase();
+}

@@ -1,0 +1,60 @@
+/**
+ * Header string decoding. Valid UTF-8 is taken as is; anything else is re-encoded the way
+ * createrepo_c does (formats.md §3.9) so our metadata matches its output byte for byte.
+ */
+
+// ignoreBOM: a leading U+FEFF is part of the header value, not a marker to strip.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// WHATWG 'latin1' is windows-1252, which differs from ISO-8859-1 only in 0x80-0x9F: never
+// reached, as reencode drops those bytes first.
+const latin1 = new TextDecoder('latin1');
+
+/** Decode one string's bytes (no terminating NUL). */
+export function decodeString(bytes: Uint8Array): string {
+  if (bytes.length === 0) return '';
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return reencode(bytes);
+  }
+}
+
+/**
+ * Decode `count` NUL-terminated strings occupying `bytes` exactly (the last byte is a NUL).
+ * One native decode for the whole array is the common case; a NUL can never sit inside a
+ * valid multi-byte sequence, so the array is valid UTF-8 iff every element is.
+ */
+export function decodeStringArray(bytes: Uint8Array, count: number): string[] {
+  let whole: string | null;
+  try {
+    whole = utf8.decode(bytes.subarray(0, bytes.length - 1));
+  } catch {
+    whole = null;
+  }
+  if (whole !== null) {
+    const parts = whole.split('\0');
+    if (parts.length === count) return parts;
+  }
+  const out = new Array<string>(count);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const nul = bytes.indexOf(0, pos);
+    const end = nul < 0 ? bytes.length : nul;
+    out[i] = decodeString(bytes.subarray(pos, end));
+    pos = end + 1;
+  }
+  return out;
+}
+
+/**
+ * createrepo_c's fallback for invalid UTF-8: read as Latin-1, drop C0 controls except
+ * TAB/LF/CR, drop 0x80-0xBF, keep 0xC0-0xFF as their Latin-1 code points.
+ */
+function reencode(bytes: Uint8Array): string {
+  const kept = new Uint8Array(bytes.length);
+  let n = 0;
+  for (const b of bytes) {
+    if (b < 0x20 ? b === 0x09 || b === 0x0a || b === 0x0d : b < 0x80 || b >= 0xc0) kept[n++] = b;
+  }
+  return latin1.decode(kept.subarray(0, n));
+}
