@@ -83,6 +83,8 @@ export interface ParsedRepo {
   /** `<package>` element counts, by metadata type. */
   actualCounts: Record<string, number>;
   packages: Map<string, NormPackage>;
+  /** `location href` of each primary package, in document order. */
+  order: string[];
 }
 
 export const DEP_KINDS = ['provides', 'requires', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'] as const;
@@ -257,7 +259,8 @@ export function readRepo(dir: string): ParsedRepo {
     const changelogs = list(n['changelog']).map((c) => ({ author: attrs(c)['author'] ?? '', date: attrs(c)['date'] ?? '', text: text(c) }));
     target.other = { name: a['name'] ?? '', arch: a['arch'] ?? '', version: attrs(n['version']), changelogs };
   }
-  return { dir, repomd, declaredCounts, actualCounts, packages };
+  const order = [...packages.values()].map((p) => p.location['href'] ?? '');
+  return { dir, repomd, declaredCounts, actualCounts, packages, order };
 }
 
 /** Problems with repomd.xml's self-consistency: checksums, sizes, counts. Empty when sound. */

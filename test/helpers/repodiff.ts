@@ -62,6 +62,7 @@ export function diffRepos(a: ParsedRepo, b: ParsedRepo): Difference[] {
     out.push(...diffPackages(pa, pb));
   }
   if (a.repomd.revision !== b.repomd.revision) out.push({ pkg: '<repo>', field: 'repomd.revision', a: a.repomd.revision, b: b.repomd.revision });
+  walk(a.order, b.order, 'primary order', out as Array<Omit<Difference, 'pkg'>>);
   const types = (r: ParsedRepo): string[] => r.repomd.records.map((x) => x.type).sort();
   walk(types(a), types(b), 'repomd.types', out as Array<Omit<Difference, 'pkg'>>);
   for (const d of out) (d as Difference).pkg ??= '<repo>';
