@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { filelistsFragment } from '../../../src/core/repodata/filelists.js';
+import { fragments, isExcluded } from '../../../src/core/repodata/fragments.js';
+import { otherFragment } from '../../../src/core/repodata/other.js';
+import { primaryFragment } from '../../../src/core/repodata/primary.js';
+import { escapeAttr, escapeText, hasControlChars } from '../../../src/core/repodata/xml-escape.js';
+import { emptyPackage, record } from './hello-demo.fixture.js';
+
+describe('escaping (formats.md §3.9, libxml2 2.9 as used by createrepo_c 0.17.3)', () => {
+  it('text: & < > and CR; quotes, TAB, LF literal', () => {
+    expect(escapeText('a&b<c>d"e\'f\tg\nh\ri')).toBe('a&amp;b&lt;c&gt;d"e\'f\tg\nh&#13;i');
+  });
+
+  it('attributes: & < > " and TAB/LF/CR as character references', () => {
+    expect(escapeAttr('a&b<c>d"e\'f\tg\nh\ri')).toBe('a&amp;b&lt;c&gt;d&quot;e\'f&#9;g&#10;h&#13;i');
+  });
+
+  it('attributes: non-ASCII as uppercase hex references; repomd form keeps UTF-8', () => {
+    expect(escapeAttr('café € 𝄞')).toBe('caf&#xE9; &#x20AC; &#x1D11E;');
+    expect(escapeAttr('café', false)).toBe('café');
+    expect(escapeText('café')).toBe('café');
+  });
+
+  it('applies in the fragments: location, summary, file names, changelog author', () => {
+    const rec = record(
+      emptyPackage({
+        summary: 'Ünï & <x>',
+        description: 'line\r\nnext\ttab',
+        files: [{ path: '/usr/share/x/ü&.txt', type: 'file' }],
+        changelog: [{ author: 'Renée "R" <r@x>', time: 5, text: 'entrée\r' }],
+      }),
+      { location: 'Packages/uni-é\t&.rpm' },
+    );
+    const primary = primaryFragment(rec);
+    expect(primary).toContain('  <summary>Ünï &amp; &lt;x&gt;</summary>\n');
+    expect(primary).toContain('  <description>line&#13;\nnext\ttab</description>\n');
+    expect(primary).toContain('  <location href="Packages/uni-&#xE9;&#9;&amp;.rpm"/>\n');
+    expect(filelistsFragment(rec)).toContain('  <file>/usr/share/x/ü&amp;.txt</file>\n');
+    expect(otherFragment(rec)).toContain(
+      '  <changelog author="Ren&#xE9;e &quot;R&quot; &lt;r@x&gt;" date="5">entrée&#13;</changelog>\n',
+    );
+  });
+});
+
+describe('control characters', () => {
+  it('detects < 0x20 except TAB, LF, CR', () => {
+    expect(hasControlChars('a\tb\nc\rd')).toBe(false);
+    expect(hasControlChars('a\x01')).toBe(true);
+    expect(hasControlChars('\x00')).toBe(true);
+    expect(hasControlChars('\x1f')).toBe(true);
+    expect(hasControlChars('\x7f')).toBe(false);
+  });
+
+  it('excludes the package and names the field', () => {
+    const r = fragments(record(emptyPackage({ provides: [{ name: 'ksym(\x01foo)', flags: 0, version: '' }] })));
+    expect(isExcluded(r) && r.excluded).toMatchObject({ code: 'control-chars', field: 'provides[0].name' });
+    const loc = fragments(record(emptyPackage(), { location: 'a\x02.rpm' }));
+    expect(isExcluded(loc) && loc.excluded.field).toBe('location');
+    const file = fragments(record(emptyPackage({ files: [{ path: '/x', type: 'file' }, { path: '/y\x1b', type: 'file' }] })));
+    expect(isExcluded(file) && file.excluded.field).toBe('files[1]');
+  });
+
+  it('ignores what createrepo_c drops before its check (rpmlib requires, changelog past the limit)', () => {
+    const pkg = emptyPackage({
+      requires: [{ name: 'rpmlib(\x01)', flags: 0, version: '' }],
+      changelog: [
+        { author: 'new', time: 2, text: 'ok' },
+        { author: 'old\x01', time: 1, text: 'bad' },
+      ],
+    });
+    expect(isExcluded(fragments(record(pkg), { changelogLimit: 1 }))).toBe(false);
+    const all = fragments(record(pkg), { changelogLimit: 2 });
+    expect(isExcluded(all) && all.excluded.field).toBe('changelog[0].author');
+  });
+});
