@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, berthCliPresent } from '../helpers/berth.js';
-import { rpmSign } from '../helpers/gpg.js';
+import { disposeTestKeyring, rpmSign } from '../helpers/gpg.js';
 import { readMetadataFile, readRepo, repomdProblems, type ParsedRepo } from '../helpers/repodata.js';
 import { classify, diffRepos, formatDifferences, type Difference } from '../helpers/repodiff.js';
-import { buildFixtures, copyFixtures, type Fixtures } from '../helpers/rpmbuild.js';
+import { buildFixtures, copyFixtures, disposeFixtures, type Fixtures } from '../helpers/rpmbuild.js';
 import { run } from '../helpers/run.js';
 import { announceSkip, corpusDir, findTool, skipReason } from '../helpers/tools.js';
 
@@ -31,7 +31,11 @@ announceSkip('createrepo differential (fixtures)', fixtureReason);
 announceSkip('createrepo differential (corpus)', corpusReason);
 
 const work = mkdtempSync(join(tmpdir(), 'berth-diff-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  await disposeTestKeyring();
+  await disposeFixtures();
+});
 
 function setMtimes(dir: string): void {
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
@@ -54,7 +58,7 @@ async function generateBoth(tree: string, name: string): Promise<{ c: ParsedRepo
   try {
     b = readRepo(bDir);
   } catch (e) {
-    throw new Error(`berth createrepo (exit ${r.code}) left no readable repodata: ${String(e)}\n${r.stderr}`);
+    throw new Error(`berth createrepo (exit ${r.code}) left no readable repodata: ${String(e)}\n${r.stderr}`, { cause: e });
   }
   return { c: readRepo(cDir), b, bDir, berthExit: r.code, berthStderr: r.stderr };
 }

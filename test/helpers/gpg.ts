@@ -1,7 +1,7 @@
 // Throwaway OpenPGP keys for tests: generated once per test process in a private GNUPGHOME,
 // never touching the user's keyring. RSA 3072 and Ed25519, both without passphrase.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './run.js';
@@ -56,9 +56,36 @@ async function makeKey(home: string, kind: KeyKind): Promise<TestKey> {
   return { kind, uid, fingerprint: fpr.toLowerCase(), keyId: fpr.slice(-16).toLowerCase(), armoredPublicKey, publicKeyFile };
 }
 
-function stopAgent(home: string): void {
+/**
+ * Stops the gpg-agent (and any other gpg daemon) started for `home`. `gpgconf --kill` looks for the
+ * socket in /run/user/<uid>/gnupg when that exists, which misses an agent started before it was
+ * created; so the agent whose command line names this exact homedir is also signalled by pid.
+ */
+export function stopAgent(home: string): void {
   const gpgconf = findTool('gpgconf');
   if (gpgconf !== null) spawnSync(gpgconf, ['--homedir', home, '--kill', 'all'], { stdio: 'ignore' });
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const i = argv.indexOf('--homedir');
+    if (/(^|\/)(gpg-agent|dirmngr|keyboxd)$/.test(argv[0] ?? '') && i >= 0 && argv[i + 1] === home) {
+      try {
+        process.kill(Number(pid), 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
 }
 
 /** The per-process test keyring (both keys), created on first use. */
@@ -66,16 +93,23 @@ export function testKeyring(): Promise<TestKeyring> {
   keyring ??= (async () => {
     // Short path: gpg-agent's socket lives in GNUPGHOME and Unix socket paths are limited to ~108 bytes.
     const home = mkdtempSync(join(tmpdir(), 'bgpg-'));
-    process.once('exit', () => {
-      stopAgent(home);
-      rmSync(home, { recursive: true, force: true });
-    });
     writeFileSync(join(home, 'gpg-agent.conf'), 'allow-loopback-pinentry\n', { mode: 0o600 });
     const rsa = await makeKey(home, 'rsa');
     const ed25519 = await makeKey(home, 'ed25519');
     return { home, rsa, ed25519, env: { GNUPGHOME: home } };
   })();
   return keyring;
+}
+
+/** Stops the keyring's gpg-agent and deletes it. Call from `afterAll` in files that use keys. */
+export async function disposeTestKeyring(): Promise<void> {
+  if (keyring === null) return;
+  const pending = keyring;
+  keyring = null;
+  const kr = await pending.catch(() => null);
+  if (kr === null) return;
+  stopAgent(kr.home);
+  rmSync(kr.home, { recursive: true, force: true });
 }
 
 /** Writes `<file>.asc`: an armored detached signature over the exact bytes of `file`. */

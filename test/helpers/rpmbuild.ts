@@ -114,7 +114,6 @@ function pLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
 
 async function buildAll(): Promise<Fixtures> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-fixtures-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const result: Fixtures = { dir, binary: {}, source: [], refused: {} };
   // Two at a time: the machine has two cores and vitest runs other files beside this.
   const limit = pLimit(2);
@@ -141,6 +140,15 @@ async function buildAll(): Promise<Fixtures> {
 export function buildFixtures(): Promise<Fixtures> {
   fixtures ??= buildAll();
   return fixtures;
+}
+
+/** Deletes the built fixtures. Call from `afterAll` in files that build them. */
+export async function disposeFixtures(): Promise<void> {
+  if (fixtures === null) return;
+  const pending = fixtures;
+  fixtures = null;
+  const fx = await pending.catch(() => null);
+  if (fx !== null) rmSync(fx.dir, { recursive: true, force: true });
 }
 
 /** Copies fixture packages into `dest` and returns the new paths. */
