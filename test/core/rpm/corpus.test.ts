@@ -1,7 +1,7 @@
 // The reader against every third-party package of the shared corpus and createrepo_c's
 // reference repodata for them.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../../src/adapters/node/platform.js';
@@ -147,7 +147,7 @@ describe.skipIf(corpus === null)('readRpm on the shared corpus (skipped: ../shar
     const a = (await read(latin)).pkg;
     const b = (await read(utf8)).pkg;
     expect(a.description).not.toContain('\ufffd');
-    expect(b.description).toMatch(/[^\x00-\x7f]/);
+    expect(b.description).toMatch(/[\u0080-\uffff]/);
     // createrepo_c's rule: Latin-1 letters 0xC0-0xFF survive as themselves, nothing else.
     expect(a.summary + a.description).toMatch(/[\u00c0-\u00ff]/);
     expect(a.summary + a.description + a.requires.map((d) => d.name).join('')).not.toMatch(/[\u0080-\u00bf\u0100-\uffff]/);
