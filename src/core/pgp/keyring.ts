@@ -130,15 +130,18 @@ export class Keyring {
 
   /**
    * Adds every public key in an armored block or binary key ring. A key already present is
-   * merged (so a later revocation certificate or new subkey takes effect). Returns the primary
+   * merged (so a later revocation certificate or new subkey takes effect). Already parsed
+   * openpgp keys are accepted too. Returns the primary
    * key infos added or updated. Throws PgpError `pgp.bad-key` when nothing parses.
    */
-  async add(input: string | Uint8Array): Promise<KeyInfo[]> {
-    let keys: openpgp.Key[];
+  async add(input: string | Uint8Array | readonly openpgp.Key[]): Promise<KeyInfo[]> {
+    let keys: readonly openpgp.Key[];
     try {
       keys = typeof input === 'string'
         ? await openpgp.readKeys({ armoredKeys: input })
-        : await openpgp.readKeys({ binaryKeys: input });
+        : input instanceof Uint8Array
+          ? await openpgp.readKeys({ binaryKeys: input })
+          : input;
     } catch (err) {
       throw new PgpError('pgp.bad-key', `cannot read OpenPGP public key: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
