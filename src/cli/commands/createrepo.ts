@@ -1,0 +1,89 @@
+/** `berth createrepo DIR` — a drop-in for createrepo_c on its common flags. */
+import { parseArgs } from 'node:util';
+import { nodePlatform } from '../../adapters/node/platform.js';
+import { CliError, type Command } from '../command.js';
+import { createrepo } from '../createrepo/run.js';
+
+const HELP = `Usage: berth createrepo [options] DIR
+
+Writes DIR/repodata/ (repomd.xml, primary, filelists, other) for every .rpm under DIR.
+
+Options:
+  --revision N            <revision> in repomd.xml (default: newest package mtime)
+  --compress gz|zstd      metadata compression (default gz; tdnf reads gz and zstd)
+  --changelog-limit N     changelog entries per package in other.xml (default 10)
+  --update                reuse metadata of packages whose size and mtime are unchanged
+  --workers N             packages read concurrently (default 8)
+  --json                  print a JSON summary on stdout
+  -q, --quiet             print nothing but errors
+Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
+written; dnf and tdnf do not read it), --set-timestamp-to-revision (always on), -s sha256,
+--general-compress-type gz|zstd (same as --compress).`;
+
+export const createrepoCommand: Command = {
+  summary: 'write dnf repodata for a directory of packages (createrepo_c compatible)',
+  async run(args) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          revision: { type: 'string' },
+          compress: { type: 'string' },
+          'general-compress-type': { type: 'string' },
+          'changelog-limit': { type: 'string' },
+          update: { type: 'boolean' },
+          workers: { type: 'string' },
+          json: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
+          help: { type: 'boolean', short: 'h' },
+          'no-database': { type: 'boolean' },
+          database: { type: 'boolean' },
+          'set-timestamp-to-revision': { type: 'boolean' },
+          checksum: { type: 'string', short: 's' },
+        },
+      });
+    } catch (e) {
+      throw new CliError(`${(e as Error).message}\n\n${HELP}`, 2);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new CliError(`expected exactly one DIR\n\n${HELP}`, 2);
+    const compress = values.compress ?? values['general-compress-type'] ?? 'gz';
+    if (compress !== 'gz' && compress !== 'zstd') throw new CliError(`--compress must be gz or zstd, not '${compress}'`, 2);
+    if (values.checksum !== undefined && values.checksum !== 'sha256') {
+      throw new CliError(`only sha256 checksums are supported, not '${values.checksum}'`, 2);
+    }
+    const changelogLimit = integer('--changelog-limit', values['changelog-limit'], 10);
+    const workers = integer('--workers', values.workers, 8);
+    if (values.revision !== undefined && !/^\S+$/.test(values.revision)) throw new CliError('--revision must be one word', 2);
+
+    const summary = await createrepo(positionals[0]!, nodePlatform, {
+      codec: compress,
+      changelogLimit,
+      update: Boolean(values.update),
+      concurrency: Math.max(1, workers),
+      ...(values.revision !== undefined ? { revision: values.revision } : {}),
+    });
+    for (const f of summary.failed) console.error(`berth createrepo: skipped ${f.href}: ${f.reason}`);
+    for (const f of summary.excluded) console.error(`berth createrepo: excluded ${f.href}: ${f.reason}`);
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else if (!values.quiet) {
+      console.log(
+        `${summary.packages} packages${summary.reused ? ` (${summary.reused} reused)` : ''}, revision ${summary.revision}` +
+          (summary.excluded.length + summary.failed.length ? `, ${summary.excluded.length + summary.failed.length} left out` : ''),
+      );
+    }
+    return 0;
+  },
+};
+
+function integer(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new CliError(`${flag} takes a non-negative integer, not '${value}'`, 2);
+  return Number(value);
+}

@@ -1,0 +1,95 @@
+/**
+ * `--update` support: stream the fragments of an existing repodata/ back out, package by
+ * package, in file order. createrepo_c and Berth both write packages sorted by file name then
+ * path, so the old and the new package lists can be merge-joined without holding either
+ * metadata set in memory: memory stays bounded by one package's fragments.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
+import type { Readable } from 'node:stream';
+
+export interface OldPackage {
+  href: string;
+  size: number;
+  time: number;
+  primary: string;
+  filelists: string;
+  other: string;
+}
+
+/** Yields each `<package …>…</package>\n` element of one metadata file, in order. */
+async function* packageElements(stream: Readable): AsyncGenerator<string> {
+  let buf = '';
+  const END = '</package>\n';
+  for await (const chunk of stream.setEncoding('utf8')) {
+    buf += chunk as string;
+    for (;;) {
+      const start = buf.indexOf('<package ');
+      if (start < 0) {
+        buf = buf.slice(-16);
+        break;
+      }
+      const end = buf.indexOf(END, start);
+      if (end < 0) {
+        buf = buf.slice(start);
+        break;
+      }
+      yield buf.slice(start, end + END.length);
+      buf = buf.slice(end + END.length);
+    }
+  }
+}
+
+function open(path: string): Readable {
+  const raw = createReadStream(path);
+  if (path.endsWith('.gz')) return raw.pipe(createGunzip());
+  if (path.endsWith('.zst')) return raw.pipe(createZstdDecompress());
+  return raw;
+}
+
+/** The metadata file hrefs listed in repomd.xml, by type. */
+async function locations(root: string): Promise<Record<string, string>> {
+  const xml = await readFile(join(root, 'repodata', 'repomd.xml'), 'utf8');
+  const out: Record<string, string> = {};
+  for (const m of xml.matchAll(/<data type="([^"]+)">[\s\S]*?<location href="([^"]+)"/g)) {
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+function attr(xml: string, re: RegExp): string | undefined {
+  return re.exec(xml)?.[1];
+}
+
+function decodeHref(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|#9|#10|#13);/g, (_, e: string) =>
+    ({ amp: '&', lt: '<', gt: '>', quot: '"', '#9': '\t', '#10': '\n', '#13': '\r' })[e] ?? '',
+  );
+}
+
+/**
+ * Old packages in file order, or nothing when there is no readable previous repodata.
+ * Fragments of the three files are matched by pkgid; a package missing from any file is skipped.
+ */
+export async function* oldPackages(root: string): AsyncGenerator<OldPackage> {
+  if (!existsSync(join(root, 'repodata', 'repomd.xml'))) return;
+  const loc = await locations(root);
+  if (!loc.primary || !loc.filelists || !loc.other) return;
+  const primary = packageElements(open(join(root, loc.primary)));
+  const filelists = packageElements(open(join(root, loc.filelists)));
+  const other = packageElements(open(join(root, loc.other)));
+  for await (const p of primary) {
+    const pkgid = attr(p, /<checksum type="[^"]+" pkgid="YES">([^<]+)</);
+    const f = (await filelists.next()).value;
+    const o = (await other.next()).value;
+    if (!pkgid || !f || !o) return;
+    if (attr(f, /pkgid="([^"]+)"/) !== pkgid || attr(o, /pkgid="([^"]+)"/) !== pkgid) return;
+    const href = attr(p, /<location (?:xml:base="[^"]*" )?href="([^"]*)"/);
+    const size = attr(p, /<size package="(\d+)"/);
+    const time = attr(p, /<time file="(\d+)"/);
+    if (href === undefined || size === undefined || time === undefined) continue;
+    yield { href: decodeHref(href), size: Number(size), time: Number(time), primary: p, filelists: f, other: o };
+  }
+}

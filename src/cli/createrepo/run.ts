@@ -1,0 +1,223 @@
+/**
+ * `berth createrepo DIR`: generate repodata/ for a directory of packages, as createrepo_c does.
+ *
+ * Steps: lock (create `.repodata/`, which doubles as the work directory, like createrepo_c);
+ * find packages in createrepo_c order; read them with bounded concurrency (reusing fragments
+ * from the old metadata with --update when file size and mtime are unchanged); spool the
+ * fragments; write the three compressed files under checksum-prefixed names; write
+ * repomd.xml; swap `.repodata/` into place. Memory is bounded by the read window, the spool
+ * budget and one compressed chunk, not by the number of packages.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PackageRecord } from '../../core/model.js';
+import type { Codec, Platform } from '../../core/platform.js';
+import { readRpm } from '../../core/rpm/index.js';
+import { fragments, isExcluded } from '../../core/repodata/fragments.js';
+import { writeXmlFile, type XmlKind } from '../../core/repodata/xml-file.js';
+import { repomdXml, type RepomdRecord } from '../../core/repodata/repomd.js';
+import { CliError } from '../command.js';
+import { createProgress } from '../progress.js';
+import { findPackages, type FoundPackage } from './walk.js';
+import { oldPackages, type OldPackage } from './old-metadata.js';
+import { FragmentSpool } from './spool.js';
+
+export interface CreaterepoOptions {
+  /** `<revision>`; default: the newest package mtime (deterministic, unlike createrepo_c's clock). */
+  revision?: string;
+  codec: Codec;
+  changelogLimit: number;
+  update: boolean;
+  /** Packages read at once. */
+  concurrency?: number;
+  progress?: boolean;
+}
+
+export interface CreaterepoSummary {
+  packages: number;
+  reused: number;
+  excluded: { href: string; reason: string }[];
+  failed: { href: string; reason: string }[];
+  revision: string;
+  files: Record<XmlKind, string>;
+}
+
+const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
+const EXT: Record<Codec, string> = { gz: 'gz', zstd: 'zst' };
+
+interface Fragments {
+  primary: string;
+  filelists: string;
+  other: string;
+}
+
+type Outcome =
+  | { kind: 'ok'; fragments: Fragments; time: number; reused: boolean }
+  | { kind: 'excluded' | 'failed'; reason: string };
+
+export async function createrepo(root: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
+  const rootStat = await stat(root).catch(() => null);
+  if (!rootStat?.isDirectory()) throw new CliError(`${root} is not a directory`, 2);
+  const work = join(root, '.repodata');
+  try {
+    await mkdir(work);
+  } catch {
+    throw new CliError(
+      `${work} exists: another createrepo is running, or a previous run was interrupted (remove it and retry)`,
+    );
+  }
+  let swapped = false;
+  try {
+    const summary = await generate(root, work, platform, opts);
+    await swap(root, work);
+    swapped = true;
+    return summary;
+  } finally {
+    if (!swapped) await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
+  const found = await findPackages(root);
+  const spools = Object.fromEntries(KINDS.map((k) => [k, new FragmentSpool(join(work, `${k}.spool`))])) as Record<
+    XmlKind,
+    FragmentSpool
+  >;
+  const summary: CreaterepoSummary = {
+    packages: 0,
+    reused: 0,
+    excluded: [],
+    failed: [],
+    revision: '',
+    files: { primary: '', filelists: '', other: '' },
+  };
+  const old = opts.update ? new OldCursor(oldPackages(root)) : null;
+  const progress = createProgress('reading packages', found.length);
+  let newest = 0;
+
+  // A sliding window of reads, consumed in order so output order never depends on timing.
+  const window: Promise<Outcome>[] = [];
+  const limit = Math.max(1, opts.concurrency ?? 8);
+  let next = 0;
+  const launch = async (): Promise<void> => {
+    const f = found[next++]!;
+    const reuse = old ? await old.match(f) : null;
+    window.push(describe(f, reuse, platform, opts));
+  };
+  while (next < found.length && window.length < limit) await launch();
+  for (let i = 0; i < found.length; i++) {
+    const outcome = await window.shift()!;
+    if (next < found.length) await launch();
+    const f = found[i]!;
+    progress.tick();
+    if (outcome.kind === 'ok') {
+      for (const k of KINDS) await spools[k].add(outcome.fragments[k]);
+      summary.packages++;
+      if (outcome.reused) summary.reused++;
+      newest = Math.max(newest, outcome.time);
+    } else {
+      summary[outcome.kind].push({ href: f.href, reason: outcome.reason });
+    }
+  }
+  progress.done();
+
+  summary.revision = opts.revision ?? String(newest);
+  const timestamp = /^\d+$/.test(summary.revision) ? Number(summary.revision) : newest;
+  const records: RepomdRecord[] = [];
+  for (const kind of KINDS) {
+    const file = writeXmlFile(kind, summary.packages, spools[kind].fragments(), platform, { codec: opts.codec });
+    const tmp = join(work, `${kind}.xml.tmp`);
+    const handle = await open(tmp, 'w');
+    try {
+      for await (const bytes of file.bytes) await handle.write(bytes);
+    } finally {
+      await handle.close();
+    }
+    const d = await file.digest;
+    const name = `${d.checksum}-${kind}.xml.${EXT[opts.codec]}`;
+    await rename(tmp, join(work, name));
+    await rm(join(work, `${kind}.spool`), { force: true });
+    summary.files[kind] = `repodata/${name}`;
+    records.push({
+      type: kind,
+      checksum: d.checksum,
+      openChecksum: d.openChecksum,
+      location: `repodata/${name}`,
+      timestamp,
+      size: d.size,
+      openSize: d.openSize,
+    });
+  }
+  const repomd = repomdXml(records, { revision: summary.revision });
+  const handle = await open(join(work, 'repomd.xml'), 'w');
+  try {
+    await handle.write(repomd);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return summary;
+}
+
+async function describe(f: FoundPackage, reuse: OldPackage | null, platform: Platform, opts: CreaterepoOptions): Promise<Outcome> {
+  if (reuse) return { kind: 'ok', fragments: reuse, time: reuse.time, reused: true };
+  try {
+    const st = await stat(f.path);
+    const result = await readRpm(createReadStream(f.path, { highWaterMark: 256 * 1024 }), platform);
+    if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
+    const time = Math.floor(st.mtimeMs / 1000);
+    const rec: PackageRecord = {
+      pkg: result.pkg,
+      sha256: result.computed.fileSha256,
+      size: result.computed.fileSize,
+      time,
+      location: f.href,
+    };
+    const out = fragments(rec, { changelogLimit: opts.changelogLimit });
+    if (isExcluded(out)) return { kind: 'excluded', reason: out.excluded.message };
+    return { kind: 'ok', fragments: out, time, reused: false };
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    return { kind: 'failed', reason: err.code ? `${err.message} (${err.code})` : String(e) };
+  }
+}
+
+/** Merge-join cursor over the old metadata (both lists are in createrepo_c order). */
+class OldCursor {
+  private current: OldPackage | null | undefined;
+  constructor(private readonly it: AsyncGenerator<OldPackage>) {}
+
+  async match(f: FoundPackage): Promise<OldPackage | null> {
+    for (;;) {
+      if (this.current === undefined) {
+        const step = await this.it.next();
+        this.current = step.done ? null : step.value;
+      }
+      const c: OldPackage | null = this.current;
+      if (!c) return null;
+      const order = orderOf(c.href, f);
+      if (order > 0) return null;
+      this.current = undefined;
+      if (order < 0) continue;
+      const st = await stat(f.path);
+      return st.size === c.size && Math.floor(st.mtimeMs / 1000) === c.time ? c : null;
+    }
+  }
+}
+
+function orderOf(href: string, f: FoundPackage): number {
+  const name = href.slice(href.lastIndexOf('/') + 1);
+  if (name !== f.name) return name < f.name ? -1 : 1;
+  return href === f.href ? 0 : href < f.href ? -1 : 1;
+}
+
+/** Replace repodata/ with the finished .repodata/ (two renames; the old one is removed after). */
+async function swap(root: string, work: string): Promise<void> {
+  const live = join(root, 'repodata');
+  const retired = join(root, `.repodata.old.${process.pid}.${Date.now()}`);
+  const hadOld = await stat(live).then(() => true, () => false);
+  if (hadOld) await rename(live, retired);
+  await rename(work, live);
+  if (hadOld) await rm(retired, { recursive: true, force: true });
+}
