@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../../src/adapters/node/platform.js';
 import { readRpm } from '../../../src/core/rpm/index.js';
 import { rpmbuild } from '../../helpers/rpmbuild.js';
-import { findTool, sharedDir } from '../../helpers/tools.js';
+import { announceSkip, sharedDir, skipReason } from '../../helpers/tools.js';
 import { fileStream } from './support.js';
 
 const shared = sharedDir();
@@ -27,7 +27,10 @@ function dumpFacts(name: string): Record<string, string> {
   return facts;
 }
 
-describe.skipIf(!haveExample)('hello-demo noarch (skipped: ../shared/docs/example absent)', () => {
+const exampleReason = haveExample ? null : 'worked example absent (../shared/docs/example/pkgs)';
+announceSkip('readRpm hello-demo', exampleReason);
+
+describe.skipIf(exampleReason !== null)('readRpm: hello-demo noarch (formats.md §6)', () => {
   const file = join(pkgs, 'hello-demo-1.2.3-4.noarch.rsa-signed.rpm');
 
   it('reads the header facts of parse-hello-demo-noarch.txt', async () => {
@@ -145,8 +148,10 @@ describe.skipIf(!haveExample)('hello-demo noarch (skipped: ../shared/docs/exampl
   });
 });
 
-const rpmbuildBin = findTool('rpmbuild');
-describe.skipIf(!haveExample || rpmbuildBin === null)('hello-demo source rpm (skipped: needs ../shared and rpmbuild)', () => {
+const srcReason = exampleReason ?? skipReason({ tools: ['rpmbuild'] });
+announceSkip('readRpm hello-demo source rpm', srcReason);
+
+describe.skipIf(srcReason !== null)('readRpm: hello-demo source rpm', () => {
   const out = mkdtempSync(join(tmpdir(), 'berth-rpm-src-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
