@@ -57,6 +57,12 @@ interface Entry {
   material: KeyMaterial;
 }
 
+/**
+ * openpgp's defaults, except that DSA keys stay usable for verification: rpm verifies DSA
+ * package signatures and old distribution keys are DSA. ElGamal (encrypt-only) stays refused.
+ */
+const KEY_CONFIG: openpgp.Config = { ...openpgp.config, rejectPublicKeyAlgorithms: new Set([openpgp.enums.publicKey.elgamal]) };
+
 const CURVES: Record<string, 'P-256' | 'P-384' | 'P-521'> = { nistP256: 'P-256', nistP384: 'P-384', nistP521: 'P-521' };
 
 function materialOf(part: openpgp.PublicKey | openpgp.Subkey): KeyMaterial {
@@ -222,19 +228,19 @@ export class Keyring {
 
   async #check(e: Entry, date: Date): Promise<{ reason: RefusalReason; detail: string } | null> {
     try {
-      await e.key.verifyPrimaryKey(date);
+      await e.key.verifyPrimaryKey(date, undefined, KEY_CONFIG);
     } catch (err) {
       return classify(err, 'invalid');
     }
     if (e.part !== e.key) {
       try {
-        await (e.part as openpgp.Subkey).verify(date);
+        await (e.part as openpgp.Subkey).verify(date, KEY_CONFIG);
       } catch (err) {
         return classify(err, 'unbound');
       }
     }
     try {
-      const signer = await e.key.getSigningKey(e.part.getKeyID(), date);
+      const signer = await e.key.getSigningKey(e.part.getKeyID(), date, undefined, KEY_CONFIG);
       if (signer.getFingerprint().toLowerCase() !== e.info.fingerprint) {
         return { reason: 'not-signing', detail: 'another key with the same key ID is the signing key' };
       }

@@ -3,22 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSignaturePacket, signaturePacketBody } from '../../../src/core/pgp/packet.js';
 import { toHex } from '../../../src/core/platform.js';
-import { corpus, corpusFile, example, manifest, readFile } from './support.js';
+import { corpus, corpusFile, ctime, example, manifest, oldPacket, readFile, sub, v4Body } from './support.js';
 
 const PK: Record<string, number> = { RSA: 1, 'EdDSA(legacy)': 22, Ed25519: 27 };
 const HASH: Record<string, number> = { SHA256: 8, SHA512: 10 };
 
-/** A v4 body: hashed/unhashed subpacket areas given as raw bytes, one 16-bit MPI. */
-export function v4Body(o: { sigType?: number; pk?: number; hash?: number; hashed?: number[]; unhashed?: number[]; mpi?: number[] } = {}): number[] {
-  const hashed = o.hashed ?? [];
-  const unhashed = o.unhashed ?? [];
-  const mpi = o.mpi ?? [0x80, 0x01];
-  return [4, o.sigType ?? 0, o.pk ?? 1, o.hash ?? 8, hashed.length >> 8, hashed.length & 255, ...hashed,
-    unhashed.length >> 8, unhashed.length & 255, ...unhashed, 0xab, 0xcd, 0, mpi.length * 8, ...mpi];
-}
-export const sub = (type: number, data: number[]): number[] => [data.length + 1, type, ...data];
-export const ctime = (t = 1700000000): number[] => sub(2, [t >>> 24, (t >> 16) & 255, (t >> 8) & 255, t & 255]);
-export const oldPacket = (body: number[]): Uint8Array => Uint8Array.from([0x89, body.length >> 8, body.length & 255, ...body]);
 const newPacket = (body: number[]): Uint8Array => {
   const n = body.length;
   const len = n < 192 ? [n] : n < 8384 ? [((n - 192) >> 8) + 192, (n - 192) & 255] : [255, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255];

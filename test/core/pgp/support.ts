@@ -50,3 +50,15 @@ export async function keyringOf(files: readonly string[]): Promise<Keyring> {
   }
   return kr;
 }
+
+/** A v4 body: hashed/unhashed subpacket areas given as raw bytes, one 16-bit MPI. */
+export function v4Body(o: { sigType?: number; pk?: number; hash?: number; hashed?: number[]; unhashed?: number[]; mpi?: number[] } = {}): number[] {
+  const hashed = o.hashed ?? [];
+  const unhashed = o.unhashed ?? [];
+  const mpi = o.mpi ?? [0x80, 0x01];
+  return [4, o.sigType ?? 0, o.pk ?? 1, o.hash ?? 8, hashed.length >> 8, hashed.length & 255, ...hashed,
+    unhashed.length >> 8, unhashed.length & 255, ...unhashed, 0xab, 0xcd, 0, mpi.length * 8, ...mpi];
+}
+export const sub = (type: number, data: number[]): number[] => [data.length + 1, type, ...data];
+export const ctime = (t = 1700000000): number[] => sub(2, [t >>> 24, (t >> 16) & 255, (t >> 8) & 255, t & 255]);
+export const oldPacket = (body: number[]): Uint8Array => Uint8Array.from([0x89, body.length >> 8, body.length & 255, ...body]);
