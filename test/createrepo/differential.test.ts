@@ -1,6 +1,6 @@
 // Differential test: `berth createrepo` against createrepo_c on identical trees. Both outputs are
 // parsed and compared field by field; known, intended differences are listed below with reasons
-// (and in docs/differences-from-createrepo_c.md). The goal is an empty list.
+// in known-differences.ts (and docs/differences-from-createrepo_c.md). The goal is an empty list.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -8,20 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, berthCliPresent } from '../helpers/berth.js';
 import { disposeTestKeyring, rpmSign } from '../helpers/gpg.js';
 import { readMetadataFile, readRepo, repomdProblems, type ParsedRepo } from '../helpers/repodata.js';
-import { classify, diffRepos, formatDifferences, type Difference } from '../helpers/repodiff.js';
+import { classify, diffRepos, formatDifferences } from '../helpers/repodiff.js';
 import { buildFixtures, copyFixtures, disposeFixtures, type Fixtures } from '../helpers/rpmbuild.js';
 import { run } from '../helpers/run.js';
+import { allowance, unexplainedLineDifferences } from './known-differences.js';
 import { announceSkip, corpusDir, findTool, skipReason } from '../helpers/tools.js';
 
 const REVISION = '1700000000';
 const MTIME = 1_700_000_000;
-
-/** Intended differences from createrepo_c 0.17.3. Each needs a reason; keep this list empty if possible. */
-const KNOWN_DIFFERENCES: ReadonlyArray<{ pkg: RegExp; field: RegExp; reason: string }> = [];
-
-function allowance(d: Difference): string | null {
-  return KNOWN_DIFFERENCES.find((k) => k.pkg.test(d.pkg) && k.field.test(d.field))?.reason ?? null;
-}
 
 const cliReason = berthCliPresent() ? null : 'berth CLI (src/cli/main.ts) not present yet';
 const fixtureReason = skipReason({ tools: ['rpmbuild', 'rpmsign', 'gpg', 'createrepo_c'] }) ?? cliReason;
@@ -63,15 +57,6 @@ async function generateBoth(tree: string, name: string): Promise<{ c: ParsedRepo
   return { c: readRepo(cDir), b, bDir, berthExit: r.code, berthStderr: r.stderr };
 }
 
-function firstDifference(a: Buffer, b: Buffer): string {
-  const la = a.toString('utf8').split('\n');
-  const lb = b.toString('utf8').split('\n');
-  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
-    if (la[i] !== lb[i]) return `line ${i + 1}:\n  createrepo_c: ${JSON.stringify(la[i])}\n  berth:        ${JSON.stringify(lb[i])}`;
-  }
-  return a.equals(b) ? '' : 'differs only in bytes after the last newline';
-}
-
 /** The assertions shared by both trees. */
 function compareSuite(get: () => { c: ParsedRepo; b: ParsedRepo }): void {
   it('berth repomd.xml is self-consistent (checksums, sizes, open-*, packages=)', () => {
@@ -86,13 +71,12 @@ function compareSuite(get: () => { c: ParsedRepo; b: ParsedRepo }): void {
     expect(b.packages.size).toBe(c.packages.size);
   });
 
-  it('uncompressed primary, filelists and other are byte-identical to createrepo_c', () => {
+  it('uncompressed primary, filelists and other are byte-identical to createrepo_c (but for known differences)', () => {
     const { c, b } = get();
     const report: string[] = [];
     for (const type of ['primary', 'filelists', 'other']) {
       const file = (r: ParsedRepo): Buffer => readMetadataFile(join(r.dir, r.repomd.records.find((x) => x.type === type)?.href ?? 'missing'));
-      const diff = firstDifference(file(c), file(b));
-      if (diff !== '') report.push(`${type}: ${diff}`);
+      for (const d of unexplainedLineDifferences(file(c), file(b))) report.push(`${type}: ${d}`);
     }
     expect(report.join('\n')).toBe('');
   });
