@@ -41,8 +41,17 @@ export function azuriteUnavailableReason(): string | null {
   }
 }
 
-export async function startAzurite(): Promise<Azurite | null> {
+export interface StartOptions {
+  /**
+   * 'process' runs Azurite in a child process. Use it when a test measures this process's memory:
+   * in-process, the emulator's in-memory store would count as the test's own allocations.
+   */
+  mode?: 'in-process' | 'process';
+}
+
+export async function startAzurite(options: StartOptions = {}): Promise<Azurite | null> {
   if (azuriteUnavailableReason() !== null) return null;
+  if (options.mode === 'process') return startProcess();
   try {
     return await startInProcess();
   } catch (err) {

@@ -1,0 +1,344 @@
+/**
+ * File-system store: the embedded default (`berth serve` with a root directory).
+ *
+ * On disk: key `a/b/c` is the file `<root>/a/b/c@blob` (directories per segment). The `@blob` suffix
+ * uses a character keys cannot contain, so key `a` (file `a@blob`) and key `a/b` (dir `a/`) coexist
+ * as they do in object stores. Each file is self-describing so one rename publishes data and
+ * metadata together:
+ *
+ *   "BERTHBL1" | u32 BE n | n bytes JSON {etag, contentType?, metadata} | body bytes
+ *
+ * Writes stream into `.tmp-<uuid>` in the target's directory (never a whole body in memory), are
+ * fsynced, then published: create-only by `link(tmp, target)`, which fails with EEXIST atomically;
+ * everything else by `rename`, which atomically replaces. Readers open the file once and keep their
+ * inode, so they see the old or the new blob, never a mix.
+ *
+ * SINGLE-PROCESS ASSUMPTION: `ifMatch` (compare-then-rename) and `ifMatch` deletes are serialised by
+ * an in-process per-key lock. Two processes sharing one root can lose a CAS update; create-only stays
+ * atomic across processes (link). Run one Berth process per root, or use a real object store.
+ *
+ * Temp files left by a crash are `.tmp-*` files: invisible to list/get, safe to delete when no
+ * process is running. Empty directories are removed after delete.
+ */
+import { randomUUID } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import { link, mkdir, open, readdir, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetOptions, ListItem, ListOptions,
+  ListPage, PutOptions, PutResult,
+} from './blob-store.js';
+import { etagMatches } from './blob-store.js';
+import { checkedStore } from './checked-store.js';
+import { DEFAULT_LIST_LIMIT, newEtag, resolveRange } from './driver-util.js';
+import { BlobNotFoundError, PreconditionFailedError, StorageFailureError } from './errors.js';
+import { KeyLocks } from './key-locks.js';
+
+const MAGIC = new TextEncoder().encode('BERTHBL1');
+const PREAMBLE = MAGIC.length + 4;
+const MAX_HEADER = 16 * 1024;
+const SUFFIX = '@blob';
+const TMP_PREFIX = '.tmp-';
+const READ_CHUNK = 256 * 1024;
+
+interface Header {
+  etag: string;
+  contentType?: string;
+  metadata: Record<string, string>;
+}
+
+interface Opened {
+  fh: FileHandle;
+  header: Header;
+  bodyStart: number;
+  info: BlobInfo;
+}
+
+const errno = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
+
+export class FsBlobStore implements BlobStore {
+  readonly #root: string;
+  readonly #locks = new KeyLocks();
+
+  constructor(root: string) {
+    this.#root = path.resolve(root);
+  }
+
+  #file(key: string): string {
+    return path.join(this.#root, ...key.split('/')) + SUFFIX;
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<BlobObject | null> {
+    const o = await this.#open(key);
+    if (!o) return null;
+    try {
+      const range = options.range ? resolveRange(key, o.info.size, options.range) : undefined;
+      const start = o.bodyStart + (range?.offset ?? 0);
+      const body = fileStream(o.fh, start, range?.length ?? o.info.size);
+      return range ? { ...o.info, range, body } : { ...o.info, body };
+    } catch (err) {
+      await o.fh.close();
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | null> {
+    const o = await this.#open(key);
+    if (!o) return null;
+    await o.fh.close();
+    return o.info;
+  }
+
+  async put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<PutResult> {
+    const header: Header = { etag: newEtag(), metadata: { ...options.metadata } };
+    if (options.contentType !== undefined) header.contentType = options.contentType;
+    const target = this.#file(key);
+    const tmp = await this.#writeTemp(target, header, body);
+    try {
+      await this.#locks.run(key, async () => {
+        if (options.ifNoneMatch === '*') {
+          try {
+            await link(tmp, target);
+          } catch (err) {
+            if (errno(err) === 'EEXIST') throw new PreconditionFailedError(key, 'blob already exists');
+            throw err;
+          }
+          return;
+        }
+        if (options.ifMatch !== undefined) await this.#requireEtag(key, options.ifMatch);
+        await rename(tmp, target);
+      });
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      await this.#prune(path.dirname(target));
+      throw err;
+    }
+    // After a link (create-only) the temp name still points at the blob; after a rename it is gone.
+    if (options.ifNoneMatch === '*') await unlink(tmp).catch(() => undefined);
+    return { etag: header.etag };
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+    const target = this.#file(key);
+    const deleted = await this.#locks.run(key, async () => {
+      if (options.ifMatch !== undefined) await this.#requireEtag(key, options.ifMatch);
+      try {
+        await unlink(target);
+        return true;
+      } catch (err) {
+        if (errno(err) === 'ENOENT') return false;
+        throw err;
+      }
+    });
+    await this.#prune(path.dirname(target));
+    return deleted;
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+    const items: ListItem[] = [];
+    for await (const item of this.#walk(prefix, options.cursor)) {
+      if (items.length === limit) {
+        const last = items[items.length - 1] as ListItem;
+        return { items, cursor: last.key };
+      }
+      items.push(item);
+    }
+    return { items };
+  }
+
+  /** Streams source to destination through a temp file; not server-side, but never buffered. */
+  async copy(source: string, destination: string, options: CopyOptions = {}): Promise<PutResult> {
+    const src = await this.get(source);
+    if (!src) throw new BlobNotFoundError(source);
+    const put: PutOptions = { ...options, metadata: src.metadata };
+    if (src.contentType !== undefined) put.contentType = src.contentType;
+    return this.put(destination, src.body, put);
+  }
+
+  async #requireEtag(key: string, wanted: string): Promise<void> {
+    const o = await this.#open(key);
+    if (!o) throw new PreconditionFailedError(key, 'blob does not exist');
+    await o.fh.close();
+    if (!etagMatches(o.header.etag, wanted)) throw new PreconditionFailedError(key, 'ETag does not match');
+  }
+
+  async #open(key: string): Promise<Opened | null> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.#file(key), fsc.O_RDONLY);
+    } catch (err) {
+      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null;
+      throw err;
+    }
+    try {
+      return await readHeader(key, fh);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  async #writeTemp(target: string, header: Header, body: Uint8Array | ReadableStream<Uint8Array>): Promise<string> {
+    const dir = path.dirname(target);
+    const tmp = path.join(dir, `${TMP_PREFIX}${randomUUID()}`);
+    let fh: FileHandle | undefined;
+    // A concurrent delete may prune the directory between mkdir and open: retry.
+    for (let attempt = 0; fh === undefined; attempt++) {
+      await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+        if (errno(err) !== 'ENOENT' || attempt >= 5) throw err;
+      });
+      try {
+        fh = await open(tmp, 'wx');
+      } catch (err) {
+        if (errno(err) !== 'ENOENT' || attempt >= 5) throw err;
+      }
+    }
+    try {
+      await fh.write(encodeHeader(header));
+      if (body instanceof Uint8Array) {
+        await fh.write(body);
+      } else {
+        const reader = body.getReader();
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            await fh.write(value);
+          }
+        } catch (err) {
+          await reader.cancel(err).catch(() => undefined);
+          throw err;
+        }
+      }
+      await fh.datasync();
+      await fh.close();
+      return tmp;
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      await this.#prune(dir);
+      throw err;
+    }
+  }
+
+  /** Remove empty directories from `dir` up to (not including) the root. */
+  async #prune(dir: string): Promise<void> {
+    for (let d = dir; d.startsWith(this.#root + path.sep); d = path.dirname(d)) {
+      try {
+        await rmdir(d);
+      } catch {
+        return; // ENOTEMPTY, ENOENT, or a race with a writer: all mean "stop here".
+      }
+    }
+  }
+
+  /**
+   * Keys under `prefix`, in byte order, after `cursor`. Directory entries sort as `name/` and files
+   * as `name`, which matches the byte order of full keys ('-' and '.' sort before '/').
+   */
+  async *#walk(prefix: string, cursor: string | undefined): AsyncGenerator<ListItem> {
+    const slash = prefix.lastIndexOf('/');
+    const base = prefix.slice(0, slash + 1);
+    yield* this.#walkDir(base, prefix, cursor);
+  }
+
+  async *#walkDir(base: string, prefix: string, cursor: string | undefined): AsyncGenerator<ListItem> {
+    const dir = path.join(this.#root, ...base.split('/').filter(Boolean));
+    let names: { name: string; isDir: boolean }[];
+    try {
+      const entries = await readdir(dir, { withFileTypes: true });
+      names = entries
+        .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.name.endsWith(SUFFIX)))
+        .map((e) => ({ name: e.isDirectory() ? `${e.name}/` : e.name.slice(0, -SUFFIX.length), isDir: e.isDirectory() }));
+    } catch (err) {
+      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return;
+      throw err;
+    }
+    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const { name, isDir } of names) {
+      const key = base + name;
+      if (isDir) {
+        if (!key.startsWith(prefix) && !prefix.startsWith(key)) continue;
+        // Everything under `key` sorts before the cursor: skip the whole subtree.
+        if (cursor !== undefined && cursor >= key && !cursor.startsWith(key)) continue;
+        yield* this.#walkDir(key, prefix, cursor);
+        continue;
+      }
+      if (!key.startsWith(prefix) || (cursor !== undefined && key <= cursor)) continue;
+      const o = await this.#open(key);
+      if (!o) continue; // deleted while listing
+      await o.fh.close();
+      yield { key, size: o.info.size, etag: o.info.etag, lastModified: o.info.lastModified };
+    }
+  }
+}
+
+function encodeHeader(header: Header): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(PREAMBLE + json.length);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, json.length);
+  out.set(json, PREAMBLE);
+  return out;
+}
+
+async function readHeader(key: string, fh: FileHandle): Promise<Opened> {
+  const stat = await fh.stat();
+  const pre = new Uint8Array(PREAMBLE);
+  const { bytesRead } = await fh.read(pre, 0, PREAMBLE, 0);
+  const n = new DataView(pre.buffer).getUint32(MAGIC.length);
+  if (bytesRead !== PREAMBLE || !MAGIC.every((b, i) => pre[i] === b) || n > MAX_HEADER || PREAMBLE + n > stat.size) {
+    throw new StorageFailureError('read', key, { cause: new Error('not a Berth blob file (bad header)') });
+  }
+  const json = new Uint8Array(n);
+  await fh.read(json, 0, n, PREAMBLE);
+  const header = JSON.parse(new TextDecoder().decode(json)) as Header;
+  const bodyStart = PREAMBLE + n;
+  const info: BlobInfo = {
+    key, size: stat.size - bodyStart, etag: header.etag, lastModified: stat.mtime, metadata: { ...header.metadata },
+  };
+  if (header.contentType !== undefined) info.contentType = header.contentType;
+  return { fh, header, bodyStart, info };
+}
+
+/** Pull-based: reads one chunk per consumer pull, so memory stays at one chunk. Closes the handle. */
+function fileStream(fh: FileHandle, start: number, length: number): ReadableStream<Uint8Array> {
+  let pos = start;
+  const end = start + length;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      await fh.close();
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (pos >= end) {
+          await close();
+          controller.close();
+          return;
+        }
+        const want = Math.min(READ_CHUNK, end - pos);
+        const buf = new Uint8Array(want);
+        const { bytesRead } = await fh.read(buf, 0, want, pos);
+        if (bytesRead === 0) throw new Error('file shrank while reading');
+        pos += bytesRead;
+        controller.enqueue(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+      } catch (err) {
+        await close().catch(() => undefined);
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** A checked fs store rooted at `root` (created on first write). */
+export function createFsBlobStore(root: string): BlobStore {
+  return checkedStore(new FsBlobStore(root));
+}

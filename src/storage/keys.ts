@@ -1,0 +1,127 @@
+/**
+ * The ONE module that builds storage keys. Nothing else concatenates key strings, so the layout can
+ * change in one place and a key for another tenant cannot be assembled by accident.
+ *
+ *   tenants/<tenant>.json                              tenant record (settings, keys)
+ *   tokens/<sha256(token) hex>.json                    API token record — keyed by the hash, never the token
+ *   uploads/<uuid>                                     in-flight upload; GC'd after a few hours
+ *   t/<tenant>/                                        everything a tenant owns (delete = one prefix)
+ *   ├── blobs/sha256/<aa>/<hex>                        package bytes, content-addressed; dedupe within
+ *   │                                                  the tenant only (no cross-tenant existence oracle)
+ *   ├── fragments/sha256/<aa>/<hex>/<kind>.xml         cached per-package primary/filelists/other chunks
+ *   └── r/<repo>/
+ *       ├── index.json                                 package index; updated by If-Match CAS
+ *       └── repodata/
+ *           ├── <sha256>-primary.xml.gz …              write-once, content-named (createrepo style)
+ *           ├── repomd.xml                             the pointer: written last, replaced atomically
+ *           └── repomd.xml.asc                         detached signature of repomd.xml
+ *
+ * `<aa>` is the first two hex digits: it bounds directory fan-out for the fs store and spreads
+ * object-store partitions. Tenant and repo names are DNS-label-like (1-63, [a-z0-9-], no leading or
+ * trailing '-'), so they are safe in keys, URLs, and Azure container names alike.
+ */
+import { BerthError } from '../core/errors.js';
+
+/** A tenant, repo, digest, id or file name that cannot become part of a key. */
+export class InvalidNameError extends BerthError {
+  override name = 'InvalidNameError';
+  static readonly CODE = 'invalid_name';
+  constructor(kind: string, value: string, rule: string) {
+    super(InvalidNameError.CODE, `invalid ${kind} ${JSON.stringify(String(value).slice(0, 100))}: ${rule}`);
+  }
+}
+
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const REPODATA_FILE = /^(?!.*\.\.)[a-z0-9][a-z0-9._-]{0,199}$/;
+export const FRAGMENT_KINDS = ['primary', 'filelists', 'other'] as const;
+export type FragmentKind = (typeof FRAGMENT_KINDS)[number];
+
+export function isValidName(name: string): boolean {
+  return typeof name === 'string' && NAME.test(name);
+}
+
+function tenantName(tenant: string): string {
+  if (!isValidName(tenant)) throw new InvalidNameError('tenant', tenant, '1-63 chars of [a-z0-9-], not starting or ending with -');
+  return tenant;
+}
+
+function repoName(repo: string): string {
+  if (!isValidName(repo)) throw new InvalidNameError('repo', repo, '1-63 chars of [a-z0-9-], not starting or ending with -');
+  return repo;
+}
+
+function sha256Hex(kind: string, hex: string): string {
+  if (typeof hex !== 'string' || !SHA256.test(hex)) throw new InvalidNameError(kind, hex, '64 lowercase hex digits');
+  return hex;
+}
+
+export function tenantKey(tenant: string): string {
+  return `tenants/${tenantName(tenant)}.json`;
+}
+
+/** `tokenHash` is the hex SHA-256 of the token; the token itself never reaches storage. */
+export function tokenKey(tokenHash: string): string {
+  return `tokens/${sha256Hex('token hash', tokenHash)}.json`;
+}
+
+export const UPLOADS_PREFIX = 'uploads/';
+
+export function uploadKey(id: string): string {
+  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidNameError('upload id', id, 'a lowercase UUID');
+  return `${UPLOADS_PREFIX}${id}`;
+}
+
+/** Everything a tenant owns; list or delete by this prefix. */
+export function tenantPrefix(tenant: string): string {
+  return `t/${tenantName(tenant)}/`;
+}
+
+export function packageBlobKey(tenant: string, sha256: string): string {
+  const hex = sha256Hex('package sha256', sha256);
+  return `${tenantPrefix(tenant)}blobs/sha256/${hex.slice(0, 2)}/${hex}`;
+}
+
+export function packageBlobsPrefix(tenant: string): string {
+  return `${tenantPrefix(tenant)}blobs/sha256/`;
+}
+
+export function fragmentKey(tenant: string, sha256: string, kind: FragmentKind): string {
+  const hex = sha256Hex('package sha256', sha256);
+  if (!FRAGMENT_KINDS.includes(kind)) throw new InvalidNameError('fragment kind', kind, FRAGMENT_KINDS.join('|'));
+  return `${tenantPrefix(tenant)}fragments/sha256/${hex.slice(0, 2)}/${hex}/${kind}.xml`;
+}
+
+export function repoPrefix(tenant: string, repo: string): string {
+  return `${tenantPrefix(tenant)}r/${repoName(repo)}/`;
+}
+
+export function indexKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}index.json`;
+}
+
+export function repodataPrefix(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}repodata/`;
+}
+
+/** A file under repodata/, e.g. `<sha256>-primary.xml.gz`, `repomd.xml`, `repomd.xml.asc`. */
+export function repodataKey(tenant: string, repo: string, file: string): string {
+  if (typeof file !== 'string' || !REPODATA_FILE.test(file)) {
+    throw new InvalidNameError('repodata file', file, '[a-z0-9][a-z0-9._-]*, no "..", at most 200 chars');
+  }
+  return `${repodataPrefix(tenant, repo)}${file}`;
+}
+
+export function repomdKey(tenant: string, repo: string): string {
+  return repodataKey(tenant, repo, 'repomd.xml');
+}
+
+export function repomdSignatureKey(tenant: string, repo: string): string {
+  return repodataKey(tenant, repo, 'repomd.xml.asc');
+}
+
+/** The createrepo-style content name: `<sha256>-<kind>.<ext>` (e.g. `…-primary.xml.gz`). */
+export function repodataFileName(sha256: string, kind: string, ext: string): string {
+  return `${sha256Hex('repodata sha256', sha256)}-${kind}.${ext}`;
+}
