@@ -19,6 +19,8 @@
  *   (an `ifMatch` delete of a missing key throws `PreconditionFailedError`, as in HTTP).
  * - Ranges: `offset` must be < size, else `RangeNotSatisfiableError` (so any range on an empty blob
  *   is unsatisfiable); `length` past the end is clamped. No suffix ranges: `head` first.
+ * - `checkedStore` stores `application/octet-stream` when `put` names no content type, so every
+ *   backend reports the same value (Azure would default it, fs/memory would not).
  * - `list` is flat, ordered by key (byte order), filtered by a plain string prefix. `cursor` is opaque;
  *   it is present only when more items may follow. A page may hold fewer than `limit` items (even
  *   none) while a cursor is returned — loop until the cursor is absent.

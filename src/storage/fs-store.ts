@@ -31,28 +31,12 @@ import type {
 import { etagMatches } from './blob-store.js';
 import { checkedStore } from './checked-store.js';
 import { DEFAULT_LIST_LIMIT, newEtag, resolveRange } from './driver-util.js';
-import { BlobNotFoundError, PreconditionFailedError, StorageFailureError } from './errors.js';
+import { BlobNotFoundError, PreconditionFailedError } from './errors.js';
+import { encodeHeader, fileStream, readHeader, type Header, type Opened } from './fs-blob-file.js';
 import { KeyLocks } from './key-locks.js';
 
-const MAGIC = new TextEncoder().encode('BERTHBL1');
-const PREAMBLE = MAGIC.length + 4;
-const MAX_HEADER = 16 * 1024;
 const SUFFIX = '@blob';
 const TMP_PREFIX = '.tmp-';
-const READ_CHUNK = 256 * 1024;
-
-interface Header {
-  etag: string;
-  contentType?: string;
-  metadata: Record<string, string>;
-}
-
-interface Opened {
-  fh: FileHandle;
-  header: Header;
-  bodyStart: number;
-  info: BlobInfo;
-}
 
 const errno = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
 
@@ -272,70 +256,6 @@ export class FsBlobStore implements BlobStore {
       yield { key, size: o.info.size, etag: o.info.etag, lastModified: o.info.lastModified };
     }
   }
-}
-
-function encodeHeader(header: Header): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(PREAMBLE + json.length);
-  out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, json.length);
-  out.set(json, PREAMBLE);
-  return out;
-}
-
-async function readHeader(key: string, fh: FileHandle): Promise<Opened> {
-  const stat = await fh.stat();
-  const pre = new Uint8Array(PREAMBLE);
-  const { bytesRead } = await fh.read(pre, 0, PREAMBLE, 0);
-  const n = new DataView(pre.buffer).getUint32(MAGIC.length);
-  if (bytesRead !== PREAMBLE || !MAGIC.every((b, i) => pre[i] === b) || n > MAX_HEADER || PREAMBLE + n > stat.size) {
-    throw new StorageFailureError('read', key, { cause: new Error('not a Berth blob file (bad header)') });
-  }
-  const json = new Uint8Array(n);
-  await fh.read(json, 0, n, PREAMBLE);
-  const header = JSON.parse(new TextDecoder().decode(json)) as Header;
-  const bodyStart = PREAMBLE + n;
-  const info: BlobInfo = {
-    key, size: stat.size - bodyStart, etag: header.etag, lastModified: stat.mtime, metadata: { ...header.metadata },
-  };
-  if (header.contentType !== undefined) info.contentType = header.contentType;
-  return { fh, header, bodyStart, info };
-}
-
-/** Pull-based: reads one chunk per consumer pull, so memory stays at one chunk. Closes the handle. */
-function fileStream(fh: FileHandle, start: number, length: number): ReadableStream<Uint8Array> {
-  let pos = start;
-  const end = start + length;
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (!closed) {
-      closed = true;
-      await fh.close();
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (pos >= end) {
-          await close();
-          controller.close();
-          return;
-        }
-        const want = Math.min(READ_CHUNK, end - pos);
-        const buf = new Uint8Array(want);
-        const { bytesRead } = await fh.read(buf, 0, want, pos);
-        if (bytesRead === 0) throw new Error('file shrank while reading');
-        pos += bytesRead;
-        controller.enqueue(bytesRead === want ? buf : buf.subarray(0, bytesRead));
-      } catch (err) {
-        await close().catch(() => undefined);
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await close();
-    },
-  }, { highWaterMark: 0 });
 }
 
 /** A checked fs store rooted at `root` (created on first write). */

@@ -125,3 +125,45 @@ export function repomdSignatureKey(tenant: string, repo: string): string {
 export function repodataFileName(sha256: string, kind: string, ext: string): string {
   return `${sha256Hex('repodata sha256', sha256)}-${kind}.${ext}`;
 }
+
+// --- Publish pipeline and regeneration (docs/service.md) ---
+
+/** Every repo of a tenant: `t/<tenant>/r/`. */
+export function reposPrefix(tenant: string): string {
+  return `${tenantPrefix(tenant)}r/`;
+}
+
+/** Per-repo fragments `{primary, filelists, other}` of one package (per repo: `<time file>` and location differ). */
+export function repoFragmentKey(tenant: string, repo: string, sha256: string): string {
+  return `${repoFragmentsPrefix(tenant, repo)}${sha256Hex('package sha256', sha256)}.json`;
+}
+
+export function repoFragmentsPrefix(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}fragments/`;
+}
+
+function revisionName(revision: number): string {
+  if (!Number.isSafeInteger(revision) || revision < 0 || revision > 999_999_999_999) {
+    throw new InvalidNameError('revision', String(revision), 'an integer 0..999999999999');
+  }
+  return String(revision).padStart(12, '0');
+}
+
+export function generationsPrefix(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}generations/`;
+}
+
+/** Generation record: `{revision, createdAt, files, repomd, asc}`. */
+export function generationKey(tenant: string, repo: string, revision: number): string {
+  return `${generationsPrefix(tenant, repo)}${revisionName(revision)}.json`;
+}
+
+/** Location → sha256 of every package a generation lists (serves its packages after a delete). */
+export function generationPackagesKey(tenant: string, repo: string, revision: number): string {
+  return `${generationsPrefix(tenant, repo)}${revisionName(revision)}.packages.json`;
+}
+
+/** The pointer to the served generation `{revision, generation}`, swapped with If-Match. */
+export function currentGenerationKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}current.json`;
+}
