@@ -2,15 +2,26 @@
  * The ONE module that builds storage keys. Nothing else concatenates key strings, so the layout can
  * change in one place and a key for another tenant cannot be assembled by accident.
  *
- *   tenants/<tenant>.json                              tenant record (settings, keys)
+ *   operator.json                                      generated operator credential `{hash}` (embedded store only)
+ *   tenants/<tenant>.json                              tenant record `{name, createdAt}`
  *   tokens/<sha256(token) hex>.json                    API token record — keyed by the hash, never the token
+ *   token-ids/<id>.json                                `{hash, tenant}`: revocation and listing by public id
  *   uploads/<uuid>                                     in-flight upload; GC'd after a few hours
  *   t/<tenant>/                                        everything a tenant owns (delete = one prefix)
+ *   ├── audit/<seq 12 digits>.json                     hash-chained audit entries, written create-only
+ *   ├── keys/<fpr>.asc                                 tenant-wide trusted publisher keys (lowercase fpr)
  *   ├── blobs/sha256/<aa>/<hex>                        package bytes, content-addressed; dedupe within
  *   │                                                  the tenant only (no cross-tenant existence oracle)
  *   ├── fragments/sha256/<aa>/<hex>/<kind>.xml         cached per-package primary/filelists/other chunks
  *   └── r/<repo>/
+ *       ├── config.json                                repo config (public, allowUnsigned, metadata key id)
+ *       ├── metadata-key.asc                           repodata signing key (secret: never served or logged)
+ *       ├── keys/<fpr>.asc                             repo-only trusted publisher keys
  *       ├── index.json                                 package index; updated by If-Match CAS
+ *       ├── fragments/<sha256>.json                    per-repo {primary, filelists, other} of one package
+ *       ├── generations/<revision 12 digits>.json      generation record (repomd.xml + signature text)
+ *       ├── generations/<revision>.packages.json       location → sha256 of that generation's packages
+ *       ├── current.json                               pointer to the served generation; If-Match swap
  *       └── repodata/
  *           ├── <sha256>-primary.xml.gz …              write-once, content-named (createrepo style)
  *           ├── repomd.xml                             the pointer: written last, replaced atomically
@@ -166,4 +177,59 @@ export function generationPackagesKey(tenant: string, repo: string, revision: nu
 /** The pointer to the served generation `{revision, generation}`, swapped with If-Match. */
 export function currentGenerationKey(tenant: string, repo: string): string {
   return `${repoPrefix(tenant, repo)}current.json`;
+}
+
+// --- Tenancy and access (docs/service.md: Model) ---
+
+const TOKEN_ID = /^[a-z2-7]{12}$/;
+/** Fingerprints are shown uppercase in the API; keys are lowercase because the key grammar is. */
+const FINGERPRINT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** Where the generated operator credential's hash lives when no BERTH_ADMIN_TOKEN is given. */
+export function operatorKey(): string {
+  return 'operator.json';
+}
+
+export const TOKEN_IDS_PREFIX = 'token-ids/';
+
+/** `{hash, tenant}` of the token with this public id (12 lowercase base32 chars). */
+export function tokenIdKey(id: string): string {
+  if (typeof id !== 'string' || !TOKEN_ID.test(id)) throw new InvalidNameError('token id', id, '12 chars of [a-z2-7]');
+  return `${TOKEN_IDS_PREFIX}${id}.json`;
+}
+
+export function repoConfigKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}config.json`;
+}
+
+/** The repo's armored OpenPGP secret key for signing repomd.xml. */
+export function metadataKeyKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}metadata-key.asc`;
+}
+
+function fingerprintName(fpr: string): string {
+  const lower = typeof fpr === 'string' ? fpr.toLowerCase() : '';
+  if (!FINGERPRINT.test(lower)) throw new InvalidNameError('key fingerprint', fpr, '40 or 64 hex digits');
+  return lower;
+}
+
+/** Trusted publisher keys: tenant-wide when `repo` is undefined, else for that repo only. */
+export function trustedKeysPrefix(tenant: string, repo?: string): string {
+  return `${repo === undefined ? tenantPrefix(tenant) : repoPrefix(tenant, repo)}keys/`;
+}
+
+/** `fpr` in either case; the key uses lowercase. */
+export function trustedKeyKey(tenant: string, repo: string | undefined, fpr: string): string {
+  return `${trustedKeysPrefix(tenant, repo)}${fingerprintName(fpr)}.asc`;
+}
+
+export function auditPrefix(tenant: string): string {
+  return `${tenantPrefix(tenant)}audit/`;
+}
+
+export function auditKey(tenant: string, seq: number): string {
+  if (!Number.isSafeInteger(seq) || seq < 1 || seq > 999_999_999_999) {
+    throw new InvalidNameError('audit seq', String(seq), 'an integer 1..999999999999');
+  }
+  return `${auditPrefix(tenant)}${String(seq).padStart(12, '0')}.json`;
 }
