@@ -169,7 +169,7 @@ export async function verifySignature(packet: Uint8Array | SignaturePacket, inpu
     input.hash.update(sig.hashedSuffix);
     digest = input.hash.digest();
   }
-  if (!digest) return done('unsupported', `cannot compute ${h.name} here`);
+  if (!digest) return done(h.weak && !opts.allowWeakHashes ? 'weak-algorithm' : 'unsupported', `cannot compute ${h.name} here`);
   if (digest[0] !== sig.left16[0] || digest[1] !== sig.left16[1]) {
     return done('bad', `digest does not match the signature's left 16 bits (signed data altered)`);
   }

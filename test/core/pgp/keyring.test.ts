@@ -6,10 +6,12 @@ import { corpus, corpusFile, keyringOf } from './support.js';
 
 const DAY = 86_400_000;
 
-async function gen(opts: Partial<openpgp.GenerateKeyOptions> = {}): Promise<openpgp.PrivateKey> {
+type GenOpts = Omit<Parameters<typeof openpgp.generateKey>[0], 'userIDs' | 'format'>;
+
+async function gen(opts: GenOpts = {}): Promise<openpgp.PrivateKey> {
   const { privateKey } = await openpgp.generateKey({
-    type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'Test', email: 't@example.com' }], format: 'object', ...opts,
-  } as openpgp.GenerateKeyOptions & { format: 'object' });
+    type: 'ecc', curve: 'ed25519Legacy', ...opts, userIDs: [{ name: 'Test', email: 't@example.com' }], format: 'object',
+  });
   return privateKey;
 }
 
