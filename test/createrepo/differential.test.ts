@@ -1,21 +1,18 @@
 // Differential test: `berth createrepo` against createrepo_c on identical trees. Both outputs are
 // parsed and compared field by field; known, intended differences are listed below with reasons
 // in known-differences.ts (and docs/differences-from-createrepo_c.md). The goal is an empty list.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, berthCliPresent } from '../helpers/berth.js';
 import { disposeTestKeyring, rpmSign } from '../helpers/gpg.js';
-import { readMetadataFile, readRepo, repomdProblems, type ParsedRepo } from '../helpers/repodata.js';
+import { readMetadataFile, repomdProblems, type ParsedRepo } from '../helpers/repodata.js';
 import { classify, diffRepos, formatDifferences } from '../helpers/repodiff.js';
 import { buildFixtures, copyFixtures, disposeFixtures, type Fixtures } from '../helpers/rpmbuild.js';
-import { run } from '../helpers/run.js';
+import { announceSkip, corpusDir, skipReason } from '../helpers/tools.js';
+import { generateBoth, REVISION, setMtimes, type BothResult } from './generate.js';
 import { allowance, unexplainedLineDifferences } from './known-differences.js';
-import { announceSkip, corpusDir, findTool, skipReason } from '../helpers/tools.js';
-
-const REVISION = '1700000000';
-const MTIME = 1_700_000_000;
 
 const cliReason = berthCliPresent() ? null : 'berth CLI (src/cli/main.ts) not present yet';
 const fixtureReason = skipReason({ tools: ['rpmbuild', 'rpmsign', 'gpg', 'createrepo_c'] }) ?? cliReason;
@@ -30,32 +27,6 @@ afterAll(async () => {
   await disposeTestKeyring();
   await disposeFixtures();
 });
-
-function setMtimes(dir: string): void {
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) utimesSync(join(e.parentPath, e.name), MTIME, MTIME);
-  }
-}
-
-/** Copies `tree` twice (same mtimes), runs createrepo_c on one copy and berth on the other. */
-async function generateBoth(tree: string, name: string): Promise<{ c: ParsedRepo; b: ParsedRepo; bDir: string; berthExit: number; berthStderr: string }> {
-  const cDir = join(work, `${name}-createrepo_c`);
-  const bDir = join(work, `${name}-berth`);
-  for (const d of [cDir, bDir]) {
-    cpSync(tree, d, { recursive: true });
-    setMtimes(d);
-  }
-  await run(findTool('createrepo_c') ?? 'createrepo_c', ['--no-database', '--revision', REVISION, cDir]);
-  // createrepo_c exits 0 when it rejects a package; berth's exit status is checked by the callers.
-  const r = await berth(['createrepo', '--revision', REVISION, bDir], { allowFail: true });
-  let b: ParsedRepo;
-  try {
-    b = readRepo(bDir);
-  } catch (e) {
-    throw new Error(`berth createrepo (exit ${r.code}) left no readable repodata: ${String(e)}\n${r.stderr}`, { cause: e });
-  }
-  return { c: readRepo(cDir), b, bDir, berthExit: r.code, berthStderr: r.stderr };
-}
 
 /** The assertions shared by both trees. */
 function compareSuite(get: () => { c: ParsedRepo; b: ParsedRepo }): void {
@@ -84,7 +55,7 @@ function compareSuite(get: () => { c: ParsedRepo; b: ParsedRepo }): void {
 
 describe.skipIf(fixtureReason !== null)('berth createrepo vs createrepo_c: packages built here (signed RSA / Ed25519)', () => {
   let fx: Fixtures;
-  let out: Awaited<ReturnType<typeof generateBoth>>;
+  let out: BothResult;
   const tree = join(work, 'fixtures-tree');
 
   beforeAll(async () => {
@@ -96,7 +67,7 @@ describe.skipIf(fixtureReason !== null)('berth createrepo vs createrepo_c: packa
     const files = [...copyFixtures(fx, top, tree), ...copyFixtures(fx, nested, join(tree, 'sub', 'dir'))];
     await rpmSign(files.filter((_, i) => i % 2 === 0), 'rsa');
     await rpmSign(files.filter((_, i) => i % 2 === 1), 'ed25519');
-    out = await generateBoth(tree, 'fixtures');
+    out = await generateBoth(work, tree, 'fixtures');
   }, 240_000);
 
   compareSuite(() => out);
@@ -139,7 +110,7 @@ describe.skipIf(fixtureReason !== null)('berth createrepo vs createrepo_c: packa
 });
 
 describe.skipIf(corpusReason !== null)('berth createrepo vs createrepo_c: third-party corpus', () => {
-  let out: Awaited<ReturnType<typeof generateBoth>>;
+  let out: BothResult;
 
   beforeAll(async () => {
     const files = join(corpus ?? '', 'files');
@@ -152,7 +123,7 @@ describe.skipIf(corpusReason !== null)('berth createrepo vs createrepo_c: third-
       mkdirSync(dirname(dest), { recursive: true });
       cpSync(path, dest);
     }
-    out = await generateBoth(tree, 'corpus');
+    out = await generateBoth(work, tree, 'corpus');
   }, 240_000);
 
   compareSuite(() => out);

@@ -135,11 +135,44 @@ function text(v: unknown): string {
   return typeof t === 'string' ? decodeEntities(t) : '';
 }
 
+/** Byte length of the zstd frame (or skippable frame) starting at `at` (RFC 8878 §3.1). */
+function zstdFrameLength(buf: Buffer, at: number): number {
+  const magic = buf.readUInt32LE(at);
+  if ((magic & 0xfffffff0) === 0x184d2a50) return 8 + buf.readUInt32LE(at + 4);
+  if (magic !== 0xfd2fb528) throw new Error(`not a zstd frame at byte ${at}`);
+  const fhd = buf[at + 4] ?? 0;
+  const singleSegment = (fhd >> 5) & 1;
+  const fcsSize = [singleSegment, 2, 4, 8][fhd >> 6] ?? 0;
+  const didSize = [0, 1, 2, 4][fhd & 3] ?? 0;
+  let pos = at + 5 + (singleSegment ? 0 : 1) + didSize + fcsSize;
+  for (;;) {
+    const header = buf.readUIntLE(pos, 3);
+    const type = (header >> 1) & 3;
+    pos += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) break;
+  }
+  return pos - at + ((fhd >> 2) & 1 ? 4 : 0);
+}
+
+/**
+ * zstd with every frame decoded: Node's zstdDecompressSync stops after the first frame, while
+ * libsolv (and the zstd CLI) read concatenated frames, which Berth's chunked writer produces.
+ */
+export function zstdDecompressAll(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < raw.length; ) {
+    const len = zstdFrameLength(raw, at);
+    if (raw.readUInt32LE(at) === 0xfd2fb528) parts.push(zstdDecompressSync(raw.subarray(at, at + len)));
+    at += len;
+  }
+  return Buffer.concat(parts);
+}
+
 /** Decompresses by suffix, as libsolv does: the suffix must match the content. */
 export function readMetadataFile(path: string): Buffer {
   const raw = readFileSync(path);
   if (path.endsWith('.gz')) return gunzipSync(raw);
-  if (path.endsWith('.zst')) return zstdDecompressSync(raw);
+  if (path.endsWith('.zst')) return zstdDecompressAll(raw);
   if (path.endsWith('.xml')) return raw;
   throw new Error(`unsupported metadata compression: ${path}`);
 }
