@@ -7,7 +7,7 @@
  * WebCrypto lacks go through bigint-verify over the digest. EdDSA signs the digest itself.
  */
 import type { Hash } from '../platform.js';
-import { PgpError, fitBytes, concatBytes, bufferSource } from './bytes.js';
+import { PgpError, fitBytes, concatBytes, bufferSource, base64url } from './bytes.js';
 import { parseSignaturePacket, type SignaturePacket } from './packet.js';
 import { hashInfo, hashName, digestParts, type HashInfo } from './hash.js';
 import { rsaVerifyDigest, dsaVerifyDigest } from './bigint-verify.js';
@@ -67,12 +67,6 @@ function importKey(m: KeyMaterial, usage: string, make: () => Promise<CryptoKey>
   return k;
 }
 
-const b64u = (b: Uint8Array): string => {
-  let s = '';
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-};
-
 /** One candidate key against the digest (and, when available, the message bytes). */
 async function checkWithKey(sig: SignaturePacket, h: HashInfo, key: KeyMaterial, digest: Uint8Array, message: Uint8Array | null): Promise<boolean | string> {
   switch (key.kind) {
@@ -81,7 +75,7 @@ async function checkWithKey(sig: SignaturePacket, h: HashInfo, key: KeyMaterial,
       if (!s) return 'missing RSA signature value';
       if (message && h.webCrypto) {
         const ck = await importKey(key, `rsa:${h.webCrypto}`, () => crypto.subtle.importKey(
-          'jwk', { kty: 'RSA', n: b64u(key.n), e: b64u(key.e), ext: true }, { name: 'RSASSA-PKCS1-v1_5', hash: h.webCrypto as string }, false, ['verify']));
+          'jwk', { kty: 'RSA', n: base64url(key.n), e: base64url(key.e), ext: true }, { name: 'RSASSA-PKCS1-v1_5', hash: h.webCrypto as string }, false, ['verify']));
         const padded = fitBytes(s, key.n.length);
         if (!padded) return false;
         return crypto.subtle.verify('RSASSA-PKCS1-v1_5', ck, padded, bufferSource(message));
