@@ -1,9 +1,22 @@
 /** `berth` command-line entry: dispatches to one module per command. */
+import { ApiError } from './api-client.js';
 import { createrepoCommand } from './commands/createrepo.js';
+import { keyCommand } from './commands/key.js';
+import { pushCommand } from './commands/push.js';
+import { repoCommand } from './commands/repo.js';
+import { serveCommand } from './commands/serve.js';
+import { tenantCommand } from './commands/tenant.js';
+import { tokenCommand } from './commands/token.js';
 import { CliError, type Command } from './command.js';
 
 const COMMANDS: Record<string, Command> = {
   createrepo: createrepoCommand,
+  serve: serveCommand,
+  tenant: tenantCommand,
+  repo: repoCommand,
+  key: keyCommand,
+  token: tokenCommand,
+  push: pushCommand,
 };
 
 const USAGE = `Usage: berth <command> [options]
@@ -34,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof CliError) {
+      // With --json a refused request is also reported on stdout, for scripts.
+      if (err instanceof ApiError && rest.includes('--json')) {
+        console.log(JSON.stringify({ error: { status: err.status, code: err.code, detail: err.detail } }, null, 2));
+      }
       console.error(`berth ${name}: ${err.message}`);
       return err.exitCode;
     }

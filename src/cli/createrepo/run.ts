@@ -8,7 +8,7 @@
  * repomd.xml; swap `.repodata/` into place. Memory is bounded by the read window, the spool
  * budget and one compressed chunk, not by the number of packages.
  */
-import { createReadStream } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, rename, rm, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PackageRecord } from '../../core/model.js';
@@ -22,6 +22,7 @@ import { createProgress } from '../progress.js';
 import { findPackages, type FoundPackage } from './walk.js';
 import { oldPackages, type OldPackage } from './old-metadata.js';
 import { FragmentSpool } from './spool.js';
+import { fileChunks } from './file-chunks.js';
 
 export interface CreaterepoOptions {
   /** `<revision>`; default: the newest package mtime (deterministic, unlike createrepo_c's clock). */
@@ -163,8 +164,9 @@ async function generate(root: string, work: string, platform: Platform, opts: Cr
 async function describe(f: FoundPackage, reuse: OldPackage | null, platform: Platform, opts: CreaterepoOptions): Promise<Outcome> {
   if (reuse) return { kind: 'ok', fragments: reuse, time: reuse.time, reused: true };
   try {
-    const st = await stat(f.path);
-    const result = await readRpm(createReadStream(f.path, { highWaterMark: 256 * 1024 }), platform);
+    // sync: see file-chunks.ts — the thread-pool round trip costs more than the stat
+    const st = statSync(f.path);
+    const result = await readRpm(fileChunks(f.path), platform, { digests: 'file' });
     if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
     const time = Math.floor(st.mtimeMs / 1000);
     const rec: PackageRecord = {

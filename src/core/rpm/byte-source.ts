@@ -5,7 +5,8 @@
  */
 import { fail, isBerthError } from './errors.js';
 
-export type ByteStream = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+/** A web stream, an async iterable, or a synchronous iterable (e.g. chunks of a file read synchronously). */
+export type ByteStream = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 type Pull = () => Promise<Uint8Array | null>;
 
@@ -34,6 +35,19 @@ export class ByteSource {
       };
       this.release = async () => {
         await reader.cancel();
+      };
+    } else if (Symbol.iterator in stream) {
+      const it = stream[Symbol.iterator]();
+      this.pull = () => {
+        try {
+          const r = it.next();
+          return Promise.resolve(r.done === true ? null : r.value);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      };
+      this.release = async () => {
+        it.return?.();
       };
     } else {
       const it = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();

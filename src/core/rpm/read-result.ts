@@ -71,4 +71,10 @@ export interface ReadOptions {
    * H ‖ P (for legacy 1002/1005 signatures). Default: none.
    */
   headerPayloadHashes?: (sig: SignatureHeaderInfo) => HashAlgorithm[];
+  /**
+   * `verify` (default): compute every digest the verifier checks. `file`: only the whole-file
+   * SHA-256 and size (what repodata needs); the other digest fields are then "" — which never
+   * matches, so passing such a result to the verifier fails closed.
+   */
+  digests?: 'verify' | 'file';
 }

@@ -97,13 +97,15 @@ async function read(
     digestHex === null ? null : { hex: digestHex.toLowerCase(), algorithm: main.number(TAG.PAYLOADDIGESTALGO) ?? 8 };
 
   const H = main.bytes;
-  const headerSha1 = platform.createHash('sha1');
-  headerSha1.update(H);
-  const headerSha256 = platform.createHash('sha256');
-  headerSha256.update(H);
-  const md5 = platform.createHash('md5');
-  md5.update(H);
-  const payloadSha256 = platform.createHash('sha256');
+  // createrepo-style callers need only the file SHA-256: skip the four verification hashes
+  const verify = options.digests !== 'file';
+  const headerSha1 = verify ? platform.createHash('sha1') : null;
+  const headerSha256 = verify ? platform.createHash('sha256') : null;
+  const md5 = verify ? platform.createHash('md5') : null;
+  const payloadSha256 = verify ? platform.createHash('sha256') : null;
+  headerSha1?.update(H);
+  headerSha256?.update(H);
+  md5?.update(H);
   const headerPayload: Partial<Record<HashAlgorithm, Hash>> = {};
   const extra: Hash[] = [];
   for (const algorithm of algorithms) {
@@ -112,20 +114,19 @@ async function read(
     headerPayload[algorithm] = h;
     extra.push(h);
   }
+  if (payloadSha256 && md5) extra.push(payloadSha256, md5);
   let payloadSize = 0;
   await src.drain((chunk) => {
-    payloadSha256.update(chunk);
-    md5.update(chunk);
     for (const h of extra) h.update(chunk);
     payloadSize += chunk.length;
   });
 
   const file = fileDigest();
   const computed: ComputedDigests = {
-    headerSha1: toHex(headerSha1.digest()),
-    headerSha256: toHex(headerSha256.digest()),
-    payloadSha256: toHex(payloadSha256.digest()),
-    md5: toHex(md5.digest()),
+    headerSha1: headerSha1 ? toHex(headerSha1.digest()) : '',
+    headerSha256: headerSha256 ? toHex(headerSha256.digest()) : '',
+    payloadSha256: payloadSha256 ? toHex(payloadSha256.digest()) : '',
+    md5: md5 ? toHex(md5.digest()) : '',
     fileSha256: file.hash,
     fileSize: file.size,
     headerPayloadSize: H.length + payloadSize,

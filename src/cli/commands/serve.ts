@@ -1,0 +1,87 @@
+/** `berth serve`: the repository service on Node. */
+import { ConfigError, loadConfig } from '../../adapters/node/config.js';
+import { jsonLogger } from '../../adapters/node/logger.js';
+import { parse } from '../args.js';
+import { CliError, type Command } from '../command.js';
+
+const HELP = `Usage: berth serve [--port N] [--host H] [--data DIR]
+
+Runs the repository service (API + dnf endpoints). Listens on 127.0.0.1 by default; use
+--host 0.0.0.0 (or ::) to accept connections from other machines, ideally behind a TLS proxy.
+Logs are JSON lines on stderr.
+
+Options (each overrides its environment variable):
+  --port N      BERTH_PORT (default 8080; 0 picks a free port)
+  --host H      BERTH_HOST (default 127.0.0.1)
+  --data DIR    BERTH_DATA: embedded store directory (default ./.berth/data)
+
+Environment:
+  BERTH_ADMIN_TOKEN        operator credential; without it the embedded store generates one on
+                           first start and prints it once
+  BERTH_PUBLIC_URL         base URL written into config.repo (default: from the request)
+  BERTH_MAX_UPLOAD_BYTES   largest package accepted (default 1G; e.g. 512M)
+  BERTH_RETENTION          how long superseded metadata stays downloadable (default 3d)
+  BERTH_GC_INTERVAL        how often garbage collection runs (default 1h)
+  AZURE_STORAGE_CONNECTION_STRING | AZURE_STORAGE_ACCOUNT_URL (DefaultAzureCredential)
+                           use Azure Blob Storage instead of the embedded store
+  BERTH_AZURE_CONTAINER    container name (default berth)`;
+
+export const serveCommand: Command = {
+  summary: 'run the repository service (API + dnf endpoints)',
+  async run(args) {
+    const { values, positionals } = parse(args, {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+    }, HELP);
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'\n\n${HELP}`, 2);
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!/^\d+$/.test(values.port) || port > 65535) throw new CliError(`--port takes 0..65535, not '${values.port}'`, 2);
+    }
+    let config;
+    try {
+      config = loadConfig(process.env, {
+        ...(port !== undefined ? { port } : {}),
+        ...(values.host !== undefined ? { host: values.host } : {}),
+        ...(values.data !== undefined ? { data: values.data } : {}),
+      });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliError(e.message, 2);
+      throw e;
+    }
+    const logger = jsonLogger();
+    // Loaded here, not at the top: the other commands should not pay for the whole service.
+    const { startServer } = await import('../../adapters/node/server.js');
+    let server;
+    try {
+      server = await startServer(config, { logger, print: (t) => process.stdout.write(t) });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliError(e.message, 2);
+      const code = (e as { code?: unknown }).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') throw new CliError(`cannot listen on ${config.host}:${config.port}: ${code}`, 1);
+      throw e;
+    }
+    if (values.json) console.log(JSON.stringify({ url: server.url, port: server.port }));
+    const running = server;
+    await new Promise<void>((resolveStop) => {
+      const stop = (signal: string): void => {
+        logger.info('shutting down', { signal });
+        process.removeAllListeners('SIGINT');
+        process.removeAllListeners('SIGTERM');
+        void running.close().then(resolveStop, (err: unknown) => {
+          logger.error('shutdown failed', { error: err });
+          resolveStop();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    return 0;
+  },
+};
