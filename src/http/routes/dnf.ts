@@ -1,0 +1,180 @@
+/**
+ * What dnf/tdnf fetch: `/{t}/{r}/repodata/{file}`, packages at their location href, and a
+ * ready-made `/{t}/{r}/config.repo`. repomd.xml and repomd.xml.asc come from the generation
+ * record current.json names (read once per request), so the pair always matches.
+ *
+ * Packages are found by location: the current index first (a location → sha256 map cached per
+ * repo and revalidated by the index ETag), then the generations still retained, so a client
+ * holding an older repomd.xml can fetch a package deleted since, until GC removes it.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { Access } from '../../auth/principal.js';
+import type { Platform } from '../../core/platform.js';
+import { toHex } from '../../core/platform.js';
+import { currentGeneration, readGenerationPackages } from '../../repo/generations.js';
+import { readIndex } from '../../repo/index-store.js';
+import type { RepoSettings, RepoTenancy } from '../../repo/tenancy.js';
+import { storeTenancy } from '../../repo/tenancy-bindings.js';
+import { listAll } from '../../storage/blob-store.js';
+import { generationsPrefix, indexKey, isValidName, packageBlobKey, repodataKey } from '../../storage/keys.js';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { notFound } from '../errors.js';
+import { requireAccess } from '../middleware/auth.js';
+import { ProblemError } from '../problem.js';
+import { blobSource, bytesSource, serveSource } from '../serve-blob.js';
+
+export interface DnfRouteOptions {
+  tenancy?: RepoTenancy;
+  requireAccess?: (c: Context<AppEnv>, access: Access, repoIsPublic?: boolean) => unknown;
+}
+
+const IMMUTABLE = 'max-age=31536000, immutable';
+const METADATA_FILE = /^[0-9a-f]{64}-[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?$/;
+const GENERATION_PACKAGES = /\/(\d{12})\.packages\.json$/;
+const LOCATION = /^Packages\/[^/]+\/[A-Za-z0-9._+~^-]+\.rpm$/;
+
+const fileMissing = (what: string): ProblemError => new ProblemError(404, 'not_found', `${what} not found`);
+
+function strongEtag(platform: Platform, text: string): string {
+  const h = platform.createHash('sha256');
+  h.update(new TextEncoder().encode(text));
+  return `"${toHex(h.digest()).slice(0, 32)}"`;
+}
+
+/** Bounded memo of immutable lookups (generation package lists). */
+class Memo<V> {
+  readonly #map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    return this.#map.get(k);
+  }
+  set(k: string, v: V): void {
+    this.#map.delete(k);
+    this.#map.set(k, v);
+    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as string);
+  }
+}
+
+export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<AppEnv> {
+  const tenancy = options.tenancy ?? storeTenancy;
+  const access = options.requireAccess ?? requireAccess;
+  const { store } = deps;
+  const locations = new Memo<{ etag: string; map: Map<string, string> }>(256);
+  const generationLists = new Memo<Map<string, string>>(64);
+  const app = new Hono<AppEnv>();
+
+  /** Access check, then the repo (404 after the check, so nothing leaks across tenants). */
+  async function repoFor(c: Context<AppEnv>): Promise<{ tenant: string; repo: string; settings: RepoSettings; cache: string }> {
+    const tenant = c.req.param('tenant') ?? '';
+    const repo = c.req.param('repo') ?? '';
+    if (!isValidName(tenant) || !isValidName(repo)) throw fileMissing(c.req.path);
+    const settings = await tenancy.getRepo(store, tenant, repo);
+    access(c, { tenant, repo, action: 'read' }, settings?.public ?? false);
+    if (!settings) throw notFound(tenant, repo);
+    return { tenant, repo, settings, cache: settings.public ? 'public' : 'private' };
+  }
+
+  async function currentLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
+    const head = await store.head(indexKey(tenant, repo));
+    if (!head) return undefined;
+    const id = `${tenant}/${repo}`;
+    let cached = locations.get(id);
+    if (cached?.etag !== head.etag) {
+      const { index, etag } = await readIndex(store, tenant, repo);
+      cached = { etag: etag ?? '', map: new Map(index.packages.map((p) => [p.location, p.sha256])) };
+      locations.set(id, cached);
+    }
+    return cached.map.get(location);
+  }
+
+  async function retainedLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
+    const keys: { key: string; revision: number }[] = [];
+    for await (const item of listAll(store, generationsPrefix(tenant, repo))) {
+      const m = GENERATION_PACKAGES.exec(item.key);
+      if (m) keys.push({ key: item.key, revision: Number(m[1]) });
+    }
+    keys.sort((a, b) => b.revision - a.revision);
+    for (const { key, revision } of keys) {
+      let map = generationLists.get(key);
+      if (!map) {
+        const list = await readGenerationPackages(store, tenant, repo, revision);
+        if (!list) continue;
+        map = new Map(list);
+        generationLists.set(key, map);
+      }
+      const sha = map.get(location);
+      if (sha) return sha;
+    }
+    return undefined;
+  }
+
+  app.on(['GET', 'HEAD'], '/:tenant/:repo/repodata/:file', async (c) => {
+    const { tenant, repo, settings, cache } = await repoFor(c);
+    const file = c.req.param('file');
+    if (file === 'repomd.xml' || file === 'repomd.xml.asc') {
+      const gen = await currentGeneration(store, tenant, repo);
+      if (!gen) throw fileMissing(`${tenant}/${repo}/repodata/${file} (no metadata generated yet)`);
+      const text = file === 'repomd.xml' ? gen.record.repomd : gen.record.asc;
+      const src = bytesSource(new TextEncoder().encode(text), strongEtag(deps.platform, text), gen.lastModified);
+      const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
+      return serveSource(c.req.raw, src, { contentType: type, cacheControl: `${cache}, no-cache` });
+    }
+    if (file === 'repomd.xml.key') {
+      const key = await tenancy.metadataPublicKeyArmored(store, tenant, repo);
+      if (!key) throw fileMissing(`${tenant}/${repo}/repodata/repomd.xml.key`);
+      // The key never changes for a repo: its creation time is a stable Last-Modified.
+      const created = settings.createdAt ? new Date(settings.createdAt) : new Date(0);
+      const src = bytesSource(new TextEncoder().encode(key), strongEtag(deps.platform, key), created);
+      return serveSource(c.req.raw, src, { contentType: 'application/pgp-keys', cacheControl: `${cache}, no-cache` });
+    }
+    if (!METADATA_FILE.test(file)) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
+    const src = await blobSource(store, repodataKey(tenant, repo, file))();
+    if (!src) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
+    const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';
+    return serveSource(c.req.raw, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
+  });
+
+  app.get('/:tenant/:repo/config.repo', async (c) => {
+    const { tenant, repo, settings } = await repoFor(c);
+    const origin = deps.config.publicUrl?.replace(/\/+$/, '') ?? new URL(c.req.url).origin;
+    const base = `${origin}/${tenant}/${repo}`;
+    const lines = [
+      `[${tenant}-${repo}]`,
+      `name=${tenant}/${repo} (Berth)`,
+      `baseurl=${base}`,
+      'enabled=1',
+      'gpgcheck=1',
+      'repo_gpgcheck=1',
+      `gpgkey=${base}/repodata/repomd.xml.key`,
+      'metadata_expire=5m',
+    ];
+    if (!settings.public) {
+      lines.push(
+        '# This repository is private: add a read token as the password, e.g.',
+        '#   username=berth',
+        '#   password=<your read token>',
+        '# (keep this file readable by root only: chmod 600)',
+      );
+    }
+    return c.body(`${lines.join('\n')}\n`, 200, {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': `${settings.public ? 'public' : 'private'}, no-cache`,
+      'content-disposition': `inline; filename="${tenant}-${repo}.repo"`,
+    });
+  });
+
+  app.on(['GET', 'HEAD'], '/:tenant/:repo/:location{.+}', async (c) => {
+    const { tenant, repo, cache } = await repoFor(c);
+    const location = c.req.param('location');
+    if (!LOCATION.test(location)) throw fileMissing(`${tenant}/${repo}/${location}`);
+    const sha = (await currentLocation(tenant, repo, location)) ?? (await retainedLocation(tenant, repo, location));
+    if (!sha) throw fileMissing(`${tenant}/${repo}/${location}`);
+    const src = await blobSource(store, packageBlobKey(tenant, sha))();
+    if (!src) throw fileMissing(`${tenant}/${repo}/${location}`);
+    return serveSource(c.req.raw, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
+  });
+
+  return app;
+}

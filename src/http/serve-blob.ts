@@ -1,0 +1,200 @@
+/**
+ * HTTP delivery of stored bytes for dnf/tdnf: ETag and Last-Modified validators, conditional
+ * GET (304), single ranges (206), several ranges (206 multipart/byteranges), unsatisfiable
+ * ranges (416 with `Content-Range: bytes *\/size`), HEAD without a body. Bodies are streamed
+ * from the store range by range; nothing is buffered here.
+ */
+import type { BlobStore } from '../storage/blob-store.js';
+import { etagMatches } from '../storage/blob-store.js';
+import { ProblemError } from './problem.js';
+
+/** Something servable: stored blobs and small in-memory documents (repomd.xml from a generation). */
+export interface ByteSourceInfo {
+  size: number;
+  /** Strong, quoted. */
+  etag: string;
+  lastModified: Date;
+  /** A stream of `length` bytes from `offset` (whole content when both are omitted). */
+  open(offset?: number, length?: number): Promise<ReadableStream<Uint8Array>>;
+}
+
+export interface ServeOptions {
+  contentType: string;
+  cacheControl: string;
+  /** Stop looking at Range headers with more parts than this (then the whole body is sent). */
+  maxRanges?: number;
+}
+
+export function blobSource(store: BlobStore, key: string): () => Promise<ByteSourceInfo | null> {
+  return async () => {
+    const info = await store.head(key);
+    if (!info) return null;
+    return {
+      size: info.size,
+      etag: info.etag,
+      lastModified: info.lastModified,
+      async open(offset, length) {
+        const obj = await store.get(key, offset === undefined ? {} : { range: { offset, ...(length === undefined ? {} : { length }) } });
+        if (!obj) throw new ProblemError(404, 'not_found', 'the file was removed while being served');
+        return obj.body;
+      },
+    };
+  };
+}
+
+export function bytesSource(bytes: Uint8Array, etag: string, lastModified: Date): ByteSourceInfo {
+  return {
+    size: bytes.length,
+    etag,
+    lastModified,
+    async open(offset = 0, length = bytes.length - offset) {
+      const part = bytes.slice(offset, offset + length);
+      return new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (part.length > 0) controller.enqueue(part);
+          controller.close();
+        },
+      });
+    },
+  };
+}
+
+interface Span {
+  start: number;
+  end: number; // inclusive
+}
+
+/**
+ * RFC 9110 §14.1.2. Returns null when the header is absent or malformed (then it is ignored and
+ * the whole representation sent), `[]` when well-formed but nothing is satisfiable (416).
+ */
+export function parseRange(header: string | null | undefined, size: number, maxRanges = 64): Span[] | null {
+  if (!header) return null;
+  const m = /^\s*bytes\s*=\s*(.+)$/i.exec(header);
+  if (!m?.[1]) return null;
+  const parts = m[1].split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0 || parts.length > maxRanges) return null;
+  const spans: Span[] = [];
+  for (const p of parts) {
+    const r = /^(\d*)-(\d*)$/.exec(p);
+    if (!r || (r[1] === '' && r[2] === '')) return null;
+    if (r[1] === '') {
+      const suffix = Number(r[2]);
+      if (suffix > 0 && size > 0) spans.push({ start: Math.max(0, size - suffix), end: size - 1 });
+      continue;
+    }
+    const start = Number(r[1]);
+    const end = r[2] === '' ? size - 1 : Math.min(Number(r[2]), size - 1);
+    if (r[2] !== '' && Number(r[2]) < start) return null;
+    if (start < size) spans.push({ start, end });
+  }
+  return spans;
+}
+
+function httpDate(d: Date): string {
+  return d.toUTCString();
+}
+
+/** True when the client's copy is current (If-None-Match wins over If-Modified-Since). */
+function notModified(req: Request, src: ByteSourceInfo): boolean {
+  const inm = req.headers.get('if-none-match');
+  if (inm !== null) {
+    return inm.trim() === '*' || inm.split(',').some((t) => {
+      const tag = t.trim().replace(/^W\//, '');
+      return etagMatches(src.etag, tag); // weak comparison for If-None-Match
+    });
+  }
+  const ims = req.headers.get('if-modified-since');
+  if (ims !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+    const since = Date.parse(ims);
+    return !Number.isNaN(since) && Math.floor(src.lastModified.getTime() / 1000) <= Math.floor(since / 1000);
+  }
+  return false;
+}
+
+/** If-Range: the range applies only when the validator still matches (strong ETag or exact date). */
+function rangeApplies(req: Request, src: ByteSourceInfo): boolean {
+  const ifRange = req.headers.get('if-range');
+  if (ifRange === null) return true;
+  const v = ifRange.trim();
+  if (v.startsWith('"') || v.startsWith('W/')) return etagMatches(src.etag, v);
+  const at = Date.parse(v);
+  return !Number.isNaN(at) && Math.floor(at / 1000) === Math.floor(src.lastModified.getTime() / 1000);
+}
+
+function concatStreams(parts: (() => Promise<ReadableStream<Uint8Array>> | ReadableStream<Uint8Array>)[]): ReadableStream<Uint8Array> {
+  let i = 0;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (!reader) {
+          const next = parts[i++];
+          if (!next) {
+            controller.close();
+            return;
+          }
+          reader = (await next()).getReader();
+        }
+        const r = await reader.read();
+        if (!r.done) {
+          controller.enqueue(r.value);
+          return;
+        }
+        reader = null;
+      }
+    },
+    async cancel(reason) {
+      await reader?.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+const encoder = new TextEncoder();
+const once = (text: string) => (): ReadableStream<Uint8Array> =>
+  new ReadableStream({ start(c) { c.enqueue(encoder.encode(text)); c.close(); } });
+
+export async function serveSource(req: Request, src: ByteSourceInfo, opts: ServeOptions): Promise<Response> {
+  const head = req.method === 'HEAD';
+  const headers = new Headers({
+    'content-type': opts.contentType,
+    'cache-control': opts.cacheControl,
+    etag: src.etag,
+    'last-modified': httpDate(src.lastModified),
+    'accept-ranges': 'bytes',
+  });
+  if (notModified(req, src)) return new Response(null, { status: 304, headers });
+
+  const spans = rangeApplies(req, src) ? parseRange(req.headers.get('range'), src.size, opts.maxRanges) : null;
+  if (spans === null) {
+    headers.set('content-length', String(src.size));
+    return new Response(head ? null : await src.open(), { status: 200, headers });
+  }
+  if (spans.length === 0) {
+    headers.set('content-range', `bytes */${src.size}`);
+    headers.delete('content-type');
+    throw new ProblemError(416, 'range_not_satisfiable', `no requested range lies within the ${src.size} bytes`, {}, Object.fromEntries(headers));
+  }
+  if (spans.length === 1) {
+    const s = spans[0] as Span;
+    const length = s.end - s.start + 1;
+    headers.set('content-range', `bytes ${s.start}-${s.end}/${src.size}`);
+    headers.set('content-length', String(length));
+    return new Response(head ? null : await src.open(s.start, length), { status: 206, headers });
+  }
+  const boundary = `berth-${crypto.randomUUID()}`;
+  const partHead = (s: Span, first: boolean): string =>
+    `${first ? '' : '\r\n'}--${boundary}\r\ncontent-type: ${opts.contentType}\r\ncontent-range: bytes ${s.start}-${s.end}/${src.size}\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  let length = encoder.encode(tail).length;
+  const pieces: (() => Promise<ReadableStream<Uint8Array>> | ReadableStream<Uint8Array>)[] = [];
+  spans.forEach((s, i) => {
+    const h = partHead(s, i === 0);
+    length += encoder.encode(h).length + (s.end - s.start + 1);
+    pieces.push(once(h), () => src.open(s.start, s.end - s.start + 1));
+  });
+  pieces.push(once(tail));
+  headers.set('content-type', `multipart/byteranges; boundary=${boundary}`);
+  headers.set('content-length', String(length));
+  return new Response(head ? null : concatStreams(pieces), { status: 206, headers });
+}

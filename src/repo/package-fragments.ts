@@ -1,0 +1,87 @@
+/**
+ * A published package as the repo sees it: where it lives in the repo (location), its index
+ * entry, and its stored fragments `t/<t>/r/<r>/fragments/<sha256>.json`. The fragment file
+ * repeats the `addedAt` and `location` it was built with, so regeneration can tell a fragment
+ * that belongs to the index entry from a stale one and rebuild it from the package blob.
+ */
+import type { PackageRecord, RpmPackage } from '../core/model.js';
+import type { Platform } from '../core/platform.js';
+import { fragments, isExcluded, type ExcludedPackage } from '../core/repodata/fragments.js';
+import { readRpm } from '../core/rpm/index.js';
+import type { RpmReadResult } from '../core/rpm/index.js';
+import { BerthError } from '../core/errors.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { packageBlobKey, repoFragmentKey } from '../storage/keys.js';
+import type { IndexEntry } from './index-store.js';
+
+export interface FragmentFile {
+  sha256: string;
+  location: string;
+  addedAt: number;
+  primary: string;
+  filelists: string;
+  other: string;
+}
+
+const UNSAFE = /[^A-Za-z0-9._+~^-]/g;
+
+/** `<name>-<version>-<release>.<arch>.rpm` sanitised, and `Packages/<first letter>/<filename>`. */
+export function packagePlacement(pkg: Pick<RpmPackage, 'name' | 'version' | 'release' | 'arch'>): { filename: string; location: string } {
+  const filename = `${pkg.name}-${pkg.version}-${pkg.release}.${pkg.arch}.rpm`.replace(UNSAFE, '_');
+  const first = (filename[0] ?? '_').toLowerCase();
+  return { filename, location: `Packages/${first}/${filename}` };
+}
+
+/** `name-[epoch:]version-release.arch`, rpm's spelling (epoch only when not 0). */
+export function nevraOf(e: Pick<IndexEntry, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
+  return `${e.name}-${e.epoch ? `${e.epoch}:` : ''}${e.version}-${e.release}.${e.arch}`;
+}
+
+export function packageRecord(result: RpmReadResult, addedAt: number, location: string): PackageRecord {
+  return { pkg: result.pkg, sha256: result.computed.fileSha256, size: result.computed.fileSize, time: addedAt, location };
+}
+
+/** The fragment file for a record, or why it cannot be represented in XML. */
+export function fragmentFile(rec: PackageRecord): FragmentFile | ExcludedPackage {
+  const f = fragments(rec);
+  if (isExcluded(f)) return f;
+  return { sha256: rec.sha256, location: rec.location, addedAt: rec.time, primary: f.primary, filelists: f.filelists, other: f.other };
+}
+
+export async function writeFragmentFile(store: BlobStore, tenant: string, repo: string, file: FragmentFile): Promise<void> {
+  await store.put(repoFragmentKey(tenant, repo, file.sha256), new TextEncoder().encode(JSON.stringify(file)), {
+    contentType: 'application/json',
+  });
+}
+
+/** The stored fragment file, or null when absent. */
+export async function readFragmentFile(store: BlobStore, tenant: string, repo: string, sha256: string): Promise<FragmentFile | null> {
+  const obj = await store.get(repoFragmentKey(tenant, repo, sha256));
+  if (!obj) return null;
+  return JSON.parse(await new Response(obj.body).text()) as FragmentFile;
+}
+
+export class MissingPackageBlobError extends BerthError {
+  override name = 'MissingPackageBlobError';
+  static readonly CODE = 'missing_package_blob';
+  constructor(tenant: string, sha256: string) {
+    super(MissingPackageBlobError.CODE, `package blob ${sha256} of tenant ${tenant} is missing`);
+  }
+}
+
+/**
+ * Fragments for an index entry: the stored file when it matches the entry, else rebuilt from
+ * the package blob (stream) and stored again. Rebuilding covers a publisher that wrote its
+ * fragment with its own addedAt and then lost the index race to identical bytes.
+ */
+export async function fragmentsFor(store: BlobStore, platform: Platform, tenant: string, repo: string, entry: IndexEntry): Promise<FragmentFile> {
+  const stored = await readFragmentFile(store, tenant, repo, entry.sha256);
+  if (stored && stored.addedAt === entry.addedAt && stored.location === entry.location) return stored;
+  const blob = await store.get(packageBlobKey(tenant, entry.sha256));
+  if (!blob) throw new MissingPackageBlobError(tenant, entry.sha256);
+  const result = await readRpm(blob.body, platform);
+  const file = fragmentFile(packageRecord(result, entry.addedAt, entry.location));
+  if ('excluded' in file) throw new BerthError('unrepresentable_metadata', file.excluded.message);
+  await writeFragmentFile(store, tenant, repo, file);
+  return file;
+}

@@ -1,0 +1,238 @@
+/**
+ * The publish flow of docs/service.md: stage the upload (streamed, counted, hashed), read and
+ * verify it, build its fragments, store blob and fragments, then change the index by CAS.
+ * Every refusal deletes the upload before answering, so a refused package leaves no trace;
+ * the package blob and fragment are written only once the package is accepted.
+ *
+ * Fragments are built before the blob is copied (design step 5 before 4) so that
+ * `unrepresentable_metadata` is a refusal like the others and writes nothing.
+ */
+import type { Platform } from '../core/platform.js';
+import { toHex } from '../core/platform.js';
+import { verifyRpm, legacyHashAlgorithms, type Verification } from '../core/pgp/verify-rpm.js';
+import { readRpm } from '../core/rpm/index.js';
+import type { RpmReadResult } from '../core/rpm/index.js';
+import type { Logger } from '../http/deps.js';
+import { notFound } from '../http/errors.js';
+import { ProblemError } from '../http/problem.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { isStorageError } from '../storage/errors.js';
+import { packageBlobKey, uploadKey } from '../storage/keys.js';
+import type { EventSink } from './events.js';
+import { addPackage, readIndex, removePackage, type IndexEntry } from './index-store.js';
+import { fragmentFile, nevraOf, packagePlacement, packageRecord, writeFragmentFile } from './package-fragments.js';
+import type { RepoTenancy } from './tenancy.js';
+
+export interface PublishDeps {
+  store: BlobStore;
+  platform: Platform;
+  events: EventSink;
+  clock: () => Date;
+  logger: Logger;
+  config: { maxUploadBytes: number };
+}
+
+export interface PublishRequest {
+  tenant: string;
+  repo: string;
+  body: ReadableStream<Uint8Array>;
+  /** Declared Content-Length, when there was one (checked before reading). */
+  contentLength?: number | null;
+  /** Token id or `operator`, for the audit log. */
+  actor: string;
+}
+
+export interface PublishedPackage {
+  sha256: string;
+  nevra: string;
+  name: string;
+  epoch: number;
+  version: string;
+  release: string;
+  arch: string;
+  size: number;
+  location: string;
+  addedAt: number;
+  signer: { fingerprint: string; keyId: string; algorithm: string } | null;
+  revision: number;
+}
+
+export interface PublishResult {
+  /** 201 added, 200 already present (idempotent). */
+  status: 200 | 201;
+  body: PublishedPackage;
+}
+
+const refuse = (code: string, detail: string, extra: Record<string, unknown> = {}): ProblemError =>
+  new ProblemError(422, code, detail, extra);
+
+export function tooLarge(limit: number): ProblemError {
+  return new ProblemError(413, 'package_too_large', `packages are limited to ${limit} bytes`, { limit });
+}
+
+/** Counts and hashes what passes; errors the stream as soon as the limit is passed. */
+function meter(limit: number, platform: Platform): { stream: TransformStream<Uint8Array, Uint8Array>; done: () => { sha256: string; size: number } } {
+  const hash = platform.createHash('sha256');
+  let size = 0;
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      size += chunk.length;
+      if (size > limit) {
+        controller.error(tooLarge(limit));
+        return;
+      }
+      hash.update(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, done: () => ({ sha256: toHex(hash.digest()), size }) };
+}
+
+const VERDICT_CODES: Record<Exclude<Verification['status'], 'ok'>, string> = {
+  unsigned: 'unsigned',
+  nokey: 'untrusted_key',
+  untrusted: 'untrusted_key',
+  // an algorithm we cannot check cannot establish trust either
+  unsupported: 'untrusted_key',
+  'bad-signature': 'bad_signature',
+  'digest-mismatch': 'digest_mismatch',
+  'weak-algorithm': 'weak_algorithm',
+};
+
+async function readStaged(store: BlobStore, key: string, platform: Platform): Promise<RpmReadResult> {
+  const obj = await store.get(key);
+  if (!obj) throw new Error(`staged upload ${key} vanished`);
+  try {
+    return await readRpm(obj.body, platform, { headerPayloadHashes: legacyHashAlgorithms });
+  } catch (e) {
+    const err = e as { name?: string; code?: string; message?: string };
+    if (err.name === 'RpmFormatError') throw refuse('not_an_rpm', `not an RPM package: ${err.message} (${err.code})`, { reason: err.code });
+    throw e;
+  }
+}
+
+/** Content-addressed copy; an existing blob holds the same bytes by construction. */
+async function storePackageBlob(store: BlobStore, from: string, to: string): Promise<void> {
+  try {
+    if (store.copy) {
+      await store.copy(from, to, { ifNoneMatch: '*' });
+    } else {
+      const obj = await store.get(from);
+      if (!obj) throw new Error(`staged upload ${from} vanished`);
+      await store.put(to, obj.body, { ifNoneMatch: '*', contentType: 'application/x-rpm' });
+    }
+  } catch (e) {
+    if (!isStorageError(e, 'precondition_failed')) throw e;
+  }
+}
+
+function responseOf(e: IndexEntry, revision: number): PublishedPackage {
+  return {
+    sha256: e.sha256, nevra: nevraOf(e), name: e.name, epoch: e.epoch, version: e.version, release: e.release,
+    arch: e.arch, size: e.size, location: e.location, addedAt: e.addedAt, signer: e.signer, revision,
+  };
+}
+
+async function notify(deps: PublishDeps, tenant: string, repo: string, revision: number): Promise<void> {
+  try {
+    await deps.events.send({ tenant, repo, revision });
+  } catch (e) {
+    // The index is authoritative; the next event (or a manual regeneration) catches up.
+    deps.logger.error('repo change event failed', { tenant, repo, revision, error: String(e) });
+  }
+}
+
+export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, req: PublishRequest): Promise<PublishResult> {
+  const { store, platform } = deps;
+  const { tenant, repo } = req;
+  const limit = deps.config.maxUploadBytes;
+  const settings = await tenancy.getRepo(store, tenant, repo);
+  if (!settings) throw notFound(tenant, repo);
+  if (req.contentLength != null && req.contentLength > limit) {
+    await req.body.cancel().catch(() => undefined);
+    throw tooLarge(limit);
+  }
+
+  const staged = uploadKey(crypto.randomUUID());
+  try {
+    const m = meter(limit, platform);
+    await store.put(staged, req.body.pipeThrough(m.stream), { contentType: 'application/x-rpm' });
+    const upload = m.done();
+
+    const result = await readStaged(store, staged, platform);
+    if (result.computed.fileSha256 !== upload.sha256) throw new Error(`staged upload ${staged} changed while being read`);
+    if (result.pkg.payloadFormat === 'drpm') throw refuse('delta_rpm', 'delta RPMs (.drpm) are not packages');
+    const keyring = await tenancy.trustedKeyring(store, tenant, repo);
+    const verdict = await verifyRpm(result, keyring, { requireSignature: !settings.allowUnsigned, date: deps.clock() });
+    if (!verdict.ok) {
+      const code = VERDICT_CODES[verdict.status as Exclude<Verification['status'], 'ok'>] ?? 'bad_signature';
+      throw refuse(code, verdict.reason, { verification: verdict.status });
+    }
+
+    const pkg = result.pkg;
+    const { filename, location } = packagePlacement(pkg);
+    const addedAt = Math.floor(deps.clock().getTime() / 1000);
+    const entry: IndexEntry = {
+      sha256: upload.sha256, name: pkg.name, epoch: pkg.epoch ?? 0, version: pkg.version, release: pkg.release,
+      arch: pkg.arch, filename, location, size: upload.size, addedAt,
+      signer: verdict.signer ? { fingerprint: verdict.signer.fingerprint, keyId: verdict.signer.keyId, algorithm: verdict.signer.algorithm } : null,
+    };
+    const frag = fragmentFile(packageRecord(result, addedAt, location));
+    if ('excluded' in frag) {
+      throw refuse('unrepresentable_metadata', `${frag.excluded.message}: ${frag.excluded.field}`, { field: frag.excluded.field });
+    }
+
+    // Already published: answer without touching anything (its fragment keeps its addedAt).
+    const before = await readIndex(store, tenant, repo);
+    const present = before.index.packages.find((p) => p.sha256 === entry.sha256);
+    if (present) return { status: 200, body: responseOf(present, before.index.revision) };
+
+    await storePackageBlob(store, staged, packageBlobKey(tenant, entry.sha256));
+    await writeFragmentFile(store, tenant, repo, frag);
+    const { outcome, revision } = await addPackage(store, tenant, repo, entry, deps.clock);
+    switch (outcome.kind) {
+      case 'exists': {
+        // Identical bytes won the race; regeneration rebuilds a fragment whose addedAt differs.
+        return { status: 200, body: responseOf(outcome.entry, revision) };
+      }
+      case 'nevra_conflict':
+        throw new ProblemError(409, 'nevra_conflict', `${nevraOf(entry)} is already published with other content (sha256 ${outcome.existing.sha256})`, { existing: outcome.existing.sha256 });
+      case 'location_conflict':
+        throw new ProblemError(409, 'location_conflict', `${location} is already taken by ${nevraOf(outcome.existing)}`, { existing: outcome.existing.sha256 });
+      case 'added':
+        break;
+    }
+    // GC may have dropped an old unreferenced blob of the same bytes between our copy and the CAS.
+    if (!(await store.head(packageBlobKey(tenant, entry.sha256)))) await storePackageBlob(store, staged, packageBlobKey(tenant, entry.sha256));
+    await tenancy.appendAudit(store, tenant, {
+      actor: req.actor, action: 'package.publish', target: `${repo}/${entry.sha256}`,
+      details: { nevra: nevraOf(entry), location, size: entry.size, signer: entry.signer?.fingerprint ?? null, revision },
+    }, deps.clock());
+    await notify(deps, tenant, repo, revision);
+    return { status: 201, body: responseOf(entry, revision) };
+  } finally {
+    await store.delete(staged).catch((e: unknown) => deps.logger.warn('could not delete upload', { key: staged, error: String(e) }));
+  }
+}
+
+export interface DeleteRequest {
+  tenant: string;
+  repo: string;
+  sha256: string;
+  actor: string;
+}
+
+/** Removes a package from the index. Its blob stays until GC: retained generations may list it. */
+export async function deletePackage(deps: PublishDeps, tenancy: RepoTenancy, req: DeleteRequest): Promise<PublishedPackage> {
+  const { store } = deps;
+  const { tenant, repo, sha256 } = req;
+  if (!(await tenancy.getRepo(store, tenant, repo))) throw notFound(tenant, repo);
+  const { removed, revision } = await removePackage(store, tenant, repo, sha256, deps.clock);
+  if (!removed) throw new ProblemError(404, 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
+  await tenancy.appendAudit(store, tenant, {
+    actor: req.actor, action: 'package.delete', target: `${repo}/${sha256}`,
+    details: { nevra: nevraOf(removed), location: removed.location, revision },
+  }, deps.clock());
+  await notify(deps, tenant, repo, revision);
+  return responseOf(removed, revision);
+}

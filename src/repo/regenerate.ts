@@ -1,0 +1,188 @@
+/**
+ * Regeneration (docs/service.md): build repodata for the repo's current index revision R and
+ * point current.json at it, unless a generation for R or newer is already current.
+ *
+ * Every step is safe to run concurrently on several instances: repodata files are named by
+ * their checksum and written create-only, the generation record for R is create-only (the
+ * first writer's record stands; all writers build identical files from the same index), and
+ * current.json only ever moves forward (If-Match, and only when its revision is below R).
+ * A consumer that loses leaves files no generation references; GC removes them.
+ */
+import type { Codec, Platform } from '../core/platform.js';
+import { repomdXml, type RepomdRecord } from '../core/repodata/repomd.js';
+import { writeXmlFile, type XmlKind } from '../core/repodata/xml-file.js';
+import type { Logger } from '../http/deps.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { isStorageError } from '../storage/errors.js';
+import { currentGenerationKey, generationKey, generationPackagesKey, repodataFileName, repodataKey, uploadKey } from '../storage/keys.js';
+import type { CurrentPointer, GenerationPackages, GenerationRecord } from './generations.js';
+import { readCurrent } from './generations.js';
+import { readIndex, type IndexEntry } from './index-store.js';
+import { fragmentsFor, type FragmentFile } from './package-fragments.js';
+import type { RepoTenancy } from './tenancy.js';
+
+export interface RegenerateDeps {
+  store: BlobStore;
+  platform: Platform;
+  clock: () => Date;
+  logger: Logger;
+}
+
+export interface RegenerateOptions {
+  /** Fragment reads in flight per file (default 16). */
+  window?: number;
+  codec?: Codec;
+}
+
+export interface RegenerateResult {
+  revision: number;
+  /** built: this call moved current.json; up-to-date: nothing to do; superseded: another consumer got there first. */
+  outcome: 'built' | 'up-to-date' | 'superseded';
+  generation?: string;
+}
+
+const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
+const EXT: Record<Codec, string> = { gz: 'xml.gz', zstd: 'xml.zst' };
+const MAX_POINTER_ATTEMPTS = 32;
+
+/** createrepo_c order: by file name, then location (plain code-unit comparison). */
+export function compareEntries(a: IndexEntry, b: IndexEntry): number {
+  if (a.filename !== b.filename) return a.filename < b.filename ? -1 : 1;
+  return a.location < b.location ? -1 : a.location > b.location ? 1 : 0;
+}
+
+/** Maps `items` through `fn` with at most `size` calls in flight, yielding in input order. */
+async function* windowed<T, U>(items: readonly T[], size: number, fn: (item: T) => Promise<U>): AsyncGenerator<U> {
+  const queue: Promise<U>[] = [];
+  let next = 0;
+  const launch = (): void => {
+    const p = fn(items[next++] as T);
+    // a rejection is rethrown when its turn comes; don't report it as unhandled meanwhile
+    p.catch(() => undefined);
+    queue.push(p);
+  };
+  while (next < items.length && queue.length < size) launch();
+  while (queue.length > 0) {
+    const value = await (queue.shift() as Promise<U>);
+    if (next < items.length) launch();
+    yield value;
+  }
+}
+
+function toStream(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = it[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await iterator.next();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  }, { highWaterMark: 0 });
+}
+
+async function putCreateOnly(store: BlobStore, key: string, body: Uint8Array | ReadableStream<Uint8Array>, contentType: string): Promise<void> {
+  try {
+    await store.put(key, body, { ifNoneMatch: '*', contentType });
+  } catch (e) {
+    if (!isStorageError(e, 'precondition_failed')) throw e;
+  }
+}
+
+/** Writes one metadata file: streamed to a staging blob, then copied under its checksum name. */
+async function writeMetadataFile(
+  deps: RegenerateDeps,
+  tenant: string,
+  repo: string,
+  kind: XmlKind,
+  entries: readonly IndexEntry[],
+  opts: Required<RegenerateOptions>,
+): Promise<{ name: string; record: Omit<RepomdRecord, 'timestamp'> }> {
+  const { store, platform } = deps;
+  const frags = windowed(entries, opts.window, (e): Promise<FragmentFile> => fragmentsFor(store, platform, tenant, repo, e));
+  const items = (async function* () {
+    for await (const f of frags) yield f[kind];
+  })();
+  const file = writeXmlFile(kind, entries.length, items, platform, { codec: opts.codec });
+  const staging = uploadKey(crypto.randomUUID());
+  try {
+    await store.put(staging, toStream(file.bytes), { contentType: 'application/octet-stream' });
+    const d = await file.digest;
+    const name = repodataFileName(d.checksum, kind, EXT[opts.codec]);
+    const key = repodataKey(tenant, repo, name);
+    if (store.copy) {
+      try {
+        await store.copy(staging, key, { ifNoneMatch: '*' });
+      } catch (e) {
+        if (!isStorageError(e, 'precondition_failed')) throw e;
+      }
+    } else {
+      const obj = await store.get(staging);
+      if (!obj) throw new Error(`staged ${kind} metadata vanished`);
+      await putCreateOnly(store, key, obj.body, 'application/octet-stream');
+    }
+    return {
+      name,
+      record: { type: kind, checksum: d.checksum, openChecksum: d.openChecksum, location: `repodata/${name}`, size: d.size, openSize: d.openSize },
+    };
+  } finally {
+    await store.delete(staging).catch(() => undefined);
+  }
+}
+
+/** Moves current.json to `pointer` unless it already points at this revision or a newer one. */
+async function swapPointer(store: BlobStore, tenant: string, repo: string, pointer: CurrentPointer): Promise<boolean> {
+  const key = currentGenerationKey(tenant, repo);
+  const body = new TextEncoder().encode(JSON.stringify(pointer));
+  for (let attempt = 0; attempt < MAX_POINTER_ATTEMPTS; attempt++) {
+    const cur = await readCurrent(store, tenant, repo);
+    if (cur && cur.value.revision >= pointer.revision) return false;
+    try {
+      await store.put(key, body, { contentType: 'application/json', ...(cur ? { ifMatch: cur.etag } : { ifNoneMatch: '*' as const }) });
+      return true;
+    } catch (e) {
+      if (!isStorageError(e, 'precondition_failed')) throw e;
+    }
+  }
+  return false;
+}
+
+export async function regenerate(
+  deps: RegenerateDeps,
+  tenancy: Pick<RepoTenancy, 'signDetached'>,
+  tenant: string,
+  repo: string,
+  options: RegenerateOptions = {},
+): Promise<RegenerateResult> {
+  const opts: Required<RegenerateOptions> = { window: Math.max(1, options.window ?? 16), codec: options.codec ?? 'gz' };
+  const { store } = deps;
+  const { index } = await readIndex(store, tenant, repo);
+  const revision = index.revision;
+  const before = await readCurrent(store, tenant, repo);
+  if (before && before.value.revision >= revision) return { revision, outcome: 'up-to-date' };
+
+  const entries = [...index.packages].sort(compareEntries);
+  const files: string[] = [];
+  const records: RepomdRecord[] = [];
+  // One pass per file; the files are independent, so they are built one after the other to
+  // bound memory to one compressed chunk plus the read window.
+  for (const kind of KINDS) {
+    const { name, record } = await writeMetadataFile(deps, tenant, repo, kind, entries, opts);
+    files.push(name);
+    records.push({ ...record, timestamp: index.updatedAt });
+  }
+  const repomd = repomdXml(records, { revision: String(revision) });
+  const asc = await tenancy.signDetached(store, tenant, repo, repomd);
+
+  const packages: GenerationPackages = entries.map((e) => [e.location, e.sha256]);
+  await putCreateOnly(store, generationPackagesKey(tenant, repo, revision), new TextEncoder().encode(JSON.stringify(packages)), 'application/json');
+  const record: GenerationRecord = { revision, createdAt: deps.clock().toISOString(), files, repomd, asc };
+  const genKey = generationKey(tenant, repo, revision);
+  await putCreateOnly(store, genKey, new TextEncoder().encode(JSON.stringify(record)), 'application/json');
+
+  const moved = await swapPointer(store, tenant, repo, { revision, generation: genKey });
+  if (moved) deps.logger.info('repodata generated', { tenant, repo, revision, packages: entries.length });
+  return { revision, outcome: moved ? 'built' : 'superseded', generation: genKey };
+}
