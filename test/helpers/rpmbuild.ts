@@ -163,8 +163,9 @@ export function copyFixtures(fx: Fixtures, names: readonly string[], dest: strin
 
 /**
  * N small distinct noarch packages (berth-bench-1 … berth-bench-N, one file each) written to `dir`.
- * One spec with N generated subpackages: rpmbuild then pays its start-up and payload set-up once,
- * so 100 packages take ~1.5 s and 1000 ~15 s on 2 cores (one rpmbuild per package: ~0.3 s each).
+ * One spec with N generated subpackages: rpmbuild pays its start-up once. Measured on 2 cores:
+ * 100 packages 1.5 s, 1000 packages 15 s when idle (4.5 s / 37 s with other work running);
+ * one rpmbuild per package costs ~0.1-0.3 s each.
  */
 export async function buildMany(n: number, dir: string): Promise<string[]> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`buildMany: n must be a positive integer, got ${n}`);
