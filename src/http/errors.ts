@@ -1,0 +1,82 @@
+/**
+ * The one place errors become HTTP answers. ProblemErrors carry their own form; known BerthError
+ * codes map to a status here; anything else is a 500 `internal` whose body says nothing about
+ * the cause (the log line, under the same request id, has it).
+ */
+import type { Context, ErrorHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps } from './deps.js';
+import type { AppEnv } from './env.js';
+import { ProblemError, problemResponse } from './problem.js';
+
+/**
+ * The 404 for a tenant, repo (or token) that does not exist — and, with identical text, for one
+ * the caller may not know exists (another tenant's private resource), so the two cannot be told
+ * apart.
+ */
+export function notFound(tenant: string, repo?: string): ProblemError {
+  return new ProblemError(404, 'not_found', repo === undefined ? `tenant ${tenant} not found` : `repo ${tenant}/${repo} not found`);
+}
+
+type Mapped = [ProblemError['status'], string];
+
+/** BerthError codes (storage, pgp, names) that are the caller's doing or a known condition. */
+const BY_CODE: Record<string, Mapped> = {
+  invalid_name: [400, 'invalid_name'],
+  invalid_key: [400, 'invalid_name'], // a storage key built from a request value
+  blob_not_found: [404, 'not_found'],
+  precondition_failed: [409, 'conflict'],
+  index_contention: [503, 'busy'],
+  audit_contention: [503, 'busy'],
+  range_not_satisfiable: [416, 'range_not_satisfiable'],
+  storage_failure: [503, 'storage_unavailable'],
+  'pgp.bad-key': [422, 'invalid_key'],
+};
+
+/** Messages of these are safe and useful to show; the others get a generic detail. */
+const SHOW_DETAIL = new Set(['invalid_name', 'invalid_key', 'pgp.bad-key']);
+
+function berthCode(err: unknown): string | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as { isBerthError?: unknown; code?: unknown };
+  return e.isBerthError === true && typeof e.code === 'string' ? e.code : null;
+}
+
+function isProblem(err: unknown): err is ProblemError {
+  return typeof err === 'object' && err !== null && (err as { isProblemError?: unknown }).isProblemError === true;
+}
+
+export function toProblem(err: unknown): ProblemError | null {
+  if (isProblem(err)) return err;
+  const code = berthCode(err);
+  if (code !== null) {
+    const mapped = BY_CODE[code];
+    if (!mapped) return null;
+    const [status, problemCode] = mapped;
+    const detail = SHOW_DETAIL.has(code) ? (err as Error).message : problemCode.replace(/_/g, ' ');
+    return new ProblemError(status, problemCode, detail);
+  }
+  if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+    return new ProblemError(err.status as ProblemError['status'], 'invalid_request', err.message || 'invalid request');
+  }
+  return null;
+}
+
+export function onError(deps: Pick<AppDeps, 'logger'>): ErrorHandler<AppEnv> {
+  return (err: Error, c: Context<AppEnv>) => {
+    const requestId = c.get('requestId') as string | undefined;
+    const problem = toProblem(err);
+    if (problem) {
+      if (problem.status >= 500) deps.logger.warn('request failed', { requestId, code: problem.code, error: err.message });
+      return problemResponse(problem, requestId);
+    }
+    deps.logger.error('unhandled error', {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    return problemResponse(new ProblemError(500, 'internal', 'internal error'), requestId);
+  };
+}

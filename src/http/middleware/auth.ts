@@ -1,0 +1,94 @@
+/**
+ * Who is calling. `Authorization: Bearer <token>` or `Basic base64(user:token)` (dnf/tdnf send
+ * only Basic; the user name is ignored). No header → anonymous; the operator credential →
+ * operator; anything else must be a live API token or the request ends here with 401
+ * `invalid_token` — a bad credential is never downgraded to anonymous, so a typo cannot silently
+ * read public data as someone else.
+ *
+ * Routes then call `requireAccess` with the `Access` they need (src/auth/principal.ts).
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { isOperatorToken } from '../../auth/operator.js';
+import { authorize, type Access, type Principal } from '../../auth/principal.js';
+import { verifyToken } from '../../auth/tokens.js';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { notFound } from '../errors.js';
+import { ProblemError } from '../problem.js';
+
+export const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="berth"' };
+
+function invalidToken(detail: string): ProblemError {
+  return new ProblemError(401, 'invalid_token', detail, {}, CHALLENGE);
+}
+
+/** The credential in an Authorization header: null when absent; throws 401 when unusable. */
+export function presentedCredential(header: string | undefined): string | null {
+  if (header === undefined || header.trim() === '') return null;
+  const m = /^(\S+)\s+(.+)$/.exec(header.trim());
+  if (!m) throw invalidToken('malformed Authorization header');
+  const scheme = (m[1] as string).toLowerCase();
+  const value = (m[2] as string).trim();
+  if (scheme === 'bearer') return value;
+  if (scheme === 'basic') {
+    let decoded: string;
+    try {
+      decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0)));
+    } catch {
+      throw invalidToken('malformed Basic credentials');
+    }
+    // The token is the password; `curl -u TOKEN:` puts it in the user name instead, accept that too.
+    const colon = decoded.indexOf(':');
+    const user = colon < 0 ? decoded : decoded.slice(0, colon);
+    const token = (colon < 0 ? '' : decoded.slice(colon + 1)) || user;
+    if (token === '') throw invalidToken('Basic credentials need the token as the password');
+    return token;
+  }
+  throw invalidToken(`unsupported authorization scheme ${JSON.stringify(scheme.slice(0, 20))}: use Bearer or Basic`);
+}
+
+export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config'>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const credential = presentedCredential(c.req.header('authorization'));
+    let principal: Principal;
+    if (credential === null) {
+      principal = { kind: 'anonymous' };
+    } else if (await isOperatorToken(credential, deps.config.operatorTokenHash)) {
+      principal = { kind: 'operator' };
+    } else {
+      const p = await verifyToken(deps.store, credential, deps.clock());
+      if (!p) throw invalidToken('the token is invalid, expired or revoked');
+      principal = p;
+    }
+    c.set('principal', principal);
+    await next();
+  };
+}
+
+export interface RequireAccessOptions {
+  /** The 404 to answer instead of the default for `access` (e.g. for a token id). */
+  notFound?: ProblemError;
+}
+
+/**
+ * Throws the problem `authorize` calls for; returns the principal when allowed. The not-found
+ * answer is the same problem a truly missing tenant/repo gets (`notFound` in errors.ts).
+ */
+export function requireAccess(c: Context<AppEnv>, access: Access, repoIsPublic = false, options: RequireAccessOptions = {}): Principal {
+  const principal = c.get('principal');
+  switch (authorize(principal, access, repoIsPublic)) {
+    case 'allow':
+      return principal;
+    case 'unauthenticated':
+      throw new ProblemError(401, 'unauthenticated', 'credentials required', {}, CHALLENGE);
+    case 'forbidden':
+      throw new ProblemError(403, 'forbidden', `this credential may not ${access.operatorOnly ? 'do that (operator only)' : access.action} here`);
+    case 'not-found':
+      throw options.notFound ?? notFound(access.tenant, access.repo);
+  }
+}
+
+/** `operator` or the token id: who audit entries name. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === 'token' ? principal.id : principal.kind;
+}

@@ -1,0 +1,31 @@
+/** Tenants `tenants/<t>.json` `{name, createdAt}`; created by the operator only. */
+import { ProblemError } from '../http/problem.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
+import { tenantKey } from '../storage/keys.js';
+import { readJson, writeJson } from './json-blob.js';
+
+export interface Tenant {
+  name: string;
+  createdAt: string;
+}
+
+/** Create-only: an existing tenant is a 409 `tenant_exists`, never overwritten. */
+export async function createTenant(store: BlobStore, name: string, now: Date): Promise<Tenant> {
+  const key = tenantKey(name);
+  const tenant: Tenant = { name, createdAt: now.toISOString() };
+  try {
+    await writeJson(store, key, tenant, { ifNoneMatch: '*' });
+  } catch (err) {
+    if (isStorageError(err, PreconditionFailedError.CODE)) {
+      throw new ProblemError(409, 'tenant_exists', `tenant ${name} already exists`);
+    }
+    throw err;
+  }
+  return tenant;
+}
+
+export async function getTenant(store: BlobStore, name: string): Promise<Tenant | null> {
+  const got = await readJson<Tenant>(store, tenantKey(name));
+  return got ? got.value : null;
+}
