@@ -2,7 +2,6 @@
 import { ApiClient, enc } from '../api-client.js';
 import { emit, parse, subcommand } from '../args.js';
 import { CliError, type Command } from '../command.js';
-import { parseDuration } from '../../adapters/node/config.js';
 
 const HELP = `Usage: berth token create TENANT --scope read|publish|admin [--repo R]... [--expires DURATION]
                           [--description TEXT] [--json]
@@ -40,11 +39,12 @@ async function create(args: string[]): Promise<number> {
   for (const s of scopes) {
     if (!(SCOPES as readonly string[]).includes(s)) throw new CliError(`--scope must be read, publish or admin, not '${s}'`, 2);
   }
-  let expiresIn: number | undefined;
+  let expiresIn: string | undefined;
   if (values.expires !== undefined) {
-    const n = parseDuration(values.expires);
-    if (n === null) throw new CliError(`--expires takes seconds or a duration like 12h or 90d, not '${values.expires}'`, 2);
-    expiresIn = n;
+    // The API takes `<n><s|m|h|d>`; bare seconds are accepted here for convenience.
+    const m = /^([1-9]\d*)([smhd]?)$/.exec(values.expires.trim());
+    if (!m) throw new CliError(`--expires takes seconds or a duration like 30m, 12h or 90d, not '${values.expires}'`, 2);
+    expiresIn = `${m[1]}${m[2] || 's'}`;
   }
   const res = await ApiClient.fromEnv().request<Created>({
     method: 'POST',

@@ -1,0 +1,67 @@
+/**
+ * Composition root for `berth serve`: picks the blob store from the configuration and builds
+ * the AppDeps the HTTP app runs on. Publishing sends RepoChanged events to an in-process
+ * CoalescingSink, which regenerates each repo's metadata at most once at a time.
+ */
+import { resolve } from 'node:path';
+import type { TokenCredential } from '@azure/core-auth';
+import type { AppDeps, Logger } from '../../http/deps.js';
+import { CoalescingSink } from '../../repo/coalescing-sink.js';
+import { regenerate } from '../../repo/regenerate.js';
+import { storeTenancy } from '../../repo/tenancy-bindings.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { createAzureBlobStore } from '../../storage/azure-store.js';
+import { createFsBlobStore } from '../../storage/fs-store.js';
+import { ConfigError, type NodeConfig, type StorageConfig } from './config.js';
+import { nodePlatform } from './platform.js';
+
+export async function createStore(storage: StorageConfig): Promise<BlobStore> {
+  switch (storage.kind) {
+    case 'fs':
+      return createFsBlobStore(resolve(storage.root));
+    case 'azure-connection-string':
+      return createAzureBlobStore({ connectionString: storage.connectionString, container: storage.container });
+    case 'azure-account-url': {
+      // @azure/identity is not a direct dependency of Berth (it arrives with @azure/functions);
+      // loaded lazily so the embedded store never pays for it, with a clear message if absent.
+      let identity: { DefaultAzureCredential: new () => TokenCredential };
+      try {
+        identity = (await import('@azure/identity')) as unknown as typeof identity;
+      } catch {
+        throw new ConfigError('AZURE_STORAGE_ACCOUNT_URL needs the @azure/identity package (npm i @azure/identity)');
+      }
+      return createAzureBlobStore({
+        accountUrl: storage.accountUrl,
+        credential: new identity.DefaultAzureCredential(),
+        container: storage.container,
+      });
+    }
+  }
+}
+
+export interface NodeDeps {
+  deps: AppDeps;
+  sink: CoalescingSink;
+}
+
+export function buildAppDeps(config: NodeConfig, store: BlobStore, operatorTokenHash: string | null, logger: Logger): NodeDeps {
+  const clock = (): Date => new Date();
+  const sink = new CoalescingSink(
+    (tenant, repo) => regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo),
+    logger,
+  );
+  const deps: AppDeps = {
+    store,
+    platform: nodePlatform,
+    events: sink,
+    clock,
+    logger,
+    config: {
+      maxUploadBytes: config.maxUploadBytes,
+      retentionSeconds: config.retentionSeconds,
+      operatorTokenHash,
+      publicUrl: config.publicUrl,
+    },
+  };
+  return { deps, sink };
+}

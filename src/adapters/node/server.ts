@@ -1,0 +1,101 @@
+/**
+ * `berth serve` on Node: the Hono app on @hono/node-server, a periodic GC, graceful shutdown,
+ * and the operator credential.
+ *
+ * Operator credential: BERTH_ADMIN_TOKEN when set (only its SHA-256 is kept). Otherwise, with
+ * the embedded store, the first start generates one, stores its hash at `operator.json`
+ * (create-only, so two racing first starts agree on one) and prints the token once on stdout;
+ * later starts reuse the stored hash and print nothing. Object storage needs the variable: a
+ * token printed by one of many instances would be lost.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp } from '../../http/app.js';
+import type { Logger } from '../../http/deps.js';
+import { ensureOperatorCredential, operatorTokenHash } from '../../auth/operator.js';
+import { collectGarbage } from '../../repo/gc.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { ConfigError, type NodeConfig } from './config.js';
+import { buildAppDeps, createStore } from './deps.js';
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8080 (the bound port, also when 0 was asked for). */
+  url: string;
+  port: number;
+  /** Stops accepting, waits for in-flight requests and pending regenerations. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  /** Where the one-time operator token is printed (stdout). */
+  print: (text: string) => void;
+  /** Upper bound for waiting on pending regenerations at shutdown (default 60 s). */
+  drainTimeoutMs?: number;
+}
+
+async function resolveOperatorHash(config: NodeConfig, store: BlobStore, opts: StartOptions): Promise<string> {
+  if (config.adminToken !== null) return operatorTokenHash(config.adminToken);
+  if (config.storage.kind !== 'fs') {
+    throw new ConfigError('BERTH_ADMIN_TOKEN is required with Azure storage (a token is generated only for the embedded store)');
+  }
+  const { hash, token } = await ensureOperatorCredential(store);
+  if (token !== null) {
+    opts.logger.warn('generated the operator token (printed once on stdout; only its hash is stored)');
+    opts.print(
+      'Berth operator token (shown once — store it; use it as BERTH_TOKEN for `berth tenant create`):\n' +
+        `${token}\n`,
+    );
+  }
+  return hash;
+}
+
+export async function startServer(config: NodeConfig, opts: StartOptions): Promise<RunningServer> {
+  const { logger } = opts;
+  const store = await createStore(config.storage);
+  const hash = await resolveOperatorHash(config, store, opts);
+  const { deps, sink } = buildAppDeps(config, store, hash, logger);
+  const app = createApp(deps);
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  logger.info('listening', {
+    url, port, host: config.host, storage: config.storage.kind,
+    ...(config.storage.kind === 'fs' ? { data: config.storage.root } : { container: config.storage.container }),
+  });
+
+  let gcRunning: Promise<void> | null = null;
+  const runGc = (): void => {
+    if (gcRunning) return;
+    gcRunning = collectGarbage(deps, new Date())
+      .then((report) => logger.info('gc', { ...report }))
+      .catch((err: unknown) => logger.error('gc failed', { error: err }))
+      .finally(() => (gcRunning = null));
+  };
+  const timer = setInterval(runGc, config.gcIntervalSeconds * 1000);
+  timer.unref();
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(timer);
+      const stopped = new Promise<void>((r) => server.close(() => r()));
+      // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      await stopped;
+      // Publishes already answered 201; their repodata must still be written before we exit.
+      const drained = sink.idle().then(() => true);
+      const timeout = new Promise<false>((r) => setTimeout(() => r(false), opts.drainTimeoutMs ?? 60_000).unref());
+      if (!(await Promise.race([drained, timeout]))) logger.warn('shutdown: gave up waiting for pending regenerations');
+      if (gcRunning) await gcRunning;
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+  return { url, port, close };
+}
