@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { readIndex } from '../../src/repo/index-store.js';
+import { deletePackage } from '../../src/repo/publish.js';
+import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
+import { readCore } from './read-core.js';
+import { listAll } from '../../src/storage/blob-store.js';
+import {
+  SKIP_REASON, corpusFile, corpusKey, exampleFile, exampleKey, examplePkg, haveFixtures, makeWorld, publish,
+  servedPrimary, snapshot, syntheticRpm, type World,
+} from './support.js';
+
+const HELLO_KEY = 'rpm/tests/data/keys/rpm.org-rsa-2048-test.pub';
+
+async function world(): Promise<World> {
+  return makeWorld([
+    { name: 'main', keys: [exampleKey('rsa'), corpusKey(HELLO_KEY)] },
+    { name: 'both', keys: [exampleKey('rsa'), exampleKey('ed25519')] },
+    { name: 'open', allowUnsigned: true },
+  ]);
+}
+
+/** The rsa-signed example with one byte of its header signature packet flipped. */
+async function badSignature(): Promise<Uint8Array> {
+  const bytes = examplePkg('rsa-signed');
+  const r = await readCore(bytes);
+  const packet = r.signatureHeader.signatures[0]!.packet;
+  const at = Buffer.from(bytes).indexOf(Buffer.from(packet));
+  expect(at).toBeGreaterThan(0);
+  bytes[at + packet.length - 3]! ^= 0x55;
+  return bytes;
+}
+
+async function refusal(p: Promise<unknown>): Promise<{ status: number; code: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { status: number; code: string };
+    return { status: err.status, code: err.code };
+  }
+  throw new Error('expected a refusal');
+}
+
+describe.skipIf(!haveFixtures)(`publish ${SKIP_REASON}`, () => {
+  it('accepts a signed package, stores blob, fragment, index entry and audit, then regenerates', async () => {
+    const w = await world();
+    const r = await publish(w, 'main', examplePkg('rsa-signed'));
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      name: 'hello-demo', epoch: 2, version: '1.2.3', release: '4', arch: 'noarch', nevra: 'hello-demo-2:1.2.3-4.noarch',
+      location: 'Packages/h/hello-demo-1.2.3-4.noarch.rpm', revision: 1,
+      signer: { fingerprint: '36aa61b184447a3c3efdb78cdf1f936071f7a068', algorithm: 'RSA' },
+    });
+    const keys = (await snapshot(w.store)).map((k) => k.split(' ')[0]);
+    expect(keys).toContain(`t/acme/blobs/sha256/${r.body.sha256.slice(0, 2)}/${r.body.sha256}`);
+    expect(keys).toContain(`t/acme/r/main/fragments/${r.body.sha256}.json`);
+    expect(keys.filter((k) => k!.startsWith('uploads/'))).toEqual([]);
+    expect(keys.filter((k) => k!.startsWith('t/acme/audit/'))).toHaveLength(1);
+    await w.sink.idle();
+    const primary = await servedPrimary(w.store, 'acme', 'main');
+    expect(primary.packages).toEqual([{ name: 'hello-demo', pkgid: r.body.sha256, href: r.body.location, time: String(r.body.addedAt) }]);
+  });
+
+  it('a second publish of the same bytes is 200 and changes nothing; other bytes with the same NEVRA are 409', async () => {
+    const w = await world();
+    const first = await publish(w, 'both', examplePkg('rsa-signed'));
+    await w.sink.idle();
+    const before = await snapshot(w.store);
+    w.now.value = new Date(w.now.value.getTime() + 60_000);
+    const again = await publish(w, 'both', examplePkg('rsa-signed'));
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await snapshot(w.store)).toEqual(before);
+    const conflict = await refusal(publish(w, 'both', examplePkg('ed25519-signed')));
+    expect(conflict).toEqual({ status: 409, code: 'nevra_conflict' });
+    await w.sink.idle();
+    // only the refused package's blob and fragment may differ: the conflict is found at the CAS
+    const after = (await snapshot(w.store)).filter((k) => !before.includes(k));
+    expect(after.every((k) => /blobs\/sha256|fragments\//.test(k))).toBe(true);
+    expect((await readIndex(w.store, 'acme', 'both')).index.packages.map((p) => p.sha256)).toEqual([first.body.sha256]);
+  });
+
+  const refusals: [string, string, number, () => Promise<Uint8Array>][] = [
+    ['random bytes', 'not_an_rpm', 422, async () => crypto.getRandomValues(new Uint8Array(5000))],
+    ['empty body', 'not_an_rpm', 422, async () => new Uint8Array(0)],
+    ['a delta RPM', 'delta_rpm', 422, async () => corpusFile('libdnf/data/tests/hawkey/yum/drpms/tour-4-5_4-6.noarch.drpm')],
+    ['an unsigned package', 'unsigned', 422, async () => examplePkg('unsigned')],
+    ['a package signed by a key the repo does not trust', 'untrusted_key', 422, async () => examplePkg('ed25519-signed')],
+    ['a package whose signature is damaged', 'bad_signature', 422, badSignature],
+    ['a truncated payload', 'digest_mismatch', 422, async () => corpusFile('rpm/tests/data/RPMS/hello-2.0-1.x86_64-corrupted.rpm')],
+  ];
+  it.each(refusals)('refuses %s with %s and leaves storage unchanged', async (_what, code, status, bytes) => {
+    const w = await world();
+    const input = await bytes();
+    const before = await snapshot(w.store);
+    expect(await refusal(publish(w, 'main', input))).toEqual({ status, code });
+    expect(await snapshot(w.store)).toEqual(before);
+  });
+
+  it('refuses control characters (unrepresentable_metadata) even where signatures are optional', async () => {
+    const w = await world();
+    const before = await snapshot(w.store);
+    expect(await refusal(publish(w, 'open', exampleFile('edge-ctrl-1-1.noarch.rpm')))).toEqual({ status: 422, code: 'unrepresentable_metadata' });
+    expect(await snapshot(w.store)).toEqual(before);
+  });
+
+  it('refuses an upload past the limit while streaming (413) and keeps nothing', async () => {
+    const w = await makeWorld([{ name: 'main', keys: [exampleKey('rsa')] }], { maxUploadBytes: 4000 });
+    const before = await snapshot(w.store);
+    expect(await refusal(publish(w, 'main', examplePkg('rsa-signed')))).toEqual({ status: 413, code: 'package_too_large' });
+    expect(await snapshot(w.store)).toEqual(before);
+  });
+
+  it('50 parallel publishes all land in the index and in primary.xml', async () => {
+    const w = await makeWorld([{ name: 'open', allowUnsigned: true }]);
+    const names = Array.from({ length: 50 }, (_, i) => `pkg${String(i).padStart(2, '0')}`);
+    const results = await Promise.all(names.map((n) => publish(w, 'open', syntheticRpm(n))));
+    expect(results.map((r) => r.status)).toEqual(names.map(() => 201));
+    expect(new Set(results.map((r) => r.body.revision)).size).toBe(50);
+    await w.sink.idle();
+    const { index } = await readIndex(w.store, 'acme', 'open');
+    expect(index.revision).toBe(50);
+    const primary = await servedPrimary(w.store, 'acme', 'open');
+    expect(primary.revision).toBe('50');
+    expect(primary.declared).toBe(50);
+    expect(primary.packages.map((p) => p.name).sort()).toEqual(names);
+    expect(w.logger.lines.filter((l) => l.level !== 'info')).toEqual([]);
+  });
+
+  it('delete removes the entry (404 the second time), keeps the blob, and regenerates', async () => {
+    const w = await world();
+    const a = await publish(w, 'open', syntheticRpm('alpha'));
+    const b = await publish(w, 'open', syntheticRpm('beta'));
+    const removed = await deletePackage(w.deps, storeTenancy, { tenant: 'acme', repo: 'open', sha256: a.body.sha256, actor: 'operator' });
+    expect(removed).toMatchObject({ name: 'alpha', revision: 3 });
+    expect(await refusal(deletePackage(w.deps, storeTenancy, { tenant: 'acme', repo: 'open', sha256: a.body.sha256, actor: 'operator' })))
+      .toEqual({ status: 404, code: 'package_not_found' });
+    await w.sink.idle();
+    expect((await servedPrimary(w.store, 'acme', 'open')).packages.map((p) => p.pkgid)).toEqual([b.body.sha256]);
+    const blobs: string[] = [];
+    for await (const i of listAll(w.store, 't/acme/blobs/')) blobs.push(i.key);
+    expect(blobs.some((k) => k.endsWith(a.body.sha256))).toBe(true);
+  });
+
+  it('an unknown repo is 404 before anything is read', async () => {
+    const w = await world();
+    expect(await refusal(publish(w, 'nope', syntheticRpm('x')))).toEqual({ status: 404, code: 'not_found' });
+  });
+});

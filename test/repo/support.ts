@@ -1,0 +1,148 @@
+// Shared by the repo and http publish/serve tests: a memory store with real tenants, repos
+// (real metadata keys) and trusted keys, the example packages and corpus files, and helpers to
+// snapshot storage and read generated repodata.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { XMLParser } from 'fast-xml-parser';
+import { nodePlatform } from '../../src/adapters/node/platform.js';
+import type { AppDeps, Logger } from '../../src/http/deps.js';
+import { CoalescingSink } from '../../src/repo/coalescing-sink.js';
+import { currentGeneration } from '../../src/repo/generations.js';
+import { publishPackage, type PublishResult } from '../../src/repo/publish.js';
+import { regenerate } from '../../src/repo/regenerate.js';
+import { createRepo } from '../../src/repo/repos.js';
+import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
+import { createTenant } from '../../src/repo/tenants.js';
+import { addTrustedKey } from '../../src/repo/trusted-keys.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { listAll } from '../../src/storage/blob-store.js';
+import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
+import { repodataKey } from '../../src/storage/keys.js';
+import { corpusDir, sharedDir } from '../helpers/tools.js';
+import { header, i18n, i32, rpmFile, str } from '../core/rpm/build-rpm.js';
+import { toHex } from '../../src/core/platform.js';
+
+export const shared = sharedDir();
+export const corpus = corpusDir();
+export const example = shared === null ? null : join(shared, 'docs', 'example');
+export const haveFixtures = example !== null && corpus !== null && existsSync(join(example, 'pkgs'));
+export const SKIP_REASON = '(skipped: ../shared with docs/example and corpus is absent)';
+
+export function examplePkg(kind: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(example as string, 'pkgs', `hello-demo-1.2.3-4.noarch.${kind}.rpm`)));
+}
+export function exampleFile(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(example as string, 'pkgs', name)));
+}
+export function exampleKey(kind: 'rsa' | 'ed25519'): string {
+  return readFileSync(join(example as string, `keys-${kind}.asc`), 'utf8');
+}
+export function corpusFile(rel: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(corpus as string, 'files', rel)));
+}
+export function corpusKey(rel: string): string {
+  return readFileSync(join(corpus as string, 'files', rel), 'utf8');
+}
+
+/** Bytes as a request body would arrive: several chunks. */
+export function streamOf(bytes: Uint8Array, chunk = 4096): ReadableStream<Uint8Array> {
+  let pos = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (pos >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(pos, pos + chunk));
+      pos += chunk;
+    },
+  });
+}
+
+export interface LogLine { level: string; msg: string; fields?: Record<string, unknown> }
+
+export function memoryLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export interface RepoSpec { name: string; public?: boolean; allowUnsigned?: boolean; keys?: string[] }
+
+export interface World {
+  store: BlobStore;
+  deps: AppDeps;
+  sink: CoalescingSink;
+  logger: ReturnType<typeof memoryLogger>;
+  tenant: string;
+  now: { value: Date };
+}
+
+/** A tenant `acme` with the given repos; events go to a coalescing sink running `regenerate`. */
+export async function makeWorld(repos: RepoSpec[], opts: { store?: BlobStore; maxUploadBytes?: number; retentionSeconds?: number } = {}): Promise<World> {
+  const store = opts.store ?? createMemoryBlobStore();
+  const logger = memoryLogger();
+  const now = { value: new Date() };
+  const clock = (): Date => now.value;
+  const base = { store, platform: nodePlatform, clock, logger };
+  const sink = new CoalescingSink((t, r) => regenerate(base, storeTenancy, t, r), logger);
+  const deps: AppDeps = {
+    ...base,
+    events: sink,
+    config: { maxUploadBytes: opts.maxUploadBytes ?? 64 * 1024 * 1024, retentionSeconds: opts.retentionSeconds ?? 3 * 86400, operatorTokenHash: null, publicUrl: null },
+  };
+  const tenant = 'acme';
+  if (!opts.store) await createTenant(store, tenant, clock());
+  for (const r of repos) {
+    await createRepo(store, { tenant, name: r.name, public: r.public ?? false, allowUnsigned: r.allowUnsigned ?? false }, clock());
+    for (const k of r.keys ?? []) await addTrustedKey(store, { tenant, repo: r.name }, k, clock());
+  }
+  return { store, deps, sink, logger, tenant, now };
+}
+
+export function publish(w: World, repo: string, bytes: Uint8Array): Promise<PublishResult> {
+  return publishPackage(w.deps, storeTenancy, { tenant: w.tenant, repo, body: streamOf(bytes), actor: 'operator' });
+}
+
+/** Every key with its ETag (a rewrite changes the ETag, so equal snapshots mean nothing was written). */
+export async function snapshot(store: BlobStore): Promise<string[]> {
+  const out: string[] = [];
+  for await (const item of listAll(store, '')) out.push(`${item.key} ${item.etag}`);
+  return out;
+}
+
+export async function readBlob(store: BlobStore, key: string): Promise<Uint8Array | null> {
+  const obj = await store.get(key);
+  return obj ? new Uint8Array(await new Response(obj.body).arrayBuffer()) : null;
+}
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['package', 'data'].includes(name) });
+
+/** The served generation's primary.xml, decompressed and parsed: `[name, pkgid, location]` rows. */
+export async function servedPrimary(store: BlobStore, tenant: string, repo: string): Promise<{ revision: string; packages: { name: string; pkgid: string; href: string; time: string }[]; declared: number }> {
+  const gen = await currentGeneration(store, tenant, repo);
+  if (!gen) throw new Error('no generation');
+  const repomd = parser.parse(gen.record.repomd) as { repomd: { revision: string | number; data: { '@type': string; location: { '@href': string } }[] } };
+  const href = repomd.repomd.data.find((d) => d['@type'] === 'primary')?.location['@href'] as string;
+  const bytes = await readBlob(store, repodataKey(tenant, repo, href.replace(/^repodata\//, '')));
+  if (!bytes) throw new Error(`missing ${href}`);
+  const doc = parser.parse(gunzipSync(bytes).toString('utf8')) as {
+    metadata: { '@packages': string; package?: { name: string; checksum: { '#text': string }; location: { '@href': string }; time: { '@file': string } }[] };
+  };
+  return {
+    revision: String(repomd.repomd.revision),
+    declared: Number(doc.metadata['@packages']),
+    packages: (doc.metadata.package ?? []).map((p) => ({ name: p.name, pkgid: p.checksum['#text'], href: p.location['@href'], time: p.time['@file'] })),
+  };
+}
+
+/** A small unsigned package built in memory (for repos with allowUnsigned): distinct NEVRA per name. */
+export function syntheticRpm(name: string, version = '1.0'): Uint8Array {
+  const main = header({
+    1000: str(name), 1001: str(version), 1002: str('1'), 1004: i18n(`synthetic ${name}`), 1005: i18n('test package'),
+    1006: i32(1700000000), 1014: str('MIT'), 1022: str('noarch'), 1044: str(`${name}-${version}-1.src.rpm`), 1124: str('cpio'), 1125: str('gzip'),
+  }, 63);
+  const payload = new TextEncoder().encode(`payload of ${name}`);
+  const h = nodePlatform.createHash('sha256');
+  h.update(main);
+  const sig = header({ 1000: i32(main.length + payload.length), 273: str(toHex(h.digest())) }, 62);
+  return rpmFile({ sig, main, payload });
+}
