@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx when dist/ is absent (development checkout),
-// or the compiled CLI when it has been built with `npm run build`.
+// Launcher. In a source checkout with dev dependencies it runs the TypeScript sources through
+// tsx, so what runs is always what is checked out (a stale dist/ can never shadow a change).
+// In an install without tsx (production: `npm ci --omit=dev && npm run build` elsewhere), it
+// runs the compiled CLI from dist/.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'src', 'cli', 'main.js');
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
+const source = join(root, 'src', 'cli', 'main.ts');
+const tsx = join(root, 'node_modules', 'tsx', 'package.json');
+if (existsSync(source) && existsSync(tsx)) {
+  // one process (signals reach the server directly); worker threads inherit the loader
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(source).href);
 } else {
-  const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const r = spawnSync(process.execPath, [tsx, join(root, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);
 }

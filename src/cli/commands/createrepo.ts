@@ -1,4 +1,5 @@
 /** `berth createrepo DIR` — a drop-in for createrepo_c on its common flags. */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { nodePlatform } from '../../adapters/node/platform.js';
 import { CliError, type Command } from '../command.js';
@@ -13,7 +14,8 @@ Options:
   --compress gz|zstd      metadata compression (default gz; tdnf reads gz and zstd)
   --changelog-limit N     changelog entries per package in other.xml (default 10)
   --update                reuse metadata of packages whose size and mtime are unchanged
-  --workers N             packages read concurrently (default 8)
+  --workers N             worker threads reading packages (default: CPU count, max 8;
+                          1 = in-process)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -59,14 +61,14 @@ export const createrepoCommand: Command = {
       throw new CliError(`only sha256 checksums are supported, not '${values.checksum}'`, 2);
     }
     const changelogLimit = integer('--changelog-limit', values['changelog-limit'], 10);
-    const workers = integer('--workers', values.workers, 8);
+    const workers = integer('--workers', values.workers, Math.min(8, availableParallelism()));
     if (values.revision !== undefined && !/^\S+$/.test(values.revision)) throw new CliError('--revision must be one word', 2);
 
     const summary = await createrepo(positionals[0]!, nodePlatform, {
       codec: compress,
       changelogLimit,
       update: Boolean(values.update),
-      concurrency: Math.max(1, workers),
+      workers: Math.max(1, workers),
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
     });
     for (const f of summary.failed) console.error(`berth createrepo: skipped ${f.href}: ${f.reason}`);

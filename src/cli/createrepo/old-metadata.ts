@@ -7,7 +7,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
+import { zstdFrameTexts } from './zstd-frames.js';
 import type { Readable } from 'node:stream';
 
 export interface OldPackage {
@@ -20,10 +21,10 @@ export interface OldPackage {
 }
 
 /** Yields each `<package …>…</package>\n` element of one metadata file, in order. */
-async function* packageElements(stream: Readable): AsyncGenerator<string> {
+async function* packageElements(texts: AsyncIterable<string>): AsyncGenerator<string> {
   let buf = '';
   const END = '</package>\n';
-  for await (const chunk of stream.setEncoding('utf8')) {
+  for await (const chunk of texts) {
     buf += chunk as string;
     for (;;) {
       const start = buf.indexOf('<package ');
@@ -42,11 +43,12 @@ async function* packageElements(stream: Readable): AsyncGenerator<string> {
   }
 }
 
-function open(path: string): Readable {
+/** The decompressed text of a metadata file, chosen by suffix as libsolv does. */
+function open(path: string): AsyncIterable<string> {
+  if (path.endsWith('.zst')) return zstdFrameTexts(path);
   const raw = createReadStream(path);
-  if (path.endsWith('.gz')) return raw.pipe(createGunzip());
-  if (path.endsWith('.zst')) return raw.pipe(createZstdDecompress());
-  return raw;
+  const stream: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  return stream.setEncoding('utf8');
 }
 
 /** The metadata file hrefs listed in repomd.xml, by type. */
@@ -92,4 +94,11 @@ export async function* oldPackages(root: string): AsyncGenerator<OldPackage> {
     if (href === undefined || size === undefined || time === undefined) continue;
     yield { href: decodeHref(href), size: Number(size), time: Number(time), primary: p, filelists: f, other: o };
   }
+}
+
+/** href → size and time of every package in the old primary.xml (small: no fragments kept). */
+export async function oldPrimaryIndex(root: string): Promise<Map<string, { size: number; time: number }>> {
+  const index = new Map<string, { size: number; time: number }>();
+  for await (const p of oldPackages(root)) index.set(p.href, { size: p.size, time: p.time });
+  return index;
 }

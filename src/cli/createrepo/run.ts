@@ -11,18 +11,16 @@
 import { statSync } from 'node:fs';
 import { mkdir, rename, rm, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PackageRecord } from '../../core/model.js';
 import type { Codec, Platform } from '../../core/platform.js';
-import { readRpm } from '../../core/rpm/index.js';
-import { fragments, isExcluded } from '../../core/repodata/fragments.js';
 import { writeXmlFile, type XmlKind } from '../../core/repodata/xml-file.js';
 import { repomdXml, type RepomdRecord } from '../../core/repodata/repomd.js';
 import { CliError } from '../command.js';
 import { createProgress } from '../progress.js';
 import { findPackages, type FoundPackage } from './walk.js';
-import { oldPackages, type OldPackage } from './old-metadata.js';
+import { oldPackages, oldPrimaryIndex, type OldPackage } from './old-metadata.js';
 import { FragmentSpool } from './spool.js';
-import { fileChunks } from './file-chunks.js';
+import { describePackage, type DescribeJob, type Outcome } from './describe.js';
+import { describeOnWorkers } from './pool.js';
 
 export interface CreaterepoOptions {
   /** `<revision>`; default: the newest package mtime (deterministic, unlike createrepo_c's clock). */
@@ -30,8 +28,8 @@ export interface CreaterepoOptions {
   codec: Codec;
   changelogLimit: number;
   update: boolean;
-  /** Packages read at once. */
-  concurrency?: number;
+  /** Worker threads reading packages (1 = in-process). */
+  workers?: number;
   progress?: boolean;
 }
 
@@ -46,16 +44,6 @@ export interface CreaterepoSummary {
 
 const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
 const EXT: Record<Codec, string> = { gz: 'gz', zstd: 'zst' };
-
-interface Fragments {
-  primary: string;
-  filelists: string;
-  other: string;
-}
-
-type Outcome =
-  | { kind: 'ok'; fragments: Fragments; time: number; reused: boolean }
-  | { kind: 'excluded' | 'failed'; reason: string };
 
 export async function createrepo(root: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
   const rootStat = await stat(root).catch(() => null);
@@ -93,24 +81,25 @@ async function generate(root: string, work: string, platform: Platform, opts: Cr
     revision: '',
     files: { primary: '', filelists: '', other: '' },
   };
-  const old = opts.update ? new OldCursor(oldPackages(root)) : null;
   const progress = createProgress('reading packages', found.length);
   let newest = 0;
 
-  // A sliding window of reads, consumed in order so output order never depends on timing.
-  const window: Promise<Outcome>[] = [];
-  const limit = Math.max(1, opts.concurrency ?? 8);
-  let next = 0;
-  const launch = async (): Promise<void> => {
-    const f = found[next++]!;
-    const reuse = old ? await old.match(f) : null;
-    window.push(describe(f, reuse, platform, opts));
-  };
-  while (next < found.length && window.length < limit) await launch();
-  for (let i = 0; i < found.length; i++) {
-    const outcome = await window.shift()!;
-    if (next < found.length) await launch();
-    const f = found[i]!;
+  // --update: a package whose size and mtime match the old metadata is not read again
+  const old = opts.update ? await reusable(root) : null;
+  const jobs = found.map((f) => (old?.has(f.href, f.path) ? null : { path: f.path, href: f.href }));
+  const workers = Math.max(1, opts.workers ?? 1);
+  const outcomes =
+    workers > 1 ? describeOnWorkers(jobs, workers, opts.changelogLimit) : describeInProcess(jobs, platform, opts.changelogLimit);
+  const cursor = old ? new OldCursor(oldPackages(root)) : null;
+  let i = 0;
+  for await (let outcome of outcomes) {
+    const f = found[i++]!;
+    if (outcome === null) {
+      const prior = await cursor!.match(f);
+      outcome = prior
+        ? { kind: 'ok', fragments: prior, time: prior.time, reused: true }
+        : await describePackage({ path: f.path, href: f.href }, platform, opts.changelogLimit);
+    }
     progress.tick();
     if (outcome.kind === 'ok') {
       for (const k of KINDS) await spools[k].add(outcome.fragments[k]);
@@ -123,6 +112,7 @@ async function generate(root: string, work: string, platform: Platform, opts: Cr
   }
   progress.done();
 
+  if (process.env.BERTH_TIMING) console.error('read phase', performance.now().toFixed(0));
   summary.revision = opts.revision ?? String(newest);
   const timestamp = /^\d+$/.test(summary.revision) ? Number(summary.revision) : newest;
   const records: RepomdRecord[] = [];
@@ -161,30 +151,6 @@ async function generate(root: string, work: string, platform: Platform, opts: Cr
   return summary;
 }
 
-async function describe(f: FoundPackage, reuse: OldPackage | null, platform: Platform, opts: CreaterepoOptions): Promise<Outcome> {
-  if (reuse) return { kind: 'ok', fragments: reuse, time: reuse.time, reused: true };
-  try {
-    // sync: see file-chunks.ts — the thread-pool round trip costs more than the stat
-    const st = statSync(f.path);
-    const result = await readRpm(fileChunks(f.path), platform, { digests: 'file' });
-    if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
-    const time = Math.floor(st.mtimeMs / 1000);
-    const rec: PackageRecord = {
-      pkg: result.pkg,
-      sha256: result.computed.fileSha256,
-      size: result.computed.fileSize,
-      time,
-      location: f.href,
-    };
-    const out = fragments(rec, { changelogLimit: opts.changelogLimit });
-    if (isExcluded(out)) return { kind: 'excluded', reason: out.excluded.message };
-    return { kind: 'ok', fragments: out, time, reused: false };
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    return { kind: 'failed', reason: err.code ? `${err.message} (${err.code})` : String(e) };
-  }
-}
-
 /** Merge-join cursor over the old metadata (both lists are in createrepo_c order). */
 class OldCursor {
   private current: OldPackage | null | undefined;
@@ -202,8 +168,7 @@ class OldCursor {
       if (order > 0) return null;
       this.current = undefined;
       if (order < 0) continue;
-      const st = await stat(f.path);
-      return st.size === c.size && Math.floor(st.mtimeMs / 1000) === c.time ? c : null;
+      return c;
     }
   }
 }
@@ -222,4 +187,25 @@ async function swap(root: string, work: string): Promise<void> {
   if (hadOld) await rename(live, retired);
   await rename(work, live);
   if (hadOld) await rm(retired, { recursive: true, force: true });
+}
+
+async function* describeInProcess(
+  jobs: readonly (DescribeJob | null)[],
+  platform: Platform,
+  changelogLimit: number,
+): AsyncGenerator<Outcome | null> {
+  for (const job of jobs) yield job === null ? null : await describePackage(job, platform, changelogLimit);
+}
+
+/** Old packages (href → size and mtime) whose files are unchanged on disk. */
+async function reusable(root: string): Promise<{ has(href: string, path: string): boolean }> {
+  const index = await oldPrimaryIndex(root);
+  return {
+    has(href, path) {
+      const prior = index.get(href);
+      if (!prior) return false;
+      const st = statSync(path);
+      return st.size === prior.size && Math.floor(st.mtimeMs / 1000) === prior.time;
+    },
+  };
 }

@@ -1,0 +1,53 @@
+// The output of berth createrepo must not depend on how packages are scheduled: in-process,
+// on worker threads, or reused from old metadata with --update.
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthPackage } from '../../bench/lib/synth-repo.js';
+import { berth } from '../helpers/berth.js';
+
+let dir: string;
+
+async function repodataSnapshot(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of await readdir(join(dir, 'repodata'))) out[f] = (await readFile(join(dir, 'repodata', f))).toString('base64');
+  return out;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'berth-workers-'));
+  await mkdir(join(dir, 'a'));
+  for (let i = 1; i <= 70; i++) {
+    const p = synthPackage(i);
+    const path = join(dir, i % 2 ? 'a' : '', `${p.name}.x86_64.rpm`);
+    await writeFile(path, p.bytes);
+    await utimes(path, 1700000000 + i, 1700000000 + i);
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('createrepo scheduling', () => {
+  it('writes byte-identical repodata with 1, 2 and 3 workers and with --update', async () => {
+    const snapshots = [];
+    for (const workers of ['1', '2', '3']) {
+      const r = await berth(['createrepo', '--workers', workers, dir]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('70 packages');
+      snapshots.push(await repodataSnapshot());
+    }
+    const r = await berth(['createrepo', '--update', dir]);
+    expect(r.stdout).toContain('(70 reused)');
+    snapshots.push(await repodataSnapshot());
+    expect(Object.keys(snapshots[0]!)).toHaveLength(4);
+    for (const s of snapshots.slice(1)) expect(s).toEqual(snapshots[0]);
+  });
+
+  it('defaults the revision to the newest package mtime, so reruns give the same repomd.xml', async () => {
+    await berth(['createrepo', dir]);
+    const repomd = await readFile(join(dir, 'repodata', 'repomd.xml'), 'utf8');
+    expect(repomd).toContain('<revision>1700000070</revision>');
+  });
+});
