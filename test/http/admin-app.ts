@@ -42,7 +42,8 @@ export async function testService(options: {
     warn: (msg, fields) => logs.push({ level: 'warn', msg, ...(fields ? { fields } : {}) }),
     error: (msg, fields) => logs.push({ level: 'error', msg, ...(fields ? { fields } : {}) }),
   };
-  const now = { value: new Date('2026-06-01T12:00:00Z') };
+  // Real time: OpenPGP keys made by the tests carry the real creation time.
+  const now = { value: new Date() };
   const store = options.store ?? createMemoryBlobStore();
   const deps: AppDeps = {
     store,
