@@ -48,6 +48,9 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
         resolvePromise(result);
       }
     });
+    // A child that exits without reading stdin makes this write fail with EPIPE; its exit code
+    // (reported on 'close') is what matters, so the pipe error is not an error of the run.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
