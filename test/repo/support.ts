@@ -29,16 +29,16 @@ export const example = shared === null ? null : join(shared, 'docs', 'example');
 export const haveFixtures = example !== null && corpus !== null && existsSync(join(example, 'pkgs'));
 export const SKIP_REASON = '(skipped: ../shared with docs/example and corpus is absent)';
 
-export function examplePkg(kind: string): Uint8Array {
+export function examplePkg(kind: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(join(example as string, 'pkgs', `hello-demo-1.2.3-4.noarch.${kind}.rpm`)));
 }
-export function exampleFile(name: string): Uint8Array {
+export function exampleFile(name: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(join(example as string, 'pkgs', name)));
 }
 export function exampleKey(kind: 'rsa' | 'ed25519'): string {
   return readFileSync(join(example as string, `keys-${kind}.asc`), 'utf8');
 }
-export function corpusFile(rel: string): Uint8Array {
+export function corpusFile(rel: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(join(corpus as string, 'files', rel)));
 }
 export function corpusKey(rel: string): string {
@@ -135,7 +135,7 @@ export async function servedPrimary(store: BlobStore, tenant: string, repo: stri
 }
 
 /** A small unsigned package built in memory (for repos with allowUnsigned): distinct NEVRA per name. */
-export function syntheticRpm(name: string, version = '1.0'): Uint8Array {
+export function syntheticRpm(name: string, version = '1.0'): Uint8Array<ArrayBuffer> {
   const main = header({
     1000: str(name), 1001: str(version), 1002: str('1'), 1004: i18n(`synthetic ${name}`), 1005: i18n('test package'),
     1006: i32(1700000000), 1014: str('MIT'), 1022: str('noarch'), 1044: str(`${name}-${version}-1.src.rpm`), 1124: str('cpio'), 1125: str('gzip'),
@@ -144,5 +144,5 @@ export function syntheticRpm(name: string, version = '1.0'): Uint8Array {
   const h = nodePlatform.createHash('sha256');
   h.update(main);
   const sig = header({ 1000: i32(main.length + payload.length), 273: str(toHex(h.digest())) }, 62);
-  return rpmFile({ sig, main, payload });
+  return new Uint8Array(rpmFile({ sig, main, payload }));
 }
