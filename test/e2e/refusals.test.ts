@@ -1,0 +1,150 @@
+// End to end: what `berth serve` refuses at publish, through `berth push`, with the documented
+// status and problem code — and that a refusal leaves nothing behind in storage.
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { berthCliPresent } from '../helpers/berth.js';
+import { disposeTestKeyring, rpmSign, testKeyring } from '../helpers/gpg.js';
+import { rpmbuild, specBytes } from '../helpers/rpmbuild.js';
+import { berthAs, jsonOf, startBerthServer, type BerthServer } from '../helpers/service.js';
+import { announceSkip, corpusDir, skipReason } from '../helpers/tools.js';
+
+const reason = skipReason({ tools: ['rpmbuild', 'rpmsign', 'gpg'] }) ?? (berthCliPresent() ? null : 'berth CLI not present');
+announceSkip('publish refusals end-to-end', reason);
+const corpus = corpusDir();
+const corpusReason = corpus === null ? 'shared corpus absent (../shared/corpus)' : null;
+announceSkip('publish refusals from the corpus', reason === null ? corpusReason : null);
+
+const ADMIN = `op-refusals-${process.pid}-0123456789`;
+const MAX = 64 * 1024;
+const work = mkdtempSync(join(tmpdir(), 'berth-refuse-'));
+const data = join(work, 'data');
+
+interface PushJson {
+  results: Array<{ file: string; ok: boolean; status: number | null; code?: string; detail?: string }>;
+  failed: number;
+}
+
+/** Every file under the store's root, with its size: what "nothing left behind" is checked on. */
+function storageListing(): string[] {
+  if (!existsSync(data)) return [];
+  return readdirSync(data, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const p = join(e.parentPath, e.name);
+      return `${relative(data, p)} ${statSync(p).size}`;
+    })
+    .sort();
+}
+
+afterAll(async () => {
+  await disposeTestKeyring();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(reason !== null)('publish refusals (berth push against berth serve)', () => {
+  let server: BerthServer;
+  let admin = '';
+  let publish = '';
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const keys = await testKeyring();
+    const [lib] = await rpmbuild('berth-lib', specBytes('berth-lib'), join(work, 'unsigned'));
+    const [app] = await rpmbuild('berth-app', specBytes('berth-app'), join(work, 'ed25519'));
+    const [good] = await rpmbuild('berth-lib', specBytes('berth-lib'), join(work, 'rsa'));
+    if (!lib || !app || !good) throw new Error('rpmbuild produced no package');
+    await rpmSign([app], 'ed25519');
+    await rpmSign([good], 'rsa');
+    files['unsigned'] = lib;
+    files['untrusted'] = app;
+    files['good'] = good;
+    const bytes = readFileSync(good);
+    files['truncated'] = join(work, 'truncated.rpm');
+    writeFileSync(files['truncated'], bytes.subarray(0, 1000));
+    files['not-an-rpm'] = join(work, 'README.rpm');
+    writeFileSync(files['not-an-rpm'], 'This is a text file with an .rpm name.\n'.repeat(20));
+    files['oversize'] = join(work, 'big.rpm');
+    writeFileSync(files['oversize'], Buffer.concat([bytes, randomBytes(MAX)]));
+    if (corpus !== null) {
+      files['corrupted'] = join(work, 'hello-corrupted.rpm');
+      copyFileSync(join(corpus, 'files', 'rpm', 'tests', 'data', 'RPMS', 'hello-2.0-1.x86_64-corrupted.rpm'), files['corrupted']);
+      files['drpm'] = join(work, 'tour.drpm');
+      copyFileSync(join(corpus, 'files', 'libdnf', 'data', 'tests', 'hawkey', 'yum', 'drpms', 'tour-4-5_4-6.noarch.drpm'), files['drpm']);
+    }
+
+    server = await startBerthServer({ data, env: { BERTH_ADMIN_TOKEN: ADMIN, BERTH_MAX_UPLOAD_BYTES: String(MAX) } });
+    expect((await berthAs(server, ADMIN, ['tenant', 'create', 'acme'])).code).toBe(0);
+    expect((await berthAs(server, ADMIN, ['repo', 'create', 'acme/main'])).code).toBe(0);
+    admin = jsonOf<{ token: string }>(await berthAs(server, ADMIN, ['token', 'create', 'acme', '--scope', 'admin', '--json'])).token;
+    publish = jsonOf<{ token: string }>(await berthAs(server, admin, ['token', 'create', 'acme', '--scope', 'publish', '--json'])).token;
+    expect((await berthAs(server, admin, ['key', 'add', 'acme', keys.rsa.publicKeyFile])).code).toBe(0);
+    if (corpus !== null) {
+      // The corrupted hello's header signature is good under this key: only its payload is wrong.
+      const key = join(corpus, 'files', 'rpm', 'tests', 'data', 'keys', 'rpm.org-rsa-2048-test.pub');
+      const k = await berthAs(server, admin, ['key', 'add', 'acme/main', key]);
+      expect(k.code, k.stderr).toBe(0);
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    if (server) {
+      expect(await server.stop()).toBe(0);
+      for (const secret of [ADMIN, admin, publish].filter((s) => s !== '')) expect(server.stderr()).not.toContain(secret);
+    }
+  }, 60_000);
+
+  const expected: Array<[name: string, status: number, code: string, needsCorpus: boolean]> = [
+    ['unsigned', 422, 'unsigned', false],
+    ['untrusted', 422, 'untrusted_key', false],
+    ['truncated', 422, 'not_an_rpm', false],
+    ['not-an-rpm', 422, 'not_an_rpm', false],
+    ['oversize', 413, 'package_too_large', false],
+    ['corrupted', 422, 'digest_mismatch', true],
+    ['drpm', 422, 'delta_rpm', true],
+  ];
+
+  it('refuses each bad upload with its documented status and code, leaving storage as it was', async () => {
+    const before = storageListing();
+    expect(before.length).toBeGreaterThan(0);
+    const cases = expected.filter(([, , , needsCorpus]) => !needsCorpus || corpus !== null);
+    const r = await berthAs(server, publish, ['push', 'acme/main', '--jobs', '4', '--json', ...cases.map(([n]) => files[n]!)]);
+    expect(r.code, r.stderr).toBe(1);
+    const out = jsonOf<PushJson>(r);
+    expect(out.failed).toBe(cases.length);
+    const got = out.results.map((x) => [x.file, x.status, x.code]);
+    expect(got).toEqual(cases.map(([n, status, code]) => [files[n], status, code]));
+    for (const x of out.results) expect(x.detail, x.file).toBeTruthy();
+
+    // Over the limit without a Content-Length: refused while streaming, not after.
+    const chunked = await fetch(`${server.url}/api/v1/repos/acme/main/packages`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${publish}`, 'content-type': 'application/x-rpm' },
+      body: new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < 8; i++) c.enqueue(new Uint8Array(MAX / 4));
+          c.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as { code: string }).code).toBe('package_too_large');
+
+    expect(storageListing()).toEqual(before);
+  }, 120_000);
+
+  it('accepts a package signed by the trusted key (the refusals were not a broken setup)', async () => {
+    const r = await berthAs(server, publish, ['push', 'acme/main', '--json', files['good']!]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonOf<PushJson>(r).results[0]).toMatchObject({ ok: true, status: 201 });
+  }, 60_000);
+
+  it('usage errors exit 2', async () => {
+    expect((await berthAs(server, publish, ['push', 'acme'])).code).toBe(2);
+    expect((await berthAs(server, publish, ['token', 'create', 'acme', '--scope', 'root'])).code).toBe(2);
+    expect((await berthAs(server, publish, ['repo', 'frobnicate'])).code).toBe(2);
+  }, 60_000);
+});
