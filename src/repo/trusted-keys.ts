@@ -42,9 +42,17 @@ async function parseOne(armored: string): Promise<openpgp.Key> {
   return key;
 }
 
+/**
+ * A key made moments ago on a machine whose clock runs ahead is "created in the future" for us;
+ * judge such a key at its creation time, within this skew.
+ */
+const CLOCK_SKEW_MS = 15 * 60_000;
+
 /** Validates and stores a key (replacing an earlier copy, e.g. with a new expiry). */
-export async function addTrustedKey(store: BlobStore, scope: KeyScope, armored: string, now = new Date()): Promise<KeyInfo> {
+export async function addTrustedKey(store: BlobStore, scope: KeyScope, armored: string, at = new Date()): Promise<KeyInfo> {
   const key = await parseOne(armored);
+  const created = key.getCreationTime().getTime();
+  const now = created > at.getTime() && created - at.getTime() <= CLOCK_SKEW_MS ? new Date(created) : at;
   try {
     await key.verifyPrimaryKey(now);
   } catch (err) {

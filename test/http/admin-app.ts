@@ -27,8 +27,8 @@ export interface TestService {
   deps: AppDeps;
   store: BlobStore;
   logs: LogLine[];
-  /** Settable clock. */
-  now: { value: Date };
+  /** The service clock is real time plus `offsetMs` (move it to test expiry). */
+  now: { offsetMs: number };
 }
 
 export async function testService(options: {
@@ -43,13 +43,13 @@ export async function testService(options: {
     error: (msg, fields) => logs.push({ level: 'error', msg, ...(fields ? { fields } : {}) }),
   };
   // Real time: OpenPGP keys made by the tests carry the real creation time.
-  const now = { value: new Date() };
+  const now = { offsetMs: 0 };
   const store = options.store ?? createMemoryBlobStore();
   const deps: AppDeps = {
     store,
     platform: nodePlatform,
     events: { send: async () => {} },
-    clock: () => now.value,
+    clock: () => new Date(Date.now() + now.offsetMs),
     logger,
     config: {
       maxUploadBytes: 1 << 20,

@@ -36,7 +36,7 @@ export interface World {
 export async function buildWorld(options: { routes?: (deps: AppDeps) => Hono<AppEnv> } = {}): Promise<World> {
   const svc = await testService(options.routes ? { routes: options.routes } : {});
   const { store } = svc;
-  const now = svc.now.value;
+  const now = svc.deps.clock();
   await createTenant(store, 'a', now);
   await createTenant(store, 'b', now);
   await Promise.all([
@@ -105,7 +105,7 @@ export function expectedRow(rule: Rule): Record<Who, number> {
 
 export interface RequestSpec {
   path: string;
-  body?: string | Uint8Array;
+  body?: BodyInit;
   headers?: Record<string, string>;
 }
 

@@ -17,7 +17,7 @@ async function withKey(world: World, tenant: string, repo?: string): Promise<str
   return key.fingerprint;
 }
 async function freshToken(world: World, tenant: string): Promise<string> {
-  return (await createToken(world.svc.store, { tenant, scopes: ['read'], repos: null, expiresAt: null }, world.svc.now.value)).id;
+  return (await createToken(world.svc.store, { tenant, scopes: ['read'], repos: null, expiresAt: null }, world.svc.deps.clock())).id;
 }
 
 export const adminCases: MatrixCase[] = [
@@ -90,7 +90,7 @@ describe('isolation: no existence oracle', () => {
   });
 
   it('another tenant’s token id answers like an unknown id', async () => {
-    const id = (await createToken(world.svc.store, { tenant: 'b', scopes: ['read'], repos: null, expiresAt: null }, world.svc.now.value)).id;
+    const id = (await createToken(world.svc.store, { tenant: 'b', scopes: ['read'], repos: null, expiresAt: null }, world.svc.deps.clock())).id;
     const hidden = await get(`/api/v1/tokens/${id}`, 'aAdmin', 'DELETE');
     const unknown = await get(`/api/v1/tokens/${'a'.repeat(12)}`, 'aAdmin', 'DELETE');
     expect(hidden.status).toBe(404);

@@ -9,7 +9,7 @@ export interface TestPgpKey {
   privateKey: openpgp.PrivateKey;
 }
 
-async function make(name: string, options: Partial<openpgp.GenerateKeyOptions> = {}): Promise<TestPgpKey> {
+async function make(name: string, options: { date?: Date; keyExpirationTime?: number } = {}): Promise<TestPgpKey> {
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: 'ecc', // default curve: Ed25519 (legacy EdDSA) primary, what gpg makes by default
     userIDs: [{ name, email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.test` }],

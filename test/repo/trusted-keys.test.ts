@@ -1,3 +1,4 @@
+import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addTrustedKey, listTrustedKeys, removeTrustedKey, trustedKeyring } from '../../src/repo/trusted-keys.js';
 import { trustedKeyKey } from '../../src/storage/keys.js';
@@ -52,17 +53,24 @@ describe('trusted keys', () => {
     expect(await removeTrustedKey(store, { tenant: 'acme', repo: 'x' }, repoKey.fingerprint)).toBe(false);
   });
 
+  it('tolerates a publisher clock a few minutes ahead, not days', async () => {
+    const store = createMemoryBlobStore();
+    const soon = await publisherKey('Skewed');
+    const fiveMinutesEarlier = new Date(soon.privateKey.getCreationTime().getTime() - 5 * 60_000);
+    await expect(addTrustedKey(store, { tenant: 'acme' }, soon.publicArmored, fiveMinutesEarlier)).resolves.toMatchObject({ subkey: false });
+    const dayEarlier = new Date(soon.privateKey.getCreationTime().getTime() - 86400_000);
+    await expect(addTrustedKey(store, { tenant: 'acme' }, soon.publicArmored, dayEarlier)).rejects.toMatchObject({ code: 'invalid_key' });
+  });
+
   const refusals: [string, () => Promise<string>, string][] = [
     ['a secret key', async () => tenantKey.privateArmored, 'secret_key'],
     ['an expired key', async () => (await expiredKey(NOW)).publicArmored, 'expired'],
     ['a revoked key', async () => (await revokedKey()).publicArmored, 'revoked'],
     ['garbage', async () => 'not a key at all', 'unreadable'],
     ['two keys in one block', async () => {
-      const { armor, enums } = await import('openpgp');
-      const a = await import('openpgp').then((o) => o.readKey({ armoredKey: tenantKey.publicArmored }));
-      const b = await import('openpgp').then((o) => o.readKey({ armoredKey: repoKey.publicArmored }));
-      const bytes = new Uint8Array([...a.write(), ...b.write()]);
-      return armor(enums.armor.publicKey, bytes);
+      const a = await openpgp.readKey({ armoredKey: tenantKey.publicArmored });
+      const b = await openpgp.readKey({ armoredKey: repoKey.publicArmored });
+      return openpgp.armor(openpgp.enums.armor.publicKey, new Uint8Array([...a.write(), ...b.write()]));
     }, 'not_one_key'],
   ];
   for (const [what, make, reason] of refusals) {

@@ -13,8 +13,18 @@ export function requestId(): MiddlewareHandler<AppEnv> {
     const incoming = c.req.header('x-request-id');
     const id = incoming !== undefined && ACCEPTABLE.test(incoming) ? incoming : crypto.randomUUID();
     c.set('requestId', id);
-    // Set before next(): hono carries it onto whatever response follows, error responses included.
+    // Set before next() for responses built through the context, and after it for those built
+    // directly (problem responses from onError/notFound), whose headers hono does not merge.
     c.header('X-Request-Id', id);
     await next();
+    if (!c.res.headers.has('x-request-id')) {
+      try {
+        c.res.headers.set('X-Request-Id', id);
+      } catch {
+        // Immutable headers (a fetched Response): copy it.
+        c.res = new Response(c.res.body, c.res);
+        c.res.headers.set('X-Request-Id', id);
+      }
+    }
   };
 }
