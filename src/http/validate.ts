@@ -8,11 +8,50 @@ export function invalidRequest(detail: string, errors: unknown[] = []): ProblemE
   return new ProblemError(400, 'invalid_request', detail, errors.length > 0 ? { errors } : {});
 }
 
+/** JSON bodies of the admin API are a few hundred bytes. */
+export const MAX_JSON_BYTES = 64 * 1024;
+
+function tooLarge(limit: number): ProblemError {
+  return new ProblemError(413, 'body_too_large', `the body is larger than ${limit} bytes`);
+}
+
+/**
+ * The body as UTF-8 text, read incrementally and abandoned as soon as it passes `limit` (a
+ * chunked body has no Content-Length to refuse up front).
+ */
+export async function readBodyText(c: Context<AppEnv>, limit: number): Promise<string> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > limit) throw tooLarge(limit);
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let size = 0;
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel();
+        throw tooLarge(limit);
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+    return text + decoder.decode();
+  } catch (err) {
+    if (err instanceof ProblemError) throw err;
+    throw invalidRequest('the body is not UTF-8 text');
+  }
+}
+
 /** 400 `invalid_request` for a body that is not JSON or does not match (zod issues in `errors`). */
 export async function jsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const text = await readBodyText(c, MAX_JSON_BYTES);
   let raw: unknown;
   try {
-    raw = JSON.parse(await c.req.text());
+    raw = JSON.parse(text);
   } catch {
     throw invalidRequest('the body must be a JSON document');
   }
@@ -26,10 +65,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: 
 
 /** A small text body (armored keys), refused above `limit` bytes with 413. */
 export async function textBody(c: Context<AppEnv>, limit: number): Promise<string> {
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > limit) throw new ProblemError(413, 'body_too_large', `the body is larger than ${limit} bytes`);
-  const text = await c.req.text();
-  if (new TextEncoder().encode(text).length > limit) throw new ProblemError(413, 'body_too_large', `the body is larger than ${limit} bytes`);
+  const text = await readBodyText(c, limit);
   if (text.trim() === '') throw invalidRequest('the body is empty');
   return text;
 }

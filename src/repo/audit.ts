@@ -90,22 +90,47 @@ export async function appendAudit(store: BlobStore, tenant: string, input: Audit
   throw new AuditContentionError(tenant);
 }
 
-/** All entries, in seq order. */
-export async function readAudit(store: BlobStore, tenant: string): Promise<AuditEntry[]> {
+export interface AuditPage {
+  /** Entries with seq > after (default 0: from the start). */
+  after?: number;
+  /** At most this many entries (default: all). */
+  limit?: number;
+}
+
+/** Entries in seq order (by key, which is the zero-padded seq). */
+export async function readAudit(store: BlobStore, tenant: string, page: AuditPage = {}): Promise<AuditEntry[]> {
+  const prefix = auditPrefix(tenant);
+  const after = page.after ?? 0;
+  const limit = page.limit ?? Number.POSITIVE_INFINITY;
   const out: AuditEntry[] = [];
-  for await (const item of listAll(store, auditPrefix(tenant))) {
+  for await (const item of listAll(store, prefix)) {
+    if (out.length >= limit) break;
+    if (Number(item.key.slice(prefix.length).replace(/\.json$/, '')) <= after) continue;
     const got = await readJson<AuditEntry>(store, item.key);
     if (got) out.push(got.value);
   }
   return out;
 }
 
-/** True when seqs run 1..n without gaps, each `prev` names its predecessor and every hash recomputes. */
-export async function verifyAuditChain(entries: readonly AuditEntry[]): Promise<boolean> {
-  let prev = GENESIS;
+/** The entry a page after `seq` must link to: seq 0 is the genesis. */
+export async function auditAnchor(store: BlobStore, tenant: string, seq: number): Promise<{ seq: number; hash: string } | null> {
+  if (seq === 0) return { seq: 0, hash: GENESIS };
+  const got = await readJson<AuditEntry>(store, auditKey(tenant, seq));
+  return got ? { seq: got.value.seq, hash: got.value.hash } : null;
+}
+
+/**
+ * True when seqs run on from the anchor without gaps (1..n by default), each `prev` names its
+ * predecessor and every hash recomputes. A page verifies against the entry before it.
+ */
+export async function verifyAuditChain(
+  entries: readonly AuditEntry[],
+  anchor: { seq: number; hash: string } = { seq: 0, hash: GENESIS },
+): Promise<boolean> {
+  let prev = anchor.hash;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as AuditEntry;
-    if (e.seq !== i + 1 || e.prev !== prev) return false;
+    if (e.seq !== anchor.seq + i + 1 || e.prev !== prev) return false;
     const { hash, ...body } = e;
     if ((await entryHash(body)) !== hash) return false;
     prev = hash;

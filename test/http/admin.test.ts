@@ -129,6 +129,33 @@ describe('admin API', () => {
     expect(new Set(entries.map((e) => e.actor))).toEqual(new Set(['operator']));
   });
 
+  it('pages the audit log; each page verifies against the previous entry', async () => {
+    for (let i = 0; i < 4; i++) await call(svc, 'POST', '/api/v1/tenants/acme/tokens', op, { scopes: ['read'] });
+    const first = await call(svc, 'GET', '/api/v1/tenants/acme/audit?limit=2', op);
+    expect((first.body.entries as { seq: number }[]).map((e) => e.seq)).toEqual([1, 2]);
+    expect(first.body).toMatchObject({ chainValid: true, next: 2 });
+    const second = await call(svc, 'GET', '/api/v1/tenants/acme/audit?after=2&limit=2', op);
+    expect((second.body.entries as { seq: number }[]).map((e) => e.seq)).toEqual([3, 4]);
+    const last = await call(svc, 'GET', '/api/v1/tenants/acme/audit?after=4&limit=2', op);
+    expect(last.body).toMatchObject({ chainValid: true, next: null });
+    expect((last.body.entries as unknown[]).length).toBe(1);
+    expect((await call(svc, 'GET', '/api/v1/tenants/acme/audit?limit=0', op)).status).toBe(400);
+    expect((await call(svc, 'GET', '/api/v1/tenants/acme/audit?after=99', op)).status).toBe(400);
+  });
+
+  it('refuses oversized bodies with 413, also without Content-Length', async () => {
+    const big = 'x'.repeat(300 * 1024);
+    expect((await call(svc, 'POST', '/api/v1/tenants/acme/keys', op, big)).status).toBe(413);
+    const stream = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        for (let i = 0; i < 100; i++) ctl.enqueue(new Uint8Array(4096).fill(32));
+        ctl.close();
+      },
+    });
+    const res = await svc.app.request('/api/v1/tenants', { method: 'POST', headers: op, body: stream, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
   it('audit entries name the acting token id', async () => {
     const admin = (await call(svc, 'POST', '/api/v1/tenants/acme/tokens', op, { scopes: ['admin'] })).body as { id: string; token: string };
     await call(svc, 'POST', '/api/v1/tenants/acme/tokens', bearer(admin.token), { scopes: ['read'] });

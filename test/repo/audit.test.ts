@@ -62,3 +62,17 @@ describe('audit log', () => {
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
   });
 });
+
+describe('audit pages', () => {
+  it('reads a page after a seq and verifies it against the entry before it', async () => {
+    const { auditAnchor } = await import('../../src/repo/audit.js');
+    const store = await seeded(5);
+    const page = await readAudit(store, 'acme', { after: 2, limit: 2 });
+    expect(page.map((e) => e.seq)).toEqual([3, 4]);
+    const anchor = await auditAnchor(store, 'acme', 2);
+    expect(await verifyAuditChain(page, anchor ?? undefined)).toBe(true);
+    expect(await verifyAuditChain(page)).toBe(false);
+    expect(await verifyAuditChain(page, (await auditAnchor(store, 'acme', 1)) ?? undefined)).toBe(false);
+    expect(await auditAnchor(store, 'acme', 9)).toBeNull();
+  });
+});

@@ -78,4 +78,8 @@ export const auditEntrySchema = z.object({
   prev: z.string(),
   hash: z.string(),
 });
-export const auditSchema = z.object({ entries: z.array(auditEntrySchema), chainValid: z.boolean() });
+export const auditSchema = z.object({ entries: z.array(auditEntrySchema), chainValid: z.boolean(), next: z.number().int().nullable() });
+export const auditQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});

@@ -1,7 +1,7 @@
 /** Tenants, repos and the audit log. */
 import { Hono } from 'hono';
 import type { Principal } from '../../auth/principal.js';
-import { appendAudit, readAudit, verifyAuditChain } from '../../repo/audit.js';
+import { appendAudit, auditAnchor, readAudit, verifyAuditChain } from '../../repo/audit.js';
 import { createRepo, getRepo, listRepos } from '../../repo/repos.js';
 import { createTenant, getTenant } from '../../repo/tenants.js';
 import type { AppDeps } from '../deps.js';
@@ -9,9 +9,9 @@ import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
 import { actorOf, requireAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
-import { jsonBody } from '../validate.js';
+import { invalidRequest, jsonBody } from '../validate.js';
 import {
-  auditSchema, repoCreateSchema, repoListSchema, repoSchema, tenantCreateSchema, tenantSchema,
+  auditQuerySchema, auditSchema, repoCreateSchema, repoListSchema, repoSchema, tenantCreateSchema, tenantSchema,
 } from './admin-schemas.js';
 
 /** 404 unless the tenant exists (only the operator can get this far for a missing tenant). */
@@ -79,8 +79,19 @@ export function tenantRoutes(deps: AppDeps): Hono<AppEnv> {
     const t = c.req.param('tenant');
     requireAccess(c, { tenant: t, action: 'admin' });
     await requireTenant(deps, t);
-    const entries = await readAudit(deps.store, t);
-    return c.json({ entries, chainValid: await verifyAuditChain(entries) });
+    const q = auditQuerySchema.safeParse(c.req.query());
+    if (!q.success) throw invalidRequest('invalid query', q.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    const { after, limit } = q.data;
+    const anchor = await auditAnchor(deps.store, t, after);
+    if (!anchor) throw invalidRequest(`there is no audit entry ${after}`);
+    const entries = await readAudit(deps.store, t, { after, limit: limit + 1 });
+    const more = entries.length > limit;
+    const page = more ? entries.slice(0, limit) : entries;
+    return c.json({
+      entries: page,
+      chainValid: await verifyAuditChain(page, anchor),
+      next: more ? (page.at(-1)?.seq ?? null) : null,
+    });
   });
 
   return app;
@@ -113,7 +124,8 @@ export const tenantRouteDocs: RouteDoc[] = [
     responses: { 200: repoSchema }, problems: { ...AUTH, ...NOT_FOUND },
   },
   {
-    method: 'get', path: '/api/v1/tenants/{tenant}/audit', summary: 'The audit log and whether its hash chain verifies', access: 'admin',
-    responses: { 200: auditSchema }, problems: { ...AUTH, ...NOT_FOUND },
+    method: 'get', path: '/api/v1/tenants/{tenant}/audit',
+    summary: 'A page of the audit log and whether its hash chain verifies (linked to entry `after`); `next` is the following page\'s `after`',
+    access: 'admin', query: auditQuerySchema, responses: { 200: auditSchema }, problems: { 400: ['invalid_request'], ...AUTH, ...NOT_FOUND },
   },
 ];
