@@ -7,6 +7,9 @@
  * contacts Azure's metadata endpoint) and `--skipApiVersionCheck` (@azure/storage-blob 12.34 sends an
  * API version Azurite 3.37 does not know yet). Returns null when Azurite is not installed, so callers
  * can `describe.skipIf`.
+ *
+ * `{ queue: true }` also starts Azurite's queue service (same rules: in-process first, else
+ * `azurite-queue` with `--disableTelemetry`); the connection string then names both endpoints.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +26,8 @@ export const AZURITE_KEY =
 export interface Azurite {
   /** e.g. http://127.0.0.1:41234/devstoreaccount1 */
   readonly blobEndpoint: string;
+  /** Set when started with `{ queue: true }`, e.g. http://127.0.0.1:41235/devstoreaccount1 */
+  readonly queueEndpoint?: string;
   readonly connectionString: string;
   readonly mode: 'in-process' | 'process';
   stop(): Promise<void>;
@@ -47,21 +52,53 @@ export interface StartOptions {
    * in-process, the emulator's in-memory store would count as the test's own allocations.
    */
   mode?: 'in-process' | 'process';
+  /** Also start the queue service (Azure Functions queue trigger tests). */
+  queue?: boolean;
 }
 
 export async function startAzurite(options: StartOptions = {}): Promise<Azurite | null> {
   if (azuriteUnavailableReason() !== null) return null;
-  if (options.mode === 'process') return startProcess();
+  const blob = await startService('blob', options.mode);
+  if (blob === null || options.queue !== true) return blob;
+  let queue: Azurite | null;
   try {
-    return await startInProcess();
+    queue = await startService('queue', options.mode);
   } catch (err) {
-    console.warn(`azurite in-process start failed (${String(err)}); spawning azurite-blob`);
-    return startProcess();
+    await blob.stop();
+    throw err;
+  }
+  if (queue === null) {
+    await blob.stop();
+    return null;
+  }
+  const queueEndpoint = queue.blobEndpoint;
+  return {
+    blobEndpoint: blob.blobEndpoint,
+    queueEndpoint,
+    connectionString: connectionStringFor(blob.blobEndpoint, queueEndpoint),
+    mode: blob.mode,
+    async stop() {
+      await Promise.all([blob.stop(), queue.stop()]);
+    },
+  };
+}
+
+type Service = 'blob' | 'queue';
+
+/** One service; its endpoint is reported as `blobEndpoint` (the caller renames it). */
+async function startService(service: Service, mode: StartOptions['mode']): Promise<Azurite | null> {
+  if (mode === 'process') return startProcess(service);
+  try {
+    return await startInProcess(service);
+  } catch (err) {
+    console.warn(`azurite in-process ${service} start failed (${String(err)}); spawning azurite-${service}`);
+    return startProcess(service);
   }
 }
 
-function connectionStringFor(blobEndpoint: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
+function connectionStringFor(blobEndpoint: string, queueEndpoint?: string): string {
+  const queue = queueEndpoint === undefined ? '' : `QueueEndpoint=${queueEndpoint};`;
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};${queue}`;
 }
 
 interface BlobServerLike {
@@ -72,27 +109,27 @@ interface BlobServerLike {
 }
 type Ctor<T> = new (...args: unknown[]) => T;
 
-async function startInProcess(): Promise<Azurite> {
+async function startInProcess(service: Service): Promise<Azurite> {
   const dist = path.dirname(require.resolve('azurite/package.json'));
   const load = <T>(rel: string): T => {
     const mod = require(path.join(dist, 'dist', 'src', rel)) as { default?: T } & Record<string, unknown>;
     return (mod.default ?? mod) as T;
   };
-  const BlobServer = load<Ctor<BlobServerLike>>('blob/BlobServer.js');
-  const BlobConfiguration = load<Ctor<unknown>>('blob/BlobConfiguration.js');
+  const Server = load<Ctor<BlobServerLike>>(service === 'blob' ? 'blob/BlobServer.js' : 'queue/QueueServer.js');
+  const Configuration = load<Ctor<unknown>>(service === 'blob' ? 'blob/BlobConfiguration.js' : 'queue/QueueConfiguration.js');
   const memMod = require(path.join(dist, 'dist', 'src', 'common', 'persistence', 'MemoryExtentStore.js')) as {
     MemoryExtentChunkStore: Ctor<unknown>;
   };
   // A private chunk store so parallel test files never see each other's data; 1 GiB bound.
   const chunks = new memMod.MemoryExtentChunkStore(1024 * 1024 * 1024);
   const u = undefined;
-  // Positional constructor (Azurite 3.37): host, port, keepAlive, metadataDB, extentDB, persistence,
+  // Positional constructor (Azurite 3.37, same for blob and queue): host, port, keepAlive, metadataDB, extentDB, persistence,
   // accessLog, accessLogStream, debugLog, debugLogPath, loose, skipApiVersionCheck, cert, key, pwd,
   // oauth, disableProductStyleUrl, isMemoryPersistence, memoryStore.
-  const config = new BlobConfiguration(
+  const config = new Configuration(
     '127.0.0.1', 0, u, u, u, u, false, u, false, u, false, true, '', '', '', u, false, true, chunks,
   );
-  const server = new BlobServer(config);
+  const server = new Server(config);
   await server.start();
   const blobEndpoint = `${server.getHttpServerAddress()}/${AZURITE_ACCOUNT}`;
   return {
@@ -118,27 +155,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startProcess(): Promise<Azurite | null> {
-  const bin = path.join(repoRoot, 'node_modules', '.bin', 'azurite-blob');
+async function startProcess(service: Service = 'blob'): Promise<Azurite | null> {
+  const bin = path.join(repoRoot, 'node_modules', '.bin', `azurite-${service}`);
   if (!existsSync(bin)) return null;
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
-    ['--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', String(port), '--silent',
+    ['--inMemoryPersistence', `--${service}Host`, '127.0.0.1', `--${service}Port`, String(port), '--silent',
       '--disableTelemetry', '--skipApiVersionCheck'],
     { stdio: 'ignore' },
   );
   const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`azurite-blob exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`azurite-${service} exited with ${child.exitCode}`);
     try {
       await fetch(`http://127.0.0.1:${port}/`);
       break;
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error('azurite-blob did not start within 15 s');
+        throw new Error(`azurite-${service} did not start within 15 s`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
