@@ -8,7 +8,8 @@
  *   (dnf/tdnf send only Basic; the token is the password, any user name).
  * - token of another tenant: 404 for private resources (indistinguishable from absent);
  *   for a public repo, reads succeed as for anonymous, everything else 404.
- * - token of this tenant without the scope, or outside its repo list: 403.
+ * - token of this tenant without the scope, or outside its repo list: 403; a token limited to
+ *   some repos gets 403 for tenant-wide publish/admin actions too.
  */
 export type Scope = 'read' | 'publish' | 'admin';
 
@@ -32,6 +33,11 @@ export interface Access {
   action: Scope;
   /** Operator-only actions (create tenant). */
   operatorOnly?: boolean;
+  /**
+   * A tenant-level action that a repo-limited token may still take because the route itself
+   * keeps it within the token's repos (minting or revoking narrower tokens).
+   */
+  withinTokenRepos?: boolean;
 }
 
 export type Decision = 'allow' | 'unauthenticated' | 'forbidden' | 'not-found';
@@ -55,6 +61,11 @@ export function authorize(principal: Principal, access: Access, repoIsPublic = f
   if (principal.tenant !== access.tenant) return publicRead ? 'allow' : 'not-found';
   if (access.repo !== undefined && principal.repos !== null && !principal.repos.includes(access.repo)) {
     return publicRead ? 'allow' : 'forbidden';
+  }
+  // A token limited to some repos may not act on the tenant as a whole (tenant keys, new
+  // repos, other tokens, the audit log): that would reach beyond its repos.
+  if (access.repo === undefined && principal.repos !== null && access.action !== 'read' && !access.withinTokenRepos) {
+    return 'forbidden';
   }
   if (!hasScope(principal.scopes, access.action)) return publicRead ? 'allow' : 'forbidden';
   return 'allow';

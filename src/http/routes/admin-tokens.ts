@@ -31,7 +31,8 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post('/api/v1/tenants/:tenant/tokens', async (c) => {
     const t = c.req.param('tenant');
-    const principal = requireAccess(c, { tenant: t, action: 'admin' });
+    // checkDelegation keeps a repo-limited token's new tokens within its own repos
+    const principal = requireAccess(c, { tenant: t, action: 'admin', withinTokenRepos: true });
     await requireTenant(deps, t);
     const body = await jsonBody(c, tokenCreateSchema);
     const repos = body.repos ?? null;
@@ -73,7 +74,13 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
       if (c.get('principal').kind === 'anonymous') throw new ProblemError(401, 'unauthenticated', 'credentials required', {}, CHALLENGE);
       throw missing;
     }
-    const principal = requireAccess(c, { tenant: record.tenant, action: 'admin' }, false, { notFound: missing });
+    const principal = requireAccess(c, { tenant: record.tenant, action: 'admin', withinTokenRepos: true }, false, { notFound: missing });
+    if (principal.kind === 'token' && principal.repos !== null) {
+      const mine = principal.repos;
+      if (record.repos === null || !record.repos.every((r) => mine.includes(r))) {
+        throw new ProblemError(403, 'forbidden', 'a token limited to some repos can only revoke tokens limited to those repos');
+      }
+    }
     await revokeToken(deps.store, id);
     await appendAudit(deps.store, record.tenant, {
       actor: actorOf(principal), action: 'token.revoke', target: id, details: {},
