@@ -14,6 +14,7 @@ import { requestId } from './middleware/request-id.js';
 import { openApiDocument, type RouteDoc } from './openapi.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { adminRouteDocs, adminRoutes } from './routes/admin.js';
+import { changesRouteDocs, changesRoutes } from './routes/changes.js';
 import { dnfRoutes } from './routes/dnf.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
 
@@ -25,7 +26,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...changesRouteDocs];
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', adminRoutes(deps));
   app.route('/', packageRoutes(deps));
+  app.route('/', changesRoutes(deps));
   app.route('/', dnfRoutes(deps));
 
   app.notFound((c) => {

@@ -30,6 +30,12 @@ export interface GcReport {
   uploads: number;
 }
 
+/**
+ * Change log entries (docs/sync.md) older than this go; an appliance that has not synced for
+ * longer gets `complete: false` and does a full sync. The newest entry always stays.
+ */
+export const CHANGE_LOG_SECONDS = 90 * 24 * 3600;
+
 /** In-flight work (uploads, staged files, unreferenced new blobs) gets this long. */
 export const GRACE_SECONDS = 24 * 3600;
 
@@ -37,6 +43,7 @@ const TENANT_RECORD = /^tenants\/([a-z0-9-]+)\.json$/;
 const GENERATION = /^r\/([a-z0-9-]+)\/generations\/(\d{12})\.json$/;
 const GENERATION_PACKAGES = /^r\/([a-z0-9-]+)\/generations\/(\d{12})\.packages\.json$/;
 const REPODATA = /^r\/([a-z0-9-]+)\/repodata\/([^/]+)$/;
+const CHANGE = /^r\/([a-z0-9-]+)\/changes\/(\d{12})\.json$/;
 const FRAGMENT = /^r\/([a-z0-9-]+)\/fragments\/([0-9a-f]{64})\.json$/;
 const REPO_FILE = /^r\/([a-z0-9-]+)\//;
 const BLOB = /^blobs\/sha256\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
@@ -46,12 +53,13 @@ interface RepoKeys {
   generationPackages: Map<number, ListItem>;
   repodata: { file: string; item: ListItem }[];
   fragments: { sha256: string; item: ListItem }[];
+  changes: { revision: number; item: ListItem }[];
 }
 
 function repoKeys(map: Map<string, RepoKeys>, repo: string): RepoKeys {
   let r = map.get(repo);
   if (!r) {
-    r = { generations: [], generationPackages: new Map(), repodata: [], fragments: [] };
+    r = { generations: [], generationPackages: new Map(), repodata: [], fragments: [], changes: [] };
     map.set(repo, r);
   }
   return r;
@@ -70,7 +78,7 @@ export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport>
 
   for await (const item of listAll(deps.store, 'tenants/')) {
     const m = TENANT_RECORD.exec(item.key);
-    if (m?.[1]) await collectTenant(deps, m[1], { retentionCutoff, graceCutoff }, report, del);
+    if (m?.[1]) await collectTenant(deps, m[1], { retentionCutoff, graceCutoff, now: t }, report, del);
   }
   for await (const item of listAll(deps.store, UPLOADS_PREFIX)) {
     if (olderThan(item, graceCutoff)) {
@@ -85,7 +93,7 @@ export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport>
 async function collectTenant(
   deps: GcDeps,
   tenant: string,
-  cut: { retentionCutoff: number; graceCutoff: number },
+  cut: { retentionCutoff: number; graceCutoff: number; now: number },
   report: GcReport,
   del: (key: string) => Promise<void>,
 ): Promise<void> {
@@ -100,6 +108,7 @@ async function collectTenant(
     else if ((m = GENERATION.exec(rel))) repoKeys(repos, m[1] as string).generations.push({ revision: Number(m[2]), item });
     else if ((m = GENERATION_PACKAGES.exec(rel))) repoKeys(repos, m[1] as string).generationPackages.set(Number(m[2]), item);
     else if ((m = REPODATA.exec(rel))) repoKeys(repos, m[1] as string).repodata.push({ file: m[2] as string, item });
+    else if ((m = CHANGE.exec(rel))) repoKeys(repos, m[1] as string).changes.push({ revision: Number(m[2]), item });
     else if ((m = FRAGMENT.exec(rel))) repoKeys(repos, m[1] as string).fragments.push({ sha256: m[2] as string, item });
     else if ((m = REPO_FILE.exec(rel))) repoKeys(repos, m[1] as string);
   }
@@ -147,6 +156,11 @@ async function collectTenant(
       if (referenced.has(f.file) || !olderThan(f.item, cut.graceCutoff)) continue;
       await del(f.item.key);
       report.repodataFiles++;
+    }
+    const newestChange = keys.changes.reduce((m, c) => Math.max(m, c.revision), -1);
+    for (const c of keys.changes) {
+      if (c.revision === newestChange || !olderThan(c.item, cut.now - CHANGE_LOG_SECONDS * 1000)) continue;
+      await del(c.item.key);
     }
     for (const f of keys.fragments) {
       if (indexed.has(f.sha256) || !olderThan(f.item, cut.graceCutoff)) continue;

@@ -9,6 +9,7 @@ import { BerthError } from '../core/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { indexKey } from '../storage/keys.js';
+import { diffPackages, isChangeRecord, logChange, type ChangeRecord } from './change-log.js';
 
 export interface IndexSigner {
   fingerprint: string;
@@ -44,6 +45,11 @@ export interface IndexRead {
   index: RepoIndex;
   /** ETag of the stored index, null when there is none yet. */
   etag: string | null;
+  /**
+   * What the stored revision changed (stored beside the packages so the change log can be
+   * repaired after a crash; see change-log.ts). Absent for indexes written before the log.
+   */
+  lastChange?: ChangeRecord;
 }
 
 export class IndexContentionError extends BerthError {
@@ -81,9 +87,11 @@ export async function readIndex(store: BlobStore, tenant: string, repo: string):
   const key = indexKey(tenant, repo);
   const got = await readJson(store, key);
   if (!got) return { index: emptyIndex(), etag: null };
-  const v = got.value as Partial<RepoIndex> | null;
+  const v = got.value as (Partial<RepoIndex> & { lastChange?: unknown }) | null;
   if (!v || typeof v.revision !== 'number' || !Array.isArray(v.packages)) throw new CorruptIndexError(key, 'missing revision or packages');
-  return { index: { revision: v.revision, updatedAt: v.updatedAt ?? 0, packages: v.packages }, etag: got.etag };
+  const read: IndexRead = { index: { revision: v.revision, updatedAt: v.updatedAt ?? 0, packages: v.packages }, etag: got.etag };
+  if (isChangeRecord(v.lastChange) && v.lastChange.revision === v.revision) read.lastChange = v.lastChange;
+  return read;
 }
 
 export interface CasOptions {
@@ -115,7 +123,7 @@ export async function updateIndex<T>(
   const base = opts.baseDelayMs ?? 4;
   const cap = opts.maxDelayMs ?? 250;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const { index, etag } = await readIndex(store, tenant, repo);
+    const { index, etag, lastChange } = await readIndex(store, tenant, repo);
     const { next, result } = mutate(index);
     if (!next) return { result, index, changed: false };
     const stored: RepoIndex = {
@@ -124,12 +132,14 @@ export async function updateIndex<T>(
       // never backwards, even with a skewed clock on another instance
       updatedAt: Math.max(index.updatedAt, Math.floor(now().getTime() / 1000)),
     };
-    const body = new TextEncoder().encode(JSON.stringify(stored));
+    const change = diffPackages(index.packages, stored.packages, stored.revision, stored.updatedAt);
+    const body = new TextEncoder().encode(JSON.stringify({ ...stored, lastChange: change }));
     try {
       await store.put(key, body, {
         contentType: 'application/json',
         ...(etag === null ? { ifNoneMatch: '*' as const } : { ifMatch: etag }),
       });
+      await logChange(store, tenant, repo, lastChange, change);
       return { result, index: stored, changed: true };
     } catch (e) {
       if (!isStorageError(e, 'precondition_failed')) throw e;

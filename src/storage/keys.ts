@@ -22,6 +22,7 @@
  *       ├── generations/<revision 12 digits>.json      generation record (repomd.xml + signature text)
  *       ├── generations/<revision>.packages.json       location → sha256 of that generation's packages
  *       ├── current.json                               pointer to the served generation; If-Match swap
+ *       ├── changes/<revision 12 digits>.json          what index revision N added/removed (create-only)
  *       └── repodata/
  *           ├── <sha256>-primary.xml.gz …              write-once, content-named (createrepo style)
  *           ├── repomd.xml                             the pointer: written last, replaced atomically
@@ -172,6 +173,15 @@ export function generationKey(tenant: string, repo: string, revision: number): s
 /** Location → sha256 of every package a generation lists (serves its packages after a delete). */
 export function generationPackagesKey(tenant: string, repo: string, revision: number): string {
   return `${generationsPrefix(tenant, repo)}${revisionName(revision)}.packages.json`;
+}
+
+export function changesPrefix(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}changes/`;
+}
+
+/** Change log entry of one index revision `{revision, at, added, removed}` (docs/sync.md). */
+export function changeKey(tenant: string, repo: string, revision: number): string {
+  return `${changesPrefix(tenant, repo)}${revisionName(revision)}.json`;
 }
 
 /** The pointer to the served generation `{revision, generation}`, swapped with If-Match. */
