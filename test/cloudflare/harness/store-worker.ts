@@ -1,0 +1,70 @@
+/**
+ * Test-only Worker: exposes a raw BlobStore driver (R2 from the BUCKET binding, or the SAS reader
+ * when SAS_CONTAINER_URL is set) over HTTP, so the Node-side conformance suite can drive the
+ * driver while it runs inside workerd. One operation per request; errors come back as JSON with
+ * the storage `code` (and `size` for unsatisfiable ranges).
+ */
+import type { BlobStore } from '../../../src/storage/blob-store.js';
+import { R2BlobStore, type R2BucketLike } from '../../../src/storage/r2-store.js';
+import { SasBlobStore } from '../../../src/storage/sas-store.js';
+
+interface Env {
+  BUCKET?: R2BucketLike;
+  SAS_CONTAINER_URL?: string;
+  SAS_TOKEN?: string;
+}
+
+const json = (value: unknown, status = 200): Response =>
+  new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+
+function storeOf(env: Env, url: URL): BlobStore {
+  if (url.searchParams.get('driver') === 'sas') {
+    if (!env.SAS_CONTAINER_URL || !env.SAS_TOKEN) throw new Error('SAS_CONTAINER_URL/SAS_TOKEN not bound');
+    return new SasBlobStore({ containerUrl: env.SAS_CONTAINER_URL, sas: env.SAS_TOKEN });
+  }
+  if (!env.BUCKET) throw new Error('BUCKET not bound');
+  return new R2BlobStore(env.BUCKET, { partSize: 5 * 1024 * 1024 });
+}
+
+async function handle(req: Request, env: Env): Promise<Response> {
+  const url = new URL(req.url);
+  const store = storeOf(env, url);
+  const key = url.searchParams.get('key') ?? '';
+  const opts = JSON.parse(url.searchParams.get('opts') ?? '{}') as Record<string, unknown>;
+  switch (url.pathname) {
+    case '/get': {
+      const obj = await store.get(key, opts);
+      if (!obj) return json(null, 404);
+      const { body, ...info } = obj;
+      return new Response(body, { headers: { 'x-info': JSON.stringify(info) } });
+    }
+    case '/head':
+      return json(await store.head(key));
+    case '/put': {
+      const body = url.searchParams.get('bytes') === '1' ? new Uint8Array(await req.arrayBuffer()) : (req.body ?? new Uint8Array(0));
+      return json(await store.put(key, body, opts));
+    }
+    case '/delete':
+      return json(await store.delete(key, opts));
+    case '/list':
+      return json(await store.list(url.searchParams.get('prefix') ?? '', opts));
+    case '/copy':
+      if (!store.copy) return json({ code: 'no_copy' }, 501);
+      return json(await store.copy(url.searchParams.get('source') ?? '', key, opts));
+    case '/globals':
+      return json({ FixedLengthStream: typeof (globalThis as { FixedLengthStream?: unknown }).FixedLengthStream });
+    default:
+      return json({ code: 'no_route' }, 404);
+  }
+}
+
+export default {
+  async fetch(req: Request, env: Env): Promise<Response> {
+    try {
+      return await handle(req, env);
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown; size?: unknown; name?: unknown };
+      return json({ error: true, code: typeof e.code === 'string' ? e.code : null, name: e.name, message: String(e.message ?? err), size: e.size }, 500);
+    }
+  },
+};
