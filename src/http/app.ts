@@ -16,6 +16,7 @@ import { problemResponse, ProblemError } from './problem.js';
 import { adminRouteDocs, adminRoutes } from './routes/admin.js';
 import { changesRouteDocs, changesRoutes } from './routes/changes.js';
 import { dnfRoutes } from './routes/dnf.js';
+import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
 
 export const API_VERSION = '0.1.0';
@@ -26,7 +27,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...changesRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs];
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', adminRoutes(deps));
   app.route('/', packageRoutes(deps));
+  app.route('/', mirrorRoutes(deps));
   app.route('/', changesRoutes(deps));
   app.route('/', dnfRoutes(deps));
 

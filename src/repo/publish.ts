@@ -21,6 +21,7 @@ import { packageBlobKey, uploadKey } from '../storage/keys.js';
 import type { EventSink } from './events.js';
 import { addPackage, readIndex, removePackage, type IndexEntry } from './index-store.js';
 import { fragmentFile, nevraOf, packagePlacement, packageRecord, writeFragmentFile } from './package-fragments.js';
+import { isCompleteMirror } from '../mirror/config.js';
 import type { RepoTenancy } from './tenancy.js';
 
 export interface PublishDeps {
@@ -65,6 +66,11 @@ export interface PublishResult {
 
 const refuse = (code: string, detail: string, extra: Record<string, unknown> = {}): ProblemError =>
   new ProblemError(422, code, detail, extra);
+
+/** A complete mirror holds exactly upstream's packages: its content changes only by mirroring. */
+function mirrorRepo(tenant: string, repo: string): ProblemError {
+  return new ProblemError(409, 'mirror_repo', `${tenant}/${repo} is a complete mirror of an upstream repository: its packages change only by mirroring`);
+}
 
 export function tooLarge(limit: number): ProblemError {
   return new ProblemError(413, 'package_too_large', `packages are limited to ${limit} bytes`, { limit });
@@ -148,6 +154,10 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
   const limit = deps.config.maxUploadBytes;
   const settings = await tenancy.getRepo(store, tenant, repo);
   if (!settings) throw notFound(tenant, repo);
+  if (await isCompleteMirror(store, tenant, repo)) {
+    await req.body.cancel().catch(() => undefined);
+    throw mirrorRepo(tenant, repo);
+  }
   if (req.contentLength != null && req.contentLength > limit) {
     await req.body.cancel().catch(() => undefined);
     throw tooLarge(limit);
@@ -227,6 +237,7 @@ export async function deletePackage(deps: PublishDeps, tenancy: RepoTenancy, req
   const { store } = deps;
   const { tenant, repo, sha256 } = req;
   if (!(await tenancy.getRepo(store, tenant, repo))) throw notFound(tenant, repo);
+  if (await isCompleteMirror(store, tenant, repo)) throw mirrorRepo(tenant, repo);
   const { removed, revision } = await removePackage(store, tenant, repo, sha256, deps.clock);
   if (!removed) throw new ProblemError(404, 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
   await tenancy.appendAudit(store, tenant, {

@@ -19,6 +19,7 @@ import type { CurrentPointer, GenerationPackages, GenerationRecord } from './gen
 import { readCurrent } from './generations.js';
 import { readIndex, type IndexEntry } from './index-store.js';
 import { fragmentsFor, type FragmentFile } from './package-fragments.js';
+import { isCompleteMirror } from '../mirror/config.js';
 import type { RepoTenancy } from './tenancy.js';
 
 export interface RegenerateDeps {
@@ -162,6 +163,8 @@ export async function regenerate(
   const revision = index.revision;
   const before = await readCurrent(store, tenant, repo);
   if (before && before.value.revision >= revision) return { revision, outcome: 'up-to-date' };
+  // A complete mirror serves upstream's own signed metadata (src/mirror): never replace it.
+  if (await isCompleteMirror(store, tenant, repo)) return { revision, outcome: 'up-to-date' };
 
   const entries = [...index.packages].sort(compareEntries);
   const files: string[] = [];

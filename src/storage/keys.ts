@@ -243,3 +243,22 @@ export function auditKey(tenant: string, seq: number): string {
   }
   return `${auditPrefix(tenant)}${String(seq).padStart(12, '0')}.json`;
 }
+
+// --- Mirroring upstream repositories (docs/mirror.md) ---
+
+/** A repo's mirror configuration `{from, metalink, key, mode, include, exclude, arches, newest, …}`. */
+export function mirrorConfigKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}mirror.json`;
+}
+
+/** What the last mirror runs saw and did (upstream repomd sha256, managed packages, last result). */
+export function mirrorStateKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}mirror-state.json`;
+}
+
+export const MIRRORS_PREFIX = 'mirrors/';
+
+/** One small marker per mirrored repo, so the scheduler lists mirrors without walking tenants. */
+export function mirrorRegistryKey(tenant: string, repo: string): string {
+  return `${MIRRORS_PREFIX}${tenantName(tenant)}/${repoName(repo)}.json`;
+}

@@ -19,6 +19,8 @@ export interface NodeConfig {
   maxUploadBytes: number;
   retentionSeconds: number;
   gcIntervalSeconds: number;
+  /** How often the scheduler looks for mirrors due a run (BERTH_MIRROR_INTERVAL; 0 disables). */
+  mirrorCheckSeconds: number;
   storage: StorageConfig;
 }
 
@@ -67,6 +69,7 @@ const schema = z.object({
   BERTH_MAX_UPLOAD_BYTES: size.default(1024 ** 3),
   BERTH_RETENTION: duration.default(3 * 86400),
   BERTH_GC_INTERVAL: duration.default(3600),
+  BERTH_MIRROR_INTERVAL: z.union([z.literal('0').transform(() => 0), duration]).default(300),
   AZURE_STORAGE_CONNECTION_STRING: optional,
   AZURE_STORAGE_ACCOUNT_URL: z.url({ protocol: /^https?$/ }).optional(),
   BERTH_AZURE_CONTAINER: z
@@ -117,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     maxUploadBytes: e.BERTH_MAX_UPLOAD_BYTES,
     retentionSeconds: e.BERTH_RETENTION,
     gcIntervalSeconds: e.BERTH_GC_INTERVAL,
+    mirrorCheckSeconds: e.BERTH_MIRROR_INTERVAL,
     storage,
   };
 }

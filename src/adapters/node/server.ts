@@ -14,6 +14,7 @@ import { createApp } from '../../http/app.js';
 import type { Logger } from '../../http/deps.js';
 import { ensureOperatorCredential, operatorTokenHash } from '../../auth/operator.js';
 import { collectGarbage } from '../../repo/gc.js';
+import { runDueMirrors } from '../../mirror/schedule.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { ConfigError, type NodeConfig } from './config.js';
 import { buildAppDeps, createStore } from './deps.js';
@@ -80,10 +81,23 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   const timer = setInterval(runGc, config.gcIntervalSeconds * 1000);
   timer.unref();
 
+  // Mirrors due a run (src/mirror), checked on their own timer; one pass at a time.
+  let mirrorsRunning: Promise<void> | null = null;
+  const runMirrors = (): void => {
+    if (mirrorsRunning) return;
+    mirrorsRunning = runDueMirrors(deps, new Date())
+      .then((runs) => { if (runs.length > 0) logger.info('scheduled mirror runs', { runs: runs.map((r) => ({ repo: `${r.tenant}/${r.repo}`, outcome: r.outcome })) }); })
+      .catch((err: unknown) => logger.error('scheduled mirror runs failed', { error: String(err) }))
+      .finally(() => (mirrorsRunning = null));
+  };
+  const mirrorTimer = config.mirrorCheckSeconds > 0 ? setInterval(runMirrors, config.mirrorCheckSeconds * 1000) : null;
+  mirrorTimer?.unref();
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(timer);
+      if (mirrorTimer) clearInterval(mirrorTimer);
       const stopped = new Promise<void>((r) => server.close(() => r()));
       // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
@@ -93,6 +107,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
       const timeout = new Promise<false>((r) => setTimeout(() => r(false), opts.drainTimeoutMs ?? 60_000).unref());
       if (!(await Promise.race([drained, timeout]))) logger.warn('shutdown: gave up waiting for pending regenerations');
       if (gcRunning) await gcRunning;
+      if (mirrorsRunning) await mirrorsRunning;
       logger.info('stopped');
     })();
     return closing;

@@ -33,7 +33,9 @@ export interface DnfRouteOptions {
 const IMMUTABLE = 'max-age=31536000, immutable';
 const METADATA_FILE = /^[0-9a-f]{64}-[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?$/;
 const GENERATION_PACKAGES = /\/(\d{12})\.packages\.json$/;
-const LOCATION = /^Packages\/[^/]+\/[A-Za-z0-9._+~^-]+\.rpm$/;
+// Berth's own `Packages/<l>/<file>`, and a complete mirror's upstream hrefs (src/mirror): any
+// relative path to an .rpm without dot segments. The location is only ever a lookup key.
+const LOCATION = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^?#\0\\]+\.rpm$/;
 
 const fileMissing = (what: string): ProblemError => new ProblemError(404, 'not_found', `${what} not found`);
 
@@ -117,6 +119,8 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
       const gen = await currentGeneration(store, tenant, repo);
       if (!gen) throw fileMissing(`${tenant}/${repo}/repodata/${file} (no metadata generated yet)`);
       const text = file === 'repomd.xml' ? gen.record.repomd : gen.record.asc;
+      // a mirror of an unsigned upstream (verify: false) has no signature to serve
+      if (text === '') throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
       const src = bytesSource(new TextEncoder().encode(text), strongEtag(deps.platform, text), gen.lastModified);
       const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
       return serveSource(c.req.raw, src, { contentType: type, cacheControl: `${cache}, no-cache` });
@@ -129,7 +133,11 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
       const src = bytesSource(new TextEncoder().encode(key), strongEtag(deps.platform, key), created);
       return serveSource(c.req.raw, src, { contentType: 'application/pgp-keys', cacheControl: `${cache}, no-cache` });
     }
-    if (!METADATA_FILE.test(file)) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
+    // Other names (a complete mirror keeps upstream's, e.g. comps or modules files) only when
+    // the current generation lists them.
+    if (!METADATA_FILE.test(file) && !(await currentGeneration(store, tenant, repo))?.record.files.includes(file)) {
+      throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
+    }
     const src = await blobSource(store, repodataKey(tenant, repo, file))();
     if (!src) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
     const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';

@@ -46,7 +46,7 @@ export const packageRouteDocs: RouteDoc[] = [
     responses: { 200: publishedPackageSchema, 201: publishedPackageSchema },
     problems: {
       401: ['unauthenticated', 'invalid_token'], 403: ['forbidden'], 404: ['not_found'],
-      409: ['nevra_conflict', 'location_conflict'], 413: ['package_too_large'],
+      409: ['nevra_conflict', 'location_conflict', 'mirror_repo'], 413: ['package_too_large'],
       422: ['not_an_rpm', 'delta_rpm', 'unsigned', 'untrusted_key', 'bad_signature', 'digest_mismatch', 'weak_algorithm', 'unrepresentable_metadata'],
       503: ['busy'],
     },
@@ -58,7 +58,7 @@ export const packageRouteDocs: RouteDoc[] = [
   {
     method: 'delete', path: `${PACKAGES}/{sha256}`, summary: 'Remove a package from a repo (its file stays until GC)', access: 'publish',
     responses: { 200: publishedPackageSchema },
-    problems: { 400: ['invalid_sha256'], 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found', 'package_not_found'], 503: ['busy'] },
+    problems: { 400: ['invalid_sha256'], 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found', 'package_not_found'], 409: ['mirror_repo'], 503: ['busy'] },
   },
 ];
 

@@ -1,0 +1,93 @@
+/**
+ * Upstream metadata files (primary, filelists, other, updateinfo, comps, …): staged and checked
+ * against repomd.xml before anything is published. In complete mode every record is kept, under
+ * the same `repodata/<name>` as upstream, so the upstream repomd.xml stays valid as served.
+ */
+import type { BlobStore } from '../storage/blob-store.js';
+import { isStorageError } from '../storage/errors.js';
+import { repodataKey, uploadKey } from '../storage/keys.js';
+import { MirrorError } from './errors.js';
+import type { UpstreamRecord } from './repomd.js';
+import { downloadToStore, hashAlgorithmOf, resolveHref, type UpstreamOptions } from './upstream.js';
+
+export interface MetadataFile {
+  record: UpstreamRecord;
+  /** File name under repodata/. */
+  name: string;
+  /** Where the verified bytes are now: a staging blob, or the repodata key when already stored. */
+  key: string;
+  staged: boolean;
+  bytes: number;
+}
+
+const MAX_METADATA_BYTES = 4 * 1024 ** 3;
+
+/** `repodata/<name>` → name, refusing layouts Berth cannot serve at the same href. */
+export function repodataName(tenant: string, repo: string, r: UpstreamRecord): string {
+  const m = /^repodata\/([^/]+)$/.exec(r.href);
+  const name = m?.[1];
+  if (r.base !== null || !name) {
+    throw new MirrorError('unsupported_layout', `upstream ${r.type} lives at ${r.base ?? ''}${r.href}: complete mode needs repodata/<file> hrefs without xml:base`);
+  }
+  try {
+    repodataKey(tenant, repo, name);
+  } catch {
+    throw new MirrorError('unsupported_layout', `upstream metadata file name ${JSON.stringify(name)} cannot be stored (lowercase [a-z0-9._-] only)`);
+  }
+  return name;
+}
+
+/**
+ * Stages one record's file and checks its checksum. A content-named file (name starts with its
+ * checksum) already stored for the repo is not fetched again.
+ */
+export async function stageMetadataFile(
+  store: BlobStore,
+  tenant: string,
+  repo: string,
+  base: string,
+  r: UpstreamRecord,
+  up: UpstreamOptions,
+  name: string | null,
+): Promise<MetadataFile> {
+  const algorithm = hashAlgorithmOf(r.checksumType);
+  if (!algorithm) throw new MirrorError('unsupported_checksum', `repomd ${r.type}: checksum type ${r.checksumType} is not supported`);
+  if (name !== null && name.startsWith(r.checksum) && (await store.head(repodataKey(tenant, repo, name)))) {
+    return { record: r, name, key: repodataKey(tenant, repo, name), staged: false, bytes: 0 };
+  }
+  const key = uploadKey(crypto.randomUUID());
+  const got = await downloadToStore(store, key, resolveHref(r.base ?? base, r.href), [algorithm], up, r.size ?? MAX_METADATA_BYTES);
+  if (got.digests[algorithm] !== r.checksum) {
+    await store.delete(key).catch(() => undefined);
+    throw new MirrorError('checksum_mismatch', `upstream ${r.href}: ${r.checksumType} ${got.digests[algorithm] ?? '?'} does not match repomd.xml (${r.checksum})`,
+      { file: r.href });
+  }
+  return { record: r, name: name ?? r.href, key, staged: true, bytes: got.size };
+}
+
+/** Moves verified staged files under repodata/ (create-only: same name = same bytes). */
+export async function publishMetadataFiles(store: BlobStore, tenant: string, repo: string, files: readonly MetadataFile[]): Promise<void> {
+  for (const f of files) {
+    if (!f.staged) continue;
+    const to = repodataKey(tenant, repo, f.name);
+    try {
+      if (store.copy) await store.copy(f.key, to, { ifNoneMatch: '*' });
+      else {
+        const obj = await store.get(f.key);
+        if (!obj) throw new Error(`staged ${f.key} vanished`);
+        await store.put(to, obj.body, { ifNoneMatch: '*', contentType: 'application/octet-stream' });
+      }
+    } catch (e) {
+      if (!isStorageError(e, 'precondition_failed')) throw e;
+      // Same name, different bytes only happens for non-content-named files: replace them.
+      if (!f.name.startsWith(f.record.checksum)) {
+        const obj = await store.get(f.key);
+        if (obj) await store.put(to, obj.body, { contentType: 'application/octet-stream' });
+      }
+    }
+  }
+}
+
+export async function discardStaged(store: BlobStore, files: readonly MetadataFile[]): Promise<void> {
+  for (const f of files) if (f.staged) await store.delete(f.key).catch(() => undefined);
+}

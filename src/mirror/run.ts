@@ -1,0 +1,269 @@
+/**
+ * One mirror run (docs/mirror.md): upstream repomd.xml (directly or via a metalink), its
+ * signature, the metadata files it names, the package set from primary.xml, the packages not
+ * yet stored, then one publish step. Everything is verified before anything is published, so a
+ * failure of any kind leaves the repo serving what it served before; the error is in the
+ * summary and the state. An upstream repomd.xml identical to the last mirrored one (and an
+ * unchanged configuration) ends the run after that one request.
+ */
+import * as openpgp from 'openpgp';
+import type { Platform } from '../core/platform.js';
+import { toHex } from '../core/platform.js';
+import type { Logger } from '../http/deps.js';
+import { appendAudit } from '../repo/audit.js';
+import type { EventSink } from '../repo/events.js';
+import { readIndex, type IndexEntry } from '../repo/index-store.js';
+import { fragmentFile, packagePlacement, packageRecord, writeFragmentFile } from '../repo/package-fragments.js';
+import { getRepo } from '../repo/repos.js';
+import { trustedKeyring } from '../repo/trusted-keys.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { commitComplete, commitFiltered } from './commit.js';
+import { readMirrorConfig, readMirrorState, writeMirrorState, type MirrorConfig, type MirrorMode, type MirrorState } from './config.js';
+import { MirrorError } from './errors.js';
+import { discardStaged, publishMetadataFiles, repodataName, stageMetadataFile, type MetadataFile } from './metadata-files.js';
+import { acquirePackage, mapBounded, type AcquireContext } from './packages.js';
+import { metadataText, readUpstreamPackages, type UpstreamPackage } from './primary.js';
+import { parseRepomd } from './repomd.js';
+import { verifyRepomdSignature } from './repomd-signature.js';
+import { selectPackages } from './select.js';
+import { fetchUpstreamRepomd } from './upstream-repomd.js';
+import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
+
+export interface MirrorDeps {
+  store: BlobStore;
+  platform: Platform;
+  events: EventSink;
+  clock: () => Date;
+  logger: Logger;
+  /** Upstream HTTP (tests may inject one); global fetch by default. */
+  fetch?: typeof fetch;
+}
+
+export interface MirrorProgress {
+  phase: 'repomd' | 'metadata' | 'packages' | 'publish';
+  done: number;
+  total: number;
+}
+
+export interface MirrorRunOptions {
+  /** Token id, `operator` or `scheduler`, for the audit log. */
+  actor?: string;
+  onProgress?: (p: MirrorProgress) => void;
+  signal?: AbortSignal;
+  /** Run the whole pass even when upstream's repomd.xml is unchanged. */
+  force?: boolean;
+  attempts?: number;
+  baseDelayMs?: number;
+}
+
+export interface MirrorSummary {
+  ok: boolean;
+  tenant: string;
+  repo: string;
+  mode: MirrorMode;
+  outcome: 'updated' | 'unchanged' | 'failed';
+  /** Base URL the run used (the chosen mirror with a metalink). */
+  upstream: string | null;
+  repomdSha256: string | null;
+  /** Fingerprint of the upstream key that signed repomd.xml; null when not checked. */
+  signedBy: string | null;
+  revision: number | null;
+  packages: { upstream: number; selected: number; added: number; removed: number; fetched: number; reused: number; skipped: { nevra: string; reason: string }[] };
+  metadataFiles: number;
+  bytes: number;
+  requests: number;
+  error?: { code: string; detail: string; details?: Record<string, unknown> };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+const running = new Set<string>();
+
+export function isMirrorRunning(tenant: string, repo: string): boolean {
+  return running.has(`${tenant}/${repo}`);
+}
+
+function sha256Hex(platform: Platform, data: Uint8Array): string {
+  const h = platform.createHash('sha256');
+  h.update(data);
+  return toHex(h.digest());
+}
+
+/** What a run depends on: a changed filter or key must not be short-circuited as "unchanged". */
+function configHash(platform: Platform, c: MirrorConfig): string {
+  const { from, metalink, key, verify, mode, include, exclude, arches, newest } = c;
+  return sha256Hex(platform, new TextEncoder().encode(JSON.stringify({ from, metalink, key, verify, mode, include, exclude, arches, newest })));
+}
+
+/** Exact text of upstream bytes, or an error: generation records hold repomd.xml as text. */
+function exactText(bytes: Uint8Array, what: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new MirrorError('unsupported_encoding', `upstream ${what} is not UTF-8`);
+  }
+  if (new TextEncoder().encode(text).length !== bytes.length) throw new MirrorError('unsupported_encoding', `upstream ${what} does not round-trip as UTF-8`);
+  return text;
+}
+
+const SAFE_HREF = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^?#\0\\]+\.rpm$/;
+
+export async function runMirror(deps: MirrorDeps, tenant: string, repo: string, opts: MirrorRunOptions = {}): Promise<MirrorSummary> {
+  const id = `${tenant}/${repo}`;
+  if (running.has(id)) throw new MirrorError('mirror_running', `a mirror run for ${id} is already in progress`);
+  running.add(id);
+  try {
+    return await runLocked(deps, tenant, repo, opts);
+  } finally {
+    running.delete(id);
+  }
+}
+
+async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: MirrorRunOptions): Promise<MirrorSummary> {
+  const { store, platform } = deps;
+  const config = await readMirrorConfig(store, tenant, repo);
+  if (!config) throw new MirrorError('mirror_not_configured', `${tenant}/${repo} has no mirror configuration`);
+  const settings = await getRepo(store, tenant, repo);
+  if (!settings) throw new MirrorError('not_found', `repo ${tenant}/${repo} not found`);
+  const state = await readMirrorState(store, tenant, repo);
+  const started = deps.clock();
+  const summary: MirrorSummary = {
+    ok: true, tenant, repo, mode: config.mode, outcome: 'unchanged', upstream: null, repomdSha256: null, signedBy: null, revision: null,
+    packages: { upstream: 0, selected: 0, added: 0, removed: 0, fetched: 0, reused: 0, skipped: [] },
+    metadataFiles: 0, bytes: 0, requests: 0, startedAt: started.toISOString(), finishedAt: '', durationMs: 0,
+  };
+  const up: UpstreamOptions = {
+    platform, onRequest: () => void summary.requests++,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}), ...(opts.baseDelayMs !== undefined ? { baseDelayMs: opts.baseDelayMs } : {}),
+  };
+  const staged: MetadataFile[] = [];
+  let next: MirrorState = state;
+  try {
+    opts.onProgress?.({ phase: 'repomd', done: 0, total: 1 });
+    const got = await fetchUpstreamRepomd(config, platform, up);
+    summary.upstream = got.base;
+    summary.repomdSha256 = sha256Hex(platform, got.bytes);
+    const hash = configHash(platform, config);
+    if (!opts.force && state.lastRun?.ok && state.repomdSha256 === summary.repomdSha256 && state.configHash === hash) {
+      next = { ...state, lastRun: { startedAt: summary.startedAt, finishedAt: deps.clock().toISOString(), ok: true, outcome: 'unchanged' } };
+      return summary;
+    }
+
+    let asc: Uint8Array | null = null;
+    if (config.key !== null) {
+      asc = await fetchBytes(`${got.base}repodata/repomd.xml.asc`, up, true);
+      if (!asc) throw new MirrorError('repomd_signature_missing', `upstream has no repodata/repomd.xml.asc to check against the configured key`);
+      summary.signedBy = await verifyRepomdSignature(got.bytes, asc, config.key, deps.clock());
+    } else if (config.mode === 'complete') {
+      // verify: false — still pass upstream's signature on (unchecked) when there is one.
+      asc = await fetchBytes(`${got.base}repodata/repomd.xml.asc`, up, true);
+    }
+
+    const repomdText = exactText(got.bytes, 'repomd.xml');
+    const records = parseRepomd(repomdText);
+    const wanted = config.mode === 'complete' ? records : records.filter((r) => r.type === 'primary');
+    const names = wanted.map((r) => (config.mode === 'complete' ? repodataName(tenant, repo, r) : null));
+    for (const [i, r] of wanted.entries()) {
+      opts.onProgress?.({ phase: 'metadata', done: i, total: wanted.length });
+      const f = await stageMetadataFile(store, tenant, repo, got.base, r, up, names[i] ?? null);
+      staged.push(f);
+      summary.bytes += f.bytes;
+      if (f.staged) summary.metadataFiles++;
+    }
+    const primary = staged.find((f) => f.record.type === 'primary') as MetadataFile;
+    const all = await readUpstreamPackages(metadataText(store, primary.key, primary.record.href));
+    const selected = config.mode === 'complete' ? all : selectPackages(all, config);
+    summary.packages.upstream = all.length;
+    summary.packages.selected = selected.length;
+    if (config.mode === 'complete') {
+      const bad = selected.find((p) => p.base !== null || !SAFE_HREF.test(p.href));
+      if (bad) throw new MirrorError('unsupported_layout', `upstream package ${bad.base ?? ''}${bad.href} cannot be served at its href (xml:base or unusual path)`);
+    }
+
+    const { index } = await readIndex(store, tenant, repo);
+    const bySha = new Map(index.packages.map((p) => [p.sha256, p]));
+    const indexed = (p: UpstreamPackage): IndexEntry | undefined =>
+      hashAlgorithmOf(p.checksumType) === 'sha256' ? bySha.get(p.checksum) : undefined;
+    const need = selected.filter((p) => !indexed(p));
+    const fresh = new Map<UpstreamPackage, IndexEntry>();
+    const now = deps.clock();
+    const addedAt = Math.floor(now.getTime() / 1000);
+    const ctx: AcquireContext = {
+      store, platform, tenant, keyring: await trustedKeyring(store, tenant, repo), allowUnsigned: settings.allowUnsigned,
+      now, base: got.base, upstream: up,
+      async afterVerify(p, sha256, result, signer) {
+        const base = { sha256, name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, size: p.size, signer };
+        if (config.mode === 'complete') {
+          fresh.set(p, { ...base, filename: p.href.slice(p.href.lastIndexOf('/') + 1), location: p.href, addedAt: p.time || addedAt });
+          return;
+        }
+        const { filename, location } = packagePlacement(result.pkg);
+        const frag = fragmentFile(packageRecord(result, addedAt, location));
+        if ('excluded' in frag) throw new MirrorError('unrepresentable_metadata', `${p.href}: ${frag.excluded.message}: ${frag.excluded.field}`, { package: p.href });
+        await writeFragmentFile(store, tenant, repo, frag);
+        fresh.set(p, { ...base, filename, location, addedAt });
+      },
+    };
+    let done = 0;
+    const acquired = await mapBounded(need, config.concurrency, (p) => acquirePackage(ctx, p),
+      () => opts.onProgress?.({ phase: 'packages', done: ++done, total: need.length }));
+    for (const a of acquired) {
+      summary.bytes += a.bytes;
+      if (a.fetched) summary.packages.fetched++;
+      else summary.packages.reused++;
+    }
+
+    opts.onProgress?.({ phase: 'publish', done: 0, total: 1 });
+    const entry = (p: UpstreamPackage): IndexEntry => {
+      const old = indexed(p);
+      if (!old) return fresh.get(p) as IndexEntry;
+      return config.mode === 'complete' ? { ...old, location: p.href, filename: p.href.slice(p.href.lastIndexOf('/') + 1) } : old;
+    };
+    const entries = selected.map(entry);
+    let managed: string[];
+    if (config.mode === 'complete') {
+      await publishMetadataFiles(store, tenant, repo, staged);
+      const ascText = asc === null ? '' : /-----BEGIN PGP SIGNATURE-----/.test(new TextDecoder().decode(asc))
+        ? exactText(asc, 'repomd.xml.asc') : openpgp.armor(openpgp.enums.armor.signature, asc);
+      const r = await commitComplete(deps, tenant, repo, entries, staged.map((f) => f.name), repomdText, ascText);
+      Object.assign(summary.packages, { added: r.added, removed: r.removed });
+      summary.revision = r.revision;
+      managed = entries.map((e) => e.sha256);
+    } else {
+      const r = await commitFiltered(deps, tenant, repo, entries, new Set(state.managed));
+      Object.assign(summary.packages, { added: r.added, removed: r.removed, skipped: r.skipped });
+      summary.revision = r.revision;
+      managed = r.managed;
+    }
+    summary.outcome = 'updated';
+    const finished = deps.clock().toISOString();
+    next = {
+      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed,
+      lastRun: { startedAt: summary.startedAt, finishedAt: finished, ok: true, outcome: 'updated' }, lastSuccessAt: finished,
+    };
+    await appendAudit(store, tenant, {
+      actor: opts.actor ?? 'scheduler', action: 'mirror.run', target: repo,
+      details: { upstream: got.base, repomdSha256: summary.repomdSha256, revision: summary.revision, added: summary.packages.added, removed: summary.packages.removed },
+    }, deps.clock());
+    return summary;
+  } catch (e) {
+    if (!(e instanceof MirrorError)) deps.logger.error('mirror run failed', { tenant, repo, error: String((e as Error).stack ?? e) });
+    const code = e instanceof MirrorError ? e.code : ((e as { code?: unknown }).code as string | undefined) ?? 'mirror_failed';
+    summary.ok = false;
+    summary.outcome = 'failed';
+    summary.error = { code: typeof code === 'string' ? code : 'mirror_failed', detail: e instanceof Error ? e.message : String(e),
+      ...(e instanceof MirrorError && Object.keys(e.details).length > 0 ? { details: e.details } : {}) };
+    next = { ...state, lastRun: { startedAt: summary.startedAt, finishedAt: deps.clock().toISOString(), ok: false, outcome: 'failed', error: { code: summary.error.code, detail: summary.error.detail } } };
+    deps.logger.warn('mirror run refused', { tenant, repo, code: summary.error.code, detail: summary.error.detail });
+    return summary;
+  } finally {
+    await discardStaged(store, staged);
+    const end = deps.clock();
+    summary.finishedAt = end.toISOString();
+    summary.durationMs = end.getTime() - started.getTime();
+    await writeMirrorState(store, tenant, repo, next).catch((err: unknown) => deps.logger.error('mirror state not written', { tenant, repo, error: String(err) }));
+  }
+}
