@@ -25,6 +25,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   key: { summary: 'trust a publisher signing key (service)', load: async () => (await import('./commands/key.js')).keyCommand },
   token: { summary: 'create or revoke API tokens (service)', load: async () => (await import('./commands/token.js')).tokenCommand },
   push: { summary: 'upload packages to a repository (service)', load: async () => (await import('./commands/push.js')).pushCommand },
+  sync: { summary: 'copy a repository into a directory, verified and resumable', load: async () => (await import('./commands/sync.js')).syncCommand },
   mirror: { summary: 'mirror an upstream repository into a repo (service)', load: async () => (await import('./commands/mirror.js')).mirrorCommand },
 };
 

@@ -5,15 +5,21 @@ import { parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth serve [--port N] [--host H] [--data DIR]
+       berth serve --dir DIR --read-only [--port N] [--host H]
 
 Runs the repository service (API + dnf endpoints). Listens on 127.0.0.1 by default; use
 --host 0.0.0.0 (or ::) to accept connections from other machines, ideally behind a TLS proxy.
 Logs are JSON lines on stderr.
 
+With --dir DIR --read-only it serves a plain directory repo instead (what \`berth sync\` or
+createrepo_c wrote): GET/HEAD of its files with ETag and ranges, anonymous, no API.
+
 Options (each overrides its environment variable):
   --port N      BERTH_PORT (default 8080; 0 picks a free port)
   --host H      BERTH_HOST (default 127.0.0.1)
   --data DIR    BERTH_DATA: embedded store directory (default ./.berth/data)
+  --dir DIR     serve this directory repo read-only (needs --read-only; no API, no auth)
+  --read-only   required with --dir, so a plain file server is never started by accident
 
 Environment:
   BERTH_ADMIN_TOKEN        operator credential; without it the embedded store generates one on
@@ -33,6 +39,8 @@ export const serveCommand: Command = {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       data: { type: 'string' },
+      dir: { type: 'string' },
+      'read-only': { type: 'boolean' },
     }, HELP);
     if (values.help) {
       console.log(HELP);
@@ -43,6 +51,12 @@ export const serveCommand: Command = {
     if (values.port !== undefined) {
       port = Number(values.port);
       if (!/^\d+$/.test(values.port) || port > 65535) throw new CliError(`--port takes 0..65535, not '${values.port}'`, 2);
+    }
+    if (values.dir !== undefined || values['read-only']) {
+      if (values.dir === undefined || !values['read-only'] || values.data !== undefined) {
+        throw new CliError(`--dir DIR and --read-only go together (and without --data)\n\n${HELP}`, 2);
+      }
+      return serveDirectory(values.dir, values.host ?? process.env['BERTH_HOST'] ?? '127.0.0.1', port ?? 8080, values.json === true);
     }
     let config;
     try {
@@ -68,20 +82,42 @@ export const serveCommand: Command = {
       throw e;
     }
     if (values.json) console.log(JSON.stringify({ url: server.url, port: server.port }));
-    const running = server;
-    await new Promise<void>((resolveStop) => {
-      const stop = (signal: string): void => {
-        logger.info('shutting down', { signal });
-        process.removeAllListeners('SIGINT');
-        process.removeAllListeners('SIGTERM');
-        void running.close().then(resolveStop, (err: unknown) => {
-          logger.error('shutdown failed', { error: err });
-          resolveStop();
-        });
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
-    return 0;
+    return untilSignal(logger, () => server.close());
   },
 };
+
+async function serveDirectory(dir: string, host: string, port: number, json: boolean): Promise<number> {
+  const { statSync } = await import('node:fs');
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--dir ${dir} is not a directory`, 2);
+  const logger = jsonLogger();
+  const { startDirServer } = await import('../../sync/serve-dir.js');
+  let server;
+  try {
+    server = await startDirServer({ dir, host, port }, logger);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new CliError(`cannot listen on ${host}:${port}: ${code}`, 1);
+    throw e;
+  }
+  if (json) console.log(JSON.stringify({ url: server.url, port: server.port }));
+  return untilSignal(logger, () => server.close());
+}
+
+/** Runs until SIGINT/SIGTERM, then closes gracefully; exit code 0. */
+async function untilSignal(logger: ReturnType<typeof jsonLogger>, close: () => Promise<void>): Promise<number> {
+  const running = { close };
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      logger.info('shutting down', { signal });
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      void running.close().then(resolveStop, (err: unknown) => {
+        logger.error('shutdown failed', { error: err });
+        resolveStop();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
