@@ -16,7 +16,7 @@ export class FragmentSpool {
 
   constructor(
     private readonly path: string,
-    private readonly budgetBytes = 32 * 1024 * 1024,
+    private readonly budgetBytes = 4 * 1024 * 1024,
   ) {}
 
   async add(fragment: string): Promise<void> {
