@@ -112,7 +112,6 @@ async function generate(root: string, work: string, platform: Platform, opts: Cr
   }
   progress.done();
 
-  if (process.env.BERTH_TIMING) console.error('read phase', performance.now().toFixed(0));
   summary.revision = opts.revision ?? String(newest);
   const timestamp = /^\d+$/.test(summary.revision) ? Number(summary.revision) : newest;
   const records: RepomdRecord[] = [];
