@@ -40,7 +40,7 @@ export async function startLocalWorker(input: Record<string, unknown>): Promise<
   const dev = (input['dev'] ?? {}) as Record<string, unknown>;
   const worker = await unstable_startWorker({
     ...input,
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, logLevel: 'warn', ...dev },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, logLevel: 'log', ...dev },
   });
   await worker.ready;
   const url = await worker.url;
@@ -53,7 +53,7 @@ export async function startLocalWorker(input: Record<string, unknown>): Promise<
 
 /**
  * The same, in a child process (see harness/serve-worker.ts). `onOutput` receives the child's
- * stderr (worker logs) as it arrives.
+ * stdout and stderr (the Worker's console) as they arrive.
  */
 export async function startWorkerProcess(input: Record<string, unknown>, onOutput?: (text: string) => void): Promise<LocalWorker> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot(), 'test', 'cloudflare', 'harness', 'serve-worker.ts'), JSON.stringify(input)], {
@@ -76,6 +76,7 @@ export async function startWorkerProcess(input: Record<string, unknown>, onOutpu
     }, 90_000);
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString('utf8');
+      onOutput?.(b.toString('utf8'));
       const line = out.split('\n').find((l) => l.startsWith('{"url"'));
       if (line) {
         clearTimeout(timer);

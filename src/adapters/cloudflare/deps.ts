@@ -1,0 +1,75 @@
+/**
+ * Composition root for the Worker: AppDeps from `env`, built on first use and cached per isolate
+ * (per env object), so a request pays for configuration, the operator hash and the store once.
+ * Publishing sends RepoChanged to the EVENTS queue; the `queue` handler regenerates.
+ */
+import { operatorTokenHash } from '../../auth/operator.js';
+import type { AppDeps, Logger } from '../../http/deps.js';
+import type { EventSink, RepoChanged } from '../../repo/events.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { createR2BlobStore } from '../../storage/r2-store.js';
+import { createSasBlobStore } from '../../storage/sas-store.js';
+import { parseWorkerEnv, type QueueLike, type WorkerConfig, type WorkerEnv } from './config.js';
+import { workerPlatform } from './platform.js';
+
+export interface WorkerDeps {
+  deps: AppDeps;
+  config: WorkerConfig;
+}
+
+/** One JSON line per entry on the console (Workers Logs / `wrangler tail` collect it). */
+export const consoleLogger: Logger = {
+  info: (msg, fields) => console.log(JSON.stringify({ level: 'info', msg, ...fields })),
+  warn: (msg, fields) => console.warn(JSON.stringify({ level: 'warn', msg, ...fields })),
+  error: (msg, fields) => console.error(JSON.stringify({ level: 'error', msg, ...fields })),
+};
+
+class QueueSink implements EventSink {
+  constructor(private readonly queue: QueueLike<unknown>) {}
+  async send(event: RepoChanged): Promise<void> {
+    await this.queue.send({ tenant: event.tenant, repo: event.repo, revision: event.revision });
+  }
+}
+
+/** Reads never publish; a write that gets this far has already been refused by the store. */
+const noEvents: EventSink = {
+  async send() {
+    throw new Error('this Worker is a read-only edge (BERTH_STORAGE=azure-sas): nothing to regenerate');
+  },
+};
+
+function storeOf(config: WorkerConfig): BlobStore {
+  const s = config.storage;
+  return s.kind === 'r2' ? createR2BlobStore(s.bucket) : createSasBlobStore({ containerUrl: s.containerUrl, sas: s.sas });
+}
+
+export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLogger): Promise<WorkerDeps> {
+  const config = parseWorkerEnv(env);
+  const deps: AppDeps = {
+    store: storeOf(config),
+    platform: workerPlatform,
+    events: config.storage.kind === 'r2' ? new QueueSink(config.storage.events) : noEvents,
+    clock: () => new Date(),
+    logger,
+    config: {
+      maxUploadBytes: config.maxUploadBytes,
+      retentionSeconds: config.retentionSeconds,
+      operatorTokenHash: config.adminToken === null ? null : await operatorTokenHash(config.adminToken),
+      publicUrl: config.publicUrl,
+    },
+  };
+  return { deps, config };
+}
+
+const cache = new WeakMap<object, Promise<WorkerDeps>>();
+
+/** The isolate's deps for this env; a failed build is not cached, so a fixed secret takes effect. */
+export function workerDeps(env: WorkerEnv): Promise<WorkerDeps> {
+  let p = cache.get(env);
+  if (!p) {
+    p = buildWorkerDeps(env);
+    cache.set(env, p);
+    p.catch(() => cache.delete(env));
+  }
+  return p;
+}

@@ -1,0 +1,38 @@
+/**
+ * The core's Platform in workerd (compatibility flag `nodejs_compat`): node:crypto's incremental
+ * hashes and node:zlib's gzip, the same zlib at the same level as the Node platform, so a Worker
+ * and a Node server build byte-identical repodata from the same index. zstd is offered only when
+ * the runtime's node:zlib has it; config.ts refuses `BERTH_METADATA_CODEC=zstd` otherwise.
+ */
+import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
+import type { Codec, Hash, HashAlgorithm, Platform } from '../../core/platform.js';
+
+type Compress = (data: Uint8Array, options: object, cb: (err: Error | null, out: Uint8Array) => void) => void;
+
+const zstdCompress = (zlib as unknown as { zstdCompress?: Compress }).zstdCompress;
+const zstdLevel = (zlib.constants as Record<string, number | undefined>)['ZSTD_c_compressionLevel'];
+
+/** Whether this runtime can write zstd metadata. */
+export const zstdAvailable = typeof zstdCompress === 'function' && zstdLevel !== undefined;
+
+function run(fn: Compress, data: Uint8Array, options: object): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    fn(data, options, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength))));
+  });
+}
+
+export const workerPlatform: Platform = {
+  createHash(algorithm: HashAlgorithm): Hash {
+    const h = createHash(algorithm);
+    return {
+      update: (data) => void h.update(data),
+      digest: () => new Uint8Array(h.digest()),
+    };
+  },
+  async compress(codec: Codec, data: Uint8Array): Promise<Uint8Array> {
+    if (codec === 'gz') return run(zlib.gzip as unknown as Compress, data, { level: 6 });
+    if (!zstdAvailable || !zstdCompress || zstdLevel === undefined) throw new Error('zstd is not available in this runtime');
+    return run(zstdCompress, data, { params: { [zstdLevel]: 3 } });
+  },
+};

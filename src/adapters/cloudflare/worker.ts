@@ -1,0 +1,138 @@
+/**
+ * The Cloudflare Worker: `fetch` (edge read path, then the shared Hono app), `queue` (the
+ * RepoChanged consumer that regenerates repodata) and `scheduled` (GC). Deps, app and edge are
+ * built once per isolate from `env` (deps.ts).
+ */
+import { createApp } from '../../http/app.js';
+import { ProblemError, problemResponse } from '../../http/problem.js';
+import { collectGarbage } from '../../repo/gc.js';
+import { regenerate } from '../../repo/regenerate.js';
+import { storeTenancy } from '../../repo/tenancy-bindings.js';
+import { isValidName } from '../../storage/keys.js';
+import type { WorkerEnv } from './config.js';
+import { workerDeps, type WorkerDeps } from './deps.js';
+import { createEdge, type EdgeCache, type EdgeHandler } from './edge.js';
+
+export type { WorkerEnv } from './config.js';
+
+interface ExecutionContextLike {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+interface MessageLike {
+  readonly body: unknown;
+  ack(): void;
+  retry(): void;
+}
+
+interface MessageBatchLike {
+  readonly queue: string;
+  readonly messages: readonly MessageLike[];
+}
+
+interface Runtime {
+  worker: WorkerDeps;
+  app: ReturnType<typeof createApp>;
+  edge: EdgeHandler;
+}
+
+const runtimes = new WeakMap<object, Promise<Runtime>>();
+
+function edgeCache(): EdgeCache | null {
+  const caches = (globalThis as { caches?: { default?: EdgeCache } }).caches;
+  return caches?.default ?? null;
+}
+
+function runtime(env: WorkerEnv): Promise<Runtime> {
+  let p = runtimes.get(env);
+  if (!p) {
+    p = workerDeps(env).then((worker) => ({
+      worker,
+      app: createApp(worker.deps),
+      edge: createEdge(worker.deps, {
+        tokenCacheSeconds: worker.config.tokenCacheSeconds,
+        metadataCacheSeconds: worker.config.metadataCacheSeconds,
+        cache: edgeCache(),
+      }),
+    }));
+    runtimes.set(env, p);
+    p.catch(() => runtimes.delete(env));
+  }
+  return p;
+}
+
+function problem(status: 500 | 503, code: string, detail: string): Response {
+  const requestId = crypto.randomUUID();
+  const res = problemResponse(new ProblemError(status, code, detail), requestId);
+  res.headers.set('X-Request-Id', requestId);
+  return res;
+}
+
+/** `{tenant, repo}` of a RepoChanged message, or null for a message that can never succeed. */
+function repoOf(body: unknown): { tenant: string; repo: string } | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const { tenant, repo } = body as { tenant?: unknown; repo?: unknown };
+  return typeof tenant === 'string' && typeof repo === 'string' && isValidName(tenant) && isValidName(repo) ? { tenant, repo } : null;
+}
+
+export default {
+  async fetch(req: Request, env: WorkerEnv, ctx: ExecutionContextLike): Promise<Response> {
+    let rt: Runtime;
+    try {
+      rt = await runtime(env);
+    } catch (e) {
+      // Config messages name variables only, never values.
+      console.error(JSON.stringify({ level: 'error', msg: 'worker configuration', error: e instanceof Error ? e.message : String(e) }));
+      return problem(503, 'worker_config', e instanceof Error ? e.message : 'configuration error');
+    }
+    try {
+      const edge = await rt.edge(req, (p) => ctx.waitUntil(p));
+      if (edge) return edge;
+    } catch (e) {
+      rt.worker.deps.logger.error('edge failed', { path: new URL(req.url).pathname, error: e instanceof Error ? e.message : String(e) });
+      return problem(500, 'internal', 'internal error');
+    }
+    return rt.app.fetch(req, env, ctx as never);
+  },
+
+  /**
+   * One regeneration per repo per batch (each reads the latest index, so the batch's other
+   * messages for that repo are covered by it); a failure retries that repo's messages.
+   */
+  async queue(batch: MessageBatchLike, env: WorkerEnv): Promise<void> {
+    const { worker } = await runtime(env);
+    const { deps, config } = worker;
+    const byRepo = new Map<string, { tenant: string; repo: string; messages: MessageLike[] }>();
+    for (const msg of batch.messages) {
+      const target = repoOf(msg.body);
+      if (!target) {
+        deps.logger.warn('dropping malformed RepoChanged message', { queue: batch.queue });
+        msg.ack();
+        continue;
+      }
+      const id = `${target.tenant}/${target.repo}`;
+      const group = byRepo.get(id) ?? { ...target, messages: [] };
+      group.messages.push(msg);
+      byRepo.set(id, group);
+    }
+    for (const { tenant, repo, messages } of byRepo.values()) {
+      try {
+        const result = await regenerate(deps, storeTenancy, tenant, repo, { codec: config.codec });
+        deps.logger.info('regeneration', { tenant, repo, revision: result.revision, outcome: result.outcome });
+        for (const m of messages) m.ack();
+      } catch (e) {
+        deps.logger.error('regeneration failed; retrying', { tenant, repo, error: e instanceof Error ? e.message : String(e) });
+        for (const m of messages) m.retry();
+      }
+    }
+  },
+
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContextLike): Promise<void> {
+    const { worker } = await runtime(env);
+    const { deps } = worker;
+    ctx.waitUntil(collectGarbage({ store: deps.store, logger: deps.logger, config: deps.config }, deps.clock()).then(
+      (report) => deps.logger.info('gc', { ...report }),
+      (e: unknown) => deps.logger.error('gc failed', { error: e instanceof Error ? e.message : String(e) }),
+    ));
+  },
+};
