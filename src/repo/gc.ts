@@ -1,7 +1,8 @@
 /**
  * Garbage collection (docs/service.md, GC). Per repo: generation records superseded more than
  * the retention window ago go (never the current one, never one newer than current — that is a
- * regeneration in flight); then repodata files no remaining generation lists. Per tenant:
+ * regeneration in flight); then repodata files and chunk-cache entries no remaining generation
+ * lists. Per tenant:
  * package blobs no index and no remaining generation lists. Globally: stale uploads.
  *
  * "Superseded at" is when the next generation was written, not when the old one was: a client
@@ -26,6 +27,8 @@ export interface GcReport {
   generations: number;
   repodataFiles: number;
   fragments: number;
+  /** Chunk-cache entries no retained generation was assembled from. */
+  chunks: number;
   blobs: number;
   uploads: number;
 }
@@ -44,6 +47,7 @@ const GENERATION = /^r\/([a-z0-9-]+)\/generations\/(\d{12})\.json$/;
 const GENERATION_PACKAGES = /^r\/([a-z0-9-]+)\/generations\/(\d{12})\.packages\.json$/;
 const REPODATA = /^r\/([a-z0-9-]+)\/repodata\/([^/]+)$/;
 const CHANGE = /^r\/([a-z0-9-]+)\/changes\/(\d{12})\.json$/;
+const CHUNK = /^r\/([a-z0-9-]+)\/chunks\/([0-9a-f]{64})\.[a-z]+$/;
 const FRAGMENT = /^r\/([a-z0-9-]+)\/fragments\/([0-9a-f]{64})\.json$/;
 const REPO_FILE = /^r\/([a-z0-9-]+)\//;
 const BLOB = /^blobs\/sha256\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
@@ -54,12 +58,13 @@ interface RepoKeys {
   repodata: { file: string; item: ListItem }[];
   fragments: { sha256: string; item: ListItem }[];
   changes: { revision: number; item: ListItem }[];
+  chunks: { id: string; item: ListItem }[];
 }
 
 function repoKeys(map: Map<string, RepoKeys>, repo: string): RepoKeys {
   let r = map.get(repo);
   if (!r) {
-    r = { generations: [], generationPackages: new Map(), repodata: [], fragments: [], changes: [] };
+    r = { generations: [], generationPackages: new Map(), repodata: [], fragments: [], changes: [], chunks: [] };
     map.set(repo, r);
   }
   return r;
@@ -68,7 +73,7 @@ function repoKeys(map: Map<string, RepoKeys>, repo: string): RepoKeys {
 const olderThan = (item: ListItem, cutoff: number): boolean => item.lastModified.getTime() < cutoff;
 
 export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport> {
-  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, blobs: 0, uploads: 0 };
+  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, blobs: 0, uploads: 0 };
   const t = now.getTime();
   const retentionCutoff = t - deps.config.retentionSeconds * 1000;
   const graceCutoff = t - GRACE_SECONDS * 1000;
@@ -109,6 +114,7 @@ async function collectTenant(
     else if ((m = GENERATION_PACKAGES.exec(rel))) repoKeys(repos, m[1] as string).generationPackages.set(Number(m[2]), item);
     else if ((m = REPODATA.exec(rel))) repoKeys(repos, m[1] as string).repodata.push({ file: m[2] as string, item });
     else if ((m = CHANGE.exec(rel))) repoKeys(repos, m[1] as string).changes.push({ revision: Number(m[2]), item });
+    else if ((m = CHUNK.exec(rel))) repoKeys(repos, m[1] as string).chunks.push({ id: m[2] as string, item });
     else if ((m = FRAGMENT.exec(rel))) repoKeys(repos, m[1] as string).fragments.push({ sha256: m[2] as string, item });
     else if ((m = REPO_FILE.exec(rel))) repoKeys(repos, m[1] as string);
   }
@@ -147,9 +153,11 @@ async function collectTenant(
     }
 
     const referenced = new Set<string>();
+    const usedChunks = new Set<string>();
     for (const g of gens.filter((x) => kept.includes(x.revision))) {
       const rec = await readGenerationAt(store, g.item.key);
       rec?.files.forEach((f) => referenced.add(f));
+      rec?.chunks?.forEach((c) => usedChunks.add(c));
       (await readGenerationPackages(store, tenant, repo, g.revision))?.forEach(([, sha]) => liveBlobs.add(sha));
     }
     for (const f of keys.repodata) {
@@ -161,6 +169,13 @@ async function collectTenant(
     for (const c of keys.changes) {
       if (c.revision === newestChange || !olderThan(c.item, cut.now - CHANGE_LOG_SECONDS * 1000)) continue;
       await del(c.item.key);
+    }
+    // Entries of the kept generations stay so the next regeneration reuses them; the grace
+    // spares entries a regeneration in flight has stored but not yet listed in its record.
+    for (const c of keys.chunks) {
+      if (usedChunks.has(c.id) || !olderThan(c.item, cut.graceCutoff)) continue;
+      await del(c.item.key);
+      report.chunks++;
     }
     for (const f of keys.fragments) {
       if (indexed.has(f.sha256) || !olderThan(f.item, cut.graceCutoff)) continue;

@@ -14,6 +14,11 @@ export interface GenerationRecord {
   files: string[];
   repomd: string;
   asc: string;
+  /**
+   * Ids of the chunk-cache entries the files were assembled from (repo/chunk-cache.ts), so GC
+   * keeps exactly the entries a retained generation used. Absent in records from before the cache.
+   */
+  chunks?: string[];
 }
 
 /** `[location, sha256]` of every package of a generation (kept beside the record, not in it). */

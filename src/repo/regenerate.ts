@@ -10,7 +10,7 @@
  */
 import type { Codec, Platform } from '../core/platform.js';
 import { repomdXml, type RepomdRecord } from '../core/repodata/repomd.js';
-import { writeXmlFile, type XmlKind } from '../core/repodata/xml-file.js';
+import { writeXmlFile, type CompressedChunk, type XmlKind } from '../core/repodata/xml-file.js';
 import type { Logger } from '../http/deps.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
@@ -18,7 +18,8 @@ import { currentGenerationKey, generationKey, generationPackagesKey, repodataFil
 import type { CurrentPointer, GenerationPackages, GenerationRecord } from './generations.js';
 import { readCurrent } from './generations.js';
 import { readIndex, type IndexEntry } from './index-store.js';
-import { fragmentsFor, type FragmentFile } from './package-fragments.js';
+import { planChunks, type ChunkingOptions } from './chunk-cache.js';
+import { ChunkSource, windowed, type ChunkStats } from './chunk-source.js';
 import { isCompleteMirror } from '../mirror/config.js';
 import type { RepoTenancy } from './tenancy.js';
 
@@ -30,9 +31,12 @@ export interface RegenerateDeps {
 }
 
 export interface RegenerateOptions {
-  /** Fragment reads in flight per file (default 16). */
+  /** Fragment reads in flight per chunk build (default 16). */
   window?: number;
+  /** Chunk-cache reads in flight per file (default 4). */
+  prefetch?: number;
   codec?: Codec;
+  chunking?: ChunkingOptions;
 }
 
 export interface RegenerateResult {
@@ -40,6 +44,8 @@ export interface RegenerateResult {
   /** built: this call moved current.json; up-to-date: nothing to do; superseded: another consumer got there first. */
   outcome: 'built' | 'up-to-date' | 'superseded';
   generation?: string;
+  /** Chunk-cache use, when this call built files. */
+  chunks?: ChunkStats;
 }
 
 const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
@@ -50,24 +56,6 @@ const MAX_POINTER_ATTEMPTS = 32;
 export function compareEntries(a: IndexEntry, b: IndexEntry): number {
   if (a.filename !== b.filename) return a.filename < b.filename ? -1 : 1;
   return a.location < b.location ? -1 : a.location > b.location ? 1 : 0;
-}
-
-/** Maps `items` through `fn` with at most `size` calls in flight, yielding in input order. */
-async function* windowed<T, U>(items: readonly T[], size: number, fn: (item: T) => Promise<U>): AsyncGenerator<U> {
-  const queue: Promise<U>[] = [];
-  let next = 0;
-  const launch = (): void => {
-    const p = fn(items[next++] as T);
-    // a rejection is rethrown when its turn comes; don't report it as unhandled meanwhile
-    p.catch(() => undefined);
-    queue.push(p);
-  };
-  while (next < items.length && queue.length < size) launch();
-  while (queue.length > 0) {
-    const value = await (queue.shift() as Promise<U>);
-    if (next < items.length) launch();
-    yield value;
-  }
 }
 
 function toStream(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
@@ -98,20 +86,17 @@ async function writeMetadataFile(
   tenant: string,
   repo: string,
   kind: XmlKind,
-  entries: readonly IndexEntry[],
-  opts: Required<RegenerateOptions>,
+  count: number,
+  items: AsyncIterable<CompressedChunk>,
+  codec: Codec,
 ): Promise<{ name: string; record: Omit<RepomdRecord, 'timestamp'> }> {
   const { store, platform } = deps;
-  const frags = windowed(entries, opts.window, (e): Promise<FragmentFile> => fragmentsFor(store, platform, tenant, repo, e));
-  const items = (async function* () {
-    for await (const f of frags) yield f[kind];
-  })();
-  const file = writeXmlFile(kind, entries.length, items, platform, { codec: opts.codec });
+  const file = writeXmlFile(kind, count, items, platform, { codec });
   const staging = uploadKey(crypto.randomUUID());
   try {
     await store.put(staging, toStream(file.bytes), { contentType: 'application/octet-stream' });
     const d = await file.digest;
-    const name = repodataFileName(d.checksum, kind, EXT[opts.codec]);
+    const name = repodataFileName(d.checksum, kind, EXT[codec]);
     const key = repodataKey(tenant, repo, name);
     if (store.copy) {
       try {
@@ -157,8 +142,10 @@ export async function regenerate(
   repo: string,
   options: RegenerateOptions = {},
 ): Promise<RegenerateResult> {
-  const opts: Required<RegenerateOptions> = { window: Math.max(1, options.window ?? 16), codec: options.codec ?? 'gz' };
-  const { store } = deps;
+  const window = Math.max(1, options.window ?? 16);
+  const prefetch = Math.max(1, options.prefetch ?? 4);
+  const codec = options.codec ?? 'gz';
+  const { store, platform } = deps;
   const { index } = await readIndex(store, tenant, repo);
   const revision = index.revision;
   const before = await readCurrent(store, tenant, repo);
@@ -167,25 +154,28 @@ export async function regenerate(
   if (await isCompleteMirror(store, tenant, repo)) return { revision, outcome: 'up-to-date' };
 
   const entries = [...index.packages].sort(compareEntries);
-  const files: string[] = [];
-  const records: RepomdRecord[] = [];
-  // One pass per file; the files are independent, so they are built one after the other to
-  // bound memory to one compressed chunk plus the read window.
-  for (const kind of KINDS) {
-    const { name, record } = await writeMetadataFile(deps, tenant, repo, kind, entries, opts);
-    files.push(name);
-    records.push({ ...record, timestamp: index.updatedAt });
-  }
+  const plans = planChunks(platform, codec, entries, options.chunking);
+  const source = new ChunkSource(deps, tenant, repo, codec, window, plans.length);
+  // The three files are written concurrently from the same chunk plan; a chunk missing from
+  // the cache is built once for all three (fragments read once), see chunk-source.ts.
+  const written = await Promise.all(KINDS.map((kind) => {
+    const items = windowed(plans, prefetch, (p): Promise<CompressedChunk> => source.get(p, kind));
+    return writeMetadataFile(deps, tenant, repo, kind, entries.length, items, codec);
+  }));
+  const files = written.map((w) => w.name);
+  const records: RepomdRecord[] = written.map((w) => ({ ...w.record, timestamp: index.updatedAt }));
   const repomd = repomdXml(records, { revision: String(revision) });
   const asc = await tenancy.signDetached(store, tenant, repo, repomd);
 
   const packages: GenerationPackages = entries.map((e) => [e.location, e.sha256]);
   await putCreateOnly(store, generationPackagesKey(tenant, repo, revision), new TextEncoder().encode(JSON.stringify(packages)), 'application/json');
-  const record: GenerationRecord = { revision, createdAt: deps.clock().toISOString(), files, repomd, asc };
+  const record: GenerationRecord = {
+    revision, createdAt: deps.clock().toISOString(), files, repomd, asc, chunks: plans.map((p) => p.id),
+  };
   const genKey = generationKey(tenant, repo, revision);
   await putCreateOnly(store, genKey, new TextEncoder().encode(JSON.stringify(record)), 'application/json');
 
   const moved = await swapPointer(store, tenant, repo, { revision, generation: genKey });
-  if (moved) deps.logger.info('repodata generated', { tenant, repo, revision, packages: entries.length });
-  return { revision, outcome: moved ? 'built' : 'superseded', generation: genKey };
+  if (moved) deps.logger.info('repodata generated', { tenant, repo, revision, packages: entries.length, ...source.stats });
+  return { revision, outcome: moved ? 'built' : 'superseded', generation: genKey, chunks: { ...source.stats } };
 }

@@ -21,6 +21,7 @@
  *       ├── fragments/<sha256>.json                    per-repo {primary, filelists, other} of one package
  *       ├── generations/<revision 12 digits>.json      generation record (repomd.xml + signature text)
  *       ├── generations/<revision>.packages.json       location → sha256 of that generation's packages
+ *       ├── chunks/<id>.<kind>                         cached compressed chunk + its XML (repo/chunk-cache.ts)
  *       ├── current.json                               pointer to the served generation; If-Match swap
  *       ├── changes/<revision 12 digits>.json          what index revision N added/removed (create-only)
  *       └── repodata/
@@ -182,6 +183,18 @@ export function changesPrefix(tenant: string, repo: string): string {
 /** Change log entry of one index revision `{revision, at, added, removed}` (docs/sync.md). */
 export function changeKey(tenant: string, repo: string, revision: number): string {
   return `${changesPrefix(tenant, repo)}${revisionName(revision)}.json`;
+}
+
+const CHUNK_KINDS = ['primary', 'filelists', 'other'] as const;
+
+export function repoChunksPrefix(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}chunks/`;
+}
+
+/** A cached metadata chunk: `<id>` is the chunk's 64-hex content id, `kind` the metadata file. */
+export function repoChunkKey(tenant: string, repo: string, id: string, kind: string): string {
+  if (!(CHUNK_KINDS as readonly string[]).includes(kind)) throw new InvalidNameError('chunk kind', kind, CHUNK_KINDS.join('|'));
+  return `${repoChunksPrefix(tenant, repo)}${sha256Hex('chunk id', id)}.${kind}`;
 }
 
 /** The pointer to the served generation `{revision, generation}`, swapped with If-Match. */

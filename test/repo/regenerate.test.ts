@@ -76,8 +76,11 @@ describe('regenerate', () => {
     const sinkB = new CoalescingSink((t, r) => regenerate(base, storeTenancy, t, r, { window: 4 }), logger);
     const b: World = { ...a, sink: sinkB, logger, deps: { ...a.deps, events: sinkB, logger } };
     const names = Array.from({ length: 100 }, (_, i) => `p${String(i).padStart(3, '0')}`);
-    await Promise.all(names.map((n, i) => publish(i % 2 === 0 ? a : b, 'open', syntheticRpm(n))));
-    await Promise.all([a.sink.idle(), sinkB.idle()]);
+    // two waves, so at least two generations exist however the event loop interleaves them
+    for (const wave of [names.slice(0, 50), names.slice(50)]) {
+      await Promise.all(wave.map((n) => publish(names.indexOf(n) % 2 === 0 ? a : b, 'open', syntheticRpm(n))));
+      await Promise.all([a.sink.idle(), sinkB.idle()]);
+    }
     const primary = await servedPrimary(a.store, 'acme', 'open');
     expect(primary.revision).toBe('100');
     expect(primary.packages.map((p) => p.name)).toEqual(names);
