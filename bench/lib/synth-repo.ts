@@ -15,7 +15,8 @@ const md = (alg: string, ...parts: Uint8Array[]) => {
   return h.digest();
 };
 
-export function synthPackage(i: number): { name: string; bytes: Uint8Array } {
+/** `padBytes` adds that many incompressible payload bytes (to reach a target package size). */
+export function synthPackage(i: number, opts: { padBytes?: number } = {}): { name: string; bytes: Uint8Array } {
   const name = `bench-pkg-${String(i).padStart(6, '0')}`;
   const dirs = ['/usr/bin/', `/usr/share/${name}/`, `/usr/share/doc/${name}/`, `/etc/${name}/`];
   const baseNames: string[] = [];
@@ -26,7 +27,10 @@ export function synthPackage(i: number): { name: string; bytes: Uint8Array } {
     baseNames.push(f === 0 ? name : `file-${f}.dat`);
   }
   const seed = createHash('sha256').update(name).digest();
-  const content = Buffer.concat(Array.from({ length: 64 }, (_, k) => Buffer.from(`${name} line ${k} ${seed.toString('hex')}\n`)));
+  const lines = Array.from({ length: 64 }, (_, k) => Buffer.from(`${name} line ${k} ${seed.toString('hex')}\n`));
+  const pad: Buffer[] = [];
+  for (let n = 0, d = seed; n < (opts.padBytes ?? 0); n += d.length) pad.push((d = createHash('sha256').update(d).digest()));
+  const content = Buffer.concat([...lines, ...pad]);
   const payload = gzipSync(content, { level: 6 });
   const changelogTimes = Array.from({ length: 12 }, (_, k) => 1700000000 - k * 86400 * 7);
   const tags: Record<number, Value> = {

@@ -5,6 +5,7 @@
 import type { Platform } from '../core/platform.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { EventSink } from '../repo/events.js';
+import type { ServeCache } from './cache/serve-cache.js';
 
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -30,4 +31,9 @@ export interface AppDeps {
   clock: () => Date;
   logger: Logger;
   config: ServiceConfig;
+  /**
+   * Hot-path cache for dnf reads and token checks (http/cache/serve-cache.ts). Absent: every
+   * request reads the store. Whoever regenerates in-process must call `invalidateRepo`.
+   */
+  cache?: ServeCache;
 }

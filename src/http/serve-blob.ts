@@ -2,9 +2,10 @@
  * HTTP delivery of stored bytes for dnf/tdnf: ETag and Last-Modified validators, conditional
  * GET (304), single ranges (206), several ranges (206 multipart/byteranges), unsatisfiable
  * ranges (416 with `Content-Range: bytes *\/size`), HEAD without a body. Bodies are streamed
- * from the store range by range; nothing is buffered here.
+ * from the store range by range; nothing is buffered here (small files the serve cache already
+ * holds in memory are sent from there).
  */
-import type { BlobStore } from '../storage/blob-store.js';
+import type { BlobInfo, BlobStore } from '../storage/blob-store.js';
 import { etagMatches } from '../storage/blob-store.js';
 import { ProblemError } from './problem.js';
 
@@ -16,6 +17,8 @@ export interface ByteSourceInfo {
   lastModified: Date;
   /** A stream of `length` bytes from `offset` (whole content when both are omitted). */
   open(offset?: number, length?: number): Promise<ReadableStream<Uint8Array>>;
+  /** The whole content, when it is already in memory: a full response then skips streams. */
+  bytes?: Uint8Array;
 }
 
 export interface ServeOptions {
@@ -28,17 +31,22 @@ export interface ServeOptions {
 export function blobSource(store: BlobStore, key: string): () => Promise<ByteSourceInfo | null> {
   return async () => {
     const info = await store.head(key);
-    if (!info) return null;
-    return {
-      size: info.size,
-      etag: info.etag,
-      lastModified: info.lastModified,
-      async open(offset, length) {
-        const obj = await store.get(key, offset === undefined ? {} : { range: { offset, ...(length === undefined ? {} : { length }) } });
-        if (!obj) throw new ProblemError(404, 'not_found', 'the file was removed while being served');
-        return obj.body;
-      },
-    };
+    return info ? blobSourceFrom(store, info) : null;
+  };
+}
+
+/** A stored blob whose `head` was already read: streamed from the store when served. */
+export function blobSourceFrom(store: BlobStore, info: BlobInfo): ByteSourceInfo {
+  const { key } = info;
+  return {
+    size: info.size,
+    etag: info.etag,
+    lastModified: info.lastModified,
+    async open(offset, length) {
+      const obj = await store.get(key, offset === undefined ? {} : { range: { offset, ...(length === undefined ? {} : { length }) } });
+      if (!obj) throw new ProblemError(404, 'not_found', 'the file was removed while being served');
+      return obj.body;
+    },
   };
 }
 
@@ -47,6 +55,7 @@ export function bytesSource(bytes: Uint8Array, etag: string, lastModified: Date)
     size: bytes.length,
     etag,
     lastModified,
+    bytes,
     async open(offset = 0, length = bytes.length - offset) {
       const part = bytes.slice(offset, offset + length);
       return new ReadableStream<Uint8Array>({
@@ -156,20 +165,23 @@ const once = (text: string) => (): ReadableStream<Uint8Array> =>
 
 export async function serveSource(req: Request, src: ByteSourceInfo, opts: ServeOptions): Promise<Response> {
   const head = req.method === 'HEAD';
-  const headers = new Headers({
+  const base: Record<string, string> = {
     'content-type': opts.contentType,
     'cache-control': opts.cacheControl,
     etag: src.etag,
     'last-modified': httpDate(src.lastModified),
     'accept-ranges': 'bytes',
-  });
-  if (notModified(req, src)) return new Response(null, { status: 304, headers });
+  };
+  if (notModified(req, src)) return new Response(null, { status: 304, headers: base });
 
   const spans = rangeApplies(req, src) ? parseRange(req.headers.get('range'), src.size, opts.maxRanges) : null;
   if (spans === null) {
-    headers.set('content-length', String(src.size));
-    return new Response(head ? null : await src.open(), { status: 200, headers });
+    // The common case, so no Headers object and, for bytes already in memory, no stream:
+    // @hono/node-server writes a plain header record and a Uint8Array body straight to the socket.
+    base['content-length'] = String(src.size);
+    return new Response(head ? null : (src.bytes as Uint8Array<ArrayBuffer> | undefined) ?? await src.open(), { status: 200, headers: base });
   }
+  const headers = new Headers(base);
   if (spans.length === 0) {
     headers.set('content-range', `bytes */${src.size}`);
     headers.delete('content-type');

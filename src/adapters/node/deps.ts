@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
+import { DEFAULT_SERVE_CACHE, ServeCache, type ServeCacheOptions } from '../../http/cache/serve-cache.js';
 import type { AppDeps, Logger } from '../../http/deps.js';
 import { CoalescingSink } from '../../repo/coalescing-sink.js';
 import { regenerate } from '../../repo/regenerate.js';
@@ -44,10 +45,21 @@ export interface NodeDeps {
   sink: CoalescingSink;
 }
 
-export function buildAppDeps(config: NodeConfig, store: BlobStore, operatorTokenHash: string | null, logger: Logger): NodeDeps {
+export function buildAppDeps(
+  config: NodeConfig, store: BlobStore, operatorTokenHash: string | null, logger: Logger,
+  cacheOptions: ServeCacheOptions = DEFAULT_SERVE_CACHE,
+): NodeDeps {
   const clock = (): Date => new Date();
+  const cache = new ServeCache(cacheOptions);
   const sink = new CoalescingSink(
-    (tenant, repo) => regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo),
+    async (tenant, repo) => {
+      try {
+        return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo);
+      } finally {
+        // The served repomd.xml must change the moment the new generation is committed.
+        cache.invalidateRepo(tenant, repo);
+      }
+    },
     logger,
   );
   const deps: AppDeps = {
@@ -56,6 +68,7 @@ export function buildAppDeps(config: NodeConfig, store: BlobStore, operatorToken
     events: sink,
     clock,
     logger,
+    cache,
     config: {
       maxUploadBytes: config.maxUploadBytes,
       retentionSeconds: config.retentionSeconds,

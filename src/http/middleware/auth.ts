@@ -47,18 +47,23 @@ export function presentedCredential(header: string | undefined): string | null {
   throw invalidToken(`unsupported authorization scheme ${JSON.stringify(scheme.slice(0, 20))}: use Bearer or Basic`);
 }
 
-export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config'>): MiddlewareHandler<AppEnv> {
+export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache'>): MiddlewareHandler<AppEnv> {
+  const cache = deps.cache?.tokens;
   return async (c, next) => {
     const credential = presentedCredential(c.req.header('authorization'));
-    let principal: Principal;
+    let principal: Principal | undefined;
     if (credential === null) {
       principal = { kind: 'anonymous' };
+    } else if ((principal = cache?.get(credential)) !== undefined) {
+      // verified a moment ago (TokenCache: revocation elsewhere takes up to its TTL)
     } else if (await isOperatorToken(credential, deps.config.operatorTokenHash)) {
       principal = { kind: 'operator' };
+      cache?.set(credential, principal);
     } else {
       const p = await verifyToken(deps.store, credential, deps.clock());
       if (!p) throw invalidToken('the token is invalid, expired or revoked');
       principal = p;
+      cache?.set(credential, principal);
     }
     c.set('principal', principal);
     await next();

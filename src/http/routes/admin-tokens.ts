@@ -82,6 +82,7 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
       }
     }
     await revokeToken(deps.store, id);
+    deps.cache?.tokens.forgetId(id);
     await appendAudit(deps.store, record.tenant, {
       actor: actorOf(principal), action: 'token.revoke', target: id, details: {},
     }, deps.clock());

@@ -23,6 +23,7 @@ import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
 import { requireAccess } from '../middleware/auth.js';
 import { ProblemError } from '../problem.js';
+import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
 import { blobSource, bytesSource, serveSource } from '../serve-blob.js';
 
 export interface DnfRouteOptions {
@@ -63,7 +64,7 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
   const tenancy = options.tenancy ?? storeTenancy;
   const access = options.requireAccess ?? requireAccess;
   const { store } = deps;
-  const locations = new Memo<{ etag: string; map: Map<string, string> }>(256);
+  const hot = deps.cache ?? new ServeCache(NO_SERVE_CACHE);
   const generationLists = new Memo<Map<string, string>>(64);
   const app = new Hono<AppEnv>();
 
@@ -72,23 +73,36 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
     const tenant = c.req.param('tenant') ?? '';
     const repo = c.req.param('repo') ?? '';
     if (!isValidName(tenant) || !isValidName(repo)) throw fileMissing(c.req.path);
-    const settings = await tenancy.getRepo(store, tenant, repo);
+    const settings = await hot.settings(tenant, repo, () => tenancy.getRepo(store, tenant, repo));
     access(c, { tenant, repo, action: 'read' }, settings?.public ?? false);
     if (!settings) throw notFound(tenant, repo);
     return { tenant, repo, settings, cache: settings.public ? 'public' : 'private' };
   }
 
-  async function currentLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
-    const head = await store.head(indexKey(tenant, repo));
-    if (!head) return undefined;
-    const id = `${tenant}/${repo}`;
-    let cached = locations.get(id);
-    if (cached?.etag !== head.etag) {
-      const { index, etag } = await readIndex(store, tenant, repo);
-      cached = { etag: etag ?? '', map: new Map(index.packages.map((p) => [p.location, p.sha256])) };
-      locations.set(id, cached);
-    }
-    return cached.map.get(location);
+  function currentLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
+    return hot.location(
+      tenant, repo, location,
+      async () => (await store.head(indexKey(tenant, repo)))?.etag ?? null,
+      async () => {
+        const { index, etag } = await readIndex(store, tenant, repo);
+        return { etag: etag ?? '', map: new Map(index.packages.map((p) => [p.location, p.sha256])) };
+      },
+    );
+  }
+
+  /** The served generation's repomd.xml/.asc as bytes with their ETags (one record, one pair). */
+  function generation(tenant: string, repo: string): Promise<ServedGeneration | null> {
+    return hot.generation(tenant, repo, async (previous) => {
+      const gen = await currentGeneration(store, tenant, repo);
+      if (!gen) return null;
+      const { repomd, asc, files, revision } = gen.record;
+      if (previous?.texts[0] === repomd && previous.texts[1] === asc) return previous;
+      const doc = (text: string): MemoryDoc => ({
+        bytes: new TextEncoder().encode(text), etag: strongEtag(deps.platform, text), lastModified: gen.lastModified,
+      });
+      // a mirror of an unsigned upstream (verify: false) has no signature to serve
+      return { revision, repomd: doc(repomd), asc: asc === '' ? null : doc(asc), files, texts: [repomd, asc] };
+    });
   }
 
   async function retainedLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
@@ -116,29 +130,35 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
     const { tenant, repo, settings, cache } = await repoFor(c);
     const file = c.req.param('file');
     if (file === 'repomd.xml' || file === 'repomd.xml.asc') {
-      const gen = await currentGeneration(store, tenant, repo);
+      const gen = await generation(tenant, repo);
       if (!gen) throw fileMissing(`${tenant}/${repo}/repodata/${file} (no metadata generated yet)`);
-      const text = file === 'repomd.xml' ? gen.record.repomd : gen.record.asc;
-      // a mirror of an unsigned upstream (verify: false) has no signature to serve
-      if (text === '') throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
-      const src = bytesSource(new TextEncoder().encode(text), strongEtag(deps.platform, text), gen.lastModified);
+      const doc = file === 'repomd.xml' ? gen.repomd : gen.asc;
+      if (!doc) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
+      const src = bytesSource(doc.bytes, doc.etag, doc.lastModified);
       const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
       return serveSource(c.req.raw, src, { contentType: type, cacheControl: `${cache}, no-cache` });
     }
     if (file === 'repomd.xml.key') {
-      const key = await tenancy.metadataPublicKeyArmored(store, tenant, repo);
+      const key = await hot.publicKey(tenant, repo, async () => {
+        const armored = await tenancy.metadataPublicKeyArmored(store, tenant, repo);
+        if (!armored) return null;
+        // The key never changes for a repo: its creation time is a stable Last-Modified.
+        const created = settings.createdAt ? new Date(settings.createdAt) : new Date(0);
+        return { bytes: new TextEncoder().encode(armored), etag: strongEtag(deps.platform, armored), lastModified: created };
+      });
       if (!key) throw fileMissing(`${tenant}/${repo}/repodata/repomd.xml.key`);
-      // The key never changes for a repo: its creation time is a stable Last-Modified.
-      const created = settings.createdAt ? new Date(settings.createdAt) : new Date(0);
-      const src = bytesSource(new TextEncoder().encode(key), strongEtag(deps.platform, key), created);
+      const src = bytesSource(key.bytes, key.etag, key.lastModified);
       return serveSource(c.req.raw, src, { contentType: 'application/pgp-keys', cacheControl: `${cache}, no-cache` });
     }
     // Other names (a complete mirror keeps upstream's, e.g. comps or modules files) only when
     // the current generation lists them.
-    if (!METADATA_FILE.test(file) && !(await currentGeneration(store, tenant, repo))?.record.files.includes(file)) {
+    const checksumNamed = METADATA_FILE.test(file);
+    if (!checksumNamed && !(await generation(tenant, repo))?.files.includes(file)) {
       throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
     }
-    const src = await blobSource(store, repodataKey(tenant, repo, file))();
+    // Only checksum-named files are immutable by name; others are read from the store each time.
+    const key = repodataKey(tenant, repo, file);
+    const src = checksumNamed ? await hot.file(store, key) : await blobSource(store, key)();
     if (!src) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
     const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';
     return serveSource(c.req.raw, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
@@ -179,7 +199,7 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
     if (!LOCATION.test(location)) throw fileMissing(`${tenant}/${repo}/${location}`);
     const sha = (await currentLocation(tenant, repo, location)) ?? (await retainedLocation(tenant, repo, location));
     if (!sha) throw fileMissing(`${tenant}/${repo}/${location}`);
-    const src = await blobSource(store, packageBlobKey(tenant, sha))();
+    const src = await hot.file(store, packageBlobKey(tenant, sha));
     if (!src) throw fileMissing(`${tenant}/${repo}/${location}`);
     return serveSource(c.req.raw, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
   });

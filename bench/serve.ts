@@ -1,0 +1,135 @@
+/**
+ * Serving throughput: berth serve (fs store) vs nginx on the same files, side by side in one run.
+ *
+ *   npm run bench:serve -- [--packages N] [--duration 10s] [--connections 16] [--threads 2]
+ *                          [--warmup 2s] [--cpu-prof DIR] [--keep]
+ *
+ * Publishes N synthetic packages plus one ~11 KB package into a public and a private repo
+ * (allow-unsigned) through the API of a `berth serve` child process, waits for the metadata,
+ * copies repomd.xml, primary.xml.gz and the ~11 KB package out of Berth into an nginx docroot
+ * (same paths), then runs `wrk -tT -cC -dD --latency` on loopback against each, printing req/s,
+ * p99 and the ratio Berth / nginx. The private repo is read with Basic auth (a read token as
+ * the password, as dnf sends it); nginx serves the same files without auth in both rows.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBerth, type BerthChild } from './lib/berth-server.js';
+import { nginxVersion, startNginx } from './lib/nginx.js';
+import { synthPackage } from './lib/synth-repo.js';
+import { hasWrk, wrk, type WrkOptions, type WrkResult } from './lib/wrk.js';
+
+const root = join(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    packages: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '10s' },
+    warmup: { type: 'string', default: '2s' },
+    connections: { type: 'string', default: '16' },
+    threads: { type: 'string', default: '2' },
+    'cpu-prof': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+if (!hasWrk()) throw new Error('needs wrk (Debian package "wrk")');
+const opts: WrkOptions = { threads: Number(values.threads), connections: Number(values.connections), duration: values.duration };
+const TENANT = 'bench';
+const work = await mkdtemp(join(tmpdir(), 'berth-bench-serve-'));
+const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
+const prof = values['cpu-prof'];
+const berth = await startBerth(root, {
+  data: join(work, 'data'),
+  adminToken,
+  logFile: join(work, 'berth.log'),
+  ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}),
+});
+
+async function publishAll(b: BerthChild, repo: string, pkgs: Uint8Array[]): Promise<number> {
+  let revision = 0;
+  for (const bytes of pkgs) {
+    const r = (await b.api('PUT', `/api/v1/repos/${TENANT}/${repo}/packages`, bytes)) as { revision: number };
+    revision = Math.max(revision, r.revision);
+  }
+  return revision;
+}
+
+async function waitForRevision(url: string, revision: number, headers: Record<string, string>): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const res = await fetch(url, { headers });
+    const text = await res.text();
+    if (res.ok && Number(/<revision>(\d+)<\/revision>/.exec(text)?.[1]) >= revision) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`metadata for revision ${revision} never appeared at ${url}`);
+}
+
+async function copyOut(url: string, headers: Record<string, string>, dest: string): Promise<number> {
+  const res = await fetch(url, { headers });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  await mkdir(dirname(dest), { recursive: true });
+  await writeFile(dest, bytes);
+  return bytes.length;
+}
+
+try {
+  await berth.api('POST', '/api/v1/tenants', { name: TENANT });
+  await berth.api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'pub', public: true, allowUnsigned: true });
+  await berth.api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'priv', public: false, allowUnsigned: true });
+  const { token } = (await berth.api('POST', `/api/v1/tenants/${TENANT}/tokens`, { scopes: ['read'], repos: ['priv'] })) as { token: string };
+  const privAuth = { authorization: `Basic ${Buffer.from(`dnf:${token}`).toString('base64')}` };
+
+  const n = Number(values.packages);
+  const small = synthPackage(n + 1, { padBytes: 8 * 1024 });
+  const pkgs = [...Array.from({ length: n }, (_, i) => synthPackage(i + 1).bytes), small.bytes];
+  const docroot = join(work, 'www');
+  // Per repo: primary.xml.gz differs between repos (`<time file>` is per repo).
+  const paths: Record<string, Record<string, string>> = {};
+  for (const repo of ['pub', 'priv']) {
+    const headers = repo === 'priv' ? privAuth : {};
+    const revision = await publishAll(berth, repo, pkgs);
+    const base = `${berth.url}/${TENANT}/${repo}`;
+    const repomd = await waitForRevision(`${base}/repodata/repomd.xml`, revision, headers);
+    const primary = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
+    if (!primary) throw new Error('no primary in repomd.xml');
+    const listing = (await berth.api('GET', `/api/v1/repos/${TENANT}/${repo}/packages`)) as { packages: { name: string; location: string }[] };
+    const loc = listing.packages.find((p) => p.name === small.name)?.location;
+    if (!loc) throw new Error('the ~11 KB package is not listed');
+    paths[repo] = { 'repomd.xml': 'repodata/repomd.xml', 'primary.xml.gz': primary, package: loc };
+    for (const p of Object.values(paths[repo])) {
+      const size = await copyOut(`${base}/${p}`, headers, join(docroot, TENANT, repo, p));
+      if (repo === 'pub') console.error(`  ${p}: ${size} bytes`);
+    }
+  }
+
+  const nginx = await startNginx(join(work, 'nginx'), docroot);
+  console.log(`node ${process.version}, ${nginxVersion()}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${n + 1} packages`);
+  console.log(`wrk -t${opts.threads} -c${opts.connections} -d${opts.duration} --latency (after a ${values.warmup} warm-up per URL), loopback`);
+  console.log('| file | nginx req/s | nginx p99 ms | berth req/s | berth p99 ms | ratio |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const row = (label: string, a: WrkResult, b: WrkResult): void => {
+    const bad = a.errors + b.errors > 0 ? ` (errors: nginx ${a.errors}, berth ${b.errors})` : '';
+    console.log(`| ${label} | ${a.rps.toFixed(0)} | ${a.p99ms.toFixed(2)} | ${b.rps.toFixed(0)} | ${b.p99ms.toFixed(2)} | ${(b.rps / a.rps).toFixed(2)}×${bad} |`);
+  };
+  try {
+    for (const label of Object.keys(paths['pub'] ?? {})) {
+      const nUrl = `${nginx.url}/${TENANT}/pub/${paths['pub']?.[label]}`;
+      wrk(nUrl, { ...opts, duration: values.warmup });
+      const ng = wrk(nUrl, opts);
+      for (const repo of ['pub', 'priv']) {
+        const headers = repo === 'priv' ? privAuth : {};
+        const bUrl = `${berth.url}/${TENANT}/${repo}/${paths[repo]?.[label]}`;
+        wrk(bUrl, { ...opts, duration: values.warmup, headers });
+        row(`${label} (${repo === 'pub' ? 'public' : 'private, Basic'})`, ng, wrk(bUrl, { ...opts, headers }));
+      }
+    }
+  } finally {
+    await nginx.stop();
+  }
+} finally {
+  await berth.stop();
+  if (values.keep) console.error(`kept ${work}`);
+  else await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,248 @@
+/**
+ * In-memory cache for what dnf fetches most (docs/service.md, Serving from memory): per repo the
+ * settings, the public key, the served generation's repomd.xml/.asc and the location map; and
+ * the bytes of small immutable files (checksum-named repodata, package blobs) under an LRU byte
+ * budget. Runtime-neutral: the Node server, a Worker isolate or a Functions instance each hold one.
+ *
+ * Freshness:
+ * - The generation and location map are trusted for `pointerTtlMs`, then re-read (one store read
+ *   per repo per TTL). `invalidateRepo` (called by the in-process regeneration) drops them at
+ *   once, so a new repomd.xml is served right after it is committed. A load that started before
+ *   an invalidation never overwrites it (per-repo epoch).
+ * - repomd.xml and its .asc are cached as one object from one generation record, so a response
+ *   pair taken from the cache is always consistent, as when read from the store.
+ * - A location missing from the cached map re-reads the index at once (a new package is never
+ *   refused because of the cache); a cached location of a package deleted since still resolves,
+ *   which is what the retained generations allow anyway.
+ * - Cached files are immutable by name (sha256 key or checksum file name), so their bytes are
+ *   never wrong. GC may delete one: a cached copy is re-checked with `head` every `recheckMs`,
+ *   so it outlives its deletion by at most that long — and GC deletes only files no retained
+ *   generation has referenced for the whole retention window.
+ * - Repo settings (create-only, never changed) and the public key are kept for `repoTtlMs`.
+ * Files larger than `maxFileBytes` are never cached: they are streamed from the store.
+ */
+import type { BlobInfo, BlobStore } from '../../storage/blob-store.js';
+import type { RepoSettings } from '../../repo/tenancy.js';
+import { blobSourceFrom, bytesSource, type ByteSourceInfo } from '../serve-blob.js';
+import { ByteLru } from './byte-lru.js';
+import { TokenCache } from './token-cache.js';
+
+export interface ServeCacheOptions {
+  /** Total bytes of cached file contents; 0 disables file caching. */
+  byteBudget: number;
+  /** Files above this size are always streamed from the store. */
+  maxFileBytes: number;
+  /** How long the served generation and the location map are used without re-reading. */
+  pointerTtlMs: number;
+  /** How long repo settings and the public key are kept. */
+  repoTtlMs: number;
+  /** How long a cached file is served before checking it still exists (GC). */
+  recheckMs: number;
+  /** How long a verified credential is trusted (revocation elsewhere takes up to this long). */
+  tokenTtlMs: number;
+  maxTokens: number;
+  now?: () => number;
+}
+
+export const DEFAULT_SERVE_CACHE: ServeCacheOptions = {
+  byteBudget: 64 * 1024 * 1024,
+  maxFileBytes: 1024 * 1024,
+  pointerTtlMs: 1_000,
+  repoTtlMs: 30_000,
+  recheckMs: 30_000,
+  tokenTtlMs: 5_000,
+  maxTokens: 1_024,
+};
+
+/** Everything off: every request reads the store, as without a cache. */
+export const NO_SERVE_CACHE: ServeCacheOptions = {
+  byteBudget: 0, maxFileBytes: 0, pointerTtlMs: 0, repoTtlMs: 0, recheckMs: 0, tokenTtlMs: 0, maxTokens: 0,
+};
+
+export interface MemoryDoc {
+  bytes: Uint8Array;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ServedGeneration {
+  revision: number;
+  repomd: MemoryDoc;
+  /** Null when the generation has no signature (a mirror of an unsigned upstream). */
+  asc: MemoryDoc | null;
+  /** File names under repodata/ that the generation lists. */
+  files: string[];
+  /** The texts they were built from (to recognise an unchanged generation on re-read). */
+  texts: [string, string];
+}
+
+interface Slot<T> {
+  value: T;
+  at: number;
+}
+
+interface RepoState {
+  epoch: number;
+  settings?: Slot<RepoSettings>;
+  key?: Slot<MemoryDoc>;
+  generation?: Slot<ServedGeneration>;
+  locations?: Slot<{ etag: string; map: Map<string, string> }>;
+}
+
+interface CachedFile extends MemoryDoc {
+  checkedAt: number;
+}
+
+export class ServeCache {
+  readonly tokens: TokenCache;
+  readonly #repos = new Map<string, RepoState>();
+  readonly #files: ByteLru<CachedFile>;
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #now: () => number;
+
+  constructor(readonly options: ServeCacheOptions = DEFAULT_SERVE_CACHE) {
+    this.#now = options.now ?? Date.now;
+    this.#files = new ByteLru(options.byteBudget);
+    this.tokens = new TokenCache({ ttlMs: options.tokenTtlMs, maxEntries: options.maxTokens, now: this.#now });
+  }
+
+  /** Bytes of file content held (for tests and diagnostics). */
+  get fileBytes(): number {
+    return this.#files.bytesUsed;
+  }
+
+  /** The repo's metadata changed (regeneration committed): forget its generation and locations. */
+  invalidateRepo(tenant: string, repo: string): void {
+    const st = this.#repos.get(`${tenant}/${repo}`);
+    if (!st) return;
+    st.epoch++;
+    delete st.generation;
+    delete st.locations;
+  }
+
+  settings(tenant: string, repo: string, load: () => Promise<RepoSettings | null>): Promise<RepoSettings | null> {
+    return this.#slot(tenant, repo, 'settings', this.options.repoTtlMs, load);
+  }
+
+  publicKey(tenant: string, repo: string, load: () => Promise<MemoryDoc | null>): Promise<MemoryDoc | null> {
+    return this.#slot(tenant, repo, 'key', this.options.repoTtlMs, load);
+  }
+
+  /** `load` builds a ServedGeneration; `same` lets an unchanged re-read keep the cached one. */
+  generation(tenant: string, repo: string, load: (previous: ServedGeneration | undefined) => Promise<ServedGeneration | null>): Promise<ServedGeneration | null> {
+    const prev = this.#repos.get(`${tenant}/${repo}`)?.generation?.value;
+    return this.#slot(tenant, repo, 'generation', this.options.pointerTtlMs, () => load(prev));
+  }
+
+  /**
+   * sha256 of the package at `location` in the current index. `indexEtag` is the stored index's
+   * ETag (null: no index); `readMap` reads the index into a location map.
+   */
+  async location(
+    tenant: string, repo: string, location: string,
+    indexEtag: () => Promise<string | null>,
+    readMap: () => Promise<{ etag: string; map: Map<string, string> }>,
+  ): Promise<string | undefined> {
+    const st = this.#state(tenant, repo);
+    const cached = st.locations;
+    if (cached && this.#now() - cached.at < this.options.pointerTtlMs) {
+      const sha = cached.value.map.get(location);
+      if (sha !== undefined) return sha;
+    }
+    const epoch = st.epoch;
+    const at = this.#now();
+    const etag = await indexEtag();
+    if (etag === null) return undefined;
+    let value = cached?.value;
+    if (value?.etag !== etag) value = await readMap();
+    // Kept even with a zero TTL: the index ETag still saves re-reading an unchanged index.
+    if (st.epoch === epoch) st.locations = { value, at };
+    return value.map.get(location);
+  }
+
+  /**
+   * A servable source for the immutable blob at `key`: from memory when cached (or small enough
+   * to be), otherwise streamed from the store. Null when the blob does not exist.
+   */
+  async file(store: BlobStore, key: string): Promise<ByteSourceInfo | null> {
+    const hit = this.#files.get(key);
+    const now = this.#now();
+    if (hit && now - hit.checkedAt < this.options.recheckMs) return bytesSource(hit.bytes, hit.etag, hit.lastModified);
+    const info = await store.head(key);
+    if (!info) {
+      this.#files.delete(key);
+      return null;
+    }
+    if (hit && hit.etag === info.etag) {
+      hit.checkedAt = now;
+      return bytesSource(hit.bytes, hit.etag, hit.lastModified);
+    }
+    if (info.size > this.options.maxFileBytes || info.size > this.options.byteBudget) return blobSourceFrom(store, info);
+    const doc = await this.#once(`file:${key}`, () => this.#loadFile(store, info, now));
+    return doc ? bytesSource(doc.bytes, doc.etag, doc.lastModified) : blobSourceFrom(store, info);
+  }
+
+  /** Reads a small blob whole; null when it changed or vanished meanwhile (then it is streamed). */
+  async #loadFile(store: BlobStore, info: BlobInfo, now: number): Promise<CachedFile | null> {
+    const obj = await store.get(info.key);
+    if (!obj) return null;
+    if (obj.etag !== info.etag || obj.size !== info.size) {
+      await obj.body.cancel();
+      return null;
+    }
+    const bytes = new Uint8Array(obj.size);
+    let n = 0;
+    const reader = obj.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (n + value.length > bytes.length) {
+        await reader.cancel();
+        return null;
+      }
+      bytes.set(value, n);
+      n += value.length;
+    }
+    if (n !== bytes.length) return null;
+    const doc: CachedFile = { bytes, etag: obj.etag, lastModified: obj.lastModified, checkedAt: now };
+    this.#files.set(info.key, doc, bytes.length);
+    return doc;
+  }
+
+  #state(tenant: string, repo: string): RepoState {
+    const id = `${tenant}/${repo}`;
+    let st = this.#repos.get(id);
+    if (!st) {
+      st = { epoch: 0 };
+      this.#repos.set(id, st);
+    }
+    return st;
+  }
+
+  async #slot<K extends 'settings' | 'key' | 'generation'>(
+    tenant: string, repo: string, name: K, ttl: number,
+    load: () => Promise<NonNullable<RepoState[K]>['value'] | null>,
+  ): Promise<NonNullable<RepoState[K]>['value'] | null> {
+    type V = NonNullable<RepoState[K]>['value'];
+    const st = this.#state(tenant, repo);
+    const cur = st[name] as Slot<V> | undefined;
+    if (cur && this.#now() - cur.at < ttl) return cur.value;
+    const epoch = st.epoch;
+    return this.#once(`${name}:${tenant}/${repo}:${epoch}`, async () => {
+      const at = this.#now();
+      const value = await load();
+      // Absence is not cached: a repo or generation created a moment later must show up.
+      if (value !== null && ttl > 0 && st.epoch === epoch) (st as Record<K, Slot<V>>)[name] = { value, at };
+      return value;
+    });
+  }
+
+  /** Concurrent identical loads share one store read. */
+  #once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.#inflight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const p = load().finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, p);
+    return p;
+  }
+}
