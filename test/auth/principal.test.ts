@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, type Principal } from '../../src/auth/principal.js';
+import { authorize, type Principal, type Scope } from '../../src/auth/principal.js';
 
-const token = (scopes: Principal extends infer P ? P extends { kind: 'token' } ? P['scopes'] : never : never, repos: string[] | null, tenant = 'a'): Principal => ({
+const token = (scopes: Scope[], repos: string[] | null, tenant = 'a'): Principal => ({
   kind: 'token',
   id: 'id',
   tenant,
