@@ -8,7 +8,8 @@
  * (allow-unsigned) through the API of a `berth serve` child process, waits for the metadata,
  * copies repomd.xml, primary.xml.gz and the ~11 KB package out of Berth into an nginx docroot
  * (same paths), then runs `wrk -tT -cC -dD --latency` on loopback against each, printing req/s,
- * p99 and the ratio Berth / nginx. The private repo is read with Basic auth (a read token as
+ * p99 and the ratio Berth / nginx. A bare node:http server answering the same files from memory
+ * is measured too, as the ceiling for a Node server on the machine. The private repo is read with Basic auth (a read token as
  * the password, as dnf sends it); nginx serves the same files without auth in both rows.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startBareNode } from './lib/bare-node.js';
 import { startBerth, type BerthChild } from './lib/berth-server.js';
 import { nginxVersion, startNginx } from './lib/nginx.js';
 import { synthPackage } from './lib/synth-repo.js';
@@ -105,12 +107,13 @@ try {
   }
 
   const nginx = await startNginx(join(work, 'nginx'), docroot);
+  const bare = await startBareNode(docroot);
   console.log(`node ${process.version}, ${nginxVersion()}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${n + 1} packages`);
   console.log(`wrk -t${opts.threads} -c${opts.connections} -d${opts.duration} --latency (after a ${values.warmup} warm-up per URL), loopback`);
   console.log('| file | nginx req/s | nginx p99 ms | berth req/s | berth p99 ms | ratio |');
   console.log('|---|---:|---:|---:|---:|---:|');
   const row = (label: string, a: WrkResult, b: WrkResult): void => {
-    const bad = a.errors + b.errors > 0 ? ` (errors: nginx ${a.errors}, berth ${b.errors})` : '';
+    const bad = a.errors + b.errors > 0 ? ` (errors: nginx ${a.errors}, other ${b.errors})` : '';
     console.log(`| ${label} | ${a.rps.toFixed(0)} | ${a.p99ms.toFixed(2)} | ${b.rps.toFixed(0)} | ${b.p99ms.toFixed(2)} | ${(b.rps / a.rps).toFixed(2)}×${bad} |`);
   };
   try {
@@ -118,6 +121,10 @@ try {
       const nUrl = `${nginx.url}/${TENANT}/pub/${paths['pub']?.[label]}`;
       wrk(nUrl, { ...opts, duration: values.warmup });
       const ng = wrk(nUrl, opts);
+      // The ceiling for Node here: bare node:http from memory (the berth columns hold it in this row).
+      const bUrl = `${bare.url}/${TENANT}/pub/${paths['pub']?.[label]}`;
+      wrk(bUrl, { ...opts, duration: values.warmup });
+      row(`${label} (bare node:http from memory)`, ng, wrk(bUrl, opts));
       for (const repo of ['pub', 'priv']) {
         const headers = repo === 'priv' ? privAuth : {};
         const bUrl = `${berth.url}/${TENANT}/${repo}/${paths[repo]?.[label]}`;
@@ -127,6 +134,7 @@ try {
     }
   } finally {
     await nginx.stop();
+    await bare.stop();
   }
 } finally {
   await berth.stop();
