@@ -7,6 +7,9 @@
 import type { BlobStore } from '../../../src/storage/blob-store.js';
 import { R2BlobStore, type R2BucketLike } from '../../../src/storage/r2-store.js';
 import { SasBlobStore } from '../../../src/storage/sas-store.js';
+import { toHex } from '../../../src/core/platform.js';
+import { parseWorkerEnv, type WorkerEnv } from '../../../src/adapters/cloudflare/config.js';
+import { workerPlatform, zstdAvailable } from '../../../src/adapters/cloudflare/platform.js';
 
 interface Env {
   BUCKET?: R2BucketLike;
@@ -51,6 +54,26 @@ async function handle(req: Request, env: Env): Promise<Response> {
     case '/copy':
       if (!store.copy) return json({ code: 'no_copy' }, 501);
       return json(await store.copy(url.searchParams.get('source') ?? '', key, opts));
+    case '/platform': {
+      // The Worker's Platform on the request body: gzip member and digests, for comparison with Node's.
+      const data = new Uint8Array(await req.arrayBuffer());
+      const gz = await workerPlatform.compress('gz', data);
+      const digests: Record<string, string> = {};
+      for (const alg of ['md5', 'sha1', 'sha256', 'sha512'] as const) {
+        const h = workerPlatform.createHash(alg);
+        h.update(data.subarray(0, 7));
+        h.update(data.subarray(7));
+        digests[alg] = toHex(h.digest());
+      }
+      let zstdConfig: string;
+      try {
+        parseWorkerEnv({ BUCKET: env.BUCKET, EVENTS: { send: async () => undefined }, BERTH_METADATA_CODEC: 'zstd' } as WorkerEnv);
+        zstdConfig = 'accepted';
+      } catch (e) {
+        zstdConfig = (e as { code?: string }).code ?? 'error';
+      }
+      return json({ gzip: toHex(gz), digests, zstdAvailable, zstdConfig });
+    }
     case '/globals':
       return json({ FixedLengthStream: typeof (globalThis as { FixedLengthStream?: unknown }).FixedLengthStream });
     default:

@@ -1,0 +1,80 @@
+// The Worker's configuration (Node) and its Platform (inside workerd, via the test Worker):
+// digests match Node's, gzip members are byte-identical to the Node platform's, and zstd is
+// accepted by the config only where the runtime can write it.
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_TOKEN_CACHE_SECONDS, parseWorkerEnv, type WorkerEnv } from '../../src/adapters/cloudflare/config.js';
+import { nodePlatform } from '../../src/adapters/node/platform.js';
+import { toHex } from '../../src/core/platform.js';
+import { startWorkerProcess, workerdUnavailableReason, type LocalWorker } from './workerd.js';
+
+const bucket = {} as NonNullable<WorkerEnv['BUCKET']>;
+const events = { send: async () => undefined };
+const r2 = (extra: Partial<WorkerEnv> = {}): WorkerEnv => ({ BUCKET: bucket, EVENTS: events, ...extra });
+
+describe('Worker configuration', () => {
+  it('trusts a verified credential for at most 60 s by default, and never longer', () => {
+    expect(MAX_TOKEN_CACHE_SECONDS).toBeLessThanOrEqual(60);
+    const c = parseWorkerEnv(r2());
+    expect(c.tokenCacheSeconds).toBe(MAX_TOKEN_CACHE_SECONDS);
+    expect(c.tokenCacheSeconds).toBeLessThanOrEqual(60);
+    expect(parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: '2' })).tokenCacheSeconds).toBe(2);
+    expect(parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: 5 })).tokenCacheSeconds).toBe(5);
+    for (const bad of ['61', '0', '1.5', 'soon']) {
+      expect(() => parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: bad })), bad).toThrow(/BERTH_TOKEN_CACHE_SECONDS/);
+    }
+  });
+
+  it('needs the R2 and queue bindings for r2, a URL and SAS for azure-sas; errors never echo secrets', () => {
+    expect(() => parseWorkerEnv({})).toThrow(/BUCKET/);
+    expect(() => parseWorkerEnv({ BUCKET: bucket })).toThrow(/EVENTS/);
+    expect(() => parseWorkerEnv(r2({ BERTH_STORAGE: 's3' }))).toThrow(/BERTH_STORAGE/);
+    const sas = parseWorkerEnv({ BERTH_STORAGE: 'azure-sas', AZURE_BLOB_CONTAINER_URL: 'https://a.blob.core.windows.net/c', AZURE_BLOB_SAS: 'sv=x&sig=SECRET' });
+    expect(sas.storage).toMatchObject({ kind: 'azure-sas', containerUrl: 'https://a.blob.core.windows.net/c' });
+    expect(() => parseWorkerEnv({ BERTH_STORAGE: 'azure-sas', AZURE_BLOB_CONTAINER_URL: 'https://a/c?sig=SECRET', AZURE_BLOB_SAS: 'x' })).toThrow(/AZURE_BLOB_CONTAINER_URL/);
+    const short = (() => {
+      try {
+        parseWorkerEnv(r2({ BERTH_ADMIN_TOKEN: 'short-SECRET' }));
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+      return null;
+    })();
+    expect(short).toMatchObject({ code: 'worker_config' });
+    expect(short!.message).not.toContain('short-SECRET');
+  });
+});
+
+const reason = workerdUnavailableReason();
+if (reason) console.warn(`[skip] Worker platform in workerd: ${reason}`);
+
+describe.skipIf(reason !== null)('Worker platform in workerd', () => {
+  let worker: LocalWorker;
+  beforeAll(async () => {
+    worker = await startWorkerProcess({
+      entrypoint: 'test/cloudflare/harness/store-worker.ts',
+      compatibilityDate: '2026-11-01',
+      compatibilityFlags: ['nodejs_compat'],
+      bindings: { BUCKET: { type: 'r2_bucket', bucket_name: 'platform' } },
+      dev: { persist: false },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await worker?.dispose();
+  });
+
+  it('hashes like node:crypto and gzips byte-for-byte like the Node platform', async () => {
+    const xml = new TextEncoder().encode(`<?xml version="1.0"?>\n${'<package type="rpm"><name>x</name></package>\n'.repeat(20_000)}`);
+    const res = await worker.fetch('/platform', { method: 'POST', body: xml });
+    expect(res.status).toBe(200);
+    const got = (await res.json()) as { gzip: string; digests: Record<string, string>; zstdAvailable: boolean; zstdConfig: string };
+    for (const alg of ['md5', 'sha1', 'sha256', 'sha512']) expect(got.digests[alg], alg).toBe(createHash(alg).update(xml).digest('hex'));
+    const gz = Buffer.from(got.gzip, 'hex');
+    expect(gunzipSync(gz).equals(Buffer.from(xml))).toBe(true);
+    expect(gz.length).toBeLessThan(xml.length / 20);
+    expect(got.gzip).toBe(toHex(await nodePlatform.compress('gz', xml)));
+    // zstd: offered exactly when the runtime has it.
+    expect(got.zstdConfig).toBe(got.zstdAvailable ? 'accepted' : 'worker_config');
+  }, 60_000);
+});
