@@ -5,23 +5,25 @@ import { existsSync } from 'node:fs';
 export interface Measurement {
   seconds: number;
   maxRssKiB: number;
+  stdout: string;
 }
 
 export function hasGnuTime(): boolean {
   return existsSync('/usr/bin/time');
 }
 
-export function measure(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Measurement {
+export function measure(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Measurement {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
   });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const last = r.stderr.trim().split('\n').pop() ?? '';
   const [seconds, rss] = last.split(' ').map(Number);
-  return { seconds: seconds!, maxRssKiB: rss! };
+  return { seconds: seconds!, maxRssKiB: rss!, stdout: r.stdout };
 }
 
 export function median(xs: number[]): number {

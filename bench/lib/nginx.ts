@@ -27,11 +27,20 @@ export function nginxVersion(): string {
 export interface RunningNginx {
   url: string;
   config: string;
+  /** The access log (one line per finished request, written unbuffered). */
+  accessLog: string;
   stop(): Promise<void>;
 }
 
-export async function startNginx(dir: string, docroot: string): Promise<RunningNginx> {
+export interface NginxOptions {
+  /** An nginx log_format string for the access log (default: nginx's `combined`). */
+  logFormat?: string;
+}
+
+export async function startNginx(dir: string, docroot: string, opts: NginxOptions = {}): Promise<RunningNginx> {
   const port = await freePort();
+  const accessLog = join(dir, 'logs', 'access.log');
+  const logFormat = opts.logFormat === undefined ? '' : `  log_format bench '${opts.logFormat}';\n`;
   await mkdir(join(dir, 'logs'), { recursive: true });
   await mkdir(join(dir, 'tmp'), { recursive: true });
   // As root the workers would drop to nobody, who cannot enter a mkdtemp (0700) directory.
@@ -47,7 +56,7 @@ http {
   sendfile on;
   tcp_nopush on;
   keepalive_timeout 65;
-  access_log ${join(dir, 'logs', 'access.log')};
+${logFormat}  access_log ${accessLog}${opts.logFormat === undefined ? '' : ' bench'};
   client_body_temp_path ${join(dir, 'tmp')};
   proxy_temp_path ${join(dir, 'tmp')};
   fastcgi_temp_path ${join(dir, 'tmp')};
@@ -76,6 +85,7 @@ http {
   return {
     url,
     config,
+    accessLog,
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());

@@ -90,11 +90,11 @@ export function synthPackage(i: number, opts: { padBytes?: number } = {}): { nam
 }
 
 /** Writes packages 1..n into dir/Packages/; all mtimes are left as written. */
-export async function synthRepo(dir: string, n: number): Promise<void> {
+export async function synthRepo(dir: string, n: number, opts: { padBytes?: number } = {}): Promise<void> {
   await mkdir(join(dir, 'Packages'), { recursive: true });
   const batch: Promise<void>[] = [];
   for (let i = 1; i <= n; i++) {
-    const p = synthPackage(i);
+    const p = synthPackage(i, opts);
     batch.push(writeFile(join(dir, 'Packages', `${p.name}.x86_64.rpm`), p.bytes));
     if (batch.length >= 64) await Promise.all(batch.splice(0));
   }
