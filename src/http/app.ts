@@ -4,18 +4,23 @@
  *
  * Mount order matters: the API and /healthz come before the dnf routes, whose
  * `/{tenant}/{repo}/…` patterns would otherwise swallow `/api/…`.
+ *
+ * `fetch` first offers a request to the dnf pre-router (dnf-pre-router.ts): plain-path dnf
+ * GET/HEAD, the bulk of all traffic, run the same steps and handlers without hono's dispatch.
  */
-import { Hono, type Context } from 'hono';
-import type { AppDeps, Logger } from './deps.js';
+import { Hono } from 'hono';
+import type { AppDeps } from './deps.js';
+import { dnfPreRouter } from './dnf-pre-router.js';
 import type { AppEnv } from './env.js';
 import { onError } from './errors.js';
-import { authMiddleware } from './middleware/auth.js';
+import { accessLog } from './middleware/access-log.js';
+import { authenticator, authMiddleware } from './middleware/auth.js';
 import { requestId } from './middleware/request-id.js';
 import { openApiDocument, type RouteDoc } from './openapi.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { adminRouteDocs, adminRoutes } from './routes/admin.js';
 import { changesRouteDocs, changesRoutes } from './routes/changes.js';
-import { dnfRoutes } from './routes/dnf.js';
+import { dnfHandlers, dnfRoutes } from './routes/dnf.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
 
@@ -30,7 +35,12 @@ export function allRouteDocs(): RouteDoc[] {
   return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs];
 }
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export interface CreateAppOptions {
+  /** Answer plain dnf GET/HEAD through the pre-router (default). False: everything through hono (tests compare both). */
+  dnfPreRouter?: boolean;
+}
+
+export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const openapi = JSON.stringify(openApiDocument(allRouteDocs(), API_VERSION));
 
@@ -45,7 +55,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', packageRoutes(deps));
   app.route('/', mirrorRoutes(deps));
   app.route('/', changesRoutes(deps));
-  app.route('/', dnfRoutes(deps));
+  const dnf = dnfHandlers(deps);
+  app.route('/', dnfRoutes(deps, {}, dnf));
 
   app.notFound((c) => {
     const res = problemResponse(new ProblemError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId'));
@@ -53,34 +64,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return res;
   });
   app.onError(onError(deps));
-  return app;
-}
 
-/**
- * One JSON line per request. Deliberately logs only method, path (no query string), status,
- * timing and who (principal kind and public token id) — never headers, so Authorization and
- * tokens cannot leak into logs.
- */
-function accessLog(logger: Logger) {
-  return async (c: Context<AppEnv>, next: () => Promise<void>): Promise<void> => {
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      const p = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
-      const who = p === undefined ? 'unauthenticated' : p.kind === 'token' ? `token:${p.id}` : p.kind;
-      const status = c.res.status;
-      const fields = {
-        requestId: c.get('requestId'),
-        method: c.req.method,
-        path: c.req.path,
-        status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-        principal: who,
-        length: c.res.headers.get('content-length') ?? undefined,
-      };
-      if (status >= 500) logger.error('request', fields);
-      else logger.info('request', fields);
-    }
-  };
+  if (options.dnfPreRouter === false) return app;
+  const preRoute = dnfPreRouter(deps, dnf, authenticator(deps));
+  const dispatch = app.fetch;
+  app.fetch = (request, ...rest) => preRoute(request) ?? dispatch(request, ...rest);
+  return app;
 }

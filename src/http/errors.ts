@@ -62,21 +62,31 @@ export function toProblem(err: unknown): ProblemError | null {
   return null;
 }
 
+export interface RequestInfo {
+  requestId: string | undefined;
+  method: string;
+  path: string;
+}
+
+/** The answer for an error thrown while handling a request (hono's onError and the dnf pre-router). */
+export function errorResponse(deps: Pick<AppDeps, 'logger'>, err: unknown, req: RequestInfo): Response {
+  const { requestId } = req;
+  const problem = toProblem(err);
+  if (problem) {
+    if (problem.status >= 500) deps.logger.warn('request failed', { requestId, code: problem.code, error: (err as Error).message });
+    return problemResponse(problem, requestId);
+  }
+  deps.logger.error('unhandled error', {
+    requestId,
+    method: req.method,
+    path: req.path,
+    error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  });
+  return problemResponse(new ProblemError(500, 'internal', 'internal error'), requestId);
+}
+
 export function onError(deps: Pick<AppDeps, 'logger'>): ErrorHandler<AppEnv> {
-  return (err: Error, c: Context<AppEnv>) => {
-    const requestId = c.get('requestId') as string | undefined;
-    const problem = toProblem(err);
-    if (problem) {
-      if (problem.status >= 500) deps.logger.warn('request failed', { requestId, code: problem.code, error: err.message });
-      return problemResponse(problem, requestId);
-    }
-    deps.logger.error('unhandled error', {
-      requestId,
-      method: c.req.method,
-      path: c.req.path,
-      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      stack: err instanceof Error ? err.stack : undefined,
-    });
-    return problemResponse(new ProblemError(500, 'internal', 'internal error'), requestId);
-  };
+  return (err: Error, c: Context<AppEnv>) =>
+    errorResponse(deps, err, { requestId: c.get('requestId') as string | undefined, method: c.req.method, path: c.req.path });
 }

@@ -26,6 +26,8 @@ export interface ServeOptions {
   cacheControl: string;
   /** Stop looking at Range headers with more parts than this (then the whole body is sent). */
   maxRanges?: number;
+  /** Extra response headers (lower-case names), e.g. the request id. */
+  headers?: Record<string, string>;
 }
 
 export function blobSource(store: BlobStore, key: string): () => Promise<ByteSourceInfo | null> {
@@ -172,6 +174,7 @@ export async function serveSource(req: Request, src: ByteSourceInfo, opts: Serve
     'last-modified': httpDate(src.lastModified),
     'accept-ranges': 'bytes',
   };
+  if (opts.headers) Object.assign(base, opts.headers);
   if (notModified(req, src)) return new Response(null, { status: 304, headers: base });
 
   const spans = rangeApplies(req, src) ? parseRange(req.headers.get('range'), src.size, opts.maxRanges) : null;

@@ -6,6 +6,9 @@
  * Consequence, by design: a token revoked or expired elsewhere (another instance, or a direct
  * store change) keeps working for at most `ttlMs`. A revocation through this process's API is
  * exact: the route calls `forgetId`, which drops every cached credential of that token id.
+ *
+ * Keys are raw Authorization header values (middleware/auth.ts), so a hit skips the Basic
+ * decoding too; they hold secrets exactly like the credentials themselves and never leave memory.
  */
 import type { Principal } from '../../auth/principal.js';
 

@@ -8,23 +8,33 @@ import type { AppEnv } from '../env.js';
 
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** The id for a request carrying `incoming` as its X-Request-Id header. */
+export function requestIdFrom(incoming: string | undefined | null): string {
+  return incoming != null && ACCEPTABLE.test(incoming) ? incoming : crypto.randomUUID();
+}
+
+/** Sets X-Request-Id on a response that lacks it (copying one whose headers are immutable). */
+export function withRequestId(res: Response, id: string): Response {
+  if (res.headers.has('x-request-id')) return res;
+  try {
+    res.headers.set('X-Request-Id', id);
+    return res;
+  } catch {
+    // Immutable headers (a fetched Response): copy it.
+    const copy = new Response(res.body, res);
+    copy.headers.set('X-Request-Id', id);
+    return copy;
+  }
+}
+
 export function requestId(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const id = incoming !== undefined && ACCEPTABLE.test(incoming) ? incoming : crypto.randomUUID();
+    const id = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', id);
-    // Set before next() for responses built through the context, and after it for those built
-    // directly (problem responses from onError/notFound), whose headers hono does not merge.
-    c.header('X-Request-Id', id);
+    // Only after next(): a `c.header` before it would give every context-built response a
+    // Headers object. Routes that build their own header record put the id in it (dnf paths).
     await next();
-    if (!c.res.headers.has('x-request-id')) {
-      try {
-        c.res.headers.set('X-Request-Id', id);
-      } catch {
-        // Immutable headers (a fetched Response): copy it.
-        c.res = new Response(c.res.body, c.res);
-        c.res.headers.set('X-Request-Id', id);
-      }
-    }
+    const res = withRequestId(c.res, id);
+    if (res !== c.res) c.res = res;
   };
 }

@@ -9,7 +9,7 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import type { Access } from '../../auth/principal.js';
+import type { Access, Principal } from '../../auth/principal.js';
 import type { Platform } from '../../core/platform.js';
 import { toHex } from '../../core/platform.js';
 import { currentGeneration, readGenerationPackages } from '../../repo/generations.js';
@@ -21,14 +21,31 @@ import { generationsPrefix, indexKey, isValidName, packageBlobKey, repodataKey }
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
-import { requireAccess } from '../middleware/auth.js';
+import { requirePrincipalAccess } from '../middleware/auth.js';
 import { ProblemError } from '../problem.js';
 import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
-import { blobSource, bytesSource, serveSource } from '../serve-blob.js';
+import { blobSource, bytesSource, serveSource, type ByteSourceInfo, type ServeOptions } from '../serve-blob.js';
 
 export interface DnfRouteOptions {
   tenancy?: RepoTenancy;
-  requireAccess?: (c: Context<AppEnv>, access: Access, repoIsPublic?: boolean) => unknown;
+  requireAccess?: (principal: Principal, access: Access, repoIsPublic?: boolean) => unknown;
+}
+
+/** What a dnf handler needs from a request: the hono routes and the app's pre-router both supply it. */
+export interface DnfRequest {
+  raw: Request;
+  /** The request path (for problem details). */
+  path: string;
+  principal: Principal;
+  /** Echoed in `X-Request-Id` of the responses the handler builds (absent: nothing added). */
+  requestId: string | undefined;
+}
+
+export interface DnfHandlers {
+  /** GET|HEAD /{t}/{r}/repodata/{file} */
+  repodata(req: DnfRequest, tenant: string, repo: string, file: string): Promise<Response>;
+  /** GET|HEAD /{t}/{r}/{location} (a package) */
+  location(req: DnfRequest, tenant: string, repo: string, location: string): Promise<Response>;
 }
 
 const IMMUTABLE = 'max-age=31536000, immutable';
@@ -60,23 +77,25 @@ class Memo<V> {
   }
 }
 
-export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<AppEnv> {
+export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHandlers & { repoFor: DnfRepoLookup } {
   const tenancy = options.tenancy ?? storeTenancy;
-  const access = options.requireAccess ?? requireAccess;
+  const access = options.requireAccess ?? requirePrincipalAccess;
   const { store } = deps;
   const hot = deps.cache ?? new ServeCache(NO_SERVE_CACHE);
   const generationLists = new Memo<Map<string, string>>(64);
-  const app = new Hono<AppEnv>();
 
   /** Access check, then the repo (404 after the check, so nothing leaks across tenants). */
-  async function repoFor(c: Context<AppEnv>): Promise<{ tenant: string; repo: string; settings: RepoSettings; cache: string }> {
-    const tenant = c.req.param('tenant') ?? '';
-    const repo = c.req.param('repo') ?? '';
-    if (!isValidName(tenant) || !isValidName(repo)) throw fileMissing(c.req.path);
+  async function repoFor(req: DnfRequest, tenant: string, repo: string): Promise<{ settings: RepoSettings; cache: string }> {
+    if (!isValidName(tenant) || !isValidName(repo)) throw fileMissing(req.path);
     const settings = await hot.settings(tenant, repo, () => tenancy.getRepo(store, tenant, repo));
-    access(c, { tenant, repo, action: 'read' }, settings?.public ?? false);
+    access(req.principal, { tenant, repo, action: 'read' }, settings?.public ?? false);
     if (!settings) throw notFound(tenant, repo);
-    return { tenant, repo, settings, cache: settings.public ? 'public' : 'private' };
+    return { settings, cache: settings.public ? 'public' : 'private' };
+  }
+
+  /** serveSource with the request id in the header record it builds (no Headers conversion later). */
+  function serve(req: DnfRequest, src: ByteSourceInfo, opts: Omit<ServeOptions, 'headers'>): Promise<Response> {
+    return serveSource(req.raw, src, req.requestId === undefined ? opts : { ...opts, headers: { 'x-request-id': req.requestId } });
   }
 
   function currentLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
@@ -126,9 +145,8 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
     return undefined;
   }
 
-  app.on(['GET', 'HEAD'], '/:tenant/:repo/repodata/:file', async (c) => {
-    const { tenant, repo, settings, cache } = await repoFor(c);
-    const file = c.req.param('file');
+  async function repodata(req: DnfRequest, tenant: string, repo: string, file: string): Promise<Response> {
+    const { settings, cache } = await repoFor(req, tenant, repo);
     if (file === 'repomd.xml' || file === 'repomd.xml.asc') {
       const gen = await generation(tenant, repo);
       if (!gen) throw fileMissing(`${tenant}/${repo}/repodata/${file} (no metadata generated yet)`);
@@ -136,7 +154,7 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
       if (!doc) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
       const src = bytesSource(doc.bytes, doc.etag, doc.lastModified);
       const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
-      return serveSource(c.req.raw, src, { contentType: type, cacheControl: `${cache}, no-cache` });
+      return serve(req, src, { contentType: type, cacheControl: `${cache}, no-cache` });
     }
     if (file === 'repomd.xml.key') {
       const key = await hot.publicKey(tenant, repo, async () => {
@@ -148,7 +166,7 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
       });
       if (!key) throw fileMissing(`${tenant}/${repo}/repodata/repomd.xml.key`);
       const src = bytesSource(key.bytes, key.etag, key.lastModified);
-      return serveSource(c.req.raw, src, { contentType: 'application/pgp-keys', cacheControl: `${cache}, no-cache` });
+      return serve(req, src, { contentType: 'application/pgp-keys', cacheControl: `${cache}, no-cache` });
     }
     // Other names (a complete mirror keeps upstream's, e.g. comps or modules files) only when
     // the current generation lists them.
@@ -161,11 +179,43 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
     const src = checksumNamed ? await hot.file(store, key) : await blobSource(store, key)();
     if (!src) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
     const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';
-    return serveSource(c.req.raw, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
-  });
+    return serve(req, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
+  }
+
+  async function location(req: DnfRequest, tenant: string, repo: string, location: string): Promise<Response> {
+    const { cache } = await repoFor(req, tenant, repo);
+    if (!LOCATION.test(location)) throw fileMissing(`${tenant}/${repo}/${location}`);
+    const sha = (await currentLocation(tenant, repo, location)) ?? (await retainedLocation(tenant, repo, location));
+    if (!sha) throw fileMissing(`${tenant}/${repo}/${location}`);
+    const src = await hot.file(store, packageBlobKey(tenant, sha));
+    if (!src) throw fileMissing(`${tenant}/${repo}/${location}`);
+    return serve(req, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
+  }
+
+  return { repodata, location, repoFor };
+}
+
+type DnfRepoLookup = (req: DnfRequest, tenant: string, repo: string) => Promise<{ settings: RepoSettings; cache: string }>;
+
+const dnfRequest = (c: Context<AppEnv>): DnfRequest => ({
+  raw: c.req.raw, path: c.req.path, principal: c.get('principal'), requestId: c.get('requestId') as string | undefined,
+});
+
+/**
+ * The dnf paths as hono routes. The app's pre-router (app.ts) answers the plain-path GET/HEAD
+ * requests with the same handlers before hono routes them; these routes take the rest.
+ */
+export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}, handlers = dnfHandlers(deps, options)): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const param = (c: Context<AppEnv>, name: string): string => c.req.param(name) ?? '';
+
+  app.on(['GET', 'HEAD'], '/:tenant/:repo/repodata/:file', (c) =>
+    handlers.repodata(dnfRequest(c), param(c, 'tenant'), param(c, 'repo'), param(c, 'file')));
 
   app.get('/:tenant/:repo/config.repo', async (c) => {
-    const { tenant, repo, settings } = await repoFor(c);
+    const tenant = param(c, 'tenant');
+    const repo = param(c, 'repo');
+    const { settings } = await handlers.repoFor(dnfRequest(c), tenant, repo);
     const origin = deps.config.publicUrl?.replace(/\/+$/, '') ?? new URL(c.req.url).origin;
     const base = `${origin}/${tenant}/${repo}`;
     const lines = [
@@ -193,16 +243,8 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}): Hono<Ap
     });
   });
 
-  app.on(['GET', 'HEAD'], '/:tenant/:repo/:location{.+}', async (c) => {
-    const { tenant, repo, cache } = await repoFor(c);
-    const location = c.req.param('location');
-    if (!LOCATION.test(location)) throw fileMissing(`${tenant}/${repo}/${location}`);
-    const sha = (await currentLocation(tenant, repo, location)) ?? (await retainedLocation(tenant, repo, location));
-    if (!sha) throw fileMissing(`${tenant}/${repo}/${location}`);
-    const src = await hot.file(store, packageBlobKey(tenant, sha));
-    if (!src) throw fileMissing(`${tenant}/${repo}/${location}`);
-    return serveSource(c.req.raw, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
-  });
+  app.on(['GET', 'HEAD'], '/:tenant/:repo/:location{.+}', (c) =>
+    handlers.location(dnfRequest(c), param(c, 'tenant'), param(c, 'repo'), param(c, 'location')));
 
   return app;
 }

@@ -1,0 +1,52 @@
+/**
+ * One JSON line per request. Deliberately logs only method, path (no query string), status,
+ * timing and who (principal kind and public token id) — never headers, so Authorization and
+ * tokens cannot leak into logs.
+ */
+import type { Context } from 'hono';
+import type { Principal } from '../../auth/principal.js';
+import type { Logger } from '../deps.js';
+import type { AppEnv } from '../env.js';
+
+export interface AccessEntry {
+  requestId: string | undefined;
+  method: string;
+  path: string;
+  status: number;
+  /** `performance.now()` when the request arrived. */
+  started: number;
+  /** Undefined when authentication itself failed. */
+  principal: Principal | undefined;
+}
+
+export function logAccess(logger: Logger, e: AccessEntry): void {
+  const p = e.principal;
+  const fields = {
+    requestId: e.requestId,
+    method: e.method,
+    path: e.path,
+    status: e.status,
+    ms: Math.round((performance.now() - e.started) * 10) / 10,
+    principal: p === undefined ? 'unauthenticated' : p.kind === 'token' ? `token:${p.id}` : p.kind,
+  };
+  if (e.status >= 500) logger.error('request', fields);
+  else logger.info('request', fields);
+}
+
+export function accessLog(logger: Logger) {
+  return async (c: Context<AppEnv>, next: () => Promise<void>): Promise<void> => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      logAccess(logger, {
+        requestId: c.get('requestId') as string | undefined,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        started,
+        principal: c.get('principal') as Principal | undefined,
+      });
+    }
+  };
+}
