@@ -20,7 +20,7 @@ function harness(bucket: string): Promise<LocalWorker> {
     compatibilityDate: '2026-11-01',
     compatibilityFlags: ['nodejs_compat'],
     bindings: { BUCKET: { type: 'r2_bucket', bucket_name: bucket } },
-    dev: { persist: false },
+    dev: { persist: false, logLevel: 'warn' },
   });
 }
 
