@@ -3,12 +3,47 @@ import type { Logger } from '../../http/deps.js';
 
 type Level = 'info' | 'warn' | 'error';
 
-export function jsonLogger(write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+/**
+ * stderr, written once per event-loop turn: on Linux every stderr write is a synchronous
+ * write(2), so under load one call now carries the lines of many requests (nginx's
+ * `access_log … buffer=` in spirit, but never held past the current turn). Flushed on exit.
+ */
+export function coalescedStderr(maxBytes = 64 * 1024): (line: string) => void {
+  let pending = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === '') return;
+    const out = pending;
+    pending = '';
+    process.stderr.write(out);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    pending += line;
+    if (pending.length >= maxBytes) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+}
+
+export function jsonLogger(write: (line: string) => void = coalescedStderr()): Logger {
+  // One timestamp string per millisecond: a busy server logs many lines in the same one.
+  let lastMs = -1;
+  let lastIso = '';
   const log = (level: Level) => (msg: string, fields: Record<string, unknown> = {}): void => {
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
-    for (const [k, v] of Object.entries(fields)) {
-      if (v === undefined) continue;
-      entry[k] = v instanceof Error ? { name: v.name, message: v.message, code: (v as { code?: unknown }).code } : v;
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    // JSON.stringify drops undefined values itself; only Errors need converting.
+    const entry: Record<string, unknown> = { time: lastIso, level, msg, ...fields };
+    for (const k in fields) {
+      const v = fields[k];
+      if (v instanceof Error) entry[k] = { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
     }
     write(`${JSON.stringify(entry)}\n`);
   };
