@@ -6,7 +6,8 @@
  * independently of `authorize`, so a route that passes the wrong Access fails here.
  *
  * Other route modules add their cases: build a world with their routes mounted
- * (`buildWorld({ routes })`) and call `describeMatrix(title, cases, options)`.
+ * (`buildWorld({ routes })`, or the whole composed app with `{ app }`) and call
+ * `describeMatrix(title, cases, options)`.
  */
 import type { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import type { AppDeps } from '../../src/http/deps.js';
 import type { AppEnv } from '../../src/http/env.js';
 import { createRepo } from '../../src/repo/repos.js';
 import { createTenant } from '../../src/repo/tenants.js';
-import { bearer, OPERATOR_TOKEN, testService, type TestService } from './admin-app.js';
+import { basic, bearer, OPERATOR_TOKEN, testService, type TestService } from './admin-app.js';
 
 export const WHO = ['none', 'aRead', 'aPublish', 'aAdmin', 'aReadX', 'bAdmin', 'operator'] as const;
 export type Who = (typeof WHO)[number];
@@ -27,14 +28,23 @@ export type Who = (typeof WHO)[number];
 export interface World {
   svc: TestService;
   headers: Record<Who, Record<string, string>>;
+  /** The same credentials as dnf sends them: Basic, the token as the password. */
+  basic: Record<Who, Record<string, string>>;
   /** Token ids (null for none/operator). */
   tokenIds: Record<Who, string | null>;
   /** Fresh per call: unique names for create-routes. */
   unique(prefix: string): string;
 }
 
-export async function buildWorld(options: { routes?: (deps: AppDeps) => Hono<AppEnv> } = {}): Promise<World> {
+export interface WorldOptions {
+  routes?: (deps: AppDeps) => Hono<AppEnv>;
+  /** Serve this app instead of the test app around `routes` (e.g. `createApp`: every route, its own middleware). */
+  app?: (deps: AppDeps) => Hono<AppEnv>;
+}
+
+export async function buildWorld(options: WorldOptions = {}): Promise<World> {
   const svc = await testService(options.routes ? { routes: options.routes } : {});
+  if (options.app) svc.app = options.app(svc.deps);
   const { store } = svc;
   const now = svc.deps.clock();
   await createTenant(store, 'a', now);
@@ -61,6 +71,15 @@ export async function buildWorld(options: { routes?: (deps: AppDeps) => Hono<App
       aReadX: bearer(aReadX.token),
       bAdmin: bearer(bAdmin.token),
       operator: bearer(OPERATOR_TOKEN),
+    },
+    basic: {
+      none: {},
+      aRead: basic(aRead.token),
+      aPublish: basic(aPublish.token),
+      aAdmin: basic(aAdmin.token),
+      aReadX: basic(aReadX.token),
+      bAdmin: basic(bAdmin.token),
+      operator: basic(OPERATOR_TOKEN),
     },
     tokenIds: { none: null, aRead: aRead.id, aPublish: aPublish.id, aAdmin: aAdmin.id, aReadX: aReadX.id, bAdmin: bAdmin.id, operator: null },
     unique: (prefix) => `${prefix}-${++n}`,
@@ -115,6 +134,8 @@ export interface MatrixCase {
   /** Builds the request for one credential (runs before each request: create fresh resources here). */
   request: (world: World, who: Who) => Promise<RequestSpec> | RequestSpec;
   expect: Record<Who, number>;
+  /** How the credential is sent (default Bearer). */
+  auth?: 'bearer' | 'basic';
 }
 
 const CODE_FOR: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found' };
@@ -126,7 +147,7 @@ export async function runCase(world: World, c: MatrixCase): Promise<string[]> {
     const spec = await c.request(world, who);
     const res = await world.svc.app.request(spec.path, {
       method: c.method,
-      headers: { ...spec.headers, ...world.headers[who] },
+      headers: { ...spec.headers, ...(c.auth === 'basic' ? world.basic : world.headers)[who] },
       ...(spec.body !== undefined ? { body: spec.body } : {}),
     });
     const want = c.expect[who];
@@ -136,27 +157,33 @@ export async function runCase(world: World, c: MatrixCase): Promise<string[]> {
       continue;
     }
     const code = CODE_FOR[res.status];
-    if (code !== undefined) {
+    // a HEAD answer has no body to carry the problem
+    if (code !== undefined && c.method !== 'HEAD') {
       const body = JSON.parse(text) as { code?: string };
       if (body.code !== code) problems.push(`${who}: problem code ${body.code}, want ${code}`);
-      if (res.status === 401 && res.headers.get('www-authenticate') !== 'Basic realm="berth"') {
-        problems.push(`${who}: 401 without the Basic challenge`);
-      }
+    }
+    if (res.status === 401 && res.headers.get('www-authenticate') !== 'Basic realm="berth"') {
+      problems.push(`${who}: 401 without the Basic challenge`);
     }
   }
   return problems;
 }
 
-export function describeMatrix(title: string, cases: readonly MatrixCase[], options: { routes?: (deps: AppDeps) => Hono<AppEnv> } = {}): void {
+export function describeMatrix(
+  title: string,
+  cases: readonly MatrixCase[],
+  options: WorldOptions & { setup?: (world: World) => Promise<void>; timeout?: number } = {},
+): void {
   describe(title, () => {
     let world: World;
     beforeAll(async () => {
       world = await buildWorld(options);
+      await options.setup?.(world);
     }, 60_000);
     for (const c of cases) {
       it(`${c.method} ${c.name}`, async () => {
         expect(await runCase(world, c)).toEqual([]);
-      });
+      }, options.timeout);
     }
   });
 }

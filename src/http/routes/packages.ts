@@ -90,8 +90,11 @@ export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}):
 
   app.get('/api/v1/repos/:tenant/:repo/packages', async (c) => {
     const { tenant, repo } = c.req.param();
-    access(c, { tenant, repo, action: 'read' });
-    if (!(await tenancy.getRepo(deps.store, tenant, repo))) throw notFound(tenant, repo);
+    // A public repo's list is public, like its primary.xml and changes feed: the check needs the
+    // settings, and the 404 still comes after it, so another tenant's private repo looks absent.
+    const settings = await tenancy.getRepo(deps.store, tenant, repo);
+    access(c, { tenant, repo, action: 'read' }, settings?.public ?? false);
+    if (!settings) throw notFound(tenant, repo);
     const { index } = await readIndex(deps.store, tenant, repo);
     return c.json(index, 200);
   });
