@@ -33,7 +33,11 @@ export interface AuditEntry extends AuditInput {
 }
 
 export const GENESIS = '0'.repeat(64);
-const MAX_ATTEMPTS = 20;
+// As the index CAS (index-store.ts): one writer wins each seq, so N simultaneous publishers need
+// up to N rounds; exponential full-jitter back-off spreads them out instead of re-colliding.
+const MAX_ATTEMPTS = 64;
+const BASE_DELAY_MS = 4;
+const MAX_DELAY_MS = 250;
 
 export class AuditContentionError extends BerthError {
   override name = 'AuditContentionError';
@@ -83,8 +87,9 @@ export async function appendAudit(store: BlobStore, tenant: string, input: Audit
       return entry;
     } catch (err) {
       if (!isStorageError(err, PreconditionFailedError.CODE)) throw err;
-      // Another writer took this seq: back off a little (jittered) and build on theirs.
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
+      // Another writer took this seq: back off (full jitter) and build on theirs.
+      const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.min(attempt + 1, 16));
+      await new Promise((r) => setTimeout(r, Math.random() * ceiling));
     }
   }
   throw new AuditContentionError(tenant);

@@ -1,33 +1,11 @@
-import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
-import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { CoalescingSink } from '../../src/repo/coalescing-sink.js';
 import { readCurrent, readGenerationAt } from '../../src/repo/generations.js';
 import { readIndex } from '../../src/repo/index-store.js';
 import { readFragmentFile, writeFragmentFile } from '../../src/repo/package-fragments.js';
 import { regenerate } from '../../src/repo/regenerate.js';
-import { metadataPublicKeyArmored } from '../../src/repo/repos.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
-import { listAll } from '../../src/storage/blob-store.js';
-import { makeWorld, memoryLogger, publish, servedPrimary, syntheticRpm, type World } from './support.js';
-
-async function verifyAll(w: World, repo: string): Promise<number> {
-  const key = await openpgp.readKey({ armoredKey: (await metadataPublicKeyArmored(w.store, 'acme', repo)) as string });
-  let n = 0;
-  for await (const item of listAll(w.store, `t/acme/r/${repo}/generations/`)) {
-    if (item.key.endsWith('.packages.json')) continue;
-    const rec = (await readGenerationAt(w.store, item.key))!;
-    const { signatures } = await openpgp.verify({
-      message: await openpgp.createMessage({ binary: new TextEncoder().encode(rec.repomd) }),
-      signature: await openpgp.readSignature({ armoredSignature: rec.asc }),
-      verificationKeys: key,
-    });
-    await expect(signatures[0]!.verified).resolves.toBe(true);
-    expect(rec.repomd).toContain(`<revision>${rec.revision}</revision>`);
-    n++;
-  }
-  return n;
-}
+import { makeWorld, memoryLogger, publish, secondInstance, servedPrimary, syntheticRpm, verifyGenerations } from './support.js';
 
 describe('regenerate', () => {
   it('builds repomd with revision and timestamp of the index, and stops when current', async () => {
@@ -45,14 +23,14 @@ describe('regenerate', () => {
     expect(rec.repomd.match(/<timestamp>(\d+)<\/timestamp>/g)).toEqual(Array(3).fill(`<timestamp>${index.updatedAt}</timestamp>`));
     expect(index.updatedAt).toBe(Date.parse('2030-01-02T03:04:05Z') / 1000);
     expect(await regenerate(w.deps, storeTenancy, 'acme', 'open')).toMatchObject({ outcome: 'up-to-date', revision: index.revision });
-    expect(await verifyAll(w, 'open')).toBeGreaterThanOrEqual(1);
+    expect(await verifyGenerations(w, 'open')).toBeGreaterThanOrEqual(1);
   });
 
   it('an empty repo gets an empty, signed generation', async () => {
     const w = await makeWorld([{ name: 'empty' }]);
     expect(await regenerate(w.deps, storeTenancy, 'acme', 'empty')).toMatchObject({ outcome: 'built', revision: 0 });
     expect(await servedPrimary(w.store, 'acme', 'empty')).toMatchObject({ declared: 0, packages: [] });
-    expect(await verifyAll(w, 'empty')).toBe(1);
+    expect(await verifyGenerations(w, 'empty')).toBe(1);
   });
 
   it('rebuilds a fragment that does not match its index entry from the package blob', async () => {
@@ -71,21 +49,18 @@ describe('regenerate', () => {
   it('two consumers racing over 100 publishes lose nothing, and every generation is signed', async () => {
     const a = await makeWorld([{ name: 'open', allowUnsigned: true }]);
     // a second instance on the same store with its own coalescing sink
-    const logger = memoryLogger();
-    const base = { store: a.store, platform: nodePlatform, clock: () => new Date(), logger };
-    const sinkB = new CoalescingSink((t, r) => regenerate(base, storeTenancy, t, r, { window: 4 }), logger);
-    const b: World = { ...a, sink: sinkB, logger, deps: { ...a.deps, events: sinkB, logger } };
+    const b = secondInstance(a, { window: 4 });
     const names = Array.from({ length: 100 }, (_, i) => `p${String(i).padStart(3, '0')}`);
     // two waves, so at least two generations exist however the event loop interleaves them
     for (const wave of [names.slice(0, 50), names.slice(50)]) {
       await Promise.all(wave.map((n) => publish(names.indexOf(n) % 2 === 0 ? a : b, 'open', syntheticRpm(n))));
-      await Promise.all([a.sink.idle(), sinkB.idle()]);
+      await Promise.all([a.sink.idle(), b.sink.idle()]);
     }
     const primary = await servedPrimary(a.store, 'acme', 'open');
     expect(primary.revision).toBe('100');
     expect(primary.packages.map((p) => p.name)).toEqual(names);
-    expect([...a.logger.lines, ...logger.lines].filter((l) => l.level !== 'info')).toEqual([]);
-    expect(await verifyAll(a, 'open')).toBeGreaterThanOrEqual(2);
+    expect([...a.logger.lines, ...b.logger.lines].filter((l) => l.level !== 'info')).toEqual([]);
+    expect(await verifyGenerations(a, 'open')).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
 

@@ -5,13 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
+import * as openpgp from 'openpgp';
+import { expect } from 'vitest';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
 import type { AppDeps, Logger } from '../../src/http/deps.js';
 import { CoalescingSink } from '../../src/repo/coalescing-sink.js';
-import { currentGeneration } from '../../src/repo/generations.js';
+import { currentGeneration, readGenerationAt } from '../../src/repo/generations.js';
 import { publishPackage, type PublishResult } from '../../src/repo/publish.js';
-import { regenerate } from '../../src/repo/regenerate.js';
-import { createRepo } from '../../src/repo/repos.js';
+import { regenerate, type RegenerateOptions } from '../../src/repo/regenerate.js';
+import { createRepo, metadataPublicKeyArmored } from '../../src/repo/repos.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { createTenant } from '../../src/repo/tenants.js';
 import { addTrustedKey } from '../../src/repo/trusted-keys.js';
@@ -96,6 +98,36 @@ export async function makeWorld(repos: RepoSpec[], opts: { store?: BlobStore; ma
     for (const k of r.keys ?? []) await addTrustedKey(store, { tenant, repo: r.name }, k, clock());
   }
   return { store, deps, sink, logger, tenant, now };
+}
+
+/** Another instance on the same store: its own logger and coalescing sink running `regenerate`. */
+export function secondInstance(w: World, options: RegenerateOptions = {}): World {
+  const logger = memoryLogger();
+  const base = { store: w.store, platform: nodePlatform, clock: () => new Date(), logger };
+  const sink = new CoalescingSink((t, r) => regenerate(base, storeTenancy, t, r, options), logger);
+  return { ...w, sink, logger, deps: { ...w.deps, events: sink, logger } };
+}
+
+/**
+ * Verifies every generation record of the repo: repomd.xml.asc against the repo's metadata key,
+ * and the record's revision inside its repomd.xml. Returns how many there are.
+ */
+export async function verifyGenerations(w: World, repo: string): Promise<number> {
+  const key = await openpgp.readKey({ armoredKey: (await metadataPublicKeyArmored(w.store, w.tenant, repo)) as string });
+  let n = 0;
+  for await (const item of listAll(w.store, `t/${w.tenant}/r/${repo}/generations/`)) {
+    if (item.key.endsWith('.packages.json')) continue;
+    const rec = (await readGenerationAt(w.store, item.key))!;
+    const { signatures } = await openpgp.verify({
+      message: await openpgp.createMessage({ binary: new TextEncoder().encode(rec.repomd) }),
+      signature: await openpgp.readSignature({ armoredSignature: rec.asc }),
+      verificationKeys: key,
+    });
+    await expect(signatures[0]!.verified).resolves.toBe(true);
+    expect(rec.repomd).toContain(`<revision>${rec.revision}</revision>`);
+    n++;
+  }
+  return n;
 }
 
 export function publish(w: World, repo: string, bytes: Uint8Array): Promise<PublishResult> {
