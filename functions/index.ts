@@ -6,6 +6,7 @@ import { azureRuntime } from '../src/adapters/azure/deps.js';
 import './http.js';
 import './regenerate.js';
 import './gc.js';
+import './mirror.js';
 
 app.hook.appStart(() => {
   azureRuntime();

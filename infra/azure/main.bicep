@@ -36,6 +36,9 @@ param maxUploadBytes string = '100M'
 @description('How long superseded repodata stays downloadable (BERTH_RETENTION).')
 param retention string = '3d'
 
+@description('Six-field NCRONTAB of the mirror timer (BERTH_MIRROR_SCHEDULE): how often due mirrors are looked for. Each mirror runs at its own intervalSeconds.')
+param mirrorSchedule string = '30 */5 * * * *'
+
 @description('Node.js major version. 24 when the region offers it on Flex Consumption (az functionapp list-flexconsumption-runtimes), else 22.')
 @allowed(['24', '22'])
 param nodeVersion string = '24'
@@ -176,6 +179,7 @@ var baseSettings = [
   { name: 'BERTH_ADMIN_TOKEN_SHA256', value: adminTokenSha256 }
   { name: 'BERTH_MAX_UPLOAD_BYTES', value: maxUploadBytes }
   { name: 'BERTH_RETENTION', value: retention }
+  { name: 'BERTH_MIRROR_SCHEDULE', value: mirrorSchedule }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
 ]

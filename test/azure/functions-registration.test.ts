@@ -1,20 +1,22 @@
 // Loads functions/index.ts the way the Functions host would (with a fake host API) and checks
 // what it registers: one catch-all HTTP function, the queue consumer bound to BERTH_QUEUE, the
-// GC timer, HTTP streaming, and the start-up validation of the app settings.
+// GC and mirror timers, HTTP streaming, and the start-up validation of the app settings.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_CONNECTION, requiredSettings } from '../../src/adapters/azure/config.js';
+import { DEFAULT_MIRROR_SCHEDULE, mirrorScheduleFrom, QUEUE_CONNECTION, requiredSettings } from '../../src/adapters/azure/config.js';
 import { resetAzureRuntime } from '../../src/adapters/azure/deps.js';
 import { installFakeFunctionsCore, triggerOf, type FakeCore } from './fake-functions-core.js';
 
 let core: FakeCore;
 let gcSchedule: string;
+let mirrorSchedule: string;
 let httpMethods: string[];
 
 beforeAll(async () => {
   core = installFakeFunctionsCore();
   await import('../../functions/index.js');
   gcSchedule = (await import('../../functions/gc.js')).GC_SCHEDULE;
+  mirrorSchedule = (await import('../../functions/mirror.js')).MIRROR_SCHEDULE;
   httpMethods = (await import('../../functions/http.js')).HTTP_METHODS;
 });
 
@@ -30,7 +32,7 @@ afterEach(() => {
 
 describe('Azure Functions registrations', () => {
   it('registers exactly the HTTP, queue and timer functions', () => {
-    expect([...core.registrations.keys()].sort()).toEqual(['berth', 'gc', 'regenerate']);
+    expect([...core.registrations.keys()].sort()).toEqual(['berth', 'gc', 'mirror', 'regenerate']);
     expect(core.programmingModel).not.toBeNull();
   });
 
@@ -61,6 +63,26 @@ describe('Azure Functions registrations', () => {
     // fixed second and minute, every hour, day, month and weekday
     expect(fields.slice(0, 2).every((f) => /^\d+$/.test(f))).toBe(true);
     expect(fields.slice(2)).toEqual(['*', '*', '*', '*']);
+  });
+
+  it('looks for due mirrors on a timer whose schedule is an app setting (default every 5 minutes)', () => {
+    const t = triggerOf(core.registrations.get('mirror')!);
+    // the test process sets no BERTH_MIRROR_SCHEDULE, so the registration took the default
+    expect(process.env['BERTH_MIRROR_SCHEDULE']).toBeUndefined();
+    expect(mirrorSchedule).toBe(DEFAULT_MIRROR_SCHEDULE);
+    expect(t).toMatchObject({ type: 'timerTrigger', schedule: DEFAULT_MIRROR_SCHEDULE, runOnStartup: false, useMonitor: false });
+    const fields = DEFAULT_MIRROR_SCHEDULE.split(' ');
+    expect(fields).toHaveLength(6);
+    expect(fields[1]).toBe('*/5');
+    // not at the same second and minute as GC
+    expect(fields.slice(0, 2)).not.toEqual(gcSchedule.split(' ').slice(0, 2));
+
+    expect(mirrorScheduleFrom({ BERTH_MIRROR_SCHEDULE: ' 0 0 */6 * * * ' })).toBe('0 0 */6 * * *');
+    expect(mirrorScheduleFrom({ BERTH_MIRROR_SCHEDULE: '' })).toBe(DEFAULT_MIRROR_SCHEDULE);
+    // five-field cron and the TimeSpan form (App Service plans only) are refused, naming the setting
+    for (const bad of ['*/5 * * * *', '00:05:00', '0 */5 * * * * *']) {
+      expect(() => mirrorScheduleFrom({ BERTH_MIRROR_SCHEDULE: bad })).toThrow(/BERTH_MIRROR_SCHEDULE: expected a six-field NCRONTAB/);
+    }
   });
 
   it('validates the app settings at start-up and names what is missing', async () => {

@@ -79,6 +79,7 @@ describe('infra/azure/main.bicep sets what the config schema requires', () => {
       ['BERTH_CONTAINER', paramDefault('containerName')], ['BERTH_CONTAINER', String(params.parameters['containerName']?.value)],
       ['BERTH_QUEUE', paramDefault('queueName')], ['BERTH_QUEUE', String(params.parameters['queueName']?.value)],
       ['BERTH_MAX_UPLOAD_BYTES', paramDefault('maxUploadBytes')], ['BERTH_RETENTION', paramDefault('retention')],
+      ['BERTH_MIRROR_SCHEDULE', paramDefault('mirrorSchedule')],
     ];
     for (const [k, v] of values) expect(shape[k].safeParse(v).success, `${k}=${v}`).toBe(true);
   });
@@ -137,6 +138,13 @@ describe('names agree across bicep, host.json and the functions', () => {
     expect(t['connection']).toBe(QUEUE_CONNECTION);
     expect(settings.get(`${QUEUE_CONNECTION}__accountName`)).toBe('storage.name');
     expect(settings.get(`${QUEUE_CONNECTION}__credential`)).toBe("'managedidentity'");
+  });
+
+  it('the mirror timer: its schedule setting is set from a parameter whose default is the code default', async () => {
+    const { DEFAULT_MIRROR_SCHEDULE } = await import('../../src/adapters/azure/config.js');
+    expect(settings.get('BERTH_MIRROR_SCHEDULE')).toBe('mirrorSchedule');
+    expect(paramDefault('mirrorSchedule')).toBe(DEFAULT_MIRROR_SCHEDULE);
+    expect(triggerOf(core.registrations.get('mirror')!)['type']).toBe('timerTrigger');
   });
 
   it('the data container is the one the template creates', () => {

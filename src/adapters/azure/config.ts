@@ -32,7 +32,12 @@ export interface AzureConfig {
   publicUrl: string | null;
   maxUploadBytes: number;
   retentionSeconds: number;
+  /** Six-field NCRONTAB of the `mirror` timer (functions/mirror.ts). */
+  mirrorSchedule: string;
 }
+
+/** Every five minutes, at second 30 (off the minute, away from GC at minute 17 second 0). */
+export const DEFAULT_MIRROR_SCHEDULE = '30 */5 * * * *';
 
 const size = z.string().transform((s, ctx) => {
   const n = parseSize(s);
@@ -45,6 +50,9 @@ const duration = z.string().transform((s, ctx) => {
   return n ?? 0;
 });
 const httpsUrl = z.url({ protocol: /^https?$/ });
+// Six fields (second first), as the timer trigger wants; the TimeSpan form only works on
+// App Service plans, not on Flex Consumption, so it is refused here.
+const ncrontab = z.string().trim().regex(/^(?:[0-9A-Za-z*,/-]+\s+){5}[0-9A-Za-z*,/-]+$/, 'expected a six-field NCRONTAB expression such as "30 */5 * * * *"');
 
 /** The settings Berth reads. Required ones carry no default and are not optional. */
 export const azureSettingsSchema = z.object({
@@ -59,6 +67,8 @@ export const azureSettingsSchema = z.object({
   // The Functions front end caps HTTP request bodies (100 MB documented), so the default stays below it.
   BERTH_MAX_UPLOAD_BYTES: size.default(100 * 1024 * 1024),
   BERTH_RETENTION: duration.default(3 * 86400),
+  /** When the mirror timer checks for due mirrors (each mirror's own interval decides whether it runs). */
+  BERTH_MIRROR_SCHEDULE: ncrontab.default(DEFAULT_MIRROR_SCHEDULE),
 });
 
 export type AzureSettingName = keyof typeof azureSettingsSchema.shape;
@@ -118,5 +128,19 @@ export function loadAzureConfig(env: Record<string, string | undefined>): AzureC
     publicUrl: e.BERTH_PUBLIC_URL ? e.BERTH_PUBLIC_URL.replace(/\/+$/, '') : null,
     maxUploadBytes: e.BERTH_MAX_UPLOAD_BYTES,
     retentionSeconds: e.BERTH_RETENTION,
+    mirrorSchedule: e.BERTH_MIRROR_SCHEDULE,
   };
+}
+
+/**
+ * The mirror timer's schedule, read when functions/mirror.ts registers the timer (the host
+ * indexes functions in the worker process, where app settings are environment variables). Read
+ * on its own rather than through loadAzureConfig so that registering never needs the storage
+ * settings; a malformed value fails the registration, naming the setting.
+ */
+export function mirrorScheduleFrom(env: Record<string, string | undefined>): string {
+  const raw = env['BERTH_MIRROR_SCHEDULE'];
+  const r = azureSettingsSchema.shape.BERTH_MIRROR_SCHEDULE.safeParse(raw === '' ? undefined : raw);
+  if (!r.success) throw new ConfigError(`invalid app settings:\n  BERTH_MIRROR_SCHEDULE: ${r.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(raw)})`);
+  return r.data;
 }
