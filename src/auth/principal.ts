@@ -4,7 +4,7 @@
  *
  * Answers, in this order (no existence leaks across tenants):
  * - operator: everything.
- * - anonymous: read of a public repo's dnf paths only; otherwise 401 with a Basic challenge
+ * - anonymous: reads of a public repo (dnf paths and read API routes); otherwise 401 with a Basic challenge
  *   (dnf/tdnf send only Basic; the token is the password, any user name).
  * - token of another tenant: 404 for private resources (indistinguishable from absent);
  *   for a public repo, reads succeed as for anonymous, everything else 404.

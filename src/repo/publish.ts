@@ -214,11 +214,15 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     }
     // GC may have dropped an old unreferenced blob of the same bytes between our copy and the CAS.
     if (!(await store.head(packageBlobKey(tenant, entry.sha256)))) await storePackageBlob(store, staged, packageBlobKey(tenant, entry.sha256));
-    await tenancy.appendAudit(store, tenant, {
-      actor: req.actor, action: 'package.publish', target: `${repo}/${entry.sha256}`,
-      details: { nevra: nevraOf(entry), location, size: entry.size, signer: entry.signer?.fingerprint ?? null, revision },
-    }, deps.clock());
-    await notify(deps, tenant, repo, revision);
+    try {
+      await tenancy.appendAudit(store, tenant, {
+        actor: req.actor, action: 'package.publish', target: `${repo}/${entry.sha256}`,
+        details: { nevra: nevraOf(entry), location, size: entry.size, signer: entry.signer?.fingerprint ?? null, revision },
+      }, deps.clock());
+    } finally {
+      // the package is in the index whatever happens to the audit write: regenerate for it
+      await notify(deps, tenant, repo, revision);
+    }
     return { status: 201, body: responseOf(entry, revision) };
   } finally {
     await store.delete(staged).catch((e: unknown) => deps.logger.warn('could not delete upload', { key: staged, error: String(e) }));
@@ -240,10 +244,13 @@ export async function deletePackage(deps: PublishDeps, tenancy: RepoTenancy, req
   if (await isCompleteMirror(store, tenant, repo)) throw mirrorRepo(tenant, repo);
   const { removed, revision } = await removePackage(store, tenant, repo, sha256, deps.clock);
   if (!removed) throw new ProblemError(404, 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
-  await tenancy.appendAudit(store, tenant, {
-    actor: req.actor, action: 'package.delete', target: `${repo}/${sha256}`,
-    details: { nevra: nevraOf(removed), location: removed.location, revision },
-  }, deps.clock());
-  await notify(deps, tenant, repo, revision);
+  try {
+    await tenancy.appendAudit(store, tenant, {
+      actor: req.actor, action: 'package.delete', target: `${repo}/${sha256}`,
+      details: { nevra: nevraOf(removed), location: removed.location, revision },
+    }, deps.clock());
+  } finally {
+    await notify(deps, tenant, repo, revision);
+  }
   return responseOf(removed, revision);
 }
