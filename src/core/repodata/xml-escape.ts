@@ -12,15 +12,20 @@ import type { DepKind } from './dependencies.js';
 import type { PreparedPackage } from './prepared.js';
 
 const TEXT_SPECIAL = /[&<>\r]/g;
+const HAS_TEXT_SPECIAL = /[&<>\r]/;
 const TEXT_MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
+
+// Most strings need no escaping; a non-global test is much cheaper than replace with a callback.
 
 /** Escape a text node: `&`, `<`, `>` and CR (quotes stay literal). */
 export function escapeText(s: string): string {
-  return s.replace(TEXT_SPECIAL, (c) => TEXT_MAP[c] ?? c);
+  return HAS_TEXT_SPECIAL.test(s) ? s.replace(TEXT_SPECIAL, (c) => TEXT_MAP[c] ?? c) : s;
 }
 
 const ATTR_SPECIAL = /[&<>"\t\n\r]/g;
 const ATTR_SPECIAL_OR_NON_ASCII = /[&<>"\t\n\r]|[\u{80}-\u{10FFFF}]/gu;
+const HAS_ATTR_SPECIAL = /[&<>"\t\n\r]/;
+const HAS_ATTR_SPECIAL_OR_NON_ASCII = /[&<>"\t\n\r\u0080-\uFFFF]/;
 const ATTR_MAP: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -36,7 +41,8 @@ const ATTR_MAP: Record<string, string> = {
  * every non-ASCII code point as `&#xHEX;` (uppercase hex, no padding, as libxml2 writes it).
  */
 export function escapeAttr(s: string, asciiOnly = true): string {
-  if (!asciiOnly) return s.replace(ATTR_SPECIAL, (c) => ATTR_MAP[c] ?? c);
+  if (!asciiOnly) return HAS_ATTR_SPECIAL.test(s) ? s.replace(ATTR_SPECIAL, (c) => ATTR_MAP[c] ?? c) : s;
+  if (!HAS_ATTR_SPECIAL_OR_NON_ASCII.test(s)) return s;
   return s.replace(ATTR_SPECIAL_OR_NON_ASCII, (c) => {
     const mapped = ATTR_MAP[c];
     if (mapped !== undefined) return mapped;
@@ -44,17 +50,17 @@ export function escapeAttr(s: string, asciiOnly = true): string {
   });
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
 /**
  * True when `s` holds a character XML 1.0 cannot represent even escaped: below 0x20 other than
  * TAB, LF and CR. createrepo_c refuses the whole package in that case.
  */
 export function hasControlChars(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return true;
-  }
-  return false;
+  return CONTROL.test(s);
 }
+
 
 /** Where a forbidden control character was found (first hit, in createrepo_c's check order). */
 export interface ControlCharHit {
