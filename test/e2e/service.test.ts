@@ -1,17 +1,17 @@
 // End to end: `berth serve` as a child process, driven only through the `berth` CLI and HTTP,
 // with real dnf installing from it (repo_gpgcheck=1 against the repo's own metadata key,
 // gpgcheck=1 against the publisher key). Once on the embedded store, once on Azurite.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, azuriteUnavailableReason, type Azurite } from '../helpers/azurite.js';
 import { berthCliPresent } from '../helpers/berth.js';
-import { disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { dnfClient, disposeDnfWork, type DnfClient } from '../helpers/dnf.js';
+import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { buildMany, rpmbuild, specBytes } from '../helpers/rpmbuild.js';
-import { run, type RunResult } from '../helpers/run.js';
 import { berthAs, eventually, jsonOf, startBerthServer, type BerthServer } from '../helpers/service.js';
-import { announceSkip, findTool, skipReason } from '../helpers/tools.js';
+import { announceSkip, skipReason } from '../helpers/tools.js';
 
 const reason = skipReason({ tools: ['dnf', 'rpm', 'rpmbuild', 'rpmsign', 'gpg'], root: true }) ??
   (berthCliPresent() ? null : 'berth CLI not present');
@@ -47,36 +47,12 @@ function packages(): Promise<Packages> {
 
 afterAll(async () => {
   await disposeTestKeyring();
-  // librepo imports repo keys into a per-repo keyring under the cache dir and may start an agent there.
-  for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-    if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-  }
-  rmSync(work, { recursive: true, force: true });
+  disposeDnfWork(work);
 });
 
-/** A dnf that sees only the berth repo: own config, reposdir, cache and installroot. */
-function dnfClient(name: string, baseurl: string, password: string, gpgkeys: string[]) {
-  const base = join(work, name);
-  const root = join(base, 'root');
-  const reposd = join(base, 'repos.d');
-  const cache = join(base, 'cache');
-  for (const d of [root, reposd, cache]) mkdirSync(d, { recursive: true });
-  const conf = join(base, 'dnf.conf');
-  writeFileSync(conf, [
-    '[main]', 'gpgcheck=1', 'repo_gpgcheck=1', 'skip_if_unavailable=False', 'install_weak_deps=False',
-    `reposdir=${reposd}`, `cachedir=${cache}`, `logdir=${join(base, 'log')}`, 'keepcache=False', '',
-  ].join('\n'));
-  writeFileSync(join(reposd, 'berth.repo'), [
-    '[berth]', 'name=Berth service', `baseurl=${baseurl}`, 'enabled=1', 'gpgcheck=1', 'repo_gpgcheck=1',
-    `gpgkey=${gpgkeys.join(' ')}`, 'username=dnf', `password=${password}`, 'metadata_expire=0', '',
-  ].join('\n'));
-  const dnf = (args: readonly string[]): Promise<RunResult> => run(findTool('dnf') ?? 'dnf', [
-    '--config', conf, '--installroot', root, '--releasever', '1',
-    `--setopt=reposdir=${reposd}`, `--setopt=cachedir=${cache}`, '--disablerepo=*', '--enablerepo=berth', '-y', ...args,
-  ], { allowFail: true, env: { LC_ALL: 'C.UTF-8' } });
-  const rpmQuery = (names: readonly string[]): Promise<RunResult> =>
-    run(findTool('rpm') ?? 'rpm', ['--root', root, '-q', '--qf', '%{NEVRA}\n', ...names], { allowFail: true, env: { HOME: '/root' } });
-  return { root, dnf, rpmQuery };
+/** A dnf that sees only the berth repo, as user `dnf` with `password`. */
+function client(name: string, baseurl: string, password: string, gpgkeys: string[]): DnfClient {
+  return dnfClient(join(work, name), { id: 'berth', name: 'Berth service', baseurl, gpgkeys, password });
 }
 
 interface PushJson {
@@ -175,7 +151,7 @@ function scenario(label: string, skip: string | null, storageEnv: () => Promise<
     }, 180_000);
 
     it('dnf installs a package with its dependency (repo_gpgcheck + gpgcheck, Basic auth)', async () => {
-      const c = dnfClient(`${slug}-install`, repoUrl(), read, [`${repoUrl()}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`]);
+      const c = client(`${slug}-install`, repoUrl(), read, [`${repoUrl()}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`]);
       const r = await c.dnf(['install', 'berth-app', 'berth-bench-3']);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       const q = await c.rpmQuery(['berth-app', 'berth-lib', 'berth-bench-3']);
@@ -189,7 +165,7 @@ function scenario(label: string, skip: string | null, storageEnv: () => Promise<
     }, 300_000);
 
     it('a later push reaches dnf makecache; a deleted package leaves the metadata', async () => {
-      const c = dnfClient(`${slug}-update`, repoUrl(), read, [`${repoUrl()}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`]);
+      const c = client(`${slug}-update`, repoUrl(), read, [`${repoUrl()}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`]);
       const first = await c.dnf(['makecache']);
       expect(first.code, first.stdout + first.stderr).toBe(0);
       const before = await c.dnf(['-q', 'repoquery', '--qf', '%{name}', 'berth-bench-19']);

@@ -1,12 +1,13 @@
 // Mirroring end to end: an upstream repo built at test time (signed packages, createrepo_c,
 // signed repomd.xml) served by nginx; `berth serve` as a child process driven by the CLI; real
 // dnf installing from the mirror. nginx's access log shows exactly what each run fetched.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berthCliPresent } from '../helpers/berth.js';
-import { disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { dnfClient as confinedDnf, disposeDnfWork, type DnfClient } from '../helpers/dnf.js';
+import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { run, type RunResult } from '../helpers/run.js';
 import { berthAs, eventually, jsonOf, startBerthServer, type BerthServer } from '../helpers/service.js';
 import { announceSkip, findTool, isRoot, skipReason } from '../helpers/tools.js';
@@ -91,10 +92,7 @@ describe.skipIf(reason !== null)('mirror an upstream repository', () => {
     if (server) expect(await server.stop()).toBe(0);
     await nginx?.stop();
     await disposeTestKeyring();
-    for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-      if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-    }
-    rmSync(work, { recursive: true, force: true });
+    disposeDnfWork(work);
   }, 60_000);
 
   it('refuses a complete mirror without the upstream key unless verification is off explicitly', async () => {
@@ -260,22 +258,7 @@ async function dearmor(dir: string): Promise<string> {
   return out;
 }
 
-/** A dnf that sees only one Berth repo: own config, reposdir, cache and installroot. */
-function dnfClient(work: string, name: string, baseurl: string, password: string, gpgkeys: string[]) {
-  const base = join(work, `dnf-${name}`);
-  const root = join(base, 'root');
-  const reposd = join(base, 'repos.d');
-  const cache = join(base, 'cache');
-  for (const d of [root, reposd, cache]) mkdirSync(d, { recursive: true });
-  const conf = join(base, 'dnf.conf');
-  writeFileSync(conf, ['[main]', 'gpgcheck=1', 'repo_gpgcheck=1', 'skip_if_unavailable=False', `reposdir=${reposd}`, `cachedir=${cache}`, `logdir=${join(base, 'log')}`, ''].join('\n'));
-  writeFileSync(join(reposd, 'mirror.repo'), ['[mirror]', 'name=Berth mirror', `baseurl=${baseurl}`, 'enabled=1', 'gpgcheck=1', 'repo_gpgcheck=1',
-    `gpgkey=${gpgkeys.join(' ')}`, 'username=dnf', `password=${password}`, 'metadata_expire=0', ''].join('\n'));
-  const dnf = (args: readonly string[]): Promise<RunResult> => run(findTool('dnf') ?? 'dnf', [
-    '--config', conf, '--installroot', root, '--releasever', '1', `--setopt=reposdir=${reposd}`, `--setopt=cachedir=${cache}`,
-    '--disablerepo=*', '--enablerepo=mirror', '-y', ...args,
-  ], { allowFail: true, env: { LC_ALL: 'C.UTF-8' } });
-  const rpmQuery = (names: readonly string[]): Promise<RunResult> =>
-    run(findTool('rpm') ?? 'rpm', ['--root', root, '-q', '--qf', '%{NEVRA}\n', ...names], { allowFail: true, env: { HOME: '/root' } });
-  return { dnf, rpmQuery };
+/** A dnf that sees only one Berth repo, as user `dnf` with `password`. */
+function dnfClient(work: string, name: string, baseurl: string, password: string, gpgkeys: string[]): DnfClient {
+  return confinedDnf(join(work, `dnf-${name}`), { id: 'mirror', name: 'Berth mirror', baseurl, gpgkeys, password });
 }

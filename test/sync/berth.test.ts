@@ -2,12 +2,13 @@
 // Basic auth, TOFU on the repo's metadata key, the changes feed), then the copy served to the
 // "LAN" by `berth serve --dir --read-only` and installed from by dnf over HTTP.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, berthCliPresent } from '../helpers/berth.js';
-import { disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { disposeDnfWork } from '../helpers/dnf.js';
+import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { buildMany } from '../helpers/rpmbuild.js';
 import { berthAs, eventually, jsonOf, startBerthServer, type BerthServer } from '../helpers/service.js';
 import { announceSkip, skipReason } from '../helpers/tools.js';
@@ -62,10 +63,7 @@ describe.skipIf(reason !== null)('berth sync from a Berth repo', () => {
   afterAll(async () => {
     if (server) expect(await server.stop()).toBe(0);
     await disposeTestKeyring();
-    for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-      if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-    }
-    rmSync(work, { recursive: true, force: true });
+    disposeDnfWork(work);
   }, 60_000);
 
   it('refuses without a key choice, and without the token (private repo)', async () => {

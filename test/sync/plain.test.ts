@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, berthCliPresent } from '../helpers/berth.js';
-import { detachSign, disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { disposeDnfWork } from '../helpers/dnf.js';
+import { detachSign, disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { buildMany } from '../helpers/rpmbuild.js';
 import { run } from '../helpers/run.js';
 import { announceSkip, findTool, hasTool, repoRoot, skipReason } from '../helpers/tools.js';
@@ -68,10 +69,7 @@ describe.skipIf(reason !== null)('berth sync from a plain directory repo', () =>
   afterAll(async () => {
     await server?.stop();
     await disposeTestKeyring();
-    for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-      if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-    }
-    rmSync(work, { recursive: true, force: true });
+    disposeDnfWork(work);
   }, 60_000);
 
   const dir = join(work, 'edge');

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { dnfClient as confinedDnf, type DnfClient } from '../helpers/dnf.js';
 import { readRepo, repomdProblems } from '../helpers/repodata.js';
 import { rpmbuild } from '../helpers/rpmbuild.js';
-import { run, type RunResult } from '../helpers/run.js';
 import { findTool, repoRoot } from '../helpers/tools.js';
 
 export interface LoggedRequest {
@@ -169,23 +169,8 @@ export function repoProblems(dir: string): string[] {
 }
 
 /** A dnf that sees only one repo at `baseurl`: own config, cache and installroot under `base`. */
-export function dnfClient(base: string, baseurl: string, gpgkeys: readonly string[]) {
-  const root = join(base, 'root');
-  const reposd = join(base, 'repos.d');
-  const cache = join(base, 'cache');
-  for (const d of [root, reposd, cache]) mkdirSync(d, { recursive: true });
-  const conf = join(base, 'dnf.conf');
-  writeFileSync(conf, ['[main]', 'gpgcheck=1', 'repo_gpgcheck=1', 'skip_if_unavailable=False', 'install_weak_deps=False',
-    `reposdir=${reposd}`, `cachedir=${cache}`, `logdir=${join(base, 'log')}`, 'keepcache=False', ''].join('\n'));
-  writeFileSync(join(reposd, 'edge.repo'), ['[edge]', 'name=Edge copy', `baseurl=${baseurl}`, 'enabled=1', 'gpgcheck=1', 'repo_gpgcheck=1',
-    `gpgkey=${gpgkeys.join(' ')}`, 'metadata_expire=0', ''].join('\n'));
-  const dnf = (args: readonly string[]): Promise<RunResult> => run(findTool('dnf') ?? 'dnf', [
-    '--config', conf, '--installroot', root, '--releasever', '1', `--setopt=reposdir=${reposd}`, `--setopt=cachedir=${cache}`,
-    '--disablerepo=*', '--enablerepo=edge', '-y', ...args,
-  ], { allowFail: true, env: { LC_ALL: 'C.UTF-8' } });
-  const installed = async (name: string): Promise<string> =>
-    (await run(findTool('rpm') ?? 'rpm', ['--root', root, '-q', '--qf', '%{NEVRA}', name], { allowFail: true })).stdout.trim();
-  return { dnf, installed };
+export function dnfClient(base: string, baseurl: string, gpgkeys: readonly string[]): DnfClient {
+  return confinedDnf(base, { id: 'edge', name: 'Edge copy', baseurl, gpgkeys });
 }
 
 /** `count` noarch packages `berth-big-<i>` of about `bytes` each (random, uncompressed payload). */
