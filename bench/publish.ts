@@ -18,7 +18,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { nodePlatform } from '../src/adapters/node/platform.js';
 import { readRpm } from '../src/core/rpm/index.js';
@@ -32,6 +31,7 @@ import { createTenant } from '../src/repo/tenants.js';
 import { createFsBlobStore } from '../src/storage/fs-store.js';
 import type { BlobStore } from '../src/storage/blob-store.js';
 import { indexKey, packageBlobKey } from '../src/storage/keys.js';
+import { freePort } from '../test/helpers/net.js';
 import { hasGnuTime, measure } from './lib/measure.js';
 import { synthPackage, synthRepo } from './lib/synth-repo.js';
 
@@ -97,17 +97,6 @@ async function seedStore(dir: string, n: number): Promise<void> {
   const t = performance.now();
   const r = await regenerate({ store, platform: nodePlatform, clock: () => new Date(), logger: quiet }, storeTenancy, TENANT, REPO);
   console.error(`initial regeneration: ${((performance.now() - t) / 1000).toFixed(2)} s`, r.chunks);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function peakRssKiB(pid: number): Promise<number> {

@@ -17,9 +17,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { nginxVersion, startNginx } from '../test/helpers/nginx.js';
 import { startBareNode } from './lib/bare-node.js';
 import { startBerth, type BerthChild } from './lib/berth-server.js';
-import { nginxVersion, startNginx } from './lib/nginx.js';
 import { synthPackage } from './lib/synth-repo.js';
 import { hasWrk, wrk, type WrkOptions, type WrkResult } from './lib/wrk.js';
 
@@ -106,7 +106,7 @@ try {
     }
   }
 
-  const nginx = await startNginx(join(work, 'nginx'), docroot);
+  const nginx = await startNginx({ prefix: join(work, 'nginx'), root: docroot, workers: 'auto', stock: true });
   const bare = await startBareNode(docroot);
   console.log(`node ${process.version}, ${nginxVersion()}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${n + 1} packages`);
   console.log(`wrk -t${opts.threads} -c${opts.connections} -d${opts.duration} --latency (after a ${values.warmup} warm-up per URL), loopback`);

@@ -25,8 +25,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { detachSign, disposeTestKeyring, testKeyring } from '../test/helpers/gpg.js';
+import { nginxVersion, startNginx } from '../test/helpers/nginx.js';
 import { hasGnuTime, measure, type Measurement } from './lib/measure.js';
-import { nginxVersion, startNginx } from './lib/nginx.js';
 import { synthPackage, synthRepo } from './lib/synth-repo.js';
 
 const root = join(import.meta.dirname, '..');
@@ -107,7 +107,7 @@ try {
   const mdBytes = [...(await sizes(join(up, 'repodata'))).values()].reduce((a, b) => a + b, 0);
   console.error(`upstream: ${n} packages, ${mib(repoBytes)} MiB + ${mib(mdBytes)} MiB repodata, made in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-  const nginx = await startNginx(join(work, 'nginx'), up, { logFormat: LOG_FORMAT });
+  const nginx = await startNginx({ prefix: join(work, 'nginx'), root: up, logFormat: LOG_FORMAT, workers: 'auto', stock: true });
   const dnfBase = join(work, 'dnf-conf');
   const reposd = join(dnfBase, 'repos.d');
   const cache = join(dnfBase, 'cache');

@@ -4,7 +4,7 @@
  * its own event loop like berth serve does.
  */
 import { spawn } from 'node:child_process';
-import { freePort } from './nginx.js';
+import { freePort } from '../../test/helpers/net.js';
 
 const SERVER = `
 const { createServer } = require('node:http');

@@ -1,15 +1,16 @@
 // Shared by the sync tests: upstream servers whose requests can be counted (nginx with its own
 // prefix, or `berth serve --dir`), a dnf confined to a temp dir, an independent repo
 // consistency check, and building big/small signed packages.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dnfClient as confinedDnf, type DnfClient } from '../helpers/dnf.js';
+import { stopChild } from '../helpers/net.js';
+import { startNginx as startLoopbackNginx } from '../helpers/nginx.js';
 import { readRepo, repomdProblems } from '../helpers/repodata.js';
 import { rpmbuild } from '../helpers/rpmbuild.js';
-import { findTool, repoRoot } from '../helpers/tools.js';
+import { repoRoot } from '../helpers/tools.js';
 
 export interface LoggedRequest {
   method: string;
@@ -25,97 +26,20 @@ export interface Upstream {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
-}
-
 /** nginx serving `root` on 127.0.0.1, own prefix and config; `limitRate` (bytes/s per connection) slows it down. */
 export async function startNginx(root: string, work: string, limitRate?: string): Promise<Upstream> {
-  const nginx = findTool('nginx');
-  if (nginx === null) throw new Error('nginx not installed');
-  const prefix = join(work, `nginx-${Date.now()}`);
-  mkdirSync(join(prefix, 'logs'), { recursive: true });
-  const access = join(prefix, 'logs', 'access.log');
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const conf = join(prefix, 'nginx.conf');
-    writeFileSync(conf, `
-daemon off;
-${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1;
-pid ${join(prefix, 'nginx.pid')};
-error_log ${join(prefix, 'logs', 'error.log')};
-events { worker_connections 64; }
-http {
-  log_format sync '$request_method $uri $status "$http_range" $body_bytes_sent';
-  access_log ${access} sync;
-  client_body_temp_path ${join(prefix, 'body')};
-  proxy_temp_path ${join(prefix, 'proxy')};
-  fastcgi_temp_path ${join(prefix, 'fastcgi')};
-  uwsgi_temp_path ${join(prefix, 'uwsgi')};
-  scgi_temp_path ${join(prefix, 'scgi')};
-  default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:${port};
-    root ${root};
-    location / { ${limitRate ? `limit_rate ${limitRate};` : ''} }
-  }
-}
-`);
-    const child = spawn(nginx, ['-p', prefix, '-c', conf, '-e', join(prefix, 'logs', 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-    const up = await waitForPort(port, child);
-    if (!up) {
-      if (/Address already in use/.test(err + safeRead(join(prefix, 'logs', 'error.log')))) continue;
-      throw new Error(`nginx did not start: ${err}${safeRead(join(prefix, 'logs', 'error.log'))}`);
-    }
-    return {
-      url: `http://127.0.0.1:${port}`,
-      requests: () => safeRead(access).split('\n').filter((l) => l !== '').map((l) => {
-        const m = /^(\S+) (\S+) (\d+) "([^"]*)"/.exec(l);
-        return { method: m?.[1] ?? '', path: m?.[2] ?? '', status: Number(m?.[3]), range: m?.[4] && m[4] !== '-' ? m[4] : null };
-      }),
-      stop: async () => {
-        child.kill('SIGTERM');
-        await exited(child);
-      },
-    };
-  }
-  throw new Error('nginx: no free port');
-}
-
-function safeRead(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) return false;
-    try {
-      await fetch(`http://127.0.0.1:${port}/`);
-      return true;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return false;
+  const nginx = await startLoopbackNginx({
+    prefix: join(work, `nginx-${Date.now()}`), root, logFormat: '$request_method $uri $status "$http_range" $body_bytes_sent',
+    ...(limitRate === undefined ? {} : { limitRate }),
+  });
+  return {
+    url: nginx.url,
+    requests: () => nginx.accessLines().map((l) => {
+      const m = /^(\S+) (\S+) (\d+) "([^"]*)"/.exec(l);
+      return { method: m?.[1] ?? '', path: m?.[2] ?? '', status: Number(m?.[3]), range: m?.[4] && m[4] !== '-' ? m[4] : null };
+    }),
+    stop: nginx.stop,
+  };
 }
 
 /** `berth serve --dir root --read-only` as a child; requests from its JSON access log. */
@@ -142,10 +66,7 @@ export async function startDirServe(root: string): Promise<Upstream> {
       const e = JSON.parse(l) as { method: string; path: string; status: number; range?: string };
       return { method: e.method, path: e.path, status: e.status, range: e.range ?? null };
     }),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited(child);
-    },
+    stop: () => stopChild(child, 'SIGTERM'),
   };
 }
 
