@@ -64,7 +64,10 @@ export async function startEdgeWorker(root: string, o: { persist: string; adminT
       }
     });
   });
-  if (!started.direct) throw new Error('wrangler reported no user Worker URL');
+  if (!started.direct) {
+    child.kill('SIGTERM');
+    throw new Error(`wrangler reported no user Worker URL (did the Worker fail to load? see ${o.logFile})`);
+  }
   return {
     url: started.url,
     direct: started.direct,
