@@ -6,9 +6,10 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { packageElements } from '../core/repodata/package-elements.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { MirrorError } from './errors.js';
-import { packageElements, tagAttrs, tagText } from './xml-bits.js';
+import { tagAttrs, tagText } from './xml-bits.js';
 
 export interface UpstreamPackage {
   name: string;

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { zstdFrameTexts } from '../cli/createrepo/zstd-frames.js';
+import { decodeXml, packageElements } from '../core/repodata/package-elements.js';
 import { SyncError } from './errors.js';
 
 export interface Checksum {
@@ -33,16 +34,6 @@ export interface PrimaryPackage {
   base?: string;
   checksum: Checksum;
   size: number;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-export function decodeXml(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);/g, (m, e: string) => {
-    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
-    if (e.startsWith('#')) return String.fromCodePoint(Number(e.slice(1)));
-    return ENTITIES[e] ?? m;
-  });
 }
 
 function attrs(tag: string): Record<string, string> {
@@ -111,26 +102,8 @@ function packageOf(el: string): PrimaryPackage {
 
 /** Every package of a (local) primary.xml[.gz|.zst], in file order. */
 export async function* primaryPackages(path: string): AsyncGenerator<PrimaryPackage> {
-  let buf = '';
-  const END = '</package>';
   try {
-    for await (const chunk of textOf(path)) {
-      buf += chunk;
-      for (;;) {
-        const start = buf.search(/<package[\s>]/);
-        if (start < 0) {
-          buf = buf.slice(-16);
-          break;
-        }
-        const end = buf.indexOf(END, start);
-        if (end < 0) {
-          buf = buf.slice(start);
-          break;
-        }
-        yield packageOf(buf.slice(start, end));
-        buf = buf.slice(end + END.length);
-      }
-    }
+    for await (const el of packageElements(textOf(path))) yield packageOf(el);
   } catch (e) {
     if (e instanceof SyncError) throw e;
     throw new SyncError('sync.bad-metadata', `cannot read ${path}: ${(e as Error).message}`, { cause: e });

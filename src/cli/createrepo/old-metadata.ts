@@ -8,6 +8,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { packageElements } from '../../core/repodata/package-elements.js';
 import { zstdFrameTexts } from './zstd-frames.js';
 import type { Readable } from 'node:stream';
 
@@ -20,28 +21,8 @@ export interface OldPackage {
   other: string;
 }
 
-/** Yields each `<package …>…</package>\n` element of one metadata file, in order. */
-async function* packageElements(texts: AsyncIterable<string>): AsyncGenerator<string> {
-  let buf = '';
-  const END = '</package>\n';
-  for await (const chunk of texts) {
-    buf += chunk as string;
-    for (;;) {
-      const start = buf.indexOf('<package ');
-      if (start < 0) {
-        buf = buf.slice(-16);
-        break;
-      }
-      const end = buf.indexOf(END, start);
-      if (end < 0) {
-        buf = buf.slice(start);
-        break;
-      }
-      yield buf.slice(start, end + END.length);
-      buf = buf.slice(end + END.length);
-    }
-  }
-}
+/** Fragments keep the line break after each element, as they are written back out verbatim. */
+const CLOSE = '</package>\n';
 
 /** The decompressed text of a metadata file, chosen by suffix as libsolv does. */
 function open(path: string): AsyncIterable<string> {
@@ -79,9 +60,9 @@ export async function* oldPackages(root: string): AsyncGenerator<OldPackage> {
   if (!existsSync(join(root, 'repodata', 'repomd.xml'))) return;
   const loc = await locations(root);
   if (!loc.primary || !loc.filelists || !loc.other) return;
-  const primary = packageElements(open(join(root, loc.primary)));
-  const filelists = packageElements(open(join(root, loc.filelists)));
-  const other = packageElements(open(join(root, loc.other)));
+  const primary = packageElements(open(join(root, loc.primary)), CLOSE);
+  const filelists = packageElements(open(join(root, loc.filelists)), CLOSE);
+  const other = packageElements(open(join(root, loc.other)), CLOSE);
   for await (const p of primary) {
     const pkgid = attr(p, /<checksum type="[^"]+" pkgid="YES">([^<]+)</);
     const f = (await filelists.next()).value;
