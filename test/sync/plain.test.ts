@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, berthCliPresent } from '../helpers/berth.js';
 import { disposeDnfWork } from '../helpers/dnf.js';
 import { detachSign, disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { mulberry32 } from '../helpers/prng.js';
 import { buildMany } from '../helpers/rpmbuild.js';
 import { run } from '../helpers/run.js';
 import { announceSkip, findTool, hasTool, repoRoot, skipReason } from '../helpers/tools.js';
-import { buildBig, dnfClient, packageRequests, repoProblems, seeded, startDirServe, startNginx, type Upstream } from './support.js';
+import { buildBig, dnfClient, packageRequests, repoProblems, startDirServe, startNginx, type Upstream } from './support.js';
 
 const reason = skipReason({ tools: ['dnf', 'rpm', 'rpmbuild', 'rpmsign', 'gpg', 'createrepo_c'], root: true }) ??
   (berthCliPresent() ? null : 'berth CLI not present');
@@ -163,7 +164,7 @@ describe.skipIf(reason !== null)('berth sync from a plain directory repo', () =>
 
   it('survives SIGKILL at random points: DIR stays a valid repo, finished files are never fetched again', async () => {
     const fresh = join(work, 'killed');
-    const rand = seeded(20240611);
+    const rand = mulberry32(20240611);
     const marks: { at: number; finished: string[] }[] = [];
     const main = join(repoRoot(), 'bin', 'berth.js');
     let completed = false;

@@ -118,15 +118,3 @@ for i in $(seq ${first} ${first + count - 1}); do head -c ${bytes} /dev/urandom 
 `;
   return rpmbuild('berth-big', Buffer.from(spec), dir);
 }
-
-/** Deterministic PRNG (mulberry32) for the kill points. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

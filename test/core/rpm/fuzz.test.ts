@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../../src/adapters/node/platform.js';
 import { RpmFormatError } from '../../../src/core/errors.js';
 import { readRpm } from '../../../src/core/rpm/index.js';
+import { mulberry32 } from '../../helpers/prng.js';
 import { announceSkip, sharedDir } from '../../helpers/tools.js';
 import { chunks } from './support.js';
 
@@ -17,18 +18,6 @@ const CANDIDATES = [
   'corpus/files/createrepo_c/tests/testdata/packages/empty-0-0.src.rpm',
 ];
 const files = shared === null ? [] : CANDIDATES.map((f) => join(shared, f)).filter((f) => existsSync(f));
-
-/** mulberry32: tiny, seedable, good enough to spread mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Layout {
   sigStart: number;
@@ -150,7 +139,7 @@ describe.skipIf(reason !== null)('readRpm fuzz', () => {
   });
 
   it('random mutations: resolve or RpmFormatError, bounded time and heap', async () => {
-    const rnd = prng(0x5eed1234);
+    const rnd = mulberry32(0x5eed1234);
     const before = process.memoryUsage().heapUsed;
     let peak = before;
     const started = performance.now();
