@@ -14,8 +14,8 @@ Options:
   --compress gz|zstd      metadata compression (default gz; tdnf reads gz and zstd)
   --changelog-limit N     changelog entries per package in other.xml (default 10)
   --update                reuse metadata of packages whose size and mtime are unchanged
-  --workers N             worker threads reading packages (default: CPU count, max 8;
-                          1 = in-process)
+  --workers N             worker threads reading packages (1 = in-process; default 1 on
+                          machines with 1-2 CPUs, else CPUs - 1, at most 8)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -61,7 +61,7 @@ export const createrepoCommand: Command = {
       throw new CliError(`only sha256 checksums are supported, not '${values.checksum}'`, 2);
     }
     const changelogLimit = integer('--changelog-limit', values['changelog-limit'], 10);
-    const workers = integer('--workers', values.workers, Math.min(8, availableParallelism()));
+    const workers = integer('--workers', values.workers, defaultWorkers(availableParallelism()));
     if (values.revision !== undefined && !/^\S+$/.test(values.revision)) throw new CliError('--revision must be one word', 2);
 
     const summary = await createrepo(positionals[0]!, nodePlatform, {
@@ -88,4 +88,12 @@ function integer(flag: string, value: string | undefined, fallback: number): num
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new CliError(`${flag} takes a non-negative integer, not '${value}'`, 2);
   return Number(value);
+}
+
+/**
+ * On 2 CPUs the main thread (spooling, compression) competes with the workers, and reading
+ * in-process measured faster (docs/benchmarks.md); with more CPUs, one is left to the main thread.
+ */
+function defaultWorkers(cpus: number): number {
+  return cpus <= 2 ? 1 : Math.min(8, cpus - 1);
 }
