@@ -1,15 +1,18 @@
 /**
  * The Cloudflare Worker: `fetch` (edge read path, then the shared Hono app), `queue` (the
- * RepoChanged consumer that regenerates repodata) and `scheduled` (GC). Deps, app and edge are
- * built once per isolate from `env` (deps.ts).
+ * RepoChanged consumer that regenerates repodata) and `scheduled` (GC hourly, due mirror runs
+ * every 5 minutes, told apart by the cron expression). Deps, app and edge are built once per
+ * isolate from `env` (deps.ts).
  */
 import { createApp } from '../../http/app.js';
 import { ProblemError, problemResponse } from '../../http/problem.js';
+import { runDueMirrors } from '../../mirror/schedule.js';
 import { collectGarbage } from '../../repo/gc.js';
 import { regenerate } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import { isValidName } from '../../storage/keys.js';
 import type { WorkerEnv } from './config.js';
+import { GC_CRON, MIRROR_CRON } from './crons.js';
 import { workerDeps, type WorkerDeps } from './deps.js';
 import { createEdge, type EdgeCache, type EdgeHandler } from './edge.js';
 
@@ -17,6 +20,11 @@ export type { WorkerEnv } from './config.js';
 
 interface ExecutionContextLike {
   waitUntil(p: Promise<unknown>): void;
+}
+
+interface ScheduledControllerLike {
+  /** The expression from wrangler.jsonc `triggers.crons` that fired, exactly as written there. */
+  readonly cron: string;
 }
 
 interface MessageLike {
@@ -127,12 +135,29 @@ export default {
     }
   },
 
-  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContextLike): Promise<void> {
+  async scheduled(controller: ScheduledControllerLike, env: WorkerEnv, ctx: ExecutionContextLike): Promise<void> {
     const { worker } = await runtime(env);
-    const { deps } = worker;
-    ctx.waitUntil(collectGarbage({ store: deps.store, logger: deps.logger, config: deps.config }, deps.clock()).then(
-      (report) => deps.logger.info('gc', { ...report }),
-      (e: unknown) => deps.logger.error('gc failed', { error: e instanceof Error ? e.message : String(e) }),
-    ));
+    const { deps, config } = worker;
+    if (controller.cron === GC_CRON) {
+      ctx.waitUntil(collectGarbage({ store: deps.store, logger: deps.logger, config: deps.config }, deps.clock()).then(
+        (report) => deps.logger.info('gc', { ...report }),
+        (e: unknown) => deps.logger.error('gc failed', { error: e instanceof Error ? e.message : String(e) }),
+      ));
+      return;
+    }
+    if (controller.cron === MIRROR_CRON) {
+      // A read-only edge in front of Azure cannot write; the Azure origin's own timer mirrors.
+      if (config.storage.kind !== 'r2') return;
+      // Awaited, not waitUntil: the invocation lasts as long as the runs, and its CPU/subrequest
+      // limits are theirs (docs/cloudflare.md). A failed run is in the mirror's state, not thrown.
+      const runs = await runDueMirrors(deps, deps.clock());
+      if (runs.length > 0) {
+        deps.logger.info('scheduled mirror runs', {
+          runs: runs.map((r) => ({ repo: `${r.tenant}/${r.repo}`, outcome: r.outcome, requests: r.requests, ...(r.error ? { error: r.error.code } : {}) })),
+        });
+      }
+      return;
+    }
+    deps.logger.error('unknown cron trigger; nothing run', { cron: controller.cron, known: [GC_CRON, MIRROR_CRON] });
   },
 };
