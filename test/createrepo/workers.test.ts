@@ -45,6 +45,24 @@ describe('createrepo scheduling', () => {
     for (const s of snapshots.slice(1)) expect(s).toEqual(snapshots[0]);
   });
 
+  it('leaves out an unreadable package and writes the same files as without it (second pass)', async () => {
+    await berth(['createrepo', '--workers', '1', dir]);
+    const clean = await repodataSnapshot();
+    const broken = join(dir, 'zz-broken-1.0-1.x86_64.rpm');
+    await writeFile(broken, synthPackage(999).bytes.subarray(0, 500));
+    try {
+      const r = await berth(['createrepo', '--json', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout) as { packages: number; failed: { href: string }[] };
+      expect(summary.packages).toBe(70);
+      expect(summary.failed.map((f) => f.href)).toEqual(['zz-broken-1.0-1.x86_64.rpm']);
+      expect(await repodataSnapshot()).toEqual(clean);
+      expect((await readdir(join(dir, 'repodata'))).some((f) => f.endsWith('.tmp'))).toBe(false);
+    } finally {
+      await rm(broken);
+    }
+  });
+
   it('defaults the revision to the newest package mtime, so reruns give the same repomd.xml', async () => {
     await berth(['createrepo', dir]);
     const repomd = await readFile(join(dir, 'repodata', 'repomd.xml'), 'utf8');

@@ -91,7 +91,7 @@ function integer(flag: string, value: string | undefined, fallback: number): num
 }
 
 /**
- * On 2 CPUs the main thread (spooling, compression) competes with the workers, and reading
+ * On 2 CPUs the main thread (compression, writing) competes with the workers, and reading
  * in-process measured faster (docs/benchmarks.md); with more CPUs, one is left to the main thread.
  */
 function defaultWorkers(cpus: number): number {

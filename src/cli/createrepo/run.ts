@@ -3,22 +3,22 @@
  *
  * Steps: lock (create `.repodata/`, which doubles as the work directory, like createrepo_c);
  * find packages in createrepo_c order; read them with bounded concurrency (reusing fragments
- * from the old metadata with --update when file size and mtime are unchanged); spool the
- * fragments; write the three compressed files under checksum-prefixed names; write
- * repomd.xml; swap `.repodata/` into place. Memory is bounded by the read window, the spool
- * budget and one compressed chunk, not by the number of packages.
+ * from the old metadata with --update when file size and mtime are unchanged) while the three
+ * compressed files are written from them under checksum-prefixed names; write
+ * repomd.xml; swap `.repodata/` into place. Memory is bounded by the read window, a small
+ * queue per file and one compressed chunk per file, not by the number of packages.
  */
 import { statSync } from 'node:fs';
 import { mkdir, rename, rm, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec, Platform } from '../../core/platform.js';
-import { writeXmlFile, type XmlKind } from '../../core/repodata/xml-file.js';
+import { writeXmlFile, type FileDigest, type XmlKind } from '../../core/repodata/xml-file.js';
 import { repomdXml, type RepomdRecord } from '../../core/repodata/repomd.js';
 import { CliError } from '../command.js';
 import { createProgress } from '../progress.js';
 import { findPackages, type FoundPackage } from './walk.js';
 import { oldPackages, oldPrimaryIndex, type OldPackage } from './old-metadata.js';
-import { FragmentSpool } from './spool.js';
+import { Channel } from './channel.js';
 import { describePackage, type DescribeJob, type Outcome } from './describe.js';
 import { describeOnWorkers } from './pool.js';
 
@@ -69,65 +69,31 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
 
 async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
   const found = await findPackages(root);
-  const spools = Object.fromEntries(KINDS.map((k) => [k, new FragmentSpool(join(work, `${k}.spool`))])) as Record<
-    XmlKind,
-    FragmentSpool
-  >;
-  const summary: CreaterepoSummary = {
-    packages: 0,
-    reused: 0,
-    excluded: [],
-    failed: [],
-    revision: '',
-    files: { primary: '', filelists: '', other: '' },
-  };
-  const progress = createProgress('reading packages', found.length);
-  let newest = 0;
-
   // --update: a package whose size and mtime match the old metadata is not read again
   const old = opts.update ? await reusable(root) : null;
-  const jobs = found.map((f) => (old?.has(f.href, f.path) ? null : { path: f.path, href: f.href }));
-  const workers = Math.max(1, opts.workers ?? 1);
-  const outcomes =
-    workers > 1 ? describeOnWorkers(jobs, workers, opts.changelogLimit) : describeInProcess(jobs, platform, opts.changelogLimit);
-  const cursor = old ? new OldCursor(oldPackages(root)) : null;
-  let i = 0;
-  for await (let outcome of outcomes) {
-    const f = found[i++]!;
-    if (outcome === null) {
-      const prior = await cursor!.match(f);
-      outcome = prior
-        ? { kind: 'ok', fragments: prior, time: prior.time, reused: true }
-        : await describePackage({ path: f.path, href: f.href }, platform, opts.changelogLimit);
-    }
-    progress.tick();
-    if (outcome.kind === 'ok') {
-      for (const k of KINDS) await spools[k].add(outcome.fragments[k]);
-      summary.packages++;
-      if (outcome.reused) summary.reused++;
-      newest = Math.max(newest, outcome.time);
-    } else {
-      summary[outcome.kind].push({ href: f.href, reason: outcome.reason });
-    }
+
+  // packages="N" precedes the body, so the files can only be written while reading if N is
+  // known: assume every package makes it. If one is left out (a rare, broken package), that
+  // pass is abandoned and a second pass writes the files with the real count. No fragment is
+  // ever spooled or held beyond a small queue per file.
+  let pass = await writePass(root, work, found, new Set(), found.length, old, platform, opts);
+  if (pass.leftOut.size > 0) {
+    const first = pass;
+    for (const t of first.tmps) await rm(t, { force: true });
+    pass = await writePass(root, work, found, first.leftOut, found.length - first.leftOut.size, old, platform, opts);
+    if (pass.leftOut.size > 0) throw new CliError('packages changed while createrepo was running; run it again');
+    pass.summary.excluded = first.summary.excluded;
+    pass.summary.failed = first.summary.failed;
   }
-  progress.done();
+  const { summary, newest, written } = pass;
 
   summary.revision = opts.revision ?? String(newest);
   const timestamp = /^\d+$/.test(summary.revision) ? Number(summary.revision) : newest;
   const records: RepomdRecord[] = [];
   for (const kind of KINDS) {
-    const file = writeXmlFile(kind, summary.packages, spools[kind].fragments(), platform, { codec: opts.codec });
-    const tmp = join(work, `${kind}.xml.tmp`);
-    const handle = await open(tmp, 'w');
-    try {
-      for await (const bytes of file.bytes) await handle.write(bytes);
-    } finally {
-      await handle.close();
-    }
-    const d = await file.digest;
+    const { tmp, digest: d } = await written[kind];
     const name = `${d.checksum}-${kind}.xml.${EXT[opts.codec]}`;
     await rename(tmp, join(work, name));
-    await rm(join(work, `${kind}.spool`), { force: true });
     summary.files[kind] = `repodata/${name}`;
     records.push({
       type: kind,
@@ -148,6 +114,103 @@ async function generate(root: string, work: string, platform: Platform, opts: Cr
     await handle.close();
   }
   return summary;
+}
+
+interface Pass {
+  summary: CreaterepoSummary;
+  newest: number;
+  /** hrefs of packages left out (excluded or unreadable) in this pass. */
+  leftOut: Set<string>;
+  tmps: string[];
+  written: Record<XmlKind, Promise<{ tmp: string; digest: FileDigest }>>;
+}
+
+/**
+ * One pass over the packages (skipping `skip`), writing the three files as it goes with
+ * packages="expected". If a package not in `skip` is left out, the files are abandoned
+ * (their writers are closed early and will reject) and `leftOut` says which.
+ */
+async function writePass(
+  root: string,
+  work: string,
+  found: readonly FoundPackage[],
+  skip: ReadonlySet<string>,
+  expected: number,
+  old: { has(href: string, path: string): boolean } | null,
+  platform: Platform,
+  opts: CreaterepoOptions,
+): Promise<Pass> {
+  const summary: CreaterepoSummary = {
+    packages: 0,
+    reused: 0,
+    excluded: [],
+    failed: [],
+    revision: '',
+    files: { primary: '', filelists: '', other: '' },
+  };
+  const todo = found.filter((f) => !skip.has(f.href));
+  const jobs = todo.map((f) => (old?.has(f.href, f.path) ? null : { path: f.path, href: f.href }));
+  const workers = Math.max(1, opts.workers ?? 1);
+  const outcomes =
+    workers > 1 ? describeOnWorkers(jobs, workers, opts.changelogLimit) : describeInProcess(jobs, platform, opts.changelogLimit);
+  const cursor = old ? new OldCursor(oldPackages(root)) : null;
+  const attempt = skip.size > 0 ? 'retry' : 'live';
+  const channels = {} as Record<XmlKind, Channel<string>>;
+  const written = {} as Pass['written'];
+  const tmps: string[] = [];
+  for (const kind of KINDS) {
+    channels[kind] = new Channel<string>(64);
+    const tmp = join(work, `${kind}.${attempt}.tmp`);
+    tmps.push(tmp);
+    written[kind] = writeKind(kind, expected, channels[kind], tmp, platform, opts.codec);
+    written[kind].catch(() => undefined);
+  }
+  const leftOut = new Set<string>();
+  const progress = createProgress('reading packages', todo.length);
+  let newest = 0;
+  let i = 0;
+  for await (let outcome of outcomes) {
+    const f = todo[i++]!;
+    if (outcome === null) {
+      const prior = await cursor!.match(f);
+      outcome = prior
+        ? { kind: 'ok', fragments: prior, time: prior.time, reused: true }
+        : await describePackage({ path: f.path, href: f.href }, platform, opts.changelogLimit);
+    }
+    progress.tick();
+    if (outcome.kind === 'ok') {
+      if (leftOut.size === 0) for (const kind of KINDS) await channels[kind].push(outcome.fragments[kind]);
+      summary.packages++;
+      if (outcome.reused) summary.reused++;
+      newest = Math.max(newest, outcome.time);
+    } else {
+      summary[outcome.kind].push({ href: f.href, reason: outcome.reason });
+      leftOut.add(f.href);
+      for (const kind of KINDS) channels[kind].close();
+    }
+  }
+  progress.done();
+  for (const kind of KINDS) channels[kind].close();
+  return { summary, newest, leftOut, tmps, written };
+}
+
+/** Writes one metadata file to `tmp`; rejects (count mismatch) when `count` was not met. */
+async function writeKind(
+  kind: XmlKind,
+  count: number,
+  fragments: AsyncIterable<string>,
+  tmp: string,
+  platform: Platform,
+  codec: Codec,
+): Promise<{ tmp: string; digest: FileDigest }> {
+  const file = writeXmlFile(kind, count, fragments, platform, { codec });
+  const handle = await open(tmp, 'w');
+  try {
+    for await (const bytes of file.bytes) await handle.write(bytes);
+  } finally {
+    await handle.close();
+  }
+  return { tmp, digest: await file.digest };
 }
 
 /** Merge-join cursor over the old metadata (both lists are in createrepo_c order). */
