@@ -18,7 +18,7 @@ import { logAccess } from './middleware/access-log.js';
 import { requestIdFrom, withRequestId } from './middleware/request-id.js';
 import type { DnfHandlers } from './routes/dnf.js';
 
-export type PreRouter = (req: Request) => Promise<Response> | null;
+export type PreRouter = (req: Request) => Response | Promise<Response> | null;
 
 /** The path of a URL when it needs no decoding; null otherwise. */
 function plainPath(url: string): string | null {
@@ -43,16 +43,44 @@ export function dnfPreRouter(
 ): PreRouter {
   const { logger } = deps;
 
-  async function handle(req: Request, method: string, path: string, tenant: string, repo: string, rest: string): Promise<Response> {
+  /** Everything answered from the serve cache, in this turn (see DnfHandlers.repodataNow). */
+  function handle(req: Request, method: string, path: string, tenant: string, repo: string, rest: string): Response | Promise<Response> {
     const started = performance.now();
     const requestId = requestIdFrom(req.headers.get('x-request-id'));
+    let auth: Principal | Promise<Principal>;
+    try {
+      auth = authenticate(req.headers.get('authorization') ?? undefined);
+    } catch (err) {
+      auth = Promise.reject(err as Error);
+    }
+    const isRepodata = rest.startsWith('repodata/') && rest.indexOf('/', 9) < 0;
+    if (!(auth instanceof Promise)) {
+      let res: Response | undefined;
+      try {
+        const dreq = { raw: req, path, principal: auth, requestId };
+        res = isRepodata ? handlers.repodataNow(dreq, tenant, repo, rest.slice(9)) : handlers.locationNow(dreq, tenant, repo, rest);
+      } catch {
+        res = undefined; // the async handler throws the same and turns it into the response
+      }
+      if (res !== undefined) {
+        logAccess(logger, { requestId, method, path, status: res.status, started, principal: auth });
+        return res;
+      }
+    }
+    return handleAsync(req, method, path, tenant, repo, rest, isRepodata, started, requestId, auth);
+  }
+
+  async function handleAsync(
+    req: Request, method: string, path: string, tenant: string, repo: string, rest: string,
+    isRepodata: boolean, started: number, requestId: string, auth: Principal | Promise<Principal>,
+  ): Promise<Response> {
     let principal: Principal | undefined;
     let res: Response;
     try {
-      principal = await authenticate(req.headers.get('authorization') ?? undefined);
+      principal = await auth;
       const dreq = { raw: req, path, principal, requestId };
       // `repodata/<one segment>` is the repodata route; anything else is a package location.
-      res = rest.startsWith('repodata/') && rest.indexOf('/', 9) < 0
+      res = isRepodata
         ? await handlers.repodata(dreq, tenant, repo, rest.slice(9))
         : await handlers.location(dreq, tenant, repo, rest);
     } catch (err) {

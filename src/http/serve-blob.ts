@@ -102,8 +102,15 @@ export function parseRange(header: string | null | undefined, size: number, maxR
   return spans;
 }
 
+// Cached sources share one Date per object, so its header string is formatted once.
+const httpDates = new WeakMap<Date, string>();
 function httpDate(d: Date): string {
-  return d.toUTCString();
+  let s = httpDates.get(d);
+  if (s === undefined) {
+    s = d.toUTCString();
+    httpDates.set(d, s);
+  }
+  return s;
 }
 
 /** True when the client's copy is current (If-None-Match wins over If-Modified-Since). */
@@ -165,8 +172,7 @@ const encoder = new TextEncoder();
 const once = (text: string) => (): ReadableStream<Uint8Array> =>
   new ReadableStream({ start(c) { c.enqueue(encoder.encode(text)); c.close(); } });
 
-export async function serveSource(req: Request, src: ByteSourceInfo, opts: ServeOptions): Promise<Response> {
-  const head = req.method === 'HEAD';
+function baseHeaders(src: ByteSourceInfo, opts: ServeOptions): Record<string, string> {
   const base: Record<string, string> = {
     'content-type': opts.contentType,
     'cache-control': opts.cacheControl,
@@ -175,7 +181,36 @@ export async function serveSource(req: Request, src: ByteSourceInfo, opts: Serve
     'accept-ranges': 'bytes',
   };
   if (opts.headers) Object.assign(base, opts.headers);
+  return base;
+}
+
+/**
+ * The answers that need no stream, synchronously: 304, and a full 200 of bytes already in
+ * memory. Null for anything else (ranges, streamed sources), which `serveSource` answers.
+ * Synchronous so that a server can write the response in the same turn (@hono/node-server then
+ * skips its promise handling and per-request close listener).
+ */
+export function serveFromMemory(req: Request, src: ByteSourceInfo, opts: ServeOptions): Response | null {
+  if (req.headers.get('range') !== null && rangeApplies(req, src)) {
+    if (notModified(req, src)) return new Response(null, { status: 304, headers: baseHeaders(src, opts) });
+    return null;
+  }
+  const base = baseHeaders(src, opts);
   if (notModified(req, src)) return new Response(null, { status: 304, headers: base });
+  if (req.method === 'HEAD') {
+    base['content-length'] = String(src.size);
+    return new Response(null, { status: 200, headers: base });
+  }
+  if (src.bytes === undefined) return null;
+  base['content-length'] = String(src.size);
+  return new Response(src.bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: base });
+}
+
+export async function serveSource(req: Request, src: ByteSourceInfo, opts: ServeOptions): Promise<Response> {
+  const now = serveFromMemory(req, src, opts);
+  if (now !== null) return now;
+  const head = req.method === 'HEAD';
+  const base = baseHeaders(src, opts);
 
   const spans = rangeApplies(req, src) ? parseRange(req.headers.get('range'), src.size, opts.maxRanges) : null;
   if (spans === null) {

@@ -134,6 +134,32 @@ export class ServeCache {
     return this.#slot(tenant, repo, 'generation', this.options.pointerTtlMs, () => load(prev));
   }
 
+  /*
+   * Synchronous peeks for the hit path: the cached value when it is fresh, undefined when the
+   * async method would have to load or check something (then the caller uses that method).
+   */
+  settingsNow(tenant: string, repo: string): RepoSettings | undefined {
+    return this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.settings, this.options.repoTtlMs);
+  }
+
+  generationNow(tenant: string, repo: string): ServedGeneration | undefined {
+    return this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.generation, this.options.pointerTtlMs);
+  }
+
+  locationNow(tenant: string, repo: string, location: string): string | undefined {
+    return this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.locations, this.options.pointerTtlMs)?.map.get(location);
+  }
+
+  fileNow(key: string): ByteSourceInfo | undefined {
+    const hit = this.#files.get(key);
+    if (hit && this.#now() - hit.checkedAt < this.options.recheckMs) return bytesSource(hit.bytes, hit.etag, hit.lastModified);
+    return undefined;
+  }
+
+  #fresh<T>(slot: Slot<T> | undefined, ttl: number): T | undefined {
+    return slot && this.#now() - slot.at < ttl ? slot.value : undefined;
+  }
+
   /**
    * sha256 of the package at `location` in the current index. `indexEtag` is the stored index's
    * ETag (null: no index); `readMap` reads the index into a location map.

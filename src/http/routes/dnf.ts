@@ -24,7 +24,7 @@ import { notFound } from '../errors.js';
 import { requirePrincipalAccess } from '../middleware/auth.js';
 import { ProblemError } from '../problem.js';
 import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
-import { blobSource, bytesSource, serveSource, type ByteSourceInfo, type ServeOptions } from '../serve-blob.js';
+import { blobSource, bytesSource, serveFromMemory, serveSource, type ByteSourceInfo, type ServeOptions } from '../serve-blob.js';
 
 export interface DnfRouteOptions {
   tenancy?: RepoTenancy;
@@ -46,6 +46,13 @@ export interface DnfHandlers {
   repodata(req: DnfRequest, tenant: string, repo: string, file: string): Promise<Response>;
   /** GET|HEAD /{t}/{r}/{location} (a package) */
   location(req: DnfRequest, tenant: string, repo: string, location: string): Promise<Response>;
+  /**
+   * The same answers, synchronously, when everything they need is fresh in the serve cache and
+   * the response needs no stream; undefined otherwise (then the async handler answers). They may
+   * throw (access denied): callers then use the async handler, which throws the same.
+   */
+  repodataNow(req: DnfRequest, tenant: string, repo: string, file: string): Response | undefined;
+  locationNow(req: DnfRequest, tenant: string, repo: string, location: string): Response | undefined;
 }
 
 const IMMUTABLE = 'max-age=31536000, immutable';
@@ -96,6 +103,44 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
   /** serveSource with the request id in the header record it builds (no Headers conversion later). */
   function serve(req: DnfRequest, src: ByteSourceInfo, opts: Omit<ServeOptions, 'headers'>): Promise<Response> {
     return serveSource(req.raw, src, req.requestId === undefined ? opts : { ...opts, headers: { 'x-request-id': req.requestId } });
+  }
+
+  /** repoFor from the cache only (undefined: not cached). */
+  function cachedRepo(req: DnfRequest, tenant: string, repo: string): string | undefined {
+    if (!isValidName(tenant) || !isValidName(repo)) return undefined;
+    const settings = hot.settingsNow(tenant, repo);
+    if (!settings) return undefined;
+    access(req.principal, { tenant, repo, action: 'read' }, settings.public);
+    return settings.public ? 'public' : 'private';
+  }
+
+  function serveNow(req: DnfRequest, src: ByteSourceInfo, opts: Omit<ServeOptions, 'headers'>): Response | undefined {
+    return serveFromMemory(req.raw, src, req.requestId === undefined ? opts : { ...opts, headers: { 'x-request-id': req.requestId } }) ?? undefined;
+  }
+
+  function repodataNow(req: DnfRequest, tenant: string, repo: string, file: string): Response | undefined {
+    const cache = cachedRepo(req, tenant, repo);
+    if (cache === undefined) return undefined;
+    if (file === 'repomd.xml' || file === 'repomd.xml.asc') {
+      const doc = hot.generationNow(tenant, repo)?.[file === 'repomd.xml' ? 'repomd' : 'asc'];
+      if (!doc) return undefined;
+      const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
+      return serveNow(req, bytesSource(doc.bytes, doc.etag, doc.lastModified), { contentType: type, cacheControl: `${cache}, no-cache` });
+    }
+    if (!METADATA_FILE.test(file)) return undefined;
+    const src = hot.fileNow(repodataKey(tenant, repo, file));
+    if (!src) return undefined;
+    const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';
+    return serveNow(req, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
+  }
+
+  function locationNow(req: DnfRequest, tenant: string, repo: string, location: string): Response | undefined {
+    const cache = cachedRepo(req, tenant, repo);
+    if (cache === undefined || !LOCATION.test(location)) return undefined;
+    const sha = hot.locationNow(tenant, repo, location);
+    const src = sha === undefined ? undefined : hot.fileNow(packageBlobKey(tenant, sha));
+    if (!src) return undefined;
+    return serveNow(req, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
   }
 
   function currentLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
@@ -192,7 +237,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     return serve(req, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
   }
 
-  return { repodata, location, repoFor };
+  return { repodata, location, repodataNow, locationNow, repoFor };
 }
 
 type DnfRepoLookup = (req: DnfRequest, tenant: string, repo: string) => Promise<{ settings: RepoSettings; cache: string }>;
