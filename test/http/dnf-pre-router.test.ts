@@ -112,6 +112,24 @@ describe('dnf pre-router', () => {
     expect([...statuses].sort()).toEqual([200, 206, 304, 401, 403, 404, 416]);
   }, 120_000);
 
+  it('answers warm cache hits synchronously (no promise) and cold or ranged requests asynchronously', async () => {
+    const w = await world();
+    const pre = dnfPreRouter(w.deps, dnfHandlers(w.deps), authenticator(w.deps));
+    const get = (path: string, headers: Record<string, string> = {}) => pre(new Request(`http://repo.test${path}`, { headers }));
+    const pkg = w.paths.find((p) => p.startsWith('/acme/open/Packages/') && !p.includes('missing') && !p.includes('?'))!;
+    for (const path of ['/acme/open/repodata/repomd.xml', pkg]) {
+      await get(path); // warms the serve cache
+      const hit = get(path);
+      expect(hit, path).toBeInstanceOf(Response);
+      expect((hit as Response).status).toBe(200);
+      expect(get(path, { range: 'bytes=0-3' }), path).toBeInstanceOf(Promise);
+    }
+    // an access refusal goes through the async handler, which answers it
+    const refused = get('/acme/closed/repodata/repomd.xml');
+    expect(refused).toBeInstanceOf(Promise);
+    expect((await refused)!.status).toBe(401);
+  });
+
   it('takes plain dnf GET/HEAD paths only; the API, escapes, config.repo and other methods go to hono', async () => {
     const w = await world();
     const pre = dnfPreRouter(w.deps, dnfHandlers(w.deps), authenticator(w.deps));
