@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { Principal } from '../../auth/principal.js';
-import type { Logger } from '../deps.js';
+import type { AccessLine, Logger } from '../deps.js';
 import type { AppEnv } from '../env.js';
 
 export interface AccessEntry {
@@ -21,7 +21,7 @@ export interface AccessEntry {
 
 export function logAccess(logger: Logger, e: AccessEntry): void {
   const p = e.principal;
-  const fields = {
+  const fields: AccessLine = {
     requestId: e.requestId,
     method: e.method,
     path: e.path,
@@ -29,8 +29,9 @@ export function logAccess(logger: Logger, e: AccessEntry): void {
     ms: Math.round((performance.now() - e.started) * 10) / 10,
     principal: p === undefined ? 'unauthenticated' : p.kind === 'token' ? `token:${p.id}` : p.kind,
   };
-  if (e.status >= 500) logger.error('request', fields);
-  else logger.info('request', fields);
+  const level = e.status >= 500 ? 'error' : 'info';
+  if (logger.access !== undefined) logger.access(level, fields);
+  else logger[level]('request', { ...fields });
 }
 
 export function accessLog(logger: Logger) {

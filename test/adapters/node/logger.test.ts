@@ -18,6 +18,26 @@ describe('jsonLogger', () => {
     expect(b).toMatchObject({ level: 'error', msg: 'failed', error: { name: 'Error', message: 'boom', code: 'E_X' } });
   });
 
+  it('access writes the same text as info/error with the access fields (quoting, no requestId, levels)', () => {
+    const lines: string[] = [];
+    const log = jsonLogger((l) => lines.push(l));
+    const cases = [
+      { requestId: 'r1', method: 'GET', path: '/t/r/repodata/repomd.xml', status: 200, ms: 0.3, principal: 'token:abc' },
+      { requestId: undefined, method: 'HEAD', path: '/t/r/a "b"\\c\u0001\ud800é', status: 404, ms: 12, principal: 'anonymous' },
+      { requestId: 'x', method: 'GET', path: '/t/r/x', status: 503, ms: 1.5, principal: 'unauthenticated' },
+    ];
+    for (const c of cases) {
+      const level = c.status >= 500 ? 'error' : 'info';
+      log.access!(level, c);
+      log[level]('request', { ...c });
+      const [fast, generic] = lines.splice(0, 2);
+      // same millisecond almost always; compare without the timestamp, then it in shape
+      const strip = (l: string | undefined): string => (l ?? '').replace(/"time":"[^"]*"/, '');
+      expect(strip(fast)).toBe(strip(generic));
+      expect(JSON.parse(fast!)).toMatchObject({ level, msg: 'request', path: c.path, status: c.status });
+    }
+  });
+
   it('coalesced stderr: lines of one turn go out in one write, in order; a full buffer goes at once', async () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
