@@ -33,6 +33,9 @@ import { DEFAULT_LIST_LIMIT } from './driver-util.js';
 import { BlobNotFoundError, PreconditionFailedError, RangeNotSatisfiableError } from './errors.js';
 import { KeyLocks } from './key-locks.js';
 
+/** One set of key locks per bucket binding in this isolate (see R2BlobStore#locks). */
+const LOCKS = new WeakMap<object, KeyLocks>();
+
 /** The parts of R2's Workers API this driver uses (structurally compatible with workers-types). */
 export interface R2ObjectLike {
   key: string;
@@ -119,11 +122,16 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 export class R2BlobStore implements BlobStore {
   readonly #bucket: R2BucketLike;
   readonly #partSize: number;
-  readonly #locks = new KeyLocks();
+  // Per bucket binding, not per store instance: callers may build a store per request, and the
+  // lock must still serialise conditional deletes within the isolate.
+  readonly #locks: KeyLocks;
 
   constructor(bucket: R2BucketLike, options: R2BlobStoreOptions = {}) {
     this.#bucket = bucket;
     this.#partSize = Math.max(MIN_PART, options.partSize ?? 8 * 1024 * 1024);
+    let locks = LOCKS.get(bucket);
+    if (!locks) LOCKS.set(bucket, (locks = new KeyLocks()));
+    this.#locks = locks;
   }
 
   async get(key: string, options: GetOptions = {}): Promise<BlobObject | null> {
