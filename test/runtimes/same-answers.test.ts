@@ -18,7 +18,7 @@ import { startWorkerProcess, workerdUnavailableReason, type LocalWorker } from '
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteUnavailableReason, startAzurite, type Azurite } from '../helpers/azurite.js';
 import { eventually, startBerthServer, type BerthServer } from '../helpers/service.js';
 import { announceSkip, sharedDir } from '../helpers/tools.js';
-import { COMPARED_HEADERS, MAY_OMIT_CONTENT_LENGTH, TABLE, type Credential, type Row, type State } from './table.js';
+import { COMPARED_HEADERS, TABLE, type Credential, type Row, type State } from './table.js';
 
 const shared = sharedDir();
 const reason = azuriteUnavailableReason() ?? (shared === null ? '../shared (example packages and key) is absent' : null);
@@ -192,7 +192,10 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
   };
 
   async function ask(base: string, row: Row): Promise<Answer> {
-    const headers: Record<string, string> = { ...credential(row.auth) };
+    // Identity (Node's fetch would offer gzip): Cloudflare, and miniflare emulating it, gzips text
+    // types such as repomd.xml and config.repo for a client that accepts gzip, and such an answer
+    // has no identity length to declare (docs/cloudflare.md).
+    const headers: Record<string, string> = { ...credential(row.auth), 'accept-encoding': 'identity' };
     if (row.range) headers['range'] = row.range(state);
     const res = await fetch(`${base}${row.path(state)}`, { method: row.method, headers });
     const got: Record<string, string | null> = {};
@@ -222,10 +225,8 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
       for (const { name, answer } of answers) {
         differ(name, 'status', answer.status, ref.status);
         differ(name, 'body', comparableBody(answer), comparableBody(ref));
-        const runtime = name.slice(0, name.indexOf('#'));
         for (const h of COMPARED_HEADERS) {
           if (row.differs?.[h] !== undefined) continue;
-          if (h === 'content-length' && answer.headers[h] === null && MAY_OMIT_CONTENT_LENGTH[runtime] !== undefined) continue;
           differ(name, h, answer.headers[h], ref.headers[h]);
         }
         // ETags name the stored blob (or the generation record); all three read the same one.

@@ -33,26 +33,14 @@ export interface Row {
   etag?: false;
 }
 
-/** The headers that matter to dnf and caches; compared value for value across runtimes. */
+/**
+ * The headers that matter to dnf and caches; compared value for value across runtimes, on every
+ * row. Content-Length included: the Worker pipes a body of declared length through a
+ * FixedLengthStream (workerd would otherwise send a stream chunked) and the Azure handler measures
+ * a generated body (problem JSON, config.repo) before handing it to the host.
+ */
 export const COMPARED_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'www-authenticate', 'cache-control'] as const;
 export type ComparedHeader = (typeof COMPARED_HEADERS)[number];
-
-/**
- * Recorded differences (not fixed here): these runtimes may answer without Content-Length
- * (chunked) where the Node server sends one. Where they do send it, it must equal the Node
- * server's, and the bytes are compared in full on every row regardless.
- * - azure-functions: the handler hands the host the Response's own ReadableStream (never buffered,
- *   docs/azure.md), so a body the app generates (problem JSON, config.repo) has no declared
- *   length; @hono/node-server on the Node server measures such a string body before sending.
- * - worker-azure-sas: workerd sends a ReadableStream body chunked and drops the app's
- *   Content-Length (edge-served repomd.xml, cache misses of checksum files and packages, ranges,
- *   HEAD of checksum files and packages, config.repo). A FixedLengthStream would keep it, but
- *   wrapping responses in one turned HEAD answers into 500s in workerd; left for a real fix.
- */
-export const MAY_OMIT_CONTENT_LENGTH: Readonly<Record<string, string>> = {
-  'azure-functions': 'generated bodies are streamed to the host without a declared length',
-  'worker-azure-sas': 'workerd drops Content-Length on streamed bodies and on HEAD of edge-served files',
-};
 
 const priv = (s: State, rest: string): string => `/${s.tenant}/${s.privateRepo}/${rest}`;
 const pub = (s: State, rest: string): string => `/${s.tenant}/${s.publicRepo}/${rest}`;

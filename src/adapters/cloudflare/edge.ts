@@ -55,6 +55,8 @@ const DNF_PATH = /^\/([^/]+)\/([^/]+)\/(repodata\/[^/]+|Packages\/[^/]+\/[^/]+)$
 const METADATA_FILE = /^[0-9a-f]{64}-[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?$/;
 const IMMUTABLE = 'max-age=31536000, immutable';
 const CACHE_PATH = '/.berth-edge';
+/** Internal to cache entries, never sent: the stored file's size (see fromCache). */
+const SIZE_HEADER = 'x-berth-size';
 
 function strongEtag(deps: AppDeps, text: string): string {
   const h = deps.platform.createHash('sha256');
@@ -110,6 +112,11 @@ export function createEdge(deps: AppDeps, options: EdgeOptions): EdgeHandler {
     const headers = new Headers(hit.headers);
     headers.set('cache-control', `${visibility}, ${IMMUTABLE}`);
     headers.set('x-berth-edge-cache', 'HIT');
+    // The Cache API keeps the body's length but not the Content-Length header, which a HEAD
+    // (no body) needs; fill() stored the size under its own name for that.
+    const size = headers.get(SIZE_HEADER);
+    headers.delete(SIZE_HEADER);
+    if (size !== null) headers.set('content-length', size);
     if (req.method === 'HEAD') {
       void hit.body?.cancel();
       return new Response(null, { status: 200, headers });
@@ -121,6 +128,7 @@ export function createEdge(deps: AppDeps, options: EdgeOptions): EdgeHandler {
     const headers = new Headers({
       'content-type': contentType,
       'content-length': String(src.size),
+      [SIZE_HEADER]: String(src.size),
       etag: src.etag,
       'last-modified': src.lastModified.toUTCString(),
       'accept-ranges': 'bytes',

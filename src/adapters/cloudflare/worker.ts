@@ -69,6 +69,27 @@ function runtime(env: WorkerEnv): Promise<Runtime> {
   return p;
 }
 
+/**
+ * workerd sends a ReadableStream body of unknown length chunked and drops the app's
+ * Content-Length (store reads, ranges, edge-cache hits); a body piped through a FixedLengthStream
+ * of the declared size is sent with it, and workerd fails the response if the bytes fall short or
+ * run over. Bodiless answers (HEAD, 304) keep the header as they are: workerd sends a null body's
+ * Content-Length unchanged, whereas an empty FixedLengthStream of the declared size is a short
+ * body (a 500).
+ */
+export function keepContentLength(res: Response): Response {
+  const declared = res.headers.get('content-length');
+  const Fixed = (globalThis as { FixedLengthStream?: FixedLengthStreamCtor }).FixedLengthStream;
+  if (res.body === null || declared === null || !/^\d+$/.test(declared) || Fixed === undefined) return res;
+  const fixed = new Fixed(Number(declared));
+  // A failed source aborts the fixed stream: the client sees a broken response, never a short one.
+  res.body.pipeTo(fixed.writable).catch(() => undefined);
+  return new Response(fixed.readable, res);
+}
+
+/** workerd's FixedLengthStream: a TransformStream whose readable side has a known length. */
+type FixedLengthStreamCtor = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
+
 function problem(status: 500 | 503, code: string, detail: string): Response {
   const requestId = crypto.randomUUID();
   const res = problemResponse(new ProblemError(status, code, detail), requestId);
@@ -83,24 +104,28 @@ function repoOf(body: unknown): { tenant: string; repo: string } | null {
   return typeof tenant === 'string' && typeof repo === 'string' && isValidName(tenant) && isValidName(repo) ? { tenant, repo } : null;
 }
 
+async function answer(req: Request, env: WorkerEnv, ctx: ExecutionContextLike): Promise<Response> {
+  let rt: Runtime;
+  try {
+    rt = await runtime(env);
+  } catch (e) {
+    // Config messages name variables only, never values.
+    console.error(JSON.stringify({ level: 'error', msg: 'worker configuration', error: e instanceof Error ? e.message : String(e) }));
+    return problem(503, 'worker_config', e instanceof Error ? e.message : 'configuration error');
+  }
+  try {
+    const edge = await rt.edge(req, (p) => ctx.waitUntil(p));
+    if (edge) return edge;
+  } catch (e) {
+    rt.worker.deps.logger.error('edge failed', { path: new URL(req.url).pathname, error: e instanceof Error ? e.message : String(e) });
+    return problem(500, 'internal', 'internal error');
+  }
+  return rt.app.fetch(req, env, ctx as never);
+}
+
 export default {
   async fetch(req: Request, env: WorkerEnv, ctx: ExecutionContextLike): Promise<Response> {
-    let rt: Runtime;
-    try {
-      rt = await runtime(env);
-    } catch (e) {
-      // Config messages name variables only, never values.
-      console.error(JSON.stringify({ level: 'error', msg: 'worker configuration', error: e instanceof Error ? e.message : String(e) }));
-      return problem(503, 'worker_config', e instanceof Error ? e.message : 'configuration error');
-    }
-    try {
-      const edge = await rt.edge(req, (p) => ctx.waitUntil(p));
-      if (edge) return edge;
-    } catch (e) {
-      rt.worker.deps.logger.error('edge failed', { path: new URL(req.url).pathname, error: e instanceof Error ? e.message : String(e) });
-      return problem(500, 'internal', 'internal error');
-    }
-    return rt.app.fetch(req, env, ctx as never);
+    return keepContentLength(await answer(req, env, ctx));
   },
 
   /**
