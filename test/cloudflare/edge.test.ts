@@ -23,7 +23,10 @@ class FakeCache implements EdgeCache {
     return e && new Response(e.body.slice(), { headers: e.headers });
   }
   async put(key: string, res: Response): Promise<void> {
-    this.entries.set(key, { body: new Uint8Array(await res.arrayBuffer()), headers: new Headers(res.headers) });
+    // As workerd's Cache API: the body keeps its length, the Content-Length header is not kept.
+    const headers = new Headers(res.headers);
+    headers.delete('content-length');
+    this.entries.set(key, { body: new Uint8Array(await res.arrayBuffer()), headers });
   }
 }
 
@@ -128,6 +131,10 @@ describe('edge read path', () => {
     expect(await hit!.text()).toBe('compressed-primary');
     const head = await t.get(path, t.basic(t.token), 'HEAD');
     expect(head!.status).toBe(200);
+    // A hit's HEAD declares the file's size although the cache entry has no Content-Length.
+    expect(head!.headers.get('content-length')).toBe(String('compressed-primary'.length));
+    expect(head!.headers.get('x-berth-size')).toBeNull();
+    expect(hit!.headers.get('x-berth-size')).toBeNull();
     expect(await head!.text()).toBe('');
 
     const ranged = await t.get(`/acme/main/${LOCATION}`, { ...t.basic(t.token), range: 'bytes=4-6' });

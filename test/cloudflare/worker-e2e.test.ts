@@ -154,24 +154,46 @@ describe.skipIf(reason !== null)('Cloudflare Worker in workerd: publish, queue r
 
     // A package nobody fetched yet: a miss served from R2, then hits with the same bytes.
     const url = `${repoUrl()}/Packages/b/berth-bench-1-1.0-1.noarch.rpm`;
+    // HEAD before any GET: a miss, answered with the stored size and no body.
+    const headMiss = await fetch(url, { method: 'HEAD', headers: { authorization: basic(read) } });
+    expect(headMiss.status).toBe(200);
+    expect(headMiss.headers.get('x-berth-edge-cache')).toBe('MISS');
+    const size = Number(headMiss.headers.get('content-length'));
+    expect(size).toBeGreaterThan(100);
+    expect((await headMiss.arrayBuffer()).byteLength).toBe(0);
     const states: string[] = [];
     const bodies: string[] = [];
+    const lengths: (string | null)[] = [];
     await eventually('an edge cache hit for the package', async () => {
       const res = await fetch(url, { headers: { authorization: basic(read) } });
       expect(res.status).toBe(200);
-      bodies.push(Buffer.from(await res.arrayBuffer()).toString('base64'));
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(body.length).toBe(size);
+      bodies.push(body.toString('base64'));
+      // workerd sends a streamed body chunked unless it has a known length: declared on a miss
+      // (R2 stream) and on a hit (cache body) alike.
+      lengths.push(res.headers.get('content-length'));
       states.push(res.headers.get('x-berth-edge-cache') ?? 'none');
       return states.at(-1) === 'HIT' ? true : undefined;
     }, 20_000);
     expect(states[0]).toBe('MISS');
     expect(new Set(bodies).size).toBe(1);
+    expect(new Set(lengths)).toEqual(new Set([String(size)]));
     const head = await fetch(url, { method: 'HEAD', headers: { authorization: basic(read) } });
     expect(head.status).toBe(200);
     expect(head.headers.get('x-berth-edge-cache')).toBe('HIT');
+    // The Cache API does not keep Content-Length; the entry's own record of the size gives it.
+    expect(head.headers.get('content-length')).toBe(String(size));
+    expect(head.headers.get('x-berth-size')).toBeNull();
     // A range request bypasses the cache and is answered from R2.
     const ranged = await fetch(url, { headers: { authorization: basic(read), range: 'bytes=0-3' } });
     expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-length')).toBe('4');
+    expect(ranged.headers.get('content-range')).toBe(`bytes 0-3/${size}`);
     expect(Buffer.from(await ranged.arrayBuffer())).toEqual(Buffer.from([0xed, 0xab, 0xee, 0xdb]));
+    const headRange = await fetch(url, { method: 'HEAD', headers: { authorization: basic(read), range: 'bytes=10-19' } });
+    expect(headRange.status).toBe(206);
+    expect(headRange.headers.get('content-length')).toBe('10');
 
     // Cached or not, no credentials means no bytes.
     expect((await fetch(url)).status).toBe(401);
