@@ -1,26 +1,40 @@
 /**
- * Supplies the compressed chunks of one regeneration: from the chunk cache when the entry is
- * there, else built from the packages' fragments. A build makes all three kinds at once, so a
- * fragment is read once per regeneration however many files need it, and the three files can
- * be written concurrently: whichever file reaches a missing chunk first builds it, the others
- * wait for that build and then read the entry it stored. Nothing built is held here beyond the
- * call that built it, so memory stays bounded by the chunks in flight, not by the repo.
+ * Supplies the compressed members of one regeneration, chunk by chunk: from the chunk cache when
+ * the entry is there, else built from the packages' fragments. A build makes all three kinds at
+ * once, so a fragment is read once per regeneration however many files need it, and the three
+ * files can be written concurrently: whichever file reaches a missing chunk first builds it, the
+ * others wait for that build and then read the entries it stored.
+ *
+ * Memory is bounded by bytes, not by packages: a build flushes a kind's XML as a segment entry
+ * whenever it passes `segmentBytes` (chunk-cache.ts), at most `builds` builds run at once, and a
+ * chunk stored as segments is read one segment at a time. Nothing built is held here beyond the
+ * call that built it.
  */
+import { BerthError } from '../core/errors.js';
 import type { Codec, Platform } from '../core/platform.js';
 import type { CompressedChunk, XmlKind } from '../core/repodata/xml-file.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { readChunk, writeChunk, type ChunkPlan } from './chunk-cache.js';
+import { readChunk, readChunkEntry, segmentId, writeChunk, writeSegmentsHead, type ChunkEntry, type ChunkPlan } from './chunk-cache.js';
 import { fragmentsFor } from './package-fragments.js';
 
 const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
 
 export interface ChunkStats {
-  /** Chunks of this regeneration (each makes one member in each of the three files). */
+  /** Chunks of this regeneration (each makes one member, or several segments, in each of the three files). */
   chunks: number;
   /** Chunk entries (chunk × file) served from the cache. */
   reused: number;
   /** Chunks built from fragments (all three files' entries at once). */
   built: number;
+}
+
+export interface ChunkSourceOptions {
+  /** Fragment reads in flight per build. */
+  window: number;
+  /** Builds running at once. */
+  builds: number;
+  /** XML (UTF-16 length) per kind past which a build flushes a segment. */
+  segmentBytes: number;
 }
 
 /** Maps `items` through `fn` with at most `size` calls in flight, yielding in input order. */
@@ -43,21 +57,37 @@ export async function* windowed<T, U>(items: readonly T[], size: number, fn: (it
 
 export class ChunkSource {
   readonly stats: ChunkStats;
+  /** Segment ids read or written, for the generation record (GC keeps what a generation used). */
+  readonly segmentIds = new Set<string>();
   /** Builds started in this regeneration, by chunk id; they settle once all entries are stored. */
   readonly #builds = new Map<string, Promise<void>>();
+  #running = 0;
+  readonly #slots: (() => void)[] = [];
 
   constructor(
     private readonly deps: { store: BlobStore; platform: Platform },
     private readonly tenant: string,
     private readonly repo: string,
     private readonly codec: Codec,
-    private readonly window: number,
+    private readonly opts: ChunkSourceOptions,
     chunks: number,
   ) {
     this.stats = { chunks, reused: 0, built: 0 };
   }
 
-  async get(plan: ChunkPlan, kind: XmlKind): Promise<CompressedChunk> {
+  /** The members of `kind` for `plans` in order: `prefetch` chunk entries ahead, segments one at a time. */
+  async *members(plans: readonly ChunkPlan[], kind: XmlKind, prefetch: number): AsyncGenerator<CompressedChunk> {
+    for await (const [plan, entry] of windowed(plans, prefetch, async (p) => [p, await this.entry(p, kind)] as const)) {
+      if ('chunk' in entry) {
+        yield entry.chunk;
+        continue;
+      }
+      for (let i = 0; i < entry.segments.length; i++) yield await this.#segment(plan, kind, i, entry.segments[i] as number);
+    }
+  }
+
+  /** The chunk's entry for `kind`, built (all kinds) when the cache lacks it. */
+  async entry(plan: ChunkPlan, kind: XmlKind): Promise<ChunkEntry> {
     const cached = await this.#read(plan, kind);
     if (cached) {
       this.stats.reused++;
@@ -70,32 +100,98 @@ export class ChunkSource {
       if (stored) return stored;
       // the store lost it between the build and now (GC of a stale entry): build again below
     }
-    const building = this.#build(plan);
+    return (await this.#startBuild(plan))[kind];
+  }
+
+  async #read(plan: ChunkPlan, kind: XmlKind): Promise<ChunkEntry | null> {
+    const e = await readChunkEntry(this.deps.store, this.tenant, this.repo, plan.id, kind);
+    if (!e) return null;
+    if ('chunk' in e) return e.chunk.packages === plan.entries.length ? e : null;
+    if (e.segments.reduce((a, b) => a + b, 0) !== plan.entries.length) return null;
+    e.segments.forEach((_, i) => this.segmentIds.add(this.#segmentId(plan, kind, i)));
+    return e;
+  }
+
+  #segmentId(plan: ChunkPlan, kind: XmlKind, index: number): string {
+    return segmentId(this.deps.platform, plan.id, kind, index, this.opts.segmentBytes);
+  }
+
+  /** Segment `index`; a missing or damaged one (a partial GC) rebuilds the chunk, which writes identical segments. */
+  async #segment(plan: ChunkPlan, kind: XmlKind, index: number, packages: number): Promise<CompressedChunk> {
+    const id = this.#segmentId(plan, kind, index);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const c = await readChunk(this.deps.store, this.tenant, this.repo, id, kind);
+      if (c && c.packages === packages) return c;
+      if (attempt === 0) await this.#startBuild(plan);
+    }
+    throw new BerthError('chunk_segment_missing', `segment ${index} of chunk ${plan.id} (${kind}) is missing after a rebuild`);
+  }
+
+  #startBuild(plan: ChunkPlan): Promise<Record<XmlKind, ChunkEntry>> {
+    const building = this.#limited(() => this.#build(plan));
     const settled = building.then(() => undefined);
     settled.catch(() => undefined);
     this.#builds.set(plan.id, settled);
-    return (await building)[kind];
+    return building;
   }
 
-  async #read(plan: ChunkPlan, kind: XmlKind): Promise<CompressedChunk | null> {
-    const c = await readChunk(this.deps.store, this.tenant, this.repo, plan.id, kind);
-    return c && c.packages === plan.entries.length ? c : null;
-  }
-
-  async #build(plan: ChunkPlan): Promise<Record<XmlKind, CompressedChunk>> {
-    const { store, platform } = this.deps;
-    const parts: Record<XmlKind, string[]> = { primary: [], filelists: [], other: [] };
-    for await (const f of windowed(plan.entries, this.window, (e) => fragmentsFor(store, platform, this.tenant, this.repo, e))) {
-      for (const kind of KINDS) parts[kind].push(f[kind]);
+  async #limited<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.#running >= Math.max(1, this.opts.builds)) await new Promise<void>((r) => this.#slots.push(r));
+    this.#running++;
+    try {
+      return await fn();
+    } finally {
+      this.#running--;
+      this.#slots.shift()?.();
     }
+  }
+
+  async #build(plan: ChunkPlan): Promise<Record<XmlKind, ChunkEntry>> {
+    const { store, platform } = this.deps;
     const encoder = new TextEncoder();
-    const made = await Promise.all(KINDS.map(async (kind): Promise<CompressedChunk> => {
-      const xml = encoder.encode(parts[kind].join(''));
-      const chunk: CompressedChunk = { packages: plan.entries.length, xml, compressed: await platform.compress(this.codec, xml) };
-      await writeChunk(store, this.tenant, this.repo, plan.id, kind, chunk);
+    const state = Object.fromEntries(KINDS.map((k) => [k, { parts: [] as string[], packages: 0, bytes: 0, segments: [] as number[] }])) as
+      Record<XmlKind, { parts: string[]; packages: number; bytes: number; segments: number[] }>;
+    const make = async (kind: XmlKind): Promise<CompressedChunk> => {
+      const s = state[kind];
+      const xml = encoder.encode(s.parts.join(''));
+      const chunk: CompressedChunk = { packages: s.packages, xml, compressed: await platform.compress(this.codec, xml) };
+      s.parts = [];
+      s.packages = 0;
+      s.bytes = 0;
       return chunk;
-    }));
+    };
+    const flushSegment = async (kind: XmlKind): Promise<void> => {
+      const s = state[kind];
+      const index = s.segments.length;
+      const chunk = await make(kind);
+      const id = this.#segmentId(plan, kind, index);
+      await writeChunk(store, this.tenant, this.repo, id, kind, chunk);
+      s.segments.push(chunk.packages);
+      this.segmentIds.add(id);
+    };
+    for await (const f of windowed(plan.entries, this.opts.window, (e) => fragmentsFor(store, platform, this.tenant, this.repo, e))) {
+      for (const kind of KINDS) {
+        const s = state[kind];
+        s.parts.push(f[kind]);
+        s.packages++;
+        s.bytes += f[kind].length;
+        if (s.bytes >= this.opts.segmentBytes) await flushSegment(kind);
+      }
+    }
+    const out = {} as Record<XmlKind, ChunkEntry>;
+    for (const kind of KINDS) {
+      const s = state[kind];
+      if (s.segments.length === 0) {
+        const chunk = await make(kind);
+        await writeChunk(store, this.tenant, this.repo, plan.id, kind, chunk);
+        out[kind] = { chunk };
+      } else {
+        if (s.packages > 0) await flushSegment(kind);
+        await writeSegmentsHead(store, this.tenant, this.repo, plan.id, kind, s.segments);
+        out[kind] = { segments: s.segments };
+      }
+    }
     this.stats.built++;
-    return { primary: made[0] as CompressedChunk, filelists: made[1] as CompressedChunk, other: made[2] as CompressedChunk };
+    return out;
   }
 }

@@ -15,8 +15,9 @@ export interface GenerationRecord {
   repomd: string;
   asc: string;
   /**
-   * Ids of the chunk-cache entries the files were assembled from (repo/chunk-cache.ts), so GC
-   * keeps exactly the entries a retained generation used. Absent in records from before the cache.
+   * Ids of the chunk-cache entries the files were assembled from (repo/chunk-cache.ts): the
+   * chunks', then those of the segments of chunks stored in segments, so GC keeps exactly the
+   * entries a retained generation used. Absent in records from before the cache.
    */
   chunks?: string[];
 }

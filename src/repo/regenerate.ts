@@ -18,8 +18,8 @@ import { currentGenerationKey, generationKey, generationPackagesKey, repodataFil
 import type { CurrentPointer, GenerationPackages, GenerationRecord } from './generations.js';
 import { readCurrent } from './generations.js';
 import { readIndex, type IndexEntry } from './index-store.js';
-import { planChunks, type ChunkingOptions } from './chunk-cache.js';
-import { ChunkSource, windowed, type ChunkStats } from './chunk-source.js';
+import { DEFAULT_SEGMENT_BYTES, planChunks, type ChunkingOptions } from './chunk-cache.js';
+import { ChunkSource, type ChunkStats } from './chunk-source.js';
 import { isCompleteMirror } from '../mirror/config.js';
 import type { RepoTenancy } from './tenancy.js';
 
@@ -35,6 +35,8 @@ export interface RegenerateOptions {
   window?: number;
   /** Chunk-cache reads in flight per file (default 4). */
   prefetch?: number;
+  /** Chunk builds running at once (default 2): with `chunking.segmentBytes`, what bounds memory. */
+  builds?: number;
   codec?: Codec;
   chunking?: ChunkingOptions;
 }
@@ -155,13 +157,15 @@ export async function regenerate(
 
   const entries = [...index.packages].sort(compareEntries);
   const plans = planChunks(platform, codec, entries, options.chunking);
-  const source = new ChunkSource(deps, tenant, repo, codec, window, plans.length);
+  const source = new ChunkSource(deps, tenant, repo, codec, {
+    window,
+    builds: Math.max(1, options.builds ?? 2),
+    segmentBytes: Math.max(1, options.chunking?.segmentBytes ?? DEFAULT_SEGMENT_BYTES),
+  }, plans.length);
   // The three files are written concurrently from the same chunk plan; a chunk missing from
   // the cache is built once for all three (fragments read once), see chunk-source.ts.
-  const written = await Promise.all(KINDS.map((kind) => {
-    const items = windowed(plans, prefetch, (p): Promise<CompressedChunk> => source.get(p, kind));
-    return writeMetadataFile(deps, tenant, repo, kind, entries.length, items, codec);
-  }));
+  const written = await Promise.all(KINDS.map((kind) =>
+    writeMetadataFile(deps, tenant, repo, kind, entries.length, source.members(plans, kind, prefetch), codec)));
   const files = written.map((w) => w.name);
   const records: RepomdRecord[] = written.map((w) => ({ ...w.record, timestamp: index.updatedAt }));
   const repomd = repomdXml(records, { revision: String(revision) });
@@ -170,7 +174,7 @@ export async function regenerate(
   const packages: GenerationPackages = entries.map((e) => [e.location, e.sha256]);
   await putCreateOnly(store, generationPackagesKey(tenant, repo, revision), new TextEncoder().encode(JSON.stringify(packages)), 'application/json');
   const record: GenerationRecord = {
-    revision, createdAt: deps.clock().toISOString(), files, repomd, asc, chunks: plans.map((p) => p.id),
+    revision, createdAt: deps.clock().toISOString(), files, repomd, asc, chunks: [...plans.map((p) => p.id), ...source.segmentIds],
   };
   const genKey = generationKey(tenant, repo, revision);
   await putCreateOnly(store, genKey, new TextEncoder().encode(JSON.stringify(record)), 'application/json');
