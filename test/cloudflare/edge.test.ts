@@ -1,6 +1,7 @@
 // The edge read path in Node, with a memory store and a fake Cache API: access checks before the
 // cache, the repomd pair from one generation within the metadata window, the credential window,
-// cache keys that cannot go stale, and Range bypass. (worker-e2e.test.ts runs it in workerd.)
+// cache keys that cannot go stale, Range bypass, and the Worker's Content-Length keeping with a
+// fake FixedLengthStream. (worker-e2e.test.ts runs them in workerd.)
 import { describe, expect, it } from 'vitest';
 import { createEdge, type EdgeCache } from '../../src/adapters/cloudflare/edge.js';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
@@ -170,5 +171,73 @@ describe('edge read path', () => {
     // …and after it the token is refused, for cached files too.
     expect((await t.get(path, t.basic(t.token)))!.status).toBe(401);
     expect((await t.get('/acme/main/repodata/repomd.xml', t.basic(t.token)))!.status).toBe(401);
+  });
+});
+
+describe('keepContentLength (the Worker\'s final response)', () => {
+  // workerd's FixedLengthStream, reduced to what the Worker relies on: it passes the bytes on and
+  // errors when they do not add up to the declared length.
+  const made: number[] = [];
+  class FakeFixedLengthStream extends TransformStream<Uint8Array, Uint8Array> {
+    constructor(expected: number) {
+      let seen = 0;
+      super({
+        transform(chunk, c) {
+          seen += chunk.length;
+          if (seen > expected) c.error(new TypeError('too many bytes'));
+          else c.enqueue(chunk);
+        },
+        flush(c) {
+          if (seen !== expected) c.error(new TypeError('FixedLengthStream did not see all expected bytes'));
+        },
+      });
+      made.push(expected);
+    }
+  }
+  const withFixed = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const g = globalThis as { FixedLengthStream?: unknown };
+    g.FixedLengthStream = FakeFixedLengthStream;
+    made.length = 0;
+    try {
+      return await fn();
+    } finally {
+      delete g.FixedLengthStream;
+    }
+  };
+  const body = (...parts: string[]): ReadableStream<Uint8Array> =>
+    new ReadableStream({ start(c) { for (const p of parts) c.enqueue(enc(p)); c.close(); } });
+
+  it('pipes a body of declared length through a FixedLengthStream of that length, keeping status and headers', async () => {
+    const { keepContentLength } = await import('../../src/adapters/cloudflare/worker.js');
+    await withFixed(async () => {
+      const res = new Response(body('0123', '456'), { status: 206, headers: { 'content-length': '7', 'content-range': 'bytes 0-6/99', etag: '"e"' } });
+      const out = keepContentLength(res);
+      expect(made).toEqual([7]);
+      expect(out).not.toBe(res);
+      expect(out.status).toBe(206);
+      expect(Object.fromEntries(out.headers)).toEqual({ 'content-length': '7', 'content-range': 'bytes 0-6/99', etag: '"e"' });
+      expect(await out.text()).toBe('0123456');
+    });
+  });
+
+  it('a body shorter than declared fails the response rather than ending it early', async () => {
+    const { keepContentLength } = await import('../../src/adapters/cloudflare/worker.js');
+    await withFixed(async () => {
+      const out = keepContentLength(new Response(body('abc'), { headers: { 'content-length': '5' } }));
+      await expect(out.text()).rejects.toThrow(/expected bytes/);
+    });
+  });
+
+  it('leaves bodiless answers (HEAD, 304) and bodies without a declared length as they are', async () => {
+    const { keepContentLength } = await import('../../src/adapters/cloudflare/worker.js');
+    await withFixed(async () => {
+      const head = new Response(null, { headers: { 'content-length': '8224' } });
+      expect(keepContentLength(head)).toBe(head);
+      const notModified = new Response(null, { status: 304, headers: { etag: '"e"' } });
+      expect(keepContentLength(notModified)).toBe(notModified);
+      const generated = new Response('{"code":"not_found"}', { status: 404 });
+      expect(keepContentLength(generated)).toBe(generated);
+      expect(made).toEqual([]);
+    });
   });
 });
