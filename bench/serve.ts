@@ -2,7 +2,7 @@
  * Serving throughput: berth serve (fs store) vs nginx on the same files, side by side in one run.
  *
  *   npm run bench:serve -- [--packages N] [--duration 10s] [--connections 16] [--threads 2]
- *                          [--warmup 2s] [--cpu-prof DIR] [--keep]
+ *                          [--warmup 2s] [--workers 1,auto] [--cpu-prof DIR] [--keep]
  *
  * Publishes N synthetic packages plus one ~11 KB package into a public and a private repo
  * (allow-unsigned) through the API of a `berth serve` child process, waits for the metadata,
@@ -11,6 +11,8 @@
  * p99 and the ratio Berth / nginx. A bare node:http server answering the same files from memory
  * is measured too, as the ceiling for a Node server on the machine. The private repo is read with Basic auth (a read token as
  * the password, as dnf sends it); nginx serves the same files without auth in both rows.
+ * `--workers` lists the `berth serve --workers` settings to measure, each as its own server on
+ * the same data directory (nginx runs `worker_processes auto`; `auto` is Berth's equivalent).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2s' },
     connections: { type: 'string', default: '16' },
     threads: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '1,auto' },
     'cpu-prof': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -41,12 +44,16 @@ const TENANT = 'bench';
 const work = await mkdtemp(join(tmpdir(), 'berth-bench-serve-'));
 const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
 const prof = values['cpu-prof'];
-const berth = await startBerth(root, {
+const workerSettings = values.workers.split(',').map((w) => w.trim()).filter((w) => w !== '');
+const startOne = (workers: string, i: number): Promise<BerthChild> => startBerth(root, {
   data: join(work, 'data'),
   adminToken,
-  logFile: join(work, 'berth.log'),
+  logFile: join(work, `berth-${i}.log`),
+  workers,
   ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}),
 });
+const berth = await startOne(workerSettings[0] ?? '1', 0);
+const others: BerthChild[] = [];
 
 async function publishAll(b: BerthChild, repo: string, pkgs: Uint8Array[]): Promise<number> {
   let revision = 0;
@@ -106,6 +113,9 @@ try {
     }
   }
 
+  // More servers on the same data directory, for the other --workers settings.
+  for (const [i, w] of workerSettings.slice(1).entries()) others.push(await startOne(w, i + 1));
+  const servers = [berth, ...others].map((b, i) => ({ b, label: workerSettings.length > 1 ? `, workers ${workerSettings[i]}` : '' }));
   const nginx = await startNginx({ prefix: join(work, 'nginx'), root: docroot, workers: 'auto', stock: true });
   const bare = await startBareNode(docroot);
   console.log(`node ${process.version}, ${nginxVersion()}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${n + 1} packages`);
@@ -125,11 +135,13 @@ try {
       const bUrl = `${bare.url}/${TENANT}/pub/${paths['pub']?.[label]}`;
       wrk(bUrl, { ...opts, duration: values.warmup });
       row(`${label} (bare node:http from memory)`, ng, wrk(bUrl, opts));
-      for (const repo of ['pub', 'priv']) {
-        const headers = repo === 'priv' ? privAuth : {};
-        const bUrl = `${berth.url}/${TENANT}/${repo}/${paths[repo]?.[label]}`;
-        wrk(bUrl, { ...opts, duration: values.warmup, headers });
-        row(`${label} (${repo === 'pub' ? 'public' : 'private, Basic'})`, ng, wrk(bUrl, { ...opts, headers }));
+      for (const { b, label: w } of servers) {
+        for (const repo of ['pub', 'priv']) {
+          const headers = repo === 'priv' ? privAuth : {};
+          const bUrl = `${b.url}/${TENANT}/${repo}/${paths[repo]?.[label]}`;
+          wrk(bUrl, { ...opts, duration: values.warmup, headers });
+          row(`${label} (${repo === 'pub' ? 'public' : 'private, Basic'}${w})`, ng, wrk(bUrl, { ...opts, headers }));
+        }
       }
     }
   } finally {
@@ -137,6 +149,7 @@ try {
     await bare.stop();
   }
 } finally {
+  for (const o of others) await o.stop();
   await berth.stop();
   if (values.keep) console.error(`kept ${work}`);
   else await rm(work, { recursive: true, force: true });

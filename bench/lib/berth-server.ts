@@ -17,6 +17,8 @@ export interface BerthChildOptions {
   logFile: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** `berth serve --workers` (default: the server's default, one process). */
+  workers?: string;
 }
 
 export async function startBerth(root: string, o: BerthChildOptions): Promise<BerthChild> {
@@ -24,7 +26,7 @@ export async function startBerth(root: string, o: BerthChildOptions): Promise<Be
   await new Promise((r) => log.once('open', r));
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(o.nodeArgs ?? []), join(root, 'bin', 'berth.js'), 'serve', '--port', '0', '--data', o.data, '--json'],
+    [...(o.nodeArgs ?? []), join(root, 'bin', 'berth.js'), 'serve', '--port', '0', '--data', o.data, '--json', ...(o.workers ? ['--workers', o.workers] : [])],
     { env: { ...process.env, BERTH_ADMIN_TOKEN: o.adminToken }, stdio: ['ignore', 'pipe', log] },
   );
   const lines = createInterface({ input: child.stdout! });

@@ -231,7 +231,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       const ascText = asc === null ? '' : /-----BEGIN PGP SIGNATURE-----/.test(new TextDecoder().decode(asc))
         ? exactText(asc, 'repomd.xml.asc') : openpgp.armor(openpgp.enums.armor.signature, asc);
       const r = await commitComplete(deps, tenant, repo, entries, staged.map((f) => f.name), repomdText, ascText);
-      deps.cache?.invalidateRepo(tenant, repo);
+      await deps.cache?.invalidateRepo(tenant, repo);
       Object.assign(summary.packages, { added: r.added, removed: r.removed });
       summary.revision = r.revision;
       managed = entries.map((e) => e.sha256);

@@ -3,6 +3,7 @@
  * bad value stops the server at start with the setting's name, never at the first request.
  * Secrets (BERTH_ADMIN_TOKEN, the connection string) are kept out of every error message.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 export type StorageConfig =
@@ -21,6 +22,8 @@ export interface NodeConfig {
   gcIntervalSeconds: number;
   /** How often the scheduler looks for mirrors due a run (BERTH_MIRROR_INTERVAL; 0 disables). */
   mirrorCheckSeconds: number;
+  /** Server processes sharing the port (BERTH_WORKERS / --workers; `auto` = one per CPU). */
+  workers: number;
   storage: StorageConfig;
 }
 
@@ -70,6 +73,11 @@ const schema = z.object({
   BERTH_RETENTION: duration.default(3 * 86400),
   BERTH_GC_INTERVAL: duration.default(3600),
   BERTH_MIRROR_INTERVAL: z.union([z.literal('0').transform(() => 0), duration]).default(300),
+  BERTH_WORKERS: z
+    .union([z.literal('auto').transform(() => availableParallelism()), z.coerce.number().int().min(1).max(256)], {
+      error: "expected 'auto' or a number of processes from 1 to 256",
+    })
+    .default(1),
   AZURE_STORAGE_CONNECTION_STRING: optional,
   AZURE_STORAGE_ACCOUNT_URL: z.url({ protocol: /^https?$/ }).optional(),
   BERTH_AZURE_CONTAINER: z
@@ -85,6 +93,7 @@ export interface ConfigOverrides {
   port?: number;
   host?: string;
   data?: string;
+  workers?: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): NodeConfig {
@@ -94,6 +103,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     const v = env[key];
     if (v !== undefined && v !== '') input[key] = v;
   }
+  // The flag is validated like the variable, so a bad value names the same setting.
+  if (overrides.workers !== undefined) input['BERTH_WORKERS'] = overrides.workers;
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
@@ -121,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     retentionSeconds: e.BERTH_RETENTION,
     gcIntervalSeconds: e.BERTH_GC_INTERVAL,
     mirrorCheckSeconds: e.BERTH_MIRROR_INTERVAL,
+    workers: e.BERTH_WORKERS,
     storage,
   };
 }

@@ -57,7 +57,7 @@ export function buildAppDeps(
         return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo);
       } finally {
         // The served repomd.xml must change the moment the new generation is committed.
-        cache.invalidateRepo(tenant, repo);
+        await cache.invalidateRepo(tenant, repo);
       }
     },
     logger,

@@ -16,6 +16,7 @@ import { ensureOperatorCredential, operatorTokenHash } from '../../auth/operator
 import { collectGarbage } from '../../repo/gc.js';
 import { runDueMirrors } from '../../mirror/schedule.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import { DEFAULT_SERVE_CACHE, type CacheInvalidation } from '../../http/cache/serve-cache.js';
 import { ConfigError, type NodeConfig } from './config.js';
 import { buildAppDeps, createStore } from './deps.js';
 
@@ -33,9 +34,20 @@ export interface StartOptions {
   print: (text: string) => void;
   /** Upper bound for waiting on pending regenerations at shutdown (default 60 s). */
   drainTimeoutMs?: number;
+  /** Set when this process is one worker of `berth serve --workers N` (cluster.ts). */
+  worker?: WorkerRole;
 }
 
-async function resolveOperatorHash(config: NodeConfig, store: BlobStore, opts: StartOptions): Promise<string> {
+export interface WorkerRole {
+  /** Whether this worker runs the GC and mirror timers (exactly one worker does). */
+  background: boolean;
+  /** Passes this worker's cache invalidation on; resolves once every sibling has applied it. */
+  publish(event: CacheInvalidation): Promise<void>;
+  /** Registers how siblings' invalidations are applied here. */
+  subscribe(apply: (event: CacheInvalidation) => void): void;
+}
+
+export async function resolveOperatorHash(config: NodeConfig, store: BlobStore, opts: StartOptions): Promise<string> {
   if (config.adminToken !== null) return operatorTokenHash(config.adminToken);
   if (config.storage.kind !== 'fs') {
     throw new ConfigError('BERTH_ADMIN_TOKEN is required with Azure storage (a token is generated only for the embedded store)');
@@ -55,7 +67,13 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   const { logger } = opts;
   const store = await createStore(config.storage);
   const hash = await resolveOperatorHash(config, store, opts);
-  const { deps, sink } = buildAppDeps(config, store, hash, logger);
+  const worker = opts.worker;
+  const { deps, sink } = buildAppDeps(config, store, hash, logger, {
+    ...DEFAULT_SERVE_CACHE,
+    ...(worker ? { onInvalidate: (e: CacheInvalidation) => worker.publish(e) } : {}),
+  });
+  const cache = deps.cache;
+  if (worker && cache) worker.subscribe((e) => cache.apply(e));
   const app = createApp(deps);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
@@ -65,7 +83,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
-  logger.info('listening', {
+  logger.info(worker ? 'worker listening' : 'listening', {
     url, port, host: config.host, storage: config.storage.kind,
     ...(config.storage.kind === 'fs' ? { data: config.storage.root } : { container: config.storage.container }),
   });
@@ -78,8 +96,10 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
       .catch((err: unknown) => logger.error('gc failed', { error: err }))
       .finally(() => (gcRunning = null));
   };
-  const timer = setInterval(runGc, config.gcIntervalSeconds * 1000);
-  timer.unref();
+  // In a cluster one worker runs the timers: N GC passes at once would only repeat each other.
+  const background = worker?.background ?? true;
+  const timer = background ? setInterval(runGc, config.gcIntervalSeconds * 1000) : null;
+  timer?.unref();
 
   // Mirrors due a run (src/mirror), checked on their own timer; one pass at a time.
   let mirrorsRunning: Promise<void> | null = null;
@@ -90,13 +110,13 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
       .catch((err: unknown) => logger.error('scheduled mirror runs failed', { error: String(err) }))
       .finally(() => (mirrorsRunning = null));
   };
-  const mirrorTimer = config.mirrorCheckSeconds > 0 ? setInterval(runMirrors, config.mirrorCheckSeconds * 1000) : null;
+  const mirrorTimer = background && config.mirrorCheckSeconds > 0 ? setInterval(runMirrors, config.mirrorCheckSeconds * 1000) : null;
   mirrorTimer?.unref();
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       if (mirrorTimer) clearInterval(mirrorTimer);
       const stopped = new Promise<void>((r) => server.close(() => r()));
       // Idle keep-alive sockets would hold close() open; busy ones finish their request first.

@@ -3,8 +3,9 @@ import { ConfigError, loadConfig } from '../../adapters/node/config.js';
 import { jsonLogger } from '../../adapters/node/logger.js';
 import { parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
+import type * as ClusterModule from '../../adapters/node/cluster.js';
 
-const HELP = `Usage: berth serve [--port N] [--host H] [--data DIR]
+const HELP = `Usage: berth serve [--port N] [--host H] [--data DIR] [--workers N|auto]
        berth serve --dir DIR --read-only [--port N] [--host H]
 
 Runs the repository service (API + dnf endpoints). Listens on 127.0.0.1 by default; use
@@ -18,6 +19,9 @@ Options (each overrides its environment variable):
   --port N      BERTH_PORT (default 8080; 0 picks a free port)
   --host H      BERTH_HOST (default 127.0.0.1)
   --data DIR    BERTH_DATA: embedded store directory (default ./.berth/data)
+  --workers N   BERTH_WORKERS: server processes sharing the port (default 1; auto = one per
+                CPU). Caches stay coherent: a publish or a token revocation in one worker is
+                applied in all of them at once.
   --dir DIR     serve this directory repo read-only (needs --read-only; no API, no auth)
   --read-only   required with --dir, so a plain file server is never started by accident
 
@@ -39,6 +43,7 @@ export const serveCommand: Command = {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       data: { type: 'string' },
+      workers: { type: 'string' },
       dir: { type: 'string' },
       'read-only': { type: 'boolean' },
     }, HELP);
@@ -64,6 +69,7 @@ export const serveCommand: Command = {
         ...(port !== undefined ? { port } : {}),
         ...(values.host !== undefined ? { host: values.host } : {}),
         ...(values.data !== undefined ? { data: values.data } : {}),
+        ...(values.workers !== undefined ? { workers: values.workers } : {}),
       });
     } catch (e) {
       if (e instanceof ConfigError) throw new CliError(e.message, 2);
@@ -72,9 +78,12 @@ export const serveCommand: Command = {
     const logger = jsonLogger();
     // Loaded here, not at the top: the other commands should not pay for the whole service.
     const { startServer } = await import('../../adapters/node/server.js');
+    const clustered = config.workers > 1 ? await import('../../adapters/node/cluster.js') : null;
     let server;
     try {
-      server = await startServer(config, { logger, print: (t) => process.stdout.write(t) });
+      if (clustered?.isClusterWorker()) return await runWorker(clustered, config, logger);
+      const opts = { logger, print: (t: string) => process.stdout.write(t) };
+      server = clustered ? await clustered.startCluster(config, opts) : await startServer(config, opts);
     } catch (e) {
       if (e instanceof ConfigError) throw new CliError(e.message, 2);
       const code = (e as { code?: unknown }).code;
@@ -85,6 +94,23 @@ export const serveCommand: Command = {
     return untilSignal(logger, () => server.close());
   },
 };
+
+type Clustered = typeof ClusterModule;
+
+/** One worker of `--workers N`: stops when the primary asks (or on a signal, e.g. Ctrl-C). */
+async function runWorker(clustered: Clustered, config: Parameters<Clustered['startClusterWorker']>[0], logger: ReturnType<typeof jsonLogger>): Promise<number> {
+  const { server, shutdown } = await clustered.startClusterWorker(config, logger);
+  await new Promise<void>((resolveStop) => {
+    void shutdown.then(resolveStop);
+    // Handled (not the default exit) for as long as the graceful close runs.
+    process.on('SIGINT', () => resolveStop());
+    process.on('SIGTERM', () => resolveStop());
+  });
+  await server.close();
+  // The IPC channel to the primary would keep this process alive.
+  if (process.connected) process.disconnect();
+  return 0;
+}
 
 async function serveDirectory(dir: string, host: string, port: number, json: boolean): Promise<number> {
   const { statSync } = await import('node:fs');

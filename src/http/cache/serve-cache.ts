@@ -42,6 +42,24 @@ export interface ServeCacheOptions {
   tokenTtlMs: number;
   maxTokens: number;
   now?: () => number;
+  /**
+   * Told of every invalidation made through this cache (not of those applied with `apply`), so
+   * sibling caches — the other worker processes of one `berth serve` — can apply it too. The
+   * invalidating call resolves when the returned promise does (siblings have applied it).
+   */
+  onInvalidate?: (event: CacheInvalidation) => void | Promise<void>;
+}
+
+/** What one cache tells its siblings: a repo's metadata changed, or a token was revoked. */
+export type CacheInvalidation =
+  | { kind: 'repo'; tenant: string; repo: string }
+  | { kind: 'token'; id: string };
+
+export function isCacheInvalidation(v: unknown): v is CacheInvalidation {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (o['kind'] === 'repo' && typeof o['tenant'] === 'string' && typeof o['repo'] === 'string') ||
+    (o['kind'] === 'token' && typeof o['id'] === 'string');
 }
 
 export const DEFAULT_SERVE_CACHE: ServeCacheOptions = {
@@ -111,9 +129,31 @@ export class ServeCache {
     return this.#files.bytesUsed;
   }
 
-  /** The repo's metadata changed (regeneration committed): forget its generation and locations. */
-  invalidateRepo(tenant: string, repo: string): void {
-    const st = this.#repos.get(`${tenant}/${repo}`);
+  /**
+   * The repo's metadata changed (regeneration committed): forget its generation and locations.
+   * Applied here at once; the promise settles when siblings (if any) have applied it too.
+   */
+  invalidateRepo(tenant: string, repo: string): Promise<void> {
+    return this.#invalidate({ kind: 'repo', tenant, repo });
+  }
+
+  /** Token `id` was revoked: forget every cached credential of it (here at once, then siblings). */
+  forgetToken(id: string): Promise<void> {
+    return this.#invalidate({ kind: 'token', id });
+  }
+
+  async #invalidate(event: CacheInvalidation): Promise<void> {
+    this.apply(event);
+    await this.options.onInvalidate?.(event);
+  }
+
+  /** Applies an invalidation (made here or received from a sibling) without telling anyone. */
+  apply(event: CacheInvalidation): void {
+    if (event.kind === 'token') {
+      this.tokens.forgetId(event.id);
+      return;
+    }
+    const st = this.#repos.get(`${event.tenant}/${event.repo}`);
     if (!st) return;
     st.epoch++;
     delete st.generation;

@@ -82,7 +82,8 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
       }
     }
     await revokeToken(deps.store, id);
-    deps.cache?.tokens.forgetId(id);
+    // Every worker of this server forgets it before the 204: revocation is effective at once.
+    await deps.cache?.forgetToken(id);
     await appendAudit(deps.store, record.tenant, {
       actor: actorOf(principal), action: 'token.revoke', target: id, details: {},
     }, deps.clock());

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDuration, parseSize } from '../../../src/adapters/node/config.js';
 
@@ -18,6 +19,16 @@ describe('berth serve configuration', () => {
       maxUploadBytes: 512 * 1024 * 1024, retentionSeconds: 12 * 3600, gcIntervalSeconds: 1800,
     });
     expect(c.storage).toEqual({ kind: 'fs', root: '/flag/data' });
+  });
+
+  it('reads the number of worker processes from BERTH_WORKERS or --workers (auto = one per CPU)', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ BERTH_WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ BERTH_WORKERS: '3' }, { workers: '2' }).workers).toBe(2);
+    expect(loadConfig({ BERTH_WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    for (const bad of ['0', 'many', '1.5', '257']) {
+      expect(() => loadConfig({}, { workers: bad })).toThrow(/BERTH_WORKERS/);
+    }
   });
 
   it('selects Azure by connection string or account URL, not both', () => {

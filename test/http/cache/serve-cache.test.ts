@@ -163,4 +163,36 @@ describe('serve cache (Node wiring)', () => {
     expect((await s.app.request(`${BASE}/closed/${pkgs.packages[0]!.location}`)).status).toBe(401);
     expect((await s.app.request(`${BASE}/closed/${pkgs.packages[0]!.location}`, { headers: s.auth })).headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
   });
+
+  it('tells its siblings of invalidations made through it, waits for them, and applies theirs without echoing', async () => {
+    const told: unknown[] = [];
+    let release = (): void => {};
+    const cache = new ServeCache({
+      ...DEFAULT_SERVE_CACHE,
+      onInvalidate: (e) => {
+        told.push(e);
+        return new Promise<void>((r) => (release = r));
+      },
+    });
+    const gen = { revision: 1 } as ServedGeneration;
+    await cache.generation('t', 'r', () => Promise.resolve(gen));
+    expect(cache.generationNow('t', 'r')).toBe(gen);
+    let settled = false;
+    const invalidated = cache.invalidateRepo('t', 'r').then(() => (settled = true));
+    expect(cache.generationNow('t', 'r')).toBeUndefined(); // dropped here at once
+    await Promise.resolve();
+    expect(settled).toBe(false); // the siblings have not confirmed yet
+    release();
+    await invalidated;
+    expect(told).toEqual([{ kind: 'repo', tenant: 't', repo: 'r' }]);
+
+    const principal = { kind: 'token', id: 'tok1', tenant: 't', scopes: ['read'], repos: null } as const;
+    cache.tokens.set('Basic abc', principal as never);
+    cache.apply({ kind: 'token', id: 'tok1' }); // a sibling revoked it
+    expect(cache.tokens.get('Basic abc')).toBeUndefined();
+    await cache.generation('t', 'r', () => Promise.resolve(gen));
+    cache.apply({ kind: 'repo', tenant: 't', repo: 'r' });
+    expect(cache.generationNow('t', 'r')).toBeUndefined();
+    expect(told).toHaveLength(1); // applying a sibling's invalidation is not passed on again
+  });
 });
