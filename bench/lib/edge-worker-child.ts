@@ -4,7 +4,9 @@
 // and the user Worker's own workerd entry (what the proxy forwards to; production has no such
 // proxy), which only the reloadComplete event names. Disposes on SIGTERM/SIGINT or when stdin
 // closes. The parent sets the offline/telemetry environment.
-const [persist = '', adminToken = ''] = process.argv.slice(2);
+const [persist = '', adminToken = '', extraJson = '{}'] = process.argv.slice(2);
+/** Optional: more bindings (e.g. BERTH_STORAGE=azure-sas) and an inspector port (V8 heap figures). */
+const extra = JSON.parse(extraJson) as { bindings?: Record<string, unknown>; inspectorPort?: number };
 
 interface ReloadComplete {
   proxyData?: { userWorkerUrl?: { protocol: string; hostname: string; port: string } };
@@ -29,8 +31,12 @@ devEnv.on('reloadComplete', (e) => {
 });
 const worker = await devEnv.startWorker({
   config: 'infra/cloudflare/wrangler.jsonc',
-  bindings: { BERTH_ADMIN_TOKEN: { type: 'secret_text', value: adminToken } },
-  dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, logLevel: 'warn', persist, watch: false },
+  bindings: { BERTH_ADMIN_TOKEN: { type: 'secret_text', value: adminToken }, ...extra.bindings },
+  dev: {
+    server: { hostname: '127.0.0.1', port: 0 },
+    inspector: extra.inspectorPort ? { hostname: '127.0.0.1', port: extra.inspectorPort } : false,
+    logLevel: 'warn', persist, watch: false,
+  },
 });
 await worker.ready;
 const url = String(await worker.url).replace(/\/$/, '');

@@ -39,12 +39,24 @@ export function seedLocalR2(root: string, env: NodeJS.ProcessEnv, persist: strin
   if (r.status !== 0) throw new Error(`wrangler r2 object put failed (${r.status}): ${r.stdout}\n${r.stderr}`);
 }
 
-export async function startEdgeWorker(root: string, o: { persist: string; adminToken: string; logFile: string; env: NodeJS.ProcessEnv }): Promise<EdgeWorker> {
+export interface EdgeWorkerOptions {
+  persist: string;
+  adminToken: string;
+  logFile: string;
+  env: NodeJS.ProcessEnv;
+  /** Bindings over wrangler.jsonc's, e.g. `{ BERTH_STORAGE: { type: 'plain_text', value: 'azure-sas' } }`. */
+  bindings?: Record<string, unknown>;
+  /** Where wrangler's inspector proxy listens (127.0.0.1); off when absent. */
+  inspectorPort?: number;
+}
+
+export async function startEdgeWorker(root: string, o: EdgeWorkerOptions): Promise<EdgeWorker> {
   const log = createWriteStream(o.logFile);
   await new Promise((r) => log.once('open', r));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'bench', 'lib', 'edge-worker-child.ts'), o.persist, o.adminToken],
+    ['--import', 'tsx', join(root, 'bench', 'lib', 'edge-worker-child.ts'), o.persist, o.adminToken,
+      JSON.stringify({ bindings: o.bindings, inspectorPort: o.inspectorPort })],
     { cwd: root, env: o.env, stdio: ['pipe', 'pipe', log] },
   );
   const lines = createInterface({ input: child.stdout! });
