@@ -8,6 +8,7 @@ import type {
   BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetOptions, ListOptions, ListPage,
   PutOptions, PutResult,
 } from './blob-store.js';
+import { concatBytes } from '../core/bytes.js';
 import { etagMatches } from './blob-store.js';
 import { checkedStore } from './checked-store.js';
 import { BlobNotFoundError, PreconditionFailedError } from './errors.js';
@@ -91,21 +92,13 @@ export class MemoryBlobStore implements BlobStore {
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let total = 0;
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value.slice());
-    total += value.length;
   }
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** A checked in-memory store (the usual way to get one). */

@@ -27,6 +27,7 @@ import type {
   BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetOptions, ListItem, ListOptions, ListPage,
   PutOptions, PutResult,
 } from './blob-store.js';
+import { concatBytes } from '../core/bytes.js';
 import { bareEtag } from './blob-store.js';
 import { checkedStore } from './checked-store.js';
 import { DEFAULT_LIST_LIMIT } from './driver-util.js';
@@ -109,16 +110,6 @@ function writeOptions(o: { contentType?: string; metadata?: Record<string, strin
   };
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
-}
-
 export class R2BlobStore implements BlobStore {
   readonly #bucket: R2BucketLike;
   readonly #partSize: number;
@@ -187,11 +178,11 @@ export class R2BlobStore implements BlobStore {
     let total = 0;
     while (total < this.#partSize) {
       const { done, value } = await reader.read();
-      if (done) return { part: concat(chunks, total), done: true };
+      if (done) return { part: concatBytes(chunks), done: true };
       chunks.push(value);
       total += value.length;
     }
-    return { part: concat(chunks, total), done: false };
+    return { part: concatBytes(chunks), done: false };
   }
 
   async #putOnce(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutResult> {
@@ -211,7 +202,7 @@ export class R2BlobStore implements BlobStore {
       while (!ended || pending.length > 0) {
         while (!ended && pending.length < this.#partSize) {
           const next = await this.#readPart(reader);
-          pending = pending.length === 0 ? next.part : concat([pending, next.part], pending.length + next.part.length);
+          pending = pending.length === 0 ? next.part : concatBytes([pending, next.part]);
           ended = next.done;
         }
         const size = Math.min(this.#partSize, pending.length);
