@@ -2,16 +2,16 @@
 // Cache API) driven by the `berth` CLI and HTTP; the queue consumer regenerates; real dnf
 // installs from the Worker's 127.0.0.1 URL (repo_gpgcheck=1, gpgcheck=1, Basic auth); a token
 // revoked at the origin is refused by the edge within its (test-shortened) cache window.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berthCliPresent } from '../helpers/berth.js';
-import { disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { disposeDnfWork, dnfClient } from '../helpers/dnf.js';
+import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { buildMany, rpmbuild, specBytes } from '../helpers/rpmbuild.js';
-import { run, type RunResult } from '../helpers/run.js';
 import { berthAs, eventually, jsonOf } from '../helpers/service.js';
-import { announceSkip, findTool, skipReason } from '../helpers/tools.js';
+import { announceSkip, skipReason } from '../helpers/tools.js';
 import { startWorkerProcess, workerdUnavailableReason, type LocalWorker } from './workerd.js';
 
 const reason = workerdUnavailableReason() ?? skipReason({ tools: ['dnf', 'rpm', 'rpmbuild', 'rpmsign', 'gpg'], root: true }) ??
@@ -24,35 +24,8 @@ const work = mkdtempSync(join(tmpdir(), 'berth-cf-'));
 
 afterAll(async () => {
   await disposeTestKeyring();
-  for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-    if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-  }
-  rmSync(work, { recursive: true, force: true });
+  disposeDnfWork(work);
 });
-
-function dnfClient(name: string, baseurl: string, password: string, gpgkeys: string[]) {
-  const base = join(work, name);
-  const root = join(base, 'root');
-  const reposd = join(base, 'repos.d');
-  const cache = join(base, 'cache');
-  for (const d of [root, reposd, cache]) mkdirSync(d, { recursive: true });
-  const conf = join(base, 'dnf.conf');
-  writeFileSync(conf, [
-    '[main]', 'gpgcheck=1', 'repo_gpgcheck=1', 'skip_if_unavailable=False', 'install_weak_deps=False',
-    `reposdir=${reposd}`, `cachedir=${cache}`, `logdir=${join(base, 'log')}`, 'keepcache=False', '',
-  ].join('\n'));
-  writeFileSync(join(reposd, 'berth.repo'), [
-    '[berth]', 'name=Berth on workerd', `baseurl=${baseurl}`, 'enabled=1', 'gpgcheck=1', 'repo_gpgcheck=1',
-    `gpgkey=${gpgkeys.join(' ')}`, 'username=dnf', `password=${password}`, 'metadata_expire=0', '',
-  ].join('\n'));
-  const dnf = (args: readonly string[]): Promise<RunResult> => run(findTool('dnf') ?? 'dnf', [
-    '--config', conf, '--installroot', root, '--releasever', '1',
-    `--setopt=reposdir=${reposd}`, `--setopt=cachedir=${cache}`, '--disablerepo=*', '--enablerepo=berth', '-y', ...args,
-  ], { allowFail: true, env: { LC_ALL: 'C.UTF-8' } });
-  const rpmQuery = (names: readonly string[]): Promise<RunResult> =>
-    run(findTool('rpm') ?? 'rpm', ['--root', root, '-q', '--qf', '%{NEVRA}\n', ...names], { allowFail: true, env: { HOME: '/root' } });
-  return { dnf, rpmQuery };
-}
 
 describe.skipIf(reason !== null)('Cloudflare Worker in workerd: publish, queue regeneration, dnf, revocation', () => {
   let worker: LocalWorker;
@@ -129,7 +102,10 @@ describe.skipIf(reason !== null)('Cloudflare Worker in workerd: publish, queue r
   }, 300_000);
 
   it('dnf installs from the Worker (repo_gpgcheck + gpgcheck, Basic auth)', async () => {
-    const c = dnfClient('install', repoUrl(), read, [`${repoUrl()}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`]);
+    const c = dnfClient(join(work, 'install'), {
+      id: 'berth', name: 'Berth on workerd', baseurl: repoUrl(), password: read,
+      gpgkeys: [`${repoUrl()}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`],
+    });
     const r = await c.dnf(['install', 'berth-app', 'berth-bench-2']);
     expect(r.code, `${r.stdout}\n${r.stderr}\n${logs.slice(-3000)}`).toBe(0);
     const q = await c.rpmQuery(['berth-app', 'berth-lib', 'berth-bench-2']);
