@@ -3,7 +3,7 @@
 // invoking the registered queue handler with each message, and real dnf installing from it
 // (repo_gpgcheck=1 with the repo's metadata key, gpgcheck=1 with the publisher key, Basic auth).
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,8 +11,9 @@ import { InvocationContext } from '@azure/functions';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetAzureRuntime } from '../../src/adapters/azure/deps.js';
+import { disposeDnfWork } from '../helpers/dnf.js';
 import { azuriteUnavailableReason, startAzurite, type Azurite } from '../helpers/azurite.js';
-import { disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { buildMany, rpmbuild, specBytes } from '../helpers/rpmbuild.js';
 import { run, type RunResult } from '../helpers/run.js';
 import { announceSkip, findTool, skipReason } from '../helpers/tools.js';
@@ -104,10 +105,7 @@ describe.skipIf(reason !== null)('Azure Functions end to end (Azurite blob + que
     await bridge?.close();
     await azurite?.stop();
     await disposeTestKeyring();
-    for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-      if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-    }
-    rmSync(work, { recursive: true, force: true });
+    disposeDnfWork(work);
   }, 60_000);
 
   it('sets up a tenant, a private repo, a trusted key and tokens through the HTTP function', async () => {

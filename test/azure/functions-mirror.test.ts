@@ -3,14 +3,15 @@
 // 127.0.0.1, the mirror configured through the HTTP function, and the registered `mirror` timer
 // handler invoked with the package's own InvocationContext as the host would on each tick.
 import { createHash, randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { InvocationContext, type Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetAzureRuntime } from '../../src/adapters/azure/deps.js';
+import { disposeDnfWork } from '../helpers/dnf.js';
 import { azuriteUnavailableReason, startAzurite, type Azurite } from '../helpers/azurite.js';
-import { disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { startStaticServer, type StaticServer } from '../helpers/static-http.js';
 import { announceSkip, skipReason } from '../helpers/tools.js';
 import { buildBench, publishUpstream } from '../mirror/upstream.js';
@@ -96,10 +97,7 @@ describe.skipIf(reason !== null)('Azure Functions mirror timer (Azurite, upstrea
     await origin?.close();
     await azurite?.stop();
     await disposeTestKeyring();
-    for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-      if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-    }
-    rmSync(work, { recursive: true, force: true });
+    disposeDnfWork(work);
   }, 60_000);
 
   it('configures a complete-mode mirror (checked every 2 s) and a by-hand-only one through the HTTP function', async () => {

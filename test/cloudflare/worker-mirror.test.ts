@@ -3,12 +3,13 @@
 // signed createrepo_c repository served by node:http from this test process on 127.0.0.1, which
 // the local Worker fetches like any upstream: the mirror code's node:zlib/node:stream paths,
 // openpgp checks and R2 writes all run inside workerd.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GC_CRON, MIRROR_CRON } from '../../src/adapters/cloudflare/crons.js';
-import { disposeTestKeyring, rpmSign, stopAgent, testKeyring, type TestKeyring } from '../helpers/gpg.js';
+import { disposeDnfWork } from '../helpers/dnf.js';
+import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { eventually } from '../helpers/service.js';
 import { startStaticServer, type StaticServer } from '../helpers/static-http.js';
 import { announceSkip, repoRoot, skipReason } from '../helpers/tools.js';
@@ -93,10 +94,7 @@ describe.skipIf(reason !== null)('Cloudflare Worker in workerd: the mirror cron 
     await worker?.dispose();
     await origin?.close();
     await disposeTestKeyring();
-    for (const e of readdirSync(work, { withFileTypes: true, recursive: true })) {
-      if (e.isDirectory() && e.name === 'pubring') stopAgent(join(e.parentPath, e.name));
-    }
-    rmSync(work, { recursive: true, force: true });
+    disposeDnfWork(work);
   }, 60_000);
 
   it('configures a complete-mode mirror (checked every 2 s) and a by-hand-only one', async () => {
