@@ -13,9 +13,11 @@
  * everything else by `rename`, which atomically replaces. Readers open the file once and keep their
  * inode, so they see the old or the new blob, never a mix.
  *
- * SINGLE-PROCESS ASSUMPTION: `ifMatch` (compare-then-rename) and `ifMatch` deletes are serialised by
- * an in-process per-key lock. Two processes sharing one root can lose a CAS update; create-only stays
- * atomic across processes (link). Run one Berth process per root, or use a real object store.
+ * ONE LOCK AUTHORITY PER ROOT: `ifMatch` (compare-then-rename) and `ifMatch` deletes are serialised
+ * by a per-key lock, in-process by default. Processes sharing one root must share the lock runner
+ * (`berth serve --workers N` passes one granted by its primary, adapters/node/cluster.ts); two
+ * unrelated processes on one root can lose a CAS update. Create-only stays atomic across processes
+ * (link). Run one Berth server per root, or use a real object store.
  *
  * Temp files left by a crash are `.tmp-*` files: invisible to list/get, safe to delete when no
  * process is running. Empty directories are removed after delete.
@@ -40,12 +42,18 @@ const TMP_PREFIX = '.tmp-';
 
 const errno = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
 
+/** Runs `fn` while holding the lock on `key` (KeyLocks in-process; a cluster-wide one in berth serve). */
+export interface KeyLockRunner {
+  run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
 export class FsBlobStore implements BlobStore {
   readonly #root: string;
-  readonly #locks = new KeyLocks();
+  readonly #locks: KeyLockRunner;
 
-  constructor(root: string) {
+  constructor(root: string, locks: KeyLockRunner = new KeyLocks()) {
     this.#root = path.resolve(root);
+    this.#locks = locks;
   }
 
   #file(key: string): string {
@@ -259,6 +267,6 @@ export class FsBlobStore implements BlobStore {
 }
 
 /** A checked fs store rooted at `root` (created on first write). */
-export function createFsBlobStore(root: string): BlobStore {
-  return checkedStore(new FsBlobStore(root));
+export function createFsBlobStore(root: string, locks?: KeyLockRunner): BlobStore {
+  return checkedStore(new FsBlobStore(root, locks));
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthPackage } from '../../bench/lib/synth-repo.js';
 import { eventually, startBerthServer, type BerthServer } from '../helpers/service.js';
@@ -97,6 +98,23 @@ describe('berth serve --workers 2', () => {
       expect(answers.map((a) => revisionOf(a.body))).toEqual(Array(6).fill(revision));
     }
   }, 90_000);
+
+  it('20 concurrent publishes spread over both workers all land (the fs store lock spans the workers)', async () => {
+    await api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'busy', public: true, allowUnsigned: true });
+    const pkgs = Array.from({ length: 20 }, (_, i) => synthPackage(100 + i));
+    const results = await Promise.all(pkgs.map((p) => api<{ revision: number }>('PUT', `/api/v1/repos/${TENANT}/busy/packages`, p.bytes)));
+    const listed = await api<{ packages: { name: string }[] }>('GET', `/api/v1/repos/${TENANT}/busy/packages`);
+    expect(listed.packages.map((p) => p.name).sort()).toEqual(pkgs.map((p) => p.name).sort());
+    const last = Math.max(...results.map((r) => r.revision));
+    const repomd = await eventually('the last revision served', async () => {
+      const a = await fresh(`${server.url}/${TENANT}/busy/repodata/repomd.xml`);
+      return a.status === 200 && revisionOf(a.body) >= last ? a.body : undefined;
+    }, 60_000);
+    const href = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
+    const gz = await fetch(`${server.url}/${TENANT}/busy/${href}`);
+    const primary = gunzipSync(Buffer.from(await gz.arrayBuffer())).toString('utf8');
+    expect([...primary.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]).sort()).toEqual(pkgs.map((p) => p.name).sort());
+  }, 120_000);
 
   it('a token revoked through one worker is refused by every worker at once', async () => {
     const { token, id } = await api<{ token: string; id: string }>('POST', `/api/v1/tenants/${TENANT}/tokens`, { scopes: ['read'] });

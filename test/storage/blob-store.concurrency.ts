@@ -8,7 +8,7 @@ import { bytes, text } from './stream-probe.js';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Read-modify-write with If-Match, retrying on conflict: the pattern src/repo uses for the index. */
-async function increment(store: BlobStore, key: string): Promise<number> {
+export async function increment(store: BlobStore, key: string): Promise<number> {
   for (let attempt = 0; attempt < 500; attempt++) {
     const cur = await store.get(key);
     if (!cur) throw new Error('counter vanished');

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsBlobStore, createFsBlobStore } from '../../src/storage/fs-store.js';
+import { KeyLocks } from '../../src/storage/key-locks.js';
+import { increment } from './blob-store.concurrency.js';
 import { describeBlobStore } from './blob-store.suite.js';
 import { bytes, text } from './stream-probe.js';
 
@@ -22,6 +24,19 @@ describeBlobStore('fs', async () => {
 });
 
 describe('fs store specifics', () => {
+  it('two instances on one root sharing a lock runner never lose an If-Match update (berth serve --workers)', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'berth-fs-store-'));
+    try {
+      const locks = new KeyLocks();
+      const [a, b] = [createFsBlobStore(root, locks), createFsBlobStore(root, locks)];
+      await a.put('n/counter', bytes('0'));
+      await Promise.all(Array.from({ length: 40 }, (_, i) => increment(i % 2 === 0 ? a : b, 'n/counter')));
+      expect(await text((await b.get('n/counter'))!.body)).toBe('40');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('survives a restart: a new instance on the same root sees blobs, ETags and metadata', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'berth-fs-store-'));
     try {

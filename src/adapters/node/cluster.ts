@@ -10,6 +10,9 @@
  * - Cache invalidations are relayed: a regeneration committed or a token revoked in one worker
  *   is applied in every other worker's cache at once (revocation stays "effective at once"; a
  *   new repomd.xml is served by every worker as soon as it is committed).
+ * - The embedded store's compare-and-swap lock: the fs store serialises read-compare-rename per
+ *   key with a lock, which must cover every process on the root. The primary grants it (FIFO per
+ *   key) and frees what a dead worker held.
  * - Exactly one worker runs the GC and mirror timers (the "background" worker).
  * - A worker that dies is replaced (its role kept); a worker that fails before listening fails
  *   the start (e.g. the port is taken).
@@ -19,6 +22,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { isCacheInvalidation, type CacheInvalidation } from '../../http/cache/serve-cache.js';
 import type { Logger } from '../../http/deps.js';
 import type { NodeConfig } from './config.js';
+import type { KeyLockRunner } from '../../storage/fs-store.js';
+import { KeyLocks } from '../../storage/key-locks.js';
 import { createStore } from './deps.js';
 import { resolveOperatorHash, startServer, type RunningServer, type StartOptions } from './server.js';
 
@@ -39,6 +44,9 @@ type Message =
   | { berth: 'apply'; event: CacheInvalidation; id: number }
   | { berth: 'applied'; id: number }
   | { berth: 'relayed'; seq: number }
+  | { berth: 'lock'; key: string; id: number }
+  | { berth: 'granted'; id: number }
+  | { berth: 'unlock'; key: string }
   | { berth: 'shutdown' };
 
 function isMessage(m: unknown): m is Message {
@@ -87,6 +95,37 @@ export async function startCluster(config: NodeConfig, opts: StartOptions): Prom
     for (const w of waiting) w.send({ berth: 'apply', event, id } satisfies Message);
   };
 
+  // The fs store's per-key CAS lock, for all workers: holder and FIFO waiters per key.
+  const held = new Map<string, { w: Worker; id: number }>();
+  const waiters = new Map<string, { w: Worker; id: number }[]>();
+  const grantNext = (key: string): void => {
+    const queue = waiters.get(key) ?? [];
+    let next = queue.shift();
+    while (next && !next.w.isConnected()) next = queue.shift();
+    if (queue.length === 0) waiters.delete(key);
+    if (!next) {
+      held.delete(key);
+      return;
+    }
+    held.set(key, next);
+    next.w.send({ berth: 'granted', id: next.id } satisfies Message);
+  };
+  const lock = (w: Worker, key: string, id: number): void => {
+    if (!held.has(key)) {
+      held.set(key, { w, id });
+      w.send({ berth: 'granted', id } satisfies Message);
+      return;
+    }
+    waiters.set(key, [...(waiters.get(key) ?? []), { w, id }]);
+  };
+  const unlock = (w: Worker, key: string): void => {
+    if (held.get(key)?.w === w) grantNext(key);
+  };
+  const forget = (w: Worker): void => {
+    for (const [key, queue] of waiters) waiters.set(key, queue.filter((q) => q.w !== w));
+    for (const [key, h] of [...held]) if (h.w === w) grantNext(key);
+  };
+
   const fork = (background: boolean): Worker => {
     const w = cluster.fork({ [ROLE_ENV]: background ? '1' : '0' });
     live.add(w);
@@ -94,9 +133,12 @@ export async function startCluster(config: NodeConfig, opts: StartOptions): Prom
       if (!isMessage(m)) return;
       if (m.berth === 'invalidate' && isCacheInvalidation(m.event)) relay(w, m.event, m.seq);
       if (m.berth === 'applied') settle(m.id, w);
+      if (m.berth === 'lock') lock(w, m.key, m.id);
+      if (m.berth === 'unlock') unlock(w, m.key);
     });
     w.once('exit', (code, signal) => {
       live.delete(w);
+      forget(w);
       for (const id of [...relays.keys()]) settle(id, w);
       if (stopping || ready === null) return;
       // Replaced after a pause, so a worker that dies at once does not spin the CPU.
@@ -177,8 +219,10 @@ export async function startClusterWorker(
       send({ berth: 'invalidate', event, seq: mine });
     });
   };
+  const locks = new ClusterLocks(send);
   process.on('message', (m: unknown) => {
     if (!isMessage(m)) return;
+    if (m.berth === 'granted') locks.granted(m.id);
     if (m.berth === 'apply' && isCacheInvalidation(m.event)) {
       for (const apply of appliers) apply(m.event);
       send({ berth: 'applied', id: m.id });
@@ -189,6 +233,7 @@ export async function startClusterWorker(
   // The primary gone (killed) means nobody relays invalidations or restarts us: stop too.
   process.once('disconnect', () => {
     for (const finish of [...pending.values()]) finish();
+    locks.primaryGone();
     requestShutdown();
   });
   let server: RunningServer;
@@ -199,6 +244,7 @@ export async function startClusterWorker(
       worker: {
         background: process.env[ROLE_ENV] === '1',
         publish,
+        locks,
         subscribe: (apply) => appliers.push(apply),
       },
     });
@@ -212,3 +258,54 @@ export async function startClusterWorker(
 }
 
 export const isClusterWorker = (): boolean => cluster.isWorker;
+
+/** Thrown instead of running a compare-and-swap without the cluster-wide lock. */
+export class ClusterLockError extends Error {
+  override name = 'ClusterLockError';
+  readonly code = 'cluster_lock_unavailable';
+}
+
+/**
+ * A worker's side of the store lock: queued per key in-process first (one request to the primary
+ * per key at a time), then granted by the primary. Without a primary it refuses rather than run
+ * a compare-and-swap another worker might interleave with.
+ */
+class ClusterLocks implements KeyLockRunner {
+  readonly #local = new KeyLocks();
+  readonly #waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  #next = 0;
+  #gone = false;
+
+  constructor(private readonly send: (m: Message) => void) {}
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.#local.run(key, async () => {
+      await this.#acquire(key);
+      try {
+        return await fn();
+      } finally {
+        this.send({ berth: 'unlock', key });
+      }
+    });
+  }
+
+  granted(id: number): void {
+    this.#waiting.get(id)?.resolve();
+    this.#waiting.delete(id);
+  }
+
+  primaryGone(): void {
+    this.#gone = true;
+    for (const w of this.#waiting.values()) w.reject(new ClusterLockError('the berth serve primary is gone; store lock unavailable'));
+    this.#waiting.clear();
+  }
+
+  #acquire(key: string): Promise<void> {
+    if (this.#gone || !process.connected) return Promise.reject(new ClusterLockError('the berth serve primary is gone; store lock unavailable'));
+    const id = this.#next++;
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.send({ berth: 'lock', key, id });
+    });
+  }
+}

@@ -12,14 +12,15 @@ import { regenerate } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { createAzureBlobStore } from '../../storage/azure-store.js';
-import { createFsBlobStore } from '../../storage/fs-store.js';
+import { createFsBlobStore, type KeyLockRunner } from '../../storage/fs-store.js';
 import { ConfigError, type NodeConfig, type StorageConfig } from './config.js';
 import { nodePlatform } from './platform.js';
 
-export async function createStore(storage: StorageConfig): Promise<BlobStore> {
+/** `locks`: the fs store's compare-and-swap lock, shared by every process on one root. */
+export async function createStore(storage: StorageConfig, locks?: KeyLockRunner): Promise<BlobStore> {
   switch (storage.kind) {
     case 'fs':
-      return createFsBlobStore(resolve(storage.root));
+      return createFsBlobStore(resolve(storage.root), locks);
     case 'azure-connection-string':
       return createAzureBlobStore({ connectionString: storage.connectionString, container: storage.container });
     case 'azure-account-url': {

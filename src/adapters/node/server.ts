@@ -16,6 +16,7 @@ import { ensureOperatorCredential, operatorTokenHash } from '../../auth/operator
 import { collectGarbage } from '../../repo/gc.js';
 import { runDueMirrors } from '../../mirror/schedule.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import type { KeyLockRunner } from '../../storage/fs-store.js';
 import { DEFAULT_SERVE_CACHE, type CacheInvalidation } from '../../http/cache/serve-cache.js';
 import { ConfigError, type NodeConfig } from './config.js';
 import { buildAppDeps, createStore } from './deps.js';
@@ -45,6 +46,8 @@ export interface WorkerRole {
   publish(event: CacheInvalidation): Promise<void>;
   /** Registers how siblings' invalidations are applied here. */
   subscribe(apply: (event: CacheInvalidation) => void): void;
+  /** The embedded store's per-key lock, held across all workers (granted by the primary). */
+  locks: KeyLockRunner;
 }
 
 export async function resolveOperatorHash(config: NodeConfig, store: BlobStore, opts: StartOptions): Promise<string> {
@@ -65,7 +68,7 @@ export async function resolveOperatorHash(config: NodeConfig, store: BlobStore, 
 
 export async function startServer(config: NodeConfig, opts: StartOptions): Promise<RunningServer> {
   const { logger } = opts;
-  const store = await createStore(config.storage);
+  const store = await createStore(config.storage, opts.worker?.locks);
   const hash = await resolveOperatorHash(config, store, opts);
   const worker = opts.worker;
   const { deps, sink } = buildAppDeps(config, store, hash, logger, {
