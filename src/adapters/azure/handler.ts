@@ -12,6 +12,7 @@
  * larger one (none today) keeps streaming without a declared length rather than being held whole.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { concatBytes } from '../../core/bytes.js';
 
 export type FetchLike = (request: Request) => Response | Promise<Response>;
 
@@ -55,12 +56,7 @@ export async function withMeasuredBody(res: Response, cap = GENERATED_BODY_CAP):
     size += r.value.length;
     if (size > cap) return new Response(resumed(chunks, reader), res);
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
+  const bytes = concatBytes(chunks);
   const headers = new Headers(res.headers);
   headers.set('content-length', String(size));
   return new Response(bytes, { status: res.status, statusText: res.statusText, headers });
