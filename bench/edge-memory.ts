@@ -35,7 +35,7 @@
  * Fails when the isolate's peak (heap + backing stores) reaches 128 MiB in any phase.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,12 +75,17 @@ const env = { ...(await wranglerEnv(work)), ...(heapMb > 0 ? { MINIFLARE_WORKERD
 const t0 = Date.now();
 const say = (s: string): void => console.error(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}`);
 
-interface Phase { label: string; seconds: number; rssBase: number; rssPeak: number; heapBase: number; heapPeak: number; usedPeak: number; backingPeak: number; note?: string }
+interface Phase {
+  label: string; seconds: number; rssBase: number; rssPeak: number; heapBase: number; heapPeak: number; usedPeak: number; backingPeak: number;
+  /** Max of live samples (heap snapshot first, i.e. after a full GC), when taken. */
+  live?: { peak: number; used: number; backing: number; samples: number };
+  note?: string;
+}
 const phases: Phase[] = [];
 let worst = 0;
 
 /** A 1 s baseline, then samplers on the workerd pid and the isolate while `run` runs. */
-async function measure(label: string, pid: number, insp: Inspector, run: () => Promise<string | undefined>): Promise<Phase> {
+async function measure(label: string, pid: number, insp: Inspector, run: () => Promise<string | undefined>, live = false): Promise<Phase> {
   const b = sampleRss(pid);
   const hb = insp.sample();
   await new Promise((r) => setTimeout(r, 1000));
@@ -88,15 +93,18 @@ async function measure(label: string, pid: number, insp: Inspector, run: () => P
   const heapBaseS = await hb.stop();
   const rs: RssSampler = sampleRss(pid);
   const hs: HeapSampler = insp.sample();
+  const ls = live ? insp.sampleLive() : null;
   const start = Date.now();
   const note = await run();
   const seconds = (Date.now() - start) / 1000;
+  const l = await ls?.stop();
   await new Promise((r) => setTimeout(r, 1000));
   const r = rs.stop();
   const h = await hs.stop();
   const p: Phase = {
     label, seconds, rssBase, rssPeak: r.maxKiB * 1024,
     heapBase: heapBaseS.maxUsedPlusBacking, heapPeak: h.maxUsedPlusBacking, usedPeak: h.maxUsed, backingPeak: h.maxBacking,
+    ...(l ? { live: { peak: l.maxLive, used: l.maxUsed, backing: l.maxBacking, samples: l.samples } } : {}),
     ...(note ? { note } : {}),
   };
   worst = Math.max(worst, p.heapPeak);
@@ -139,7 +147,8 @@ function openSize(repomd: string, kind: string): number {
 
 async function regenerationPhase(): Promise<void> {
   const inspectorPort = await freePort();
-  const worker: EdgeWorker = await startEdgeWorker(root, { persist: join(work, 'r2'), adminToken, logFile: join(work, 'worker-r2.log'), env, inspectorPort });
+  const logFile = join(work, 'worker-r2.log');
+  const worker: EdgeWorker = await startEdgeWorker(root, { persist: join(work, 'r2'), adminToken, logFile, env, inspectorPort, logLevel: 'log' });
   const insp = await connectInspector(inspectorPort);
   try {
     const pid = pidListeningOn(Number(new URL(worker.direct).port));
@@ -172,12 +181,19 @@ async function regenerationPhase(): Promise<void> {
     const small = synthPackage(1);
     const r = (await api('PUT', `/api/v1/repos/${TENANT}/big/packages`, small.bytes)) as { revision: number };
     let repomd = '';
+    const regenerations = async (): Promise<string[]> => (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.includes('"repodata generated"'));
+    const before = (await regenerations()).length;
+    say(`${before} regenerations during publishing: ${(await regenerations()).map((l) => /"revision":(\d+)/.exec(l)?.[1]).join(' ')}`);
     await measure('one more regeneration of the full repo (1 small package published)', pid, insp, async () => {
       repomd = await repomdAt(worker.direct, 'big', r.revision);
       return undefined;
-    });
+    }, true);
+    const last = (await regenerations()).slice(before).map((l) => l.replace(/^.*?(\{.*\}).*$/, '$1'));
+    say(`regeneration log: ${last.join(' ')}`);
+    phases[0]!.note += `; ${before} queue regenerations`;
     const fl = openSize(repomd, 'filelists');
-    phases.at(-1)!.note = `filelists open-size ${(fl / 1e6).toFixed(1)} MB, primary ${(openSize(repomd, 'primary') / 1e6).toFixed(1)} MB`;
+    const stats = /"chunks":(\d+),"reused":(\d+),"built":(\d+)/.exec(last.at(-1) ?? '');
+    phases.at(-1)!.note = `${stats ? `chunks ${stats[1]}, entries reused ${stats[2]}, chunks built ${stats[3]}; ` : ''}filelists open-size ${(fl / 1e6).toFixed(1)} MB, primary ${(openSize(repomd, 'primary') / 1e6).toFixed(1)} MB`;
     if (fl < Number(values['min-filelists-mb']) * 1e6) throw new Error(`filelists is only ${fl} bytes; raise --packages or --files`);
   } finally {
     insp.close();
@@ -253,10 +269,11 @@ try {
   if (!values['skip-regen']) await regenerationPhase();
   if (!values['skip-serve']) await servingPhase();
   console.log('\nworkerd VmRSS (whole process: Worker + Miniflare simulators) and the user isolate (V8 used heap + ArrayBuffer backing stores), sampled every 200 ms; base = max over 1 s before');
-  console.log('| phase | seconds | RSS base MiB | RSS peak MiB | RSS growth MiB | isolate base MiB | isolate peak MiB (heap / buffers) | note |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+  console.log('| phase | seconds | RSS base MiB | RSS peak MiB | RSS growth MiB | isolate base MiB | isolate peak MiB (heap / buffers) | isolate live peak MiB (heap / buffers; samples) | note |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const p of phases) {
-    console.log(`| ${p.label} | ${p.seconds.toFixed(1)} | ${mib(p.rssBase)} | ${mib(p.rssPeak)} | ${mib(p.rssPeak - p.rssBase)} | ${mib(p.heapBase)} | ${mib(p.heapPeak)} (${mib(p.usedPeak)} / ${mib(p.backingPeak)}) | ${p.note ?? ''} |`);
+    const live = p.live ? `${mib(p.live.peak)} (${mib(p.live.used)} / ${mib(p.live.backing)}; ${p.live.samples})` : '-';
+    console.log(`| ${p.label} | ${p.seconds.toFixed(1)} | ${mib(p.rssBase)} | ${mib(p.rssPeak)} | ${mib(p.rssPeak - p.rssBase)} | ${mib(p.heapBase)} | ${mib(p.heapPeak)} (${mib(p.usedPeak)} / ${mib(p.backingPeak)}) | ${live} | ${p.note ?? ''} |`);
   }
   if (worst >= LIMIT) throw new Error(`the isolate reached ${mib(worst)} MiB (limit 128 MiB)`);
 } finally {

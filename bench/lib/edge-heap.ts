@@ -17,8 +17,18 @@ export interface HeapSampler {
   stop(): Promise<{ samples: number; maxUsed: number; maxBacking: number; maxUsedPlusBacking: number; first: HeapUsage | null; last: HeapUsage | null }>;
 }
 
+export interface LiveSampler {
+  stop(): Promise<{ samples: number; maxLive: number; maxUsed: number; maxBacking: number }>;
+}
+
 export interface Inspector {
   heapUsage(): Promise<HeapUsage>;
+  /**
+   * Back to back until stop(): a heap snapshot (HeapProfiler.takeHeapSnapshot, which collects
+   * garbage first; its chunks are discarded), then heapUsage. So each sample is live memory,
+   * at the cost of pausing the isolate while the snapshot is written.
+   */
+  sampleLive(): LiveSampler;
   /** Polls heapUsage every `everyMs` (one call in flight at a time) until stop(). */
   sample(everyMs?: number): HeapSampler;
   close(): void;
@@ -46,7 +56,10 @@ export async function connectInspector(port: number, timeoutMs = 60_000): Promis
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   ws.addEventListener('message', (ev) => {
-    const msg = JSON.parse(String(ev.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    // snapshot chunks (events) can be large and are not needed: skip them unparsed
+    const text = String(ev.data);
+    if (text.startsWith('{"method"')) return;
+    const msg = JSON.parse(text) as { id?: number; result?: unknown; error?: { message: string } };
     if (msg.id === undefined) return;
     const p = pending.get(msg.id);
     pending.delete(msg.id);
@@ -61,6 +74,29 @@ export async function connectInspector(port: number, timeoutMs = 60_000): Promis
   const heapUsage = async (): Promise<HeapUsage> => (await call('Runtime.getHeapUsage')) as HeapUsage;
   return {
     heapUsage,
+    sampleLive() {
+      const xs: HeapUsage[] = [];
+      let running = true;
+      const loop = (async () => {
+        while (running) {
+          await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+          xs.push(await heapUsage());
+        }
+      })();
+      return {
+        async stop() {
+          running = false;
+          await loop;
+          const backing = (u: HeapUsage): number => u.backingStorageSize ?? 0;
+          return {
+            samples: xs.length,
+            maxLive: Math.max(0, ...xs.map((u) => u.usedSize + backing(u))),
+            maxUsed: Math.max(0, ...xs.map((u) => u.usedSize)),
+            maxBacking: Math.max(0, ...xs.map(backing)),
+          };
+        },
+      };
+    },
 
     sample(everyMs = 200) {
       const xs: HeapUsage[] = [];

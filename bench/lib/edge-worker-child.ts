@@ -6,7 +6,7 @@
 // closes. The parent sets the offline/telemetry environment.
 const [persist = '', adminToken = '', extraJson = '{}'] = process.argv.slice(2);
 /** Optional: more bindings (e.g. BERTH_STORAGE=azure-sas) and an inspector port (V8 heap figures). */
-const extra = JSON.parse(extraJson) as { bindings?: Record<string, unknown>; inspectorPort?: number };
+const extra = JSON.parse(extraJson) as { bindings?: Record<string, unknown>; inspectorPort?: number; logLevel?: string };
 
 interface ReloadComplete {
   proxyData?: { userWorkerUrl?: { protocol: string; hostname: string; port: string } };
@@ -35,7 +35,7 @@ const worker = await devEnv.startWorker({
   dev: {
     server: { hostname: '127.0.0.1', port: 0 },
     inspector: extra.inspectorPort ? { hostname: '127.0.0.1', port: extra.inspectorPort } : false,
-    logLevel: 'warn', persist, watch: false,
+    logLevel: extra.logLevel ?? 'warn', persist, watch: false,
   },
 });
 await worker.ready;

@@ -48,6 +48,8 @@ export interface EdgeWorkerOptions {
   bindings?: Record<string, unknown>;
   /** Where wrangler's inspector proxy listens (127.0.0.1); off when absent. */
   inspectorPort?: number;
+  /** wrangler's log level (default warn; `log` lets the Worker's console.log through to logFile). */
+  logLevel?: string;
 }
 
 export async function startEdgeWorker(root: string, o: EdgeWorkerOptions): Promise<EdgeWorker> {
@@ -56,7 +58,7 @@ export async function startEdgeWorker(root: string, o: EdgeWorkerOptions): Promi
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', join(root, 'bench', 'lib', 'edge-worker-child.ts'), o.persist, o.adminToken,
-      JSON.stringify({ bindings: o.bindings, inspectorPort: o.inspectorPort })],
+      JSON.stringify({ bindings: o.bindings, inspectorPort: o.inspectorPort, logLevel: o.logLevel })],
     { cwd: root, env: o.env, stdio: ['pipe', 'pipe', log] },
   );
   const lines = createInterface({ input: child.stdout! });
@@ -70,6 +72,8 @@ export async function startEdgeWorker(root: string, o: EdgeWorkerOptions): Promi
         if (v.url) {
           clearTimeout(timer);
           resolve({ url: v.url, direct: v.direct ?? null });
+        } else {
+          log.write(`${l}\n`);
         }
       } catch {
         log.write(`${l}\n`);
