@@ -6,9 +6,10 @@
  * others wait for that build and then read the entries it stored.
  *
  * Memory is bounded by bytes, not by packages: a build flushes a kind's XML as a segment entry
- * whenever it passes `segmentBytes` (chunk-cache.ts), at most `builds` builds run at once, and a
- * chunk stored as segments is read one segment at a time. Nothing built is held here beyond the
- * call that built it.
+ * whenever it passes `segmentBytes` (chunk-cache.ts), keeps fewer fragment reads in flight when
+ * fragments are large (about 2 × segmentBytes of them), at most `builds` builds run at once, and
+ * a chunk stored as segments is read one segment at a time. Nothing built is held here beyond
+ * the call that built it.
  */
 import { BerthError } from '../core/errors.js';
 import type { Codec, Platform } from '../core/platform.js';
@@ -29,7 +30,7 @@ export interface ChunkStats {
 }
 
 export interface ChunkSourceOptions {
-  /** Fragment reads in flight per build. */
+  /** Fragment reads in flight per build (fewer when fragments are large). */
   window: number;
   /** Builds running at once. */
   builds: number;
@@ -51,6 +52,30 @@ export async function* windowed<T, U>(items: readonly T[], size: number, fn: (it
   while (queue.length > 0) {
     const value = await (queue.shift() as Promise<U>);
     if (next < items.length) launch();
+    yield value;
+  }
+}
+
+/**
+ * `windowed`, with fewer calls in flight once results turn out large: at most
+ * `budget / largest result so far` (at least 1, at most `size`), so a run of packages with huge
+ * file lists does not hold `size` of them at once.
+ */
+export async function* windowedBySize<T, U>(items: readonly T[], size: number, budget: number, sizeOf: (u: U) => number, fn: (item: T) => Promise<U>): AsyncGenerator<U> {
+  const queue: Promise<U>[] = [];
+  let next = 0;
+  let largest = 1;
+  const limit = (): number => Math.max(1, Math.min(size, Math.floor(budget / largest)));
+  const launch = (): void => {
+    const p = fn(items[next++] as T);
+    p.catch(() => undefined);
+    queue.push(p);
+  };
+  while (next < items.length && queue.length < limit()) launch();
+  while (queue.length > 0) {
+    const value = await (queue.shift() as Promise<U>);
+    largest = Math.max(largest, sizeOf(value));
+    while (next < items.length && queue.length < limit()) launch();
     yield value;
   }
 }
@@ -169,7 +194,9 @@ export class ChunkSource {
       s.segments.push(chunk.packages);
       this.segmentIds.add(id);
     };
-    for await (const f of windowed(plan.entries, this.opts.window, (e) => fragmentsFor(store, platform, this.tenant, this.repo, e))) {
+    const fragmentSize = (f: { primary: string; filelists: string; other: string }): number => f.primary.length + f.filelists.length + f.other.length;
+    const reads = windowedBySize(plan.entries, this.opts.window, 2 * this.opts.segmentBytes, fragmentSize, (e) => fragmentsFor(store, platform, this.tenant, this.repo, e));
+    for await (const f of reads) {
       for (const kind of KINDS) {
         const s = state[kind];
         s.parts.push(f[kind]);

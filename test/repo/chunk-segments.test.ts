@@ -7,6 +7,7 @@ import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { toHex } from '../../src/core/platform.js';
 import { writeXmlFile, type XmlKind } from '../../src/core/repodata/xml-file.js';
 import { segmentId } from '../../src/repo/chunk-cache.js';
+import { windowedBySize } from '../../src/repo/chunk-source.js';
 import { collectGarbage } from '../../src/repo/gc.js';
 import { currentGeneration } from '../../src/repo/generations.js';
 import { readIndex } from '../../src/repo/index-store.js';
@@ -93,6 +94,30 @@ async function servedAndPlain(w: World): Promise<{ served: Record<XmlKind, strin
   }
   return { served, plain };
 }
+
+describe('windowedBySize', () => {
+  it('keeps fewer results outstanding once they turn out large, in input order', async () => {
+    let launched = 0;
+    let consumed = 0;
+    const outstanding: number[] = [];
+    const fn = async (i: number): Promise<number> => {
+      launched++;
+      outstanding.push(launched - consumed);
+      await new Promise((r) => setTimeout(r, 1));
+      return i;
+    };
+    const out: number[] = [];
+    // result 0 is small (size 1), from 1 on large (size 50): budget 100 allows 2 of those
+    for await (const v of windowedBySize([...Array(16).keys()], 8, 100, (i) => (i < 1 ? 1 : 50), fn)) {
+      consumed++;
+      out.push(v);
+    }
+    expect(out).toEqual([...Array(16).keys()]);
+    expect(Math.max(...outstanding.slice(0, 8))).toBe(8);
+    // launches after the first large result (item 9 on): 2 in the window + the one being handed over
+    expect(Math.max(...outstanding.slice(9))).toBe(3);
+  });
+});
 
 describe('regeneration of chunks larger than segmentBytes', () => {
   it('moves no piece larger than a segment and a fragment, though one chunk holds the whole filelists', async () => {
