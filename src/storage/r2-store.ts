@@ -15,11 +15,12 @@
  *   key inside this store (one isolate) but not across isolates. Berth only deletes conditionally
  *   in GC, where losing that race deletes what a concurrent GC would delete anyway.
  * - R2 only streams bodies of known length. A streamed put of unknown length is read in parts of
- *   `partSize` (default 8 MiB; R2 wants ≥ 5 MiB, all but the last equal): a body that fits one part
+ *   `partSize` (default 5 MiB, R2's minimum; all but the last equal): a body that fits one part
  *   is one atomic `put`; a longer one goes through a multipart upload (the object appears only on
  *   `complete`, so readers never see a prefix). Multipart cannot carry conditions, so a long body
  *   *with* conditions is uploaded to a staging key and then copied with them. Memory per put is one
- *   part, never the body.
+ *   part (while it is assembled: its chunks and the part, once), never the body: regeneration
+ *   uploads three metadata files at once inside a 128 MB isolate.
  * - copy is get + put: the source's known length lets the put stream (FixedLengthStream) and carry
  *   the destination conditions in one atomic write.
  */
@@ -103,6 +104,25 @@ function infoOf(key: string, o: R2ObjectLike): BlobInfo {
   return info;
 }
 
+interface Part {
+  part: Uint8Array;
+  done: boolean;
+  /** Bytes read past the part, which start the next one. */
+  carry: Uint8Array | null;
+}
+
+/** `chunks` cut to their first `n` bytes (the last chunk may be cut short). */
+function trimTo(chunks: readonly Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let left = n;
+  for (const c of chunks) {
+    if (left <= 0) break;
+    out.push(c.length <= left ? c : c.subarray(0, left));
+    left -= c.length;
+  }
+  return out;
+}
+
 function writeOptions(o: { contentType?: string; metadata?: Record<string, string> }): Omit<R2PutOptionsLike, 'onlyIf'> {
   return {
     httpMetadata: o.contentType === undefined ? {} : { contentType: o.contentType },
@@ -119,7 +139,7 @@ export class R2BlobStore implements BlobStore {
 
   constructor(bucket: R2BucketLike, options: R2BlobStoreOptions = {}) {
     this.#bucket = bucket;
-    this.#partSize = Math.max(MIN_PART, options.partSize ?? 8 * 1024 * 1024);
+    this.#partSize = Math.max(MIN_PART, options.partSize ?? MIN_PART);
     let locks = LOCKS.get(bucket);
     if (!locks) LOCKS.set(bucket, (locks = new KeyLocks()));
     this.#locks = locks;
@@ -159,30 +179,36 @@ export class R2BlobStore implements BlobStore {
   async put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<PutResult> {
     if (body instanceof Uint8Array) return this.#putOnce(key, body, options);
     const reader = body.getReader();
-    const first = await this.#readPart(reader);
+    const first = await this.#readPart(reader, null);
     if (first.done) return this.#putOnce(key, first.part, options);
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
-    if (!conditional) return this.#multipart(key, first.part, reader, options);
+    if (!conditional) return this.#multipart(key, first, reader, options);
     const staging = `${STAGING_PREFIX}${crypto.randomUUID()}`;
     try {
-      await this.#multipart(staging, first.part, reader, {});
+      await this.#multipart(staging, first, reader, {});
       return await this.#copyFrom(staging, key, options, { ...(options.contentType === undefined ? {} : { contentType: options.contentType }), metadata: { ...options.metadata } });
     } finally {
       await this.#bucket.delete(staging).catch(() => undefined);
     }
   }
 
-  /** Reads up to one part; `done` when the stream ended within it. */
-  async #readPart(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<{ part: Uint8Array; done: boolean; rest?: Uint8Array }> {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
+  /**
+   * The next part: exactly `partSize` bytes (`carry`, the rest of the previous read, first), or
+   * fewer when the stream ended (`done`). Chunks are copied into the part once.
+   */
+  async #readPart(reader: ReadableStreamDefaultReader<Uint8Array>, carry: Uint8Array | null): Promise<Part> {
+    const chunks: Uint8Array[] = carry === null ? [] : [carry];
+    let total = carry?.length ?? 0;
     while (total < this.#partSize) {
       const { done, value } = await reader.read();
-      if (done) return { part: concatBytes(chunks), done: true };
+      if (done) return { part: concatBytes(chunks), done: true, carry: null };
       chunks.push(value);
       total += value.length;
     }
-    return { part: concatBytes(chunks), done: false };
+    const part = concatBytes(total === this.#partSize ? chunks : trimTo(chunks, this.#partSize));
+    const last = chunks[chunks.length - 1] as Uint8Array;
+    const over = total - this.#partSize;
+    return { part, done: false, carry: over > 0 ? last.subarray(last.length - over) : null };
   }
 
   async #putOnce(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutResult> {
@@ -192,23 +218,17 @@ export class R2BlobStore implements BlobStore {
     return { etag: etagOf(res) };
   }
 
-  /** Uploads `head` and the rest of `reader` in equal parts; aborts on any failure. */
-  async #multipart(key: string, head: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>, options: PutOptions): Promise<PutResult> {
+  /** Uploads `first` and the rest of `reader` in equal parts; aborts on any failure. */
+  async #multipart(key: string, first: Part, reader: ReadableStreamDefaultReader<Uint8Array>, options: PutOptions): Promise<PutResult> {
     const upload = await this.#bucket.createMultipartUpload(key, writeOptions(options));
     const parts: { partNumber: number; etag: string }[] = [];
     try {
-      let pending = head;
-      let ended = false;
-      while (!ended || pending.length > 0) {
-        while (!ended && pending.length < this.#partSize) {
-          const next = await this.#readPart(reader);
-          pending = pending.length === 0 ? next.part : concatBytes([pending, next.part]);
-          ended = next.done;
-        }
-        const size = Math.min(this.#partSize, pending.length);
-        const part = pending.subarray(0, size);
-        pending = pending.subarray(size);
-        parts.push(await upload.uploadPart(parts.length + 1, part));
+      let next: Part = first;
+      for (;;) {
+        // An empty last part (the body was a whole number of parts) is not uploaded.
+        if (next.part.length > 0) parts.push(await upload.uploadPart(parts.length + 1, next.part));
+        if (next.done) break;
+        next = await this.#readPart(reader, next.carry);
       }
       return { etag: etagOf(await upload.complete(parts)) };
     } catch (err) {

@@ -36,11 +36,17 @@ describe.skipIf(reason !== null)('r2 (workerd, local R2)', () => {
       try {
         const s = checkedStore(new RemoteStore(w.url));
         const size = 11 * 1024 * 1024 + 123; // three 5 MiB parts in the harness
-        const gen = generatedBody(size, undefined, 64 * 1024, 7);
+        // Chunks that straddle part boundaries (the rest of a read starts the next part).
+        const gen = generatedBody(size, undefined, 100_003, 7);
         const { etag } = await s.put('big/plain', gen.stream);
         const got = await s.get('big/plain');
         expect(got!.etag).toBe(etag);
         expect(await drain(got!.body)).toEqual({ size, sha256: gen.digest() });
+        // Exactly two parts: no empty third part is uploaded.
+        const exact = generatedBody(10 * 1024 * 1024, undefined, 64 * 1024, 5);
+        await s.put('big/exact', exact.stream);
+        expect(await drain((await s.get('big/exact'))!.body)).toEqual({ size: 10 * 1024 * 1024, sha256: exact.digest() });
+        await s.delete('big/exact');
 
         const gen2 = generatedBody(size, undefined, 64 * 1024, 9);
         const created = await s.put('big/once', gen2.stream, { ifNoneMatch: '*', contentType: 'application/x-rpm', metadata: { k: 'v' } });
