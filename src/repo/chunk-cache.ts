@@ -127,10 +127,12 @@ export function decodeChunk(bytes: Uint8Array): CompressedChunk | null {
   const packages = view.getUint32(4);
   const xmlLength = view.getUint32(8);
   if (HEADER + xmlLength >= bytes.length) return null;
+  // The member is copied out: it is what travels on into the metadata file's upload, and as a
+  // view it would keep the whole entry (XML included, ~10× its size) alive as long as it does.
   return {
     packages,
     xml: bytes.subarray(HEADER, HEADER + xmlLength),
-    compressed: bytes.subarray(HEADER + xmlLength),
+    compressed: bytes.slice(HEADER + xmlLength),
   };
 }
 

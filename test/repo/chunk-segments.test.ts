@@ -40,9 +40,14 @@ function rpmWithFiles(name: string): Uint8Array {
   return rpmFile({ sig, main, payload });
 }
 
-/** The store, noting the largest contiguous piece any get or put moved (a stream counts chunk by chunk). */
-function watched(store: BlobStore): { store: BlobStore; largest: { bytes: number; key: string } } {
+/**
+ * The store, noting the largest contiguous piece any get or put moved (a stream counts chunk by
+ * chunk), and the most any streamed chunk kept alive beyond its own bytes (a view pins its whole
+ * ArrayBuffer for as long as a consumer holds it: R2's put reads 5 MiB of chunks per part).
+ */
+function watched(store: BlobStore): { store: BlobStore; largest: { bytes: number; key: string }; pinned: { bytes: number; key: string } } {
   const largest = { bytes: 0, key: '' };
+  const pinned = { bytes: 0, key: '' };
   const note = (key: string, n: number): void => {
     if (n > largest.bytes) Object.assign(largest, { bytes: n, key });
   };
@@ -61,6 +66,7 @@ function watched(store: BlobStore): { store: BlobStore; largest: { bytes: number
       return store.put(key, body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, c) {
           note(key, chunk.length);
+          if (chunk.buffer.byteLength - chunk.length > pinned.bytes) Object.assign(pinned, { bytes: chunk.buffer.byteLength - chunk.length, key });
           c.enqueue(chunk);
         },
       })), o);
@@ -68,7 +74,7 @@ function watched(store: BlobStore): { store: BlobStore; largest: { bytes: number
     delete: (key, o) => store.delete(key, o),
     list: (prefix, o) => store.list(prefix, o),
   };
-  return { store: w, largest };
+  return { store: w, largest, pinned };
 }
 
 async function quietWorld(): Promise<World> {
@@ -141,6 +147,23 @@ describe('regeneration of chunks larger than segmentBytes', () => {
     expect(again.largest.bytes, `largest piece: ${again.largest.key}`).toBeLessThan(64 * 1024);
     const after = await servedAndPlain(w);
     for (const kind of KINDS) expect(after.served[kind]).toBe(after.plain[kind]);
+  }, 120_000);
+
+  it('streams members that keep no larger buffer alive (a member read from the cache is not a view of its entry)', async () => {
+    const w = await quietWorld();
+    for (let i = 0; i < 40; i++) await publish(w, 'open', rpmWithFiles(`pin${String(i).padStart(2, '0')}`));
+    // ~96 KiB segments: an entry is ~10× the member it holds
+    const opts: RegenerateOptions = { chunking: { divisor: 2 ** 31, max: 1000, segmentBytes: 96 * 1024 } };
+    const built = watched(w.store);
+    await regenerate({ ...w.deps, store: built.store }, storeTenancy, 'acme', 'open', opts);
+    await publish(w, 'open', rpmWithFiles('zz-last'));
+    const reused = watched(w.store);
+    // the first 40 packages' chunk is reused from the cache, the last one built
+    await regenerate({ ...w.deps, store: reused.store }, storeTenancy, 'acme', 'open', { ...opts, chunking: { ...opts.chunking, max: 40 } });
+    // Node's zlib hands out views of its 16 KiB output buffer: that much slack, no entry
+    for (const p of [built.pinned, reused.pinned]) expect(p.bytes, `pinned by a chunk of ${p.key}`).toBeLessThanOrEqual(16 * 1024);
+    const { served, plain } = await servedAndPlain(w);
+    for (const kind of KINDS) expect(served[kind]).toBe(plain[kind]);
   }, 120_000);
 
   it('rebuilds a chunk whose segment went missing, and GC keeps the segments a generation uses', async () => {

@@ -18,7 +18,10 @@ export const zstdAvailable = typeof zstdCompress === 'function' && zstdLevel !==
 
 function run(fn: Compress, data: Uint8Array, options: object): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    fn(data, options, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength))));
+    // A member travels on into an upload that holds it until its part is full: a view of a larger
+    // (pooled or output) buffer would pin all of that buffer, so such a result is copied out.
+    fn(data, options, (err, out) => (err ? reject(err)
+      : resolve(out.byteLength === out.buffer.byteLength ? new Uint8Array(out.buffer, 0, out.byteLength) : new Uint8Array(out))));
   });
 }
 
