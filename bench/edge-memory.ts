@@ -4,7 +4,7 @@
  *
  *   npm run bench:edge-memory -- [--packages 330] [--files 7000] [--min-filelists-mb 300]
  *                                [--concurrency 4] [--big-mb 300] [--rate 30M] [--v8-heap-mb 128]
- *                                [--skip-regen] [--skip-serve] [--keep]
+ *                                [--live-every 5] [--snapshot-dir DIR] [--skip-regen] [--skip-serve] [--keep]
  *
  * Two figures per phase, sampled every 200 ms:
  * - workerd VmRSS (/proc): the whole process, i.e. the Worker plus whatever Miniflare runs in it
@@ -32,7 +32,21 @@
  *    Azurite again in waitUntil and writes Miniflare's cache simulator, in-process), 2nd GET
  *    (hit, from the simulator), and the bypass again (steady state). Bytes checked by sha256.
  *
- * Fails when the isolate's peak (heap + backing stores) reaches 128 MiB in any phase.
+ * Live samples: a heap snapshot (which forces a full GC) then `Runtime.getHeapUsage`, back to back
+ * over the lone regeneration and every `--live-every` seconds (0 = off) while publishing, so both
+ * regeneration phases report live memory as well as the sampled peak (which includes garbage).
+ * `--snapshot-dir` keeps each phase's largest live snapshot (open it in DevTools, Memory tab).
+ *
+ * Live figures are the snapshot's own totals (reachable JS objects + reachable ArrayBuffer data);
+ * getHeapUsage right after a snapshot is no live figure (V8 sweeps freed buffers after the GC).
+ * Coverage: workerd answers the inspector only when the isolate lets it in, so during a busy
+ * regeneration an answer can wait seconds (the table's "longest inspector wait"): then neither
+ * the live samples nor the 200 ms samples see the busy stretch, and the live samples typically
+ * show the idle baseline.
+ *
+ * Fails when the isolate reaches 128 MiB in any phase, judged on the live peak where the phase has
+ * live samples and the inspector answered within 1 s throughout, else on the sampled peak (garbage
+ * included, the conservative figure); the output names which was judged per phase.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -56,6 +70,8 @@ const { values } = parseArgs({
     'big-mb': { type: 'string', default: '300' },
     rate: { type: 'string', default: '30M' },
     'v8-heap-mb': { type: 'string', default: '128' },
+    'live-every': { type: 'string', default: '5' },
+    'snapshot-dir': { type: 'string' },
     'skip-regen': { type: 'boolean', default: false },
     'skip-serve': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
@@ -65,6 +81,8 @@ const TENANT = 'bench';
 const MiB = 1024 * 1024;
 const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
 const LIMIT = 128 * MiB;
+/** Longest wait for a getHeapUsage answer under which a phase's live samples count as covering it. */
+const COVERED_MS = 1000;
 await mkdir(join(root, 'bench', '.work'), { recursive: true });
 const work = await mkdtemp(join(root, 'bench', '.work', 'edge-memory-'));
 const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
@@ -80,12 +98,17 @@ interface Phase {
   /** Max of live samples (heap snapshot first, i.e. after a full GC), when taken. */
   live?: { peak: number; used: number; backing: number; samples: number };
   note?: string;
+  /** Which figure pass/fail used, and the longest wait for a getHeapUsage answer. */
+  judged?: 'live' | 'sampled';
+  maxGapMs?: number;
 }
 const phases: Phase[] = [];
+/** What pass/fail judges: per phase, the live peak when live samples exist, else the sampled peak. */
 let worst = 0;
+let worstWhat = '';
 
 /** A 1 s baseline, then samplers on the workerd pid and the isolate while `run` runs. */
-async function measure(label: string, pid: number, insp: Inspector, run: () => Promise<string | undefined>, live = false): Promise<Phase> {
+async function measure(label: string, pid: number, insp: Inspector, run: () => Promise<string | undefined>, live: { everyMs: number; snapshot?: string } | null = null): Promise<Phase> {
   const b = sampleRss(pid);
   const hb = insp.sample();
   await new Promise((r) => setTimeout(r, 1000));
@@ -93,23 +116,40 @@ async function measure(label: string, pid: number, insp: Inspector, run: () => P
   const heapBaseS = await hb.stop();
   const rs: RssSampler = sampleRss(pid);
   const hs: HeapSampler = insp.sample();
-  const ls = live ? insp.sampleLive() : null;
+  const ls = live ? insp.sampleLive({ everyMs: live.everyMs, ...(live.snapshot ? { keepLargestTo: live.snapshot } : {}) }) : null;
   const start = Date.now();
   const note = await run();
   const seconds = (Date.now() - start) / 1000;
   const l = await ls?.stop();
+  if (l) {
+    say(`${label}: live samples (s from start: snapshot heap + buffers MiB | getHeapUsage used + backing MiB right after): ${l.all.map((x) =>
+      `${(x.atMs / 1000).toFixed(1)}s→${(x.snappedMs / 1000).toFixed(1)}s ${mib(x.heap)}+${mib(x.buffers)} | ${mib(x.usage.usedSize)}+${mib(x.usage.backingStorageSize ?? 0)}`).join(', ')}`);
+  }
   await new Promise((r) => setTimeout(r, 1000));
   const r = rs.stop();
   const h = await hs.stop();
+  say(`${label}: ${h.samples} getHeapUsage samples, longest wait for one ${h.maxGapMs} ms`);
   const p: Phase = {
     label, seconds, rssBase, rssPeak: r.maxKiB * 1024,
     heapBase: heapBaseS.maxUsedPlusBacking, heapPeak: h.maxUsedPlusBacking, usedPeak: h.maxUsed, backingPeak: h.maxBacking,
     ...(l ? { live: { peak: l.maxLive, used: l.maxUsed, backing: l.maxBacking, samples: l.samples } } : {}),
     ...(note ? { note } : {}),
   };
-  worst = Math.max(worst, p.heapPeak);
+  // The inspector is only answered when the isolate lets it in: during a busy regeneration the
+  // answers wait seconds, so the live samples (and the sampled peak) miss what happens meanwhile.
+  // Live samples are judged only when the inspector was answering throughout.
+  const covered = h.maxGapMs <= COVERED_MS;
+  const useLive = p.live !== undefined && p.live.samples > 0 && covered;
+  p.judged = useLive ? 'live' : 'sampled';
+  p.maxGapMs = h.maxGapMs;
+  const judged = useLive ? p.live!.peak : p.heapPeak;
+  if (judged > worst) {
+    worst = judged;
+    worstWhat = `${useLive ? 'live peak' : `sampled peak (garbage included; ${p.live ? `live samples not judged: the inspector waited up to ${(h.maxGapMs / 1000).toFixed(1)} s for the isolate` : 'no live samples'})`} of "${label}"`;
+  }
   phases.push(p);
-  say(`${label}: ${seconds.toFixed(1)} s, RSS ${mib(p.rssBase)} → peak ${mib(p.rssPeak)} MiB, isolate ${mib(p.heapBase)} → peak ${mib(p.heapPeak)} MiB${note ? ` (${note})` : ''}`);
+  const liveSay = p.live ? `, live peak ${mib(p.live.peak)} MiB (${mib(p.live.used)} heap / ${mib(p.live.backing)} buffers, ${p.live.samples} samples)` : '';
+  say(`${label}: ${seconds.toFixed(1)} s, RSS ${mib(p.rssBase)} → peak ${mib(p.rssPeak)} MiB, isolate ${mib(p.heapBase)} → peak ${mib(p.heapPeak)} MiB${liveSay}${note ? ` (${note})` : ''}`);
   return p;
 }
 
@@ -161,6 +201,8 @@ async function regenerationPhase(): Promise<void> {
     const files = Number(values.files);
     let revision = 0;
     let uploaded = 0;
+    const liveEvery = Number(values['live-every']) * 1000;
+    const snap = (name: string): { snapshot?: string } => (values['snapshot-dir'] ? { snapshot: join(values['snapshot-dir'], `${name}.heapsnapshot`) } : {});
     await measure(`publish ${n} packages × ${files} files (${values.concurrency} at a time) + queue regenerations until repomd names the last revision`, pid, insp, async () => {
       let next = 1;
       const lane = async (): Promise<void> => {
@@ -176,7 +218,7 @@ async function regenerationPhase(): Promise<void> {
       say(`all ${n} uploaded (${mib(uploaded)} MiB of RPM); waiting for revision ${revision}`);
       const repomd = await repomdAt(worker.direct, 'big', revision);
       return `filelists open-size ${(openSize(repomd, 'filelists') / 1e6).toFixed(1)} MB`;
-    });
+    }, liveEvery > 0 ? { everyMs: liveEvery, ...snap('publish') } : null);
     // One regeneration alone, of the full repo: one more (small) package.
     const small = synthPackage(1);
     const r = (await api('PUT', `/api/v1/repos/${TENANT}/big/packages`, small.bytes)) as { revision: number };
@@ -187,7 +229,7 @@ async function regenerationPhase(): Promise<void> {
     await measure('one more regeneration of the full repo (1 small package published)', pid, insp, async () => {
       repomd = await repomdAt(worker.direct, 'big', r.revision);
       return undefined;
-    }, true);
+    }, { everyMs: 0, ...snap('regeneration') });
     const last = (await regenerations()).slice(before).map((l) => l.replace(/^.*?(\{.*\}).*$/, '$1'));
     say(`regeneration log: ${last.join(' ')}`);
     phases[0]!.note += `; ${before} queue regenerations`;
@@ -269,13 +311,14 @@ try {
   if (!values['skip-regen']) await regenerationPhase();
   if (!values['skip-serve']) await servingPhase();
   console.log('\nworkerd VmRSS (whole process: Worker + Miniflare simulators) and the user isolate (V8 used heap + ArrayBuffer backing stores), sampled every 200 ms; base = max over 1 s before');
-  console.log('| phase | seconds | RSS base MiB | RSS peak MiB | RSS growth MiB | isolate base MiB | isolate peak MiB (heap / buffers) | isolate live peak MiB (heap / buffers; samples) | note |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('| phase | seconds | RSS base MiB | RSS peak MiB | RSS growth MiB | isolate base MiB | isolate peak MiB (heap / buffers) | isolate live peak MiB (heap / buffers; samples) | longest inspector wait s | judged | note |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const p of phases) {
     const live = p.live ? `${mib(p.live.peak)} (${mib(p.live.used)} / ${mib(p.live.backing)}; ${p.live.samples})` : '-';
-    console.log(`| ${p.label} | ${p.seconds.toFixed(1)} | ${mib(p.rssBase)} | ${mib(p.rssPeak)} | ${mib(p.rssPeak - p.rssBase)} | ${mib(p.heapBase)} | ${mib(p.heapPeak)} (${mib(p.usedPeak)} / ${mib(p.backingPeak)}) | ${live} | ${p.note ?? ''} |`);
+    console.log(`| ${p.label} | ${p.seconds.toFixed(1)} | ${mib(p.rssBase)} | ${mib(p.rssPeak)} | ${mib(p.rssPeak - p.rssBase)} | ${mib(p.heapBase)} | ${mib(p.heapPeak)} (${mib(p.usedPeak)} / ${mib(p.backingPeak)}) | ${live} | ${((p.maxGapMs ?? 0) / 1000).toFixed(1)} | ${p.judged ?? ''} | ${p.note ?? ''} |`);
   }
-  if (worst >= LIMIT) throw new Error(`the isolate reached ${mib(worst)} MiB (limit 128 MiB)`);
+  console.log(`\njudged: per phase the live peak (heap snapshot totals, after its forced GC) when the phase has live samples and the inspector answered within ${COVERED_MS / 1000} s throughout, else the sampled peak (getHeapUsage every 200 ms, garbage included); worst ${mib(worst)} MiB, the ${worstWhat}; limit 128 MiB`);
+  if (worst >= LIMIT) throw new Error(`the isolate reached ${mib(worst)} MiB (${worstWhat}; limit 128 MiB)`);
 } finally {
   if (values.keep) console.error(`kept ${work}`);
   else await rm(work, { recursive: true, force: true });
