@@ -22,7 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { createFsBlobStore } from '../src/storage/fs-store.js';
 import { repodataKey } from '../src/storage/keys.js';
 import { startBerth } from './lib/berth-server.js';
+import { writeRandom } from './lib/edge-memory-util.js';
 import { seedLocalR2, startEdgeWorker, wranglerEnv } from './lib/edge-worker.js';
 import { pidListeningOn, processName, rssKiB, sampleRss } from './lib/rss.js';
 import { synthPackage } from './lib/synth-repo.js';
@@ -52,7 +53,6 @@ const { values } = parseArgs({
 if (!hasWrk()) throw new Error('needs wrk (Debian package "wrk")');
 const opts: WrkOptions = { threads: Number(values.threads), connections: Number(values.connections), duration: values.duration };
 const TENANT = 'bench';
-const MiB = 1024 * 1024;
 const work = await mkdtemp(join(tmpdir(), 'berth-bench-edge-'));
 const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
 const env = await wranglerEnv(work);
@@ -60,18 +60,6 @@ const persist = join(work, 'r2');
 const t0 = Date.now();
 const elapsed = (): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
-/** `bytes` random bytes into `file`, 1 MiB at a time; returns the sha256. */
-async function writeRandom(file: string, bytes: number): Promise<string> {
-  const h = createHash('sha256');
-  const out = createWriteStream(file);
-  for (let left = bytes; left > 0; left -= MiB) {
-    const chunk = randomBytes(Math.min(MiB, left));
-    h.update(chunk);
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  return h.digest('hex');
-}
 
 type Api = (method: string, path: string, body?: unknown) => Promise<unknown>;
 function apiAt(base: string): Api {

@@ -14,9 +14,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './net.js';
 
 /** Azurite's published development account (documented, not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -143,17 +143,6 @@ async function startInProcess(service: Service): Promise<Azurite> {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProcess(service: Service = 'blob'): Promise<Azurite | null> {
   const bin = path.join(repoRoot, 'node_modules', '.bin', `azurite-${service}`);
