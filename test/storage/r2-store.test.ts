@@ -4,58 +4,10 @@
 // views of large buffers, and a part's worth of retained views pinned ~80 MiB (three uploads at
 // once). The workerd suite (test/cloudflare/r2-store.test.ts) covers the real binding.
 import { describe, expect, it } from 'vitest';
-import { R2BlobStore, type R2BucketLike, type R2ObjectLike, type R2PutOptionsLike } from '../../src/storage/r2-store.js';
+import { R2BlobStore } from '../../src/storage/r2-store.js';
+import { memoryBucket } from './r2-memory-bucket.js';
 
 const MiB = 1024 * 1024;
-
-function memoryBucket(): { bucket: R2BucketLike; objects: Map<string, Uint8Array>; partSizes: number[] } {
-  const objects = new Map<string, Uint8Array>();
-  const partSizes: number[] = [];
-  let version = 0;
-  const meta = (key: string, size: number): R2ObjectLike => ({ key, version: String(++version), size, etag: `e${version}`, uploaded: new Date() });
-  const bucket: R2BucketLike = {
-    head: async (key) => (objects.has(key) ? meta(key, objects.get(key)!.length) : null),
-    get: async (key) => {
-      const bytes = objects.get(key);
-      if (!bytes) return null;
-      return { ...meta(key, bytes.length), body: new Response(bytes.slice()).body! };
-    },
-    put: async (key, value, options?: R2PutOptionsLike) => {
-      if (options?.onlyIf?.etagDoesNotMatch === '*' && objects.has(key)) return null;
-      const bytes = value instanceof Uint8Array ? value.slice() : new Uint8Array(await new Response(value).arrayBuffer());
-      objects.set(key, bytes);
-      return meta(key, bytes.length);
-    },
-    delete: async (keys) => {
-      for (const k of Array.isArray(keys) ? keys : [keys]) objects.delete(k);
-    },
-    list: async () => ({ objects: [], truncated: false }),
-    createMultipartUpload: async (key) => {
-      const parts = new Map<number, Uint8Array>();
-      return {
-        uploadPart: async (n, value) => {
-          // a copy taken now: what the binding sends is the part as it is when uploaded
-          parts.set(n, value.slice());
-          partSizes.push(value.length);
-          return { partNumber: n, etag: `p${n}` };
-        },
-        abort: async () => undefined,
-        complete: async (list) => {
-          const all = list.map((p) => parts.get(p.partNumber)!);
-          const out = new Uint8Array(all.reduce((a, b) => a + b.length, 0));
-          let at = 0;
-          for (const p of all) {
-            out.set(p, at);
-            at += p.length;
-          }
-          objects.set(key, out);
-          return meta(key, out.length);
-        },
-      };
-    },
-  };
-  return { bucket, objects, partSizes };
-}
 
 /** Byte i of the test body. */
 const byteAt = (i: number): number => (i * 31 + (i >>> 11)) & 0xff;
