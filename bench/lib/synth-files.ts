@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { bin, i16, i18n, i32, rpmFile, str, strs, type Value } from '../../test/core/rpm/build-rpm.js';
+import { i16, i18n, i32, str, strs, type Value } from '../../test/core/rpm/build-rpm.js';
+import { sealRpm } from './synth-repo.js';
 
 const DIRS = 64;
 const TYPE_ID = { string: 6, i18n: 9, strings: 8, int16: 3, int32: 4, int64: 5, bin: 7 } as const;
@@ -137,19 +138,5 @@ export function synthFilesPackage(i: number, files: number): { name: string; byt
     5092: strs(md('sha256', payload).toString('hex')),
     5093: i32(8),
   };
-  const main = header(tags, 63);
-  const sig = header(
-    {
-      269: str(md('sha1', main).toString('hex')),
-      273: str(md('sha256', main).toString('hex')),
-      1000: i32(main.length + payload.length),
-      1004: bin(md('md5', main, payload)),
-      1007: i32(content.length),
-    },
-    62,
-  );
-  const bytes = rpmFile({ sig, main, payload });
-  bytes[77] = 1;
-  bytes[79] = 5;
-  return { name, bytes };
+  return { name, bytes: sealRpm(header(tags, 63), payload, content.length) };
 }

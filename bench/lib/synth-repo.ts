@@ -71,14 +71,21 @@ export function synthPackage(i: number, opts: { padBytes?: number } = {}): { nam
     5092: strs(md('sha256', payload).toString('hex')),
     5093: i32(8),
   };
-  const main = header(tags, 63);
+  return { name, bytes: sealRpm(header(tags, 63), payload, content.length) };
+}
+
+/**
+ * The package file for an encoded `main` header and a compressed `payload` of `payloadSize` bytes
+ * uncompressed: header SHA-1/SHA-256, size, MD5 in the signature header, and a lead librpm takes.
+ */
+export function sealRpm(main: Uint8Array, payload: Uint8Array, payloadSize: number): Uint8Array {
   const sig = header(
     {
       269: str(md('sha1', main).toString('hex')),
       273: str(md('sha256', main).toString('hex')),
       1000: i32(main.length + payload.length),
       1004: bin(md('md5', main, payload)),
-      1007: i32(content.length),
+      1007: i32(payloadSize),
     },
     62,
   );
@@ -86,7 +93,7 @@ export function synthPackage(i: number, opts: { padBytes?: number } = {}): { nam
   // lead: signature_type 5 (header-style) and osnum 1 — librpm refuses other values
   bytes[77] = 1;
   bytes[79] = 5;
-  return { name, bytes };
+  return bytes;
 }
 
 /** Writes packages 1..n into dir/Packages/; all mtimes are left as written. */
