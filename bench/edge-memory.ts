@@ -54,7 +54,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectInspector, type HeapSampler, type Inspector } from './lib/edge-heap.js';
-import { freePort, slowDownload, writeRandom, type Download } from './lib/edge-memory-util.js';
+import { apiAt, freePort, slowDownload, writeRandom, type Download } from './lib/edge-memory-util.js';
 import { startEdgeWorker, wranglerEnv, type EdgeWorker } from './lib/edge-worker.js';
 import { pidListeningOn, processName, sampleRss, type RssSampler } from './lib/rss.js';
 import { synthFilesPackage } from './lib/synth-files.js';
@@ -153,20 +153,6 @@ async function measure(label: string, pid: number, insp: Inspector, run: () => P
   return p;
 }
 
-type Api = (method: string, path: string, body?: unknown) => Promise<unknown>;
-function apiAt(base: string): Api {
-  return async (method, path, body) => {
-    const bytes = body instanceof Uint8Array;
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': bytes ? 'application/x-rpm' : 'application/json' }) },
-      ...(body === undefined ? {} : { body: bytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${base}${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
 
 /** repomd.xml once it names `revision` (or later); fails after `timeoutS`. */
 async function repomdAt(base: string, repo: string, revision: number, timeoutS = 3600): Promise<string> {
@@ -194,7 +180,7 @@ async function regenerationPhase(): Promise<void> {
     const pid = pidListeningOn(Number(new URL(worker.direct).port));
     if (processName(pid) !== 'workerd') throw new Error(`pid ${pid} is ${processName(pid)}, not workerd`);
     say(`Worker (r2) up: ${worker.direct}, workerd ${pid}, inspector 127.0.0.1:${inspectorPort}`);
-    const api = apiAt(worker.direct);
+    const api = apiAt(worker.direct, adminToken);
     await api('POST', '/api/v1/tenants', { name: TENANT });
     await api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'big', public: true, allowUnsigned: true });
     const n = Number(values.packages);

@@ -20,8 +20,7 @@
  *    cache fill runs alongside in waitUntil, then HIT), Node once. Fails when the Worker's growth
  *    reaches 64 MiB (the isolate limit is 128 MB). The bytes are checked against the sha256.
  */
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -31,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { createFsBlobStore } from '../src/storage/fs-store.js';
 import { repodataKey } from '../src/storage/keys.js';
 import { startBerth } from './lib/berth-server.js';
-import { writeRandom } from './lib/edge-memory-util.js';
+import { apiAt, slowDownload as fetchSlowly, writeRandom } from './lib/edge-memory-util.js';
 import { seedLocalR2, startEdgeWorker, wranglerEnv } from './lib/edge-worker.js';
 import { pidListeningOn, processName, rssKiB, sampleRss } from './lib/rss.js';
 import { synthPackage } from './lib/synth-repo.js';
@@ -61,24 +60,10 @@ const t0 = Date.now();
 const elapsed = (): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
 
-type Api = (method: string, path: string, body?: unknown) => Promise<unknown>;
-function apiAt(base: string): Api {
-  return async (method, path, body) => {
-    const bytes = body instanceof Uint8Array;
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': bytes ? 'application/x-rpm' : 'application/json' }) },
-      ...(body === undefined ? {} : { body: bytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${base}${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
 
 /** Tenant, repos pub/priv, a read token, the packages; waits for the metadata. Returns the Basic header. */
 async function setUp(base: string, pkgs: Uint8Array[], smallName: string): Promise<{ auth: Record<string, string>; pkgPath: string }> {
-  const api = apiAt(base);
+  const api = apiAt(base, adminToken);
   await api('POST', '/api/v1/tenants', { name: TENANT });
   await api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'pub', public: true, allowUnsigned: true });
   await api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'priv', public: false, allowUnsigned: true });
@@ -115,21 +100,10 @@ async function slowDownload(url: string, pid: number, headersFile: string, extra
   await new Promise((r) => setTimeout(r, 1000));
   const baseKiB = base.stop().maxKiB;
   const sampler = sampleRss(pid);
-  const start = Date.now();
-  const curl = spawn('curl', ['-sS', '--fail', '--limit-rate', values.rate, '-D', headersFile, ...extra, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const h = createHash('sha256');
-  let bytes = 0;
-  curl.stdout.on('data', (b: Buffer) => {
-    bytes += b.length;
-    h.update(b);
-  });
-  const code = await new Promise<number | null>((r) => curl.once('close', r));
-  if (code !== 0) throw new Error(`curl ${url} exited ${code}`);
-  const seconds = (Date.now() - start) / 1000;
+  const d = await fetchSlowly(url, headersFile, values.rate, extra);
   await new Promise((r) => setTimeout(r, 2000));
   const s = sampler.stop();
-  const cache = /^x-berth-edge-cache:\s*(\S+)/im.exec(await readFile(headersFile, 'utf8'))?.[1] ?? '-';
-  return { bytes, sha256: h.digest('hex'), seconds, cache, baseKiB, peakKiB: s.maxKiB, afterKiB: s.lastKiB, samples: s.samples };
+  return { ...d, baseKiB, peakKiB: s.maxKiB, afterKiB: s.lastKiB, samples: s.samples };
 }
 
 const mib = (kib: number): string => (kib / 1024).toFixed(1);

@@ -1,23 +1,12 @@
-/** Small helpers of bench/edge-memory.ts: a free loopback port, a random file, a slow download. */
+/** Small helpers of bench/edge.ts and bench/edge-memory.ts: a free loopback port, a random file, a slow download, API calls. */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 
 const MiB = 1024 * 1024;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/helpers/net.js';
 
 /** `bytes` random bytes into `file`, 1 MiB at a time; returns the sha256. */
 export async function writeRandom(file: string, bytes: number): Promise<string> {
@@ -48,4 +37,21 @@ export async function slowDownload(url: string, headersFile: string, rate: strin
   if (code !== 0) throw new Error(`curl ${url} exited ${code}`);
   const cache = /^x-berth-edge-cache:\s*(\S+)/im.exec(await readFile(headersFile, 'utf8'))?.[1] ?? '-';
   return { bytes, sha256: h.digest('hex'), seconds: (Date.now() - start) / 1000, cache };
+}
+
+export type Api = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
+/** JSON API calls to a Berth at `base` as `token` (a Uint8Array body is sent as an RPM); throws on non-2xx. */
+export function apiAt(base: string, token: string): Api {
+  return async (method, path, body) => {
+    const bytes = body instanceof Uint8Array;
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': bytes ? 'application/x-rpm' : 'application/json' }) },
+      ...(body === undefined ? {} : { body: bytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${base}${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
 }
