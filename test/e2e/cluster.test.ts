@@ -128,6 +128,27 @@ describe('berth serve --workers 2', () => {
     expect(after.map((a) => a.status)).toEqual(Array(6).fill(401));
   }, 60_000);
 
+  it('a killed worker is replaced, and the store lock it may have held does not wedge publishing', async () => {
+    const [victim] = workerPids(server.pid);
+    await api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'after', public: true, allowUnsigned: true });
+    const pkgs = Array.from({ length: 8 }, (_, i) => synthPackage(200 + i));
+    // Killed mid-burst: whatever it held is released by the primary when it exits.
+    const burst = Promise.allSettled(pkgs.map((p) => api('PUT', `/api/v1/repos/${TENANT}/after/packages`, p.bytes)));
+    process.kill(victim!, 'SIGKILL');
+    await burst;
+    await eventually('a replacement worker', async () => {
+      const now = workerPids(server.pid);
+      return now.length === 2 && !now.includes(victim!) ? now : undefined;
+    }, 30_000);
+    await eventually('the replacement listening', async () =>
+      server.stderr().split('\n').filter((l) => l.includes('"worker listening"')).length >= 3 ? true : undefined, 30_000);
+    // Every package is publishable now (retried ones answer 200: same bytes, idempotent).
+    for (const p of pkgs) await api('PUT', `/api/v1/repos/${TENANT}/after/packages`, p.bytes);
+    const listed = await api<{ packages: { name: string }[] }>('GET', `/api/v1/repos/${TENANT}/after/packages`);
+    expect(listed.packages.map((p) => p.name).sort()).toEqual(pkgs.map((p) => p.name).sort());
+    expect(server.stderr()).toContain('worker exited; starting a replacement');
+  }, 90_000);
+
   it('stops gracefully on SIGTERM: the primary and both workers exit', async () => {
     const children = workerPids(server.pid);
     expect(children).toHaveLength(2);
