@@ -16,6 +16,7 @@ import { listAll } from '../storage/blob-store.js';
 import { UPLOADS_PREFIX, tenantPrefix } from '../storage/keys.js';
 import { readCurrent, readGenerationAt, readGenerationPackages } from './generations.js';
 import { readIndex } from './index-store.js';
+import { tenantNames } from './tenants.js';
 
 export interface GcDeps {
   store: BlobStore;
@@ -42,7 +43,6 @@ export const CHANGE_LOG_SECONDS = 90 * 24 * 3600;
 /** In-flight work (uploads, staged files, unreferenced new blobs) gets this long. */
 export const GRACE_SECONDS = 24 * 3600;
 
-const TENANT_RECORD = /^tenants\/([a-z0-9-]+)\.json$/;
 const GENERATION = /^r\/([a-z0-9-]+)\/generations\/(\d{12})\.json$/;
 const GENERATION_PACKAGES = /^r\/([a-z0-9-]+)\/generations\/(\d{12})\.packages\.json$/;
 const REPODATA = /^r\/([a-z0-9-]+)\/repodata\/([^/]+)$/;
@@ -81,9 +81,8 @@ export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport>
     await deps.store.delete(key);
   };
 
-  for await (const item of listAll(deps.store, 'tenants/')) {
-    const m = TENANT_RECORD.exec(item.key);
-    if (m?.[1]) await collectTenant(deps, m[1], { retentionCutoff, graceCutoff, now: t }, report, del);
+  for await (const tenant of tenantNames(deps.store)) {
+    await collectTenant(deps, tenant, { retentionCutoff, graceCutoff, now: t }, report, del);
   }
   for await (const item of listAll(deps.store, UPLOADS_PREFIX)) {
     if (olderThan(item, graceCutoff)) {

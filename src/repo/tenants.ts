@@ -1,6 +1,6 @@
 /** Tenants `tenants/<t>.json` `{name, createdAt}`; created by the operator only. */
 import { ProblemError } from '../http/problem.js';
-import type { BlobStore } from '../storage/blob-store.js';
+import { listAll, type BlobStore } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
 import { tenantKey } from '../storage/keys.js';
 import { readJson, writeJson } from './json-blob.js';
@@ -28,4 +28,14 @@ export async function createTenant(store: BlobStore, name: string, now: Date): P
 export async function getTenant(store: BlobStore, name: string): Promise<Tenant | null> {
   const got = await readJson<Tenant>(store, tenantKey(name));
   return got ? got.value : null;
+}
+
+const TENANT_RECORD = /^tenants\/([a-z0-9-]+)\.json$/;
+
+/** The name of every tenant, in key order. */
+export async function* tenantNames(store: BlobStore): AsyncGenerator<string> {
+  for await (const item of listAll(store, 'tenants/')) {
+    const name = TENANT_RECORD.exec(item.key)?.[1];
+    if (name) yield name;
+  }
 }

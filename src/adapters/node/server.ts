@@ -14,6 +14,7 @@ import { createApp } from '../../http/app.js';
 import type { Logger } from '../../http/deps.js';
 import { ensureOperatorCredential, operatorTokenHash } from '../../auth/operator.js';
 import { collectGarbage } from '../../repo/gc.js';
+import { reconcileRepos } from '../../repo/reconcile.js';
 import { runDueMirrors } from '../../mirror/schedule.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
@@ -91,10 +92,16 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
     ...(config.storage.kind === 'fs' ? { data: config.storage.root } : { container: config.storage.container }),
   });
 
+  // Repos whose index is ahead of their metadata (a publish acknowledged just before a crash) get
+  // their regeneration now and on every GC pass (repo/reconcile.ts).
+  const reconcile = (): Promise<void> => reconcileRepos(store, sink)
+    .then((r) => { if (r.behind.length > 0) logger.warn('regenerating repos whose metadata was behind their index', { repos: r.behind }); })
+    .catch((err: unknown) => logger.error('reconcile failed', { error: err }));
   let gcRunning: Promise<void> | null = null;
   const runGc = (): void => {
     if (gcRunning) return;
-    gcRunning = collectGarbage(deps, new Date())
+    gcRunning = reconcile()
+      .then(() => collectGarbage(deps, new Date()))
       .then((report) => logger.info('gc', { ...report }))
       .catch((err: unknown) => logger.error('gc failed', { error: err }))
       .finally(() => (gcRunning = null));
@@ -103,6 +110,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   const background = worker?.background ?? true;
   const timer = background ? setInterval(runGc, config.gcIntervalSeconds * 1000) : null;
   timer?.unref();
+  const startup = background ? reconcile() : Promise.resolve();
 
   // Mirrors due a run (src/mirror), checked on their own timer; one pass at a time.
   let mirrorsRunning: Promise<void> | null = null;
@@ -125,6 +133,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
       // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       await stopped;
+      await startup; // its events go into the sink drained next
       // Publishes already answered 201; their repodata must still be written before we exit.
       const drained = sink.idle().then(() => true);
       const timeout = new Promise<false>((r) => setTimeout(() => r(false), opts.drainTimeoutMs ?? 60_000).unref());
