@@ -4,6 +4,7 @@
 // and the user Worker's own workerd entry (what the proxy forwards to; production has no such
 // proxy), which only the reloadComplete event names. Disposes on SIGTERM/SIGINT or when stdin
 // closes. The parent sets the offline/telemetry environment.
+import { disposeOnExit } from '../../test/cloudflare/workerd.js';
 const [persist = '', adminToken = '', extraJson = '{}'] = process.argv.slice(2);
 /** Optional: more bindings (e.g. BERTH_STORAGE=azure-sas) and an inspector port (V8 heap figures). */
 const extra = JSON.parse(extraJson) as { bindings?: Record<string, unknown>; inspectorPort?: number; logLevel?: string };
@@ -43,14 +44,4 @@ const url = String(await worker.url).replace(/\/$/, '');
 for (let i = 0; direct === null && i < 1200; i++) await new Promise((r) => setTimeout(r, 100));
 process.stdout.write(`${JSON.stringify({ url, direct })}\n`);
 
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await worker.dispose().catch(() => undefined);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
-process.stdin.on('end', () => void stop());
-process.stdin.resume();
+disposeOnExit(worker);

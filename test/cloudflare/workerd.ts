@@ -99,3 +99,21 @@ export async function startWorkerProcess(input: Record<string, unknown>, onOutpu
     },
   };
 }
+
+/**
+ * In a child process that owns a local Worker: dispose of it and exit on SIGTERM/SIGINT or when
+ * the parent closes stdin (so a parent that dies never leaves workerd behind).
+ */
+export function disposeOnExit(worker: { dispose(): Promise<unknown> }): void {
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await worker.dispose().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.stdin.on('end', () => void stop());
+  process.stdin.resume();
+}

@@ -2,20 +2,10 @@
 // argv[2]), prints `{"url": …}` on stdout, and disposes it on SIGTERM/SIGINT or when stdin
 // closes. A separate process keeps Miniflare's storage (and wrangler's memory) out of the test
 // process, whose ArrayBuffer memory the conformance suite measures.
-import { startLocalWorker } from '../workerd.js';
+import { disposeOnExit, startLocalWorker } from '../workerd.js';
 
 const input = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 const worker = await startLocalWorker(input);
 process.stdout.write(`${JSON.stringify({ url: String(worker.url) })}\n`);
 
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await worker.dispose().catch(() => undefined);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
-process.stdin.on('end', () => void stop());
-process.stdin.resume();
+disposeOnExit(worker);
