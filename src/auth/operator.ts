@@ -5,7 +5,7 @@
 import type { BlobStore } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
 import { operatorKey } from '../storage/keys.js';
-import { readJson, writeJson } from '../repo/json-blob.js';
+import { readJson, writeJson } from '../storage/json-blob.js';
 import { constantTimeEqual, randomBase64Url, sha256Hex } from './crypto.js';
 
 /** True when `presented` is the operator credential whose hash is `operatorTokenHash`. */

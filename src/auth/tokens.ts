@@ -8,7 +8,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError, PreconditionFailedError } from '../storage/errors.js';
 import { TOKEN_IDS_PREFIX, tokenIdKey, tokenKey } from '../storage/keys.js';
 import { listAll } from '../storage/blob-store.js';
-import { readJson, writeJson } from '../repo/json-blob.js';
+import { readJson, writeJson } from '../storage/json-blob.js';
 import { constantTimeEqual, randomBase32, randomBase64Url, sha256Hex } from './crypto.js';
 import type { Principal, Scope } from './principal.js';
 

@@ -6,27 +6,7 @@ import type { Platform } from '../core/platform.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { EventSink } from '../repo/events.js';
 import type { ServeCache } from './cache/serve-cache.js';
-
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-  /**
-   * The per-request access line, when the logger has a faster way to write it than `info`/`error`
-   * with these fields as `msg: 'request'` (which is what it must produce, field for field).
-   */
-  access?(level: 'info' | 'error', line: AccessLine): void;
-}
-
-/** The access-log fields, in this order; never headers or tokens. */
-export interface AccessLine {
-  requestId: string | undefined;
-  method: string;
-  path: string;
-  status: number;
-  ms: number;
-  principal: string;
-}
+import type { Logger } from '../core/logger.js';
 
 export interface ServiceConfig {
   /** Largest package accepted by PUT …/packages, in bytes (413 above it). */

@@ -1,12 +1,14 @@
 /**
- * The one place errors become HTTP answers. ProblemErrors carry their own form; known BerthError
- * codes map to a status here; anything else is a 500 `internal` whose body says nothing about
- * the cause (the log line, under the same request id, has it).
+ * The one place errors become HTTP answers. ProblemErrors carry their own form; the domain's
+ * Refusals map by kind; known BerthError codes map to a status here; anything else is a 500
+ * `internal` whose body says nothing about the cause (the log line, under the same request id,
+ * has it).
  */
 import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from './deps.js';
 import type { AppEnv } from './env.js';
+import { isRefusal, notFound as notFoundRefusal, type RefusalKind } from '../repo/errors.js';
 import { ProblemError, problemResponse } from './problem.js';
 
 /**
@@ -15,7 +17,24 @@ import { ProblemError, problemResponse } from './problem.js';
  * apart.
  */
 export function notFound(tenant: string, repo?: string): ProblemError {
-  return new ProblemError(404, 'not_found', repo === undefined ? `tenant ${tenant} not found` : `repo ${tenant}/${repo} not found`);
+  return fromRefusal(notFoundRefusal(tenant, repo));
+}
+
+const STATUS_OF_KIND: Record<RefusalKind, ProblemError['status']> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+  quota: 507,
+  busy: 503,
+};
+
+function fromRefusal(r: { kind: RefusalKind; code: string; message: string; details: Record<string, unknown>; retryAfterSeconds?: number | undefined }): ProblemError {
+  const headers: Record<string, string> = r.retryAfterSeconds !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(r.retryAfterSeconds))) } : {};
+  return new ProblemError(STATUS_OF_KIND[r.kind], r.code, r.message, r.details, headers);
 }
 
 type Mapped = [ProblemError['status'], string];
@@ -48,6 +67,7 @@ function isProblem(err: unknown): err is ProblemError {
 
 export function toProblem(err: unknown): ProblemError | null {
   if (isProblem(err)) return err;
+  if (isRefusal(err)) return fromRefusal(err);
   const code = berthCode(err);
   if (code !== null) {
     const mapped = BY_CODE[code];

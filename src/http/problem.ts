@@ -6,7 +6,7 @@
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 411 | 412 | 413 | 415 | 416 | 422 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 411 | 412 | 413 | 415 | 416 | 422 | 429 | 500 | 503 | 507,
     readonly code: string,
     readonly detail: string,
     readonly extra: Record<string, unknown> = {},
@@ -45,6 +45,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 export function problemBody(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): ProblemBody {

@@ -4,15 +4,15 @@
  * current, exactly as regeneration would swap one in. Filtered mode: the mirror's own packages
  * are added and removed in one index CAS and the usual event makes Berth regenerate and sign.
  */
-import type { Logger } from '../http/deps.js';
+import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../repo/events.js';
 import { readCurrent, type CurrentPointer, type GenerationPackages, type GenerationRecord } from '../repo/generations.js';
-import { sameNevra, updateIndex, type IndexEntry } from '../repo/index-store.js';
-import { nevraOf } from '../repo/package-fragments.js';
+import { sameNevra, updateIndex } from '../repo/index-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { currentGenerationKey, generationKey, generationPackagesKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
+import { nevraOf, type IndexEntry } from '../repo/index-entry.js';
 
 export interface CommitDeps {
   store: BlobStore;

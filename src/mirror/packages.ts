@@ -11,13 +11,13 @@ import type { Keyring } from '../core/pgp/keyring.js';
 import { legacyHashAlgorithms, verifyRpm } from '../core/pgp/verify-rpm.js';
 import type { Platform } from '../core/platform.js';
 import { readRpm, type RpmReadResult } from '../core/rpm/index.js';
-import type { IndexSigner } from '../repo/index-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { packageBlobKey, uploadKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
 import type { UpstreamPackage } from './primary.js';
 import { downloadToStore, hashAlgorithmOf, resolveHref, type UpstreamOptions } from './upstream.js';
+import type { IndexSigner } from '../repo/index-entry.js';
 
 export interface AcquireContext {
   store: BlobStore;

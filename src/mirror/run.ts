@@ -9,16 +9,16 @@
 import * as openpgp from 'openpgp';
 import type { Platform } from '../core/platform.js';
 import { toHex } from '../core/platform.js';
-import type { Logger } from '../http/deps.js';
+import type { Logger } from '../core/logger.js';
 import { appendAudit } from '../repo/audit.js';
 import type { EventSink } from '../repo/events.js';
-import { readIndex, type IndexEntry } from '../repo/index-store.js';
-import { fragmentFile, packagePlacement, packageRecord, writeFragmentFile } from '../repo/package-fragments.js';
+import { readIndex } from '../repo/index-store.js';
+import { fragmentFile, packageRecord, writeFragmentFile } from '../repo/package-fragments.js';
 import { getRepo } from '../repo/repos.js';
 import { trustedKeyring } from '../repo/trusted-keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { commitComplete, commitFiltered } from './commit.js';
-import { readMirrorConfig, readMirrorState, writeMirrorState, type MirrorConfig, type MirrorMode, type MirrorState } from './config.js';
+import { readMirrorConfig, readMirrorState, writeMirrorState, type MirrorConfig, type MirrorMode, type MirrorState } from '../repo/mirror-config.js';
 import { MirrorError } from './errors.js';
 import { discardStaged, publishMetadataFiles, repodataName, stageMetadataFile, type MetadataFile } from './metadata-files.js';
 import { acquirePackage, mapBounded, type AcquireContext } from './packages.js';
@@ -28,6 +28,7 @@ import { verifyRepomdSignature } from './repomd-signature.js';
 import { selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
+import { packagePlacement, type IndexEntry } from '../repo/index-entry.js';
 
 export interface MirrorDeps {
   store: BlobStore;

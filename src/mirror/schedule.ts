@@ -5,7 +5,7 @@
  */
 import { listAll } from '../storage/blob-store.js';
 import { MIRRORS_PREFIX } from '../storage/keys.js';
-import { readMirrorConfig, readMirrorState } from './config.js';
+import { readMirrorConfig, readMirrorState } from '../repo/mirror-config.js';
 import { isMirrorRunning, runMirror, type MirrorDeps, type MirrorSummary } from './run.js';
 
 const MARKER = /^mirrors\/([a-z0-9-]+)\/([a-z0-9-]+)\.json$/;

@@ -5,7 +5,7 @@
  * from the mirror that served repomd.xml.
  */
 import type { Platform } from '../core/platform.js';
-import type { MirrorConfig } from './config.js';
+import type { MirrorConfig } from '../repo/mirror-config.js';
 import { MirrorError } from './errors.js';
 import { matchesMetalink, parseMetalink } from './metalink.js';
 import { fetchBytes, type UpstreamOptions } from './upstream.js';

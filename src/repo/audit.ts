@@ -14,7 +14,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
 import { auditKey, auditPrefix } from '../storage/keys.js';
-import { readJson, writeJson } from './json-blob.js';
+import { readJson, writeJson } from '../storage/json-blob.js';
 
 export interface AuditInput {
   /** Token id, or `operator`. */

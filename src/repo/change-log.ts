@@ -15,8 +15,7 @@
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { changeKey } from '../storage/keys.js';
-import type { IndexEntry } from './index-store.js';
-import { nevraOf } from './package-fragments.js';
+import { nevraOf, type IndexEntry } from './index-entry.js';
 
 export interface AddedPackage {
   sha256: string;

@@ -24,7 +24,8 @@ import { toHex } from '../core/platform.js';
 import type { CompressedChunk, XmlKind } from '../core/repodata/xml-file.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { repoChunkKey } from '../storage/keys.js';
-import type { IndexEntry } from './index-store.js';
+import type { IndexEntry } from './index-entry.js';
+
 
 /** Bump when fragment or chunk layout changes: old entries then simply stop matching. */
 const FORMAT = 'berth-chunk-2';

@@ -4,7 +4,7 @@
  * so a burst of publishes costs a few regenerations and the last one sees every package.
  * `send` never waits for the regeneration (a publish answers as soon as its index CAS is in).
  */
-import type { Logger } from '../http/deps.js';
+import type { Logger } from '../core/logger.js';
 import type { EventSink, RepoChanged } from './events.js';
 
 export type RegenerateFn = (tenant: string, repo: string) => Promise<unknown>;

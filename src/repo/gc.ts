@@ -10,7 +10,7 @@
  * however old that generation was. Anything written in the last 24 h is spared regardless, so
  * GC never races a publish or regeneration that has stored files but not yet referenced them.
  */
-import type { Logger } from '../http/deps.js';
+import type { Logger } from '../core/logger.js';
 import type { BlobStore, ListItem } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { UPLOADS_PREFIX, tenantPrefix } from '../storage/keys.js';

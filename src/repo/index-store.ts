@@ -10,28 +10,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { indexKey } from '../storage/keys.js';
 import { diffPackages, isChangeRecord, logChange, type ChangeRecord } from './change-log.js';
-
-export interface IndexSigner {
-  fingerprint: string;
-  keyId: string;
-  algorithm: string;
-}
-
-export interface IndexEntry {
-  sha256: string;
-  name: string;
-  /** 0 when the package has no EPOCH tag (rpm compares them as equal). */
-  epoch: number;
-  version: string;
-  release: string;
-  arch: string;
-  filename: string;
-  location: string;
-  size: number;
-  /** Seconds; `<time file>` in primary.xml, stable across regenerations. */
-  addedAt: number;
-  signer: IndexSigner | null;
-}
+import type { IndexEntry } from './index-entry.js';
 
 export interface RepoIndex {
   /** Incremented by every change; 0 for a repo that never had a package. */

@@ -4,7 +4,7 @@
  * repeats the `addedAt` and `location` it was built with, so regeneration can tell a fragment
  * that belongs to the index entry from a stale one and rebuild it from the package blob.
  */
-import type { PackageRecord, RpmPackage } from '../core/model.js';
+import type { PackageRecord } from '../core/model.js';
 import type { Platform } from '../core/platform.js';
 import { fragments, isExcluded, type ExcludedPackage } from '../core/repodata/fragments.js';
 import { readRpm } from '../core/rpm/index.js';
@@ -12,7 +12,7 @@ import type { RpmReadResult } from '../core/rpm/index.js';
 import { BerthError } from '../core/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { packageBlobKey, repoFragmentKey } from '../storage/keys.js';
-import type { IndexEntry } from './index-store.js';
+import type { IndexEntry } from './index-entry.js';
 
 export interface FragmentFile {
   sha256: string;
@@ -21,20 +21,6 @@ export interface FragmentFile {
   primary: string;
   filelists: string;
   other: string;
-}
-
-const UNSAFE = /[^A-Za-z0-9._+~^-]/g;
-
-/** `<name>-<version>-<release>.<arch>.rpm` sanitised, and `Packages/<first letter>/<filename>`. */
-export function packagePlacement(pkg: Pick<RpmPackage, 'name' | 'version' | 'release' | 'arch'>): { filename: string; location: string } {
-  const filename = `${pkg.name}-${pkg.version}-${pkg.release}.${pkg.arch}.rpm`.replace(UNSAFE, '_');
-  const first = (filename[0] ?? '_').toLowerCase();
-  return { filename, location: `Packages/${first}/${filename}` };
-}
-
-/** `name-[epoch:]version-release.arch`, rpm's spelling (epoch only when not 0). */
-export function nevraOf(e: Pick<IndexEntry, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
-  return `${e.name}-${e.epoch ? `${e.epoch}:` : ''}${e.version}-${e.release}.${e.arch}`;
 }
 
 export function packageRecord(result: RpmReadResult, addedAt: number, location: string): PackageRecord {

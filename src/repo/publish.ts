@@ -12,17 +12,17 @@ import { toHex } from '../core/platform.js';
 import { verifyRpm, legacyHashAlgorithms, type Verification } from '../core/pgp/verify-rpm.js';
 import { readRpm } from '../core/rpm/index.js';
 import type { RpmReadResult } from '../core/rpm/index.js';
-import type { Logger } from '../http/deps.js';
-import { notFound } from '../http/errors.js';
-import { ProblemError } from '../http/problem.js';
+import type { Logger } from '../core/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { packageBlobKey, uploadKey } from '../storage/keys.js';
+import { notFound, Refusal, tooLarge } from './errors.js';
 import type { EventSink } from './events.js';
-import { addPackage, readIndex, removePackage, type IndexEntry } from './index-store.js';
-import { fragmentFile, nevraOf, packagePlacement, packageRecord, writeFragmentFile } from './package-fragments.js';
-import { isCompleteMirror } from '../mirror/config.js';
+import { addPackage, readIndex, removePackage } from './index-store.js';
+import { fragmentFile, packageRecord, writeFragmentFile } from './package-fragments.js';
+import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
+import { nevraOf, packagePlacement, type IndexEntry } from './index-entry.js';
 
 export interface PublishDeps {
   store: BlobStore;
@@ -64,16 +64,12 @@ export interface PublishResult {
   body: PublishedPackage;
 }
 
-const refuse = (code: string, detail: string, extra: Record<string, unknown> = {}): ProblemError =>
-  new ProblemError(422, code, detail, extra);
+const refuse = (code: string, detail: string, extra: Record<string, unknown> = {}): Refusal =>
+  new Refusal('unprocessable', code, detail, extra);
 
 /** A complete mirror holds exactly upstream's packages: its content changes only by mirroring. */
-function mirrorRepo(tenant: string, repo: string): ProblemError {
-  return new ProblemError(409, 'mirror_repo', `${tenant}/${repo} is a complete mirror of an upstream repository: its packages change only by mirroring`);
-}
-
-export function tooLarge(limit: number): ProblemError {
-  return new ProblemError(413, 'package_too_large', `packages are limited to ${limit} bytes`, { limit });
+function mirrorRepo(tenant: string, repo: string): Refusal {
+  return new Refusal('conflict', 'mirror_repo', `${tenant}/${repo} is a complete mirror of an upstream repository: its packages change only by mirroring`);
 }
 
 /** Counts and hashes what passes; errors the stream as soon as the limit is passed. */
@@ -206,9 +202,9 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
         return { status: 200, body: responseOf(outcome.entry, revision) };
       }
       case 'nevra_conflict':
-        throw new ProblemError(409, 'nevra_conflict', `${nevraOf(entry)} is already published with other content (sha256 ${outcome.existing.sha256})`, { existing: outcome.existing.sha256 });
+        throw new Refusal('conflict', 'nevra_conflict', `${nevraOf(entry)} is already published with other content (sha256 ${outcome.existing.sha256})`, { existing: outcome.existing.sha256 });
       case 'location_conflict':
-        throw new ProblemError(409, 'location_conflict', `${location} is already taken by ${nevraOf(outcome.existing)}`, { existing: outcome.existing.sha256 });
+        throw new Refusal('conflict', 'location_conflict', `${location} is already taken by ${nevraOf(outcome.existing)}`, { existing: outcome.existing.sha256 });
       case 'added':
         break;
     }
@@ -243,7 +239,7 @@ export async function deletePackage(deps: PublishDeps, tenancy: RepoTenancy, req
   if (!(await tenancy.getRepo(store, tenant, repo))) throw notFound(tenant, repo);
   if (await isCompleteMirror(store, tenant, repo)) throw mirrorRepo(tenant, repo);
   const { removed, revision } = await removePackage(store, tenant, repo, sha256, deps.clock);
-  if (!removed) throw new ProblemError(404, 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
+  if (!removed) throw new Refusal('not_found', 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
   try {
     await tenancy.appendAudit(store, tenant, {
       actor: req.actor, action: 'package.delete', target: `${repo}/${sha256}`,

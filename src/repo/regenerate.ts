@@ -11,17 +11,18 @@
 import type { Codec, Platform } from '../core/platform.js';
 import { repomdXml, type RepomdRecord } from '../core/repodata/repomd.js';
 import { writeXmlFile, type CompressedChunk, type XmlKind } from '../core/repodata/xml-file.js';
-import type { Logger } from '../http/deps.js';
+import type { Logger } from '../core/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { currentGenerationKey, generationKey, generationPackagesKey, repodataFileName, repodataKey, uploadKey } from '../storage/keys.js';
 import type { CurrentPointer, GenerationPackages, GenerationRecord } from './generations.js';
 import { readCurrent } from './generations.js';
-import { readIndex, type IndexEntry } from './index-store.js';
+import { readIndex } from './index-store.js';
 import { DEFAULT_SEGMENT_BYTES, planChunks, type ChunkingOptions } from './chunk-cache.js';
 import { ChunkSource, type ChunkStats } from './chunk-source.js';
-import { isCompleteMirror } from '../mirror/config.js';
+import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
+import type { IndexEntry } from './index-entry.js';
 
 export interface RegenerateDeps {
   store: BlobStore;

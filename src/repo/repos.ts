@@ -7,12 +7,12 @@
  * 0.2-0.8 s), so it happens inline in the create request.
  */
 import * as openpgp from 'openpgp';
-import { ProblemError } from '../http/problem.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
 import { metadataKeyKey, repoConfigKey, reposPrefix } from '../storage/keys.js';
-import { readJson, readText, writeJson } from './json-blob.js';
+import { notFound, Refusal } from './errors.js';
+import { readJson, readText, writeJson } from '../storage/json-blob.js';
 import { getTenant } from './tenants.js';
 
 export interface RepoConfig {
@@ -55,9 +55,9 @@ async function generateMetadataKey(tenant: string, repo: string, now: Date): Pro
 export async function createRepo(store: BlobStore, input: NewRepo, now: Date): Promise<RepoConfig> {
   const configKey = repoConfigKey(input.tenant, input.name);
   if (!(await getTenant(store, input.tenant))) {
-    throw new ProblemError(404, 'not_found', `tenant ${input.tenant} not found`);
+    throw notFound(input.tenant);
   }
-  const exists = () => new ProblemError(409, 'repo_exists', `repo ${input.tenant}/${input.name} already exists`);
+  const exists = () => new Refusal('conflict', 'repo_exists', `repo ${input.tenant}/${input.name} already exists`);
   if (await store.head(configKey)) throw exists();
 
   const keyKey = metadataKeyKey(input.tenant, input.name);
@@ -118,7 +118,7 @@ async function loadPrivateKey(store: BlobStore, tenant: string, repo: string): P
 /** The repo's metadata signing key; 404 `not_found` when the repo has none. */
 export async function metadataSigningKey(store: BlobStore, tenant: string, repo: string): Promise<openpgp.PrivateKey> {
   const key = await loadPrivateKey(store, tenant, repo);
-  if (!key) throw new ProblemError(404, 'not_found', `repo ${tenant}/${repo} not found`);
+  if (!key) throw notFound(tenant, repo);
   return key;
 }
 

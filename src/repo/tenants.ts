@@ -1,9 +1,9 @@
 /** Tenants `tenants/<t>.json` `{name, createdAt}`; created by the operator only. */
-import { ProblemError } from '../http/problem.js';
 import { listAll, type BlobStore } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
 import { tenantKey } from '../storage/keys.js';
-import { readJson, writeJson } from './json-blob.js';
+import { Refusal } from './errors.js';
+import { readJson, writeJson } from '../storage/json-blob.js';
 
 export interface Tenant {
   name: string;
@@ -18,7 +18,7 @@ export async function createTenant(store: BlobStore, name: string, now: Date): P
     await writeJson(store, key, tenant, { ifNoneMatch: '*' });
   } catch (err) {
     if (isStorageError(err, PreconditionFailedError.CODE)) {
-      throw new ProblemError(409, 'tenant_exists', `tenant ${name} already exists`);
+      throw new Refusal('conflict', 'tenant_exists', `tenant ${name} already exists`);
     }
     throw err;
   }

@@ -8,11 +8,11 @@
  */
 import * as openpgp from 'openpgp';
 import { Keyring, type KeyInfo } from '../core/pgp/keyring.js';
-import { ProblemError } from '../http/problem.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { trustedKeyKey, trustedKeysPrefix } from '../storage/keys.js';
-import { readText } from './json-blob.js';
+import { Refusal } from './errors.js';
+import { readText } from '../storage/json-blob.js';
 
 export interface KeyScope {
   tenant: string;
@@ -22,8 +22,8 @@ export interface KeyScope {
 
 export type InvalidKeyReason = 'unreadable' | 'not_one_key' | 'secret_key' | 'expired' | 'revoked' | 'not_signing';
 
-function invalidKey(reason: InvalidKeyReason, detail: string): ProblemError {
-  return new ProblemError(422, 'invalid_key', detail, { reason });
+function invalidKey(reason: InvalidKeyReason, detail: string): Refusal {
+  return new Refusal('unprocessable', 'invalid_key', detail, { reason });
 }
 
 async function parseOne(armored: string): Promise<openpgp.Key> {

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { zstdFrameTexts } from '../cli/createrepo/zstd-frames.js';
+import { zstdFrameTexts } from './zstd-frames.js';
 import { decodeXml, packageElements } from '../core/repodata/package-elements.js';
 import { SyncError } from './errors.js';
 

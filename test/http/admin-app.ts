@@ -5,7 +5,8 @@
 import { Hono } from 'hono';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { operatorTokenHash } from '../../src/auth/operator.js';
-import type { AppDeps, Logger } from '../../src/http/deps.js';
+import type { AppDeps } from '../../src/http/deps.js';
+import type { Logger } from '../../src/core/logger.js';
 import type { AppEnv } from '../../src/http/env.js';
 import { onError } from '../../src/http/errors.js';
 import { authMiddleware } from '../../src/http/middleware/auth.js';

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { changesRoutes } from '../../src/http/routes/changes.js';
-import { addPackage, type IndexEntry } from '../../src/repo/index-store.js';
+import { addPackage } from '../../src/repo/index-store.js';
 import { buildWorld, describeMatrix, expectedRow, type MatrixCase, type World } from './isolation-matrix.js';
+import type { IndexEntry } from '../../src/repo/index-entry.js';
 
 const routes = changesRoutes;
 const path = (t: string, r: string, q = 'since=0'): string => `/api/v1/repos/${t}/${r}/changes?${q}`;

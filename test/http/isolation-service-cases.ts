@@ -8,15 +8,16 @@
  */
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
-import { normalizeMirrorInput, writeMirrorConfig } from '../../src/mirror/config.js';
+import { normalizeMirrorInput, writeMirrorConfig } from '../../src/repo/mirror-config.js';
 import { currentGeneration } from '../../src/repo/generations.js';
-import { addPackage, type IndexEntry } from '../../src/repo/index-store.js';
+import { addPackage } from '../../src/repo/index-store.js';
 import { regenerate } from '../../src/repo/regenerate.js';
 import { getRepo } from '../../src/repo/repos.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { packageBlobKey, repoConfigKey } from '../../src/storage/keys.js';
 import { syntheticRpm } from '../repo/support.js';
 import { expectedRow, WHO, type MatrixCase, type Rule, type Who, type World } from './isolation-matrix.js';
+import type { IndexEntry } from '../../src/repo/index-entry.js';
 
 type Repo = Pick<Rule, 'tenant' | 'repo'> & { repo: NonNullable<Rule['repo']> };
 export const REPOS: readonly Repo[] = [

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { changesSince, MAX_FOLD } from '../../src/repo/changes-feed.js';
 import { readChangeRecord } from '../../src/repo/change-log.js';
 import { collectGarbage } from '../../src/repo/gc.js';
-import { addPackage, readIndex, removePackage, updateIndex, type IndexEntry } from '../../src/repo/index-store.js';
+import { addPackage, readIndex, removePackage, updateIndex } from '../../src/repo/index-store.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { StorageFailureError } from '../../src/storage/errors.js';
 import { changeKey } from '../../src/storage/keys.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { createTenant } from '../../src/repo/tenants.js';
+import type { IndexEntry } from '../../src/repo/index-entry.js';
 
 const now = (): Date => new Date();
 const sha = (c: string): string => c.repeat(64);

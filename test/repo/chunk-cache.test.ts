@@ -5,7 +5,7 @@ import { writeXmlFile, type XmlKind } from '../../src/core/repodata/xml-file.js'
 import { chunkId, decodeChunk, encodeChunk, planChunks } from '../../src/repo/chunk-cache.js';
 import { collectGarbage } from '../../src/repo/gc.js';
 import { currentGeneration } from '../../src/repo/generations.js';
-import { readIndex, type IndexEntry } from '../../src/repo/index-store.js';
+import { readIndex } from '../../src/repo/index-store.js';
 import { readFragmentFile } from '../../src/repo/package-fragments.js';
 import { deletePackage } from '../../src/repo/publish.js';
 import { compareEntries, regenerate, type RegenerateOptions } from '../../src/repo/regenerate.js';
@@ -13,6 +13,7 @@ import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { listAll } from '../../src/storage/blob-store.js';
 import { repodataKey, repoChunksPrefix } from '../../src/storage/keys.js';
 import { makeWorld, publish, readBlob, servedPrimary, syntheticRpm, type World } from './support.js';
+import type { IndexEntry } from '../../src/repo/index-entry.js';
 
 const KINDS: XmlKind[] = ['primary', 'filelists', 'other'];
 const SMALL: RegenerateOptions = { chunking: { divisor: 4 } };

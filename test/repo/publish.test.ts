@@ -4,6 +4,7 @@ import { deletePackage } from '../../src/repo/publish.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { readCore } from './read-core.js';
 import { listAll } from '../../src/storage/blob-store.js';
+import { toProblem } from '../../src/http/errors.js';
 import {
   SKIP_REASON, corpusFile, corpusKey, exampleFile, exampleKey, examplePkg, haveFixtures, makeWorld, publish,
   servedPrimary, snapshot, syntheticRpm, type World,
@@ -34,7 +35,9 @@ async function refusal(p: Promise<unknown>): Promise<{ status: number; code: str
   try {
     await p;
   } catch (e) {
-    const err = e as { status: number; code: string };
+    // the status the HTTP layer gives the domain's refusal
+    const err = toProblem(e);
+    if (!err) throw e;
     return { status: err.status, code: err.code };
   }
   throw new Error('expected a refusal');

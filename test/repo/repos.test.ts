@@ -78,9 +78,9 @@ describe('repos', () => {
 
   it('refuses duplicates (409) and missing tenants (404)', async () => {
     await expect(createRepo(store, { tenant: 'acme', name: 'stable', public: false, allowUnsigned: true }, NOW))
-      .rejects.toMatchObject({ status: 409, code: 'repo_exists' });
+      .rejects.toMatchObject({ kind: 'conflict', code: 'repo_exists' });
     await expect(createRepo(store, { tenant: 'ghost', name: 'stable', public: false, allowUnsigned: false }, NOW))
-      .rejects.toMatchObject({ status: 404, code: 'not_found' });
+      .rejects.toMatchObject({ kind: 'not_found', code: 'not_found' });
     expect((await getRepo(store, 'acme', 'stable'))?.public).toBe(true);
   });
 

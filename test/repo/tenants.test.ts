@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProblemError } from '../../src/http/problem.js';
+import { Refusal } from '../../src/repo/errors.js';
 import { createTenant, getTenant } from '../../src/repo/tenants.js';
 import { InvalidNameError } from '../../src/storage/keys.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
@@ -18,8 +18,8 @@ describe('tenants', () => {
     const store = createMemoryBlobStore();
     await createTenant(store, 'acme', NOW);
     const err = await createTenant(store, 'acme', new Date(NOW.getTime() + 1000)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ProblemError);
-    expect(err).toMatchObject({ status: 409, code: 'tenant_exists' });
+    expect(err).toBeInstanceOf(Refusal);
+    expect(err).toMatchObject({ kind: 'conflict', code: 'tenant_exists' });
     expect((await getTenant(store, 'acme'))?.createdAt).toBe(NOW.toISOString());
   });
 

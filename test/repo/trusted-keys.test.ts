@@ -77,7 +77,7 @@ describe('trusted keys', () => {
     it(`refuses ${what} with 422 invalid_key (${reason}) and stores nothing`, async () => {
       const store = createMemoryBlobStore();
       const err = await addTrustedKey(store, { tenant: 'acme' }, await make(), NOW).catch((e: unknown) => e);
-      expect(err).toMatchObject({ status: 422, code: 'invalid_key', extra: { reason } });
+      expect(err).toMatchObject({ kind: 'unprocessable', code: 'invalid_key', details: { reason } });
       expect((await store.list('')).items).toEqual([]);
     });
   }

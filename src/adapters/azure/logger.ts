@@ -2,7 +2,7 @@
  * One JSON object per line through `console`: the Functions Node worker forwards console output
  * to the host (and Application Insights traces) with the matching severity.
  */
-import type { Logger } from '../../http/deps.js';
+import type { Logger } from '../../core/logger.js';
 
 export function consoleLogger(out: Pick<Console, 'info' | 'warn' | 'error'> = console): Logger {
   const log = (level: 'info' | 'warn' | 'error') => (msg: string, fields: Record<string, unknown> = {}): void => {

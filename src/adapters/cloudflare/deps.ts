@@ -4,7 +4,8 @@
  * Publishing sends RepoChanged to the EVENTS queue; the `queue` handler regenerates.
  */
 import { operatorTokenHash } from '../../auth/operator.js';
-import type { AppDeps, Logger } from '../../http/deps.js';
+import type { AppDeps } from '../../http/deps.js';
+import type { Logger } from '../../core/logger.js';
 import type { EventSink, RepoChanged } from '../../repo/events.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { createR2BlobStore } from '../../storage/r2-store.js';

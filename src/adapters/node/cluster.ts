@@ -20,7 +20,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { isCacheInvalidation, type CacheInvalidation } from '../../http/cache/serve-cache.js';
-import type { Logger } from '../../http/deps.js';
+import type { Logger } from '../../core/logger.js';
 import type { NodeConfig } from './config.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
 import { KeyLocks } from '../../storage/key-locks.js';

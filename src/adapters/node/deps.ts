@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { DEFAULT_SERVE_CACHE, ServeCache, type ServeCacheOptions } from '../../http/cache/serve-cache.js';
-import type { AppDeps, Logger } from '../../http/deps.js';
+import type { AppDeps } from '../../http/deps.js';
+import type { Logger } from '../../core/logger.js';
 import { CoalescingSink } from '../../repo/coalescing-sink.js';
 import { regenerate } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';

@@ -1,5 +1,5 @@
 /** The Node logger: one JSON object per line on stderr (stdout stays for what the user asked for). */
-import type { AccessLine, Logger } from '../../http/deps.js';
+import type { AccessLine, Logger } from '../../core/logger.js';
 
 type Level = 'info' | 'warn' | 'error';
 

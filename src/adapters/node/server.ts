@@ -11,7 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../http/app.js';
-import type { Logger } from '../../http/deps.js';
+import type { Logger } from '../../core/logger.js';
 import { ensureOperatorCredential, operatorTokenHash } from '../../auth/operator.js';
 import { collectGarbage } from '../../repo/gc.js';
 import { reconcileRepos } from '../../repo/reconcile.js';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { packageElements } from '../../core/repodata/package-elements.js';
-import { zstdFrameTexts } from './zstd-frames.js';
+import { zstdFrameTexts } from '../../sync/zstd-frames.js';
 import type { Readable } from 'node:stream';
 
 export interface OldPackage {

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { Principal } from '../../auth/principal.js';
-import type { AccessLine, Logger } from '../deps.js';
+import type { AccessLine, Logger } from '../../core/logger.js';
 import type { AppEnv } from '../env.js';
 
 export interface AccessEntry {

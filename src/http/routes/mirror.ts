@@ -10,7 +10,7 @@ import { appendAudit } from '../../repo/audit.js';
 import { getRepo } from '../../repo/repos.js';
 import {
   MirrorConfigError, mirrorInputSchema, normalizeMirrorInput, readMirrorConfig, readMirrorState, writeMirrorConfig,
-} from '../../mirror/config.js';
+} from '../../repo/mirror-config.js';
 import { MirrorError } from '../../mirror/errors.js';
 import { keyFingerprints } from '../../mirror/repomd-signature.js';
 import { isMirrorRunning, runMirror, type MirrorProgress, type MirrorSummary } from '../../mirror/run.js';

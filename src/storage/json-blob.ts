@@ -3,7 +3,7 @@
  * reading them whole is fine; package bytes and metadata never go through here.
  */
 import { BerthError } from '../core/errors.js';
-import type { BlobStore, PutOptions } from '../storage/blob-store.js';
+import type { BlobStore, PutOptions } from './blob-store.js';
 
 export class CorruptRecordError extends BerthError {
   override name = 'CorruptRecordError';

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { BerthError } from '../core/errors.js';
-import { readJson, writeJson } from '../repo/json-blob.js';
+import { readJson, writeJson } from '../storage/json-blob.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { mirrorConfigKey, mirrorRegistryKey, mirrorStateKey } from '../storage/keys.js';
 
