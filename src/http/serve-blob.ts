@@ -1,12 +1,14 @@
 /**
  * HTTP delivery of stored bytes for dnf/tdnf: ETag and Last-Modified validators, conditional
  * GET (304), single ranges (206), several ranges (206 multipart/byteranges), unsatisfiable
- * ranges (416 with `Content-Range: bytes *\/size`), HEAD without a body. Bodies are streamed
+ * ranges (416 with `Content-Range: bytes *\/size`), HEAD without a body. Which ranges are
+ * honoured, merged or ignored (amplification) is decided in byte-ranges.ts. Bodies are streamed
  * from the store range by range; nothing is buffered here (small files the serve cache already
  * holds in memory are sent from there).
  */
 import type { BlobInfo, BlobStore } from '../storage/blob-store.js';
 import { etagMatches } from '../storage/blob-store.js';
+import { parseRange, type Span } from './byte-ranges.js';
 import { ProblemError } from './problem.js';
 
 /** Something servable: stored blobs and small in-memory documents (repomd.xml from a generation). */
@@ -24,7 +26,7 @@ export interface ByteSourceInfo {
 export interface ServeOptions {
   contentType: string;
   cacheControl: string;
-  /** Stop looking at Range headers with more parts than this (then the whole body is sent). */
+  /** Ignore Range headers with more range-specs than this (whole body sent); default MAX_RANGES. */
   maxRanges?: number;
   /** Extra response headers (lower-case names), e.g. the request id. */
   headers?: Record<string, string>;
@@ -68,38 +70,6 @@ export function bytesSource(bytes: Uint8Array, etag: string, lastModified: Date)
       });
     },
   };
-}
-
-interface Span {
-  start: number;
-  end: number; // inclusive
-}
-
-/**
- * RFC 9110 §14.1.2. Returns null when the header is absent or malformed (then it is ignored and
- * the whole representation sent), `[]` when well-formed but nothing is satisfiable (416).
- */
-export function parseRange(header: string | null | undefined, size: number, maxRanges = 64): Span[] | null {
-  if (!header) return null;
-  const m = /^\s*bytes\s*=\s*(.+)$/i.exec(header);
-  if (!m?.[1]) return null;
-  const parts = m[1].split(',').map((p) => p.trim()).filter((p) => p !== '');
-  if (parts.length === 0 || parts.length > maxRanges) return null;
-  const spans: Span[] = [];
-  for (const p of parts) {
-    const r = /^(\d*)-(\d*)$/.exec(p);
-    if (!r || (r[1] === '' && r[2] === '')) return null;
-    if (r[1] === '') {
-      const suffix = Number(r[2]);
-      if (suffix > 0 && size > 0) spans.push({ start: Math.max(0, size - suffix), end: size - 1 });
-      continue;
-    }
-    const start = Number(r[1]);
-    const end = r[2] === '' ? size - 1 : Math.min(Number(r[2]), size - 1);
-    if (r[2] !== '' && Number(r[2]) < start) return null;
-    if (start < size) spans.push({ start, end });
-  }
-  return spans;
 }
 
 // Cached sources share one Date per object, so its header string is formatted once.
