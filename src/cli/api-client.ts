@@ -15,9 +15,20 @@ export class ApiError extends CliError {
     readonly code: string,
     readonly detail: string,
     readonly body: unknown,
+    /** The answer's Retry-After, in seconds, when it had one (503 `busy`, 429). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${detail} (HTTP ${status}, ${code})`, 1);
   }
+}
+
+/** Retry-After as seconds from `now`: delay-seconds or an HTTP date (RFC 9110 §10.2.3); else undefined. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 export interface ApiRequest {
@@ -98,7 +109,7 @@ export class ApiClient {
       const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { code?: unknown; detail?: unknown };
       const code = typeof p.code === 'string' ? p.code : `http_${res.status}`;
       const detail = typeof p.detail === 'string' ? p.detail : `${req.method} ${req.path} answered ${res.status} ${res.statusText}`;
-      throw new ApiError(res.status, code, detail, parsed);
+      throw new ApiError(res.status, code, detail, parsed, parseRetryAfter(res.headers.get('retry-after')));
     }
     return { status: res.status, body: parsed as T };
   }

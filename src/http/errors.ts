@@ -32,12 +32,22 @@ const STATUS_OF_KIND: Record<RefusalKind, ProblemError['status']> = {
   busy: 503,
 };
 
+/**
+ * How long a client should wait after a 503 `busy` or 429 that names no time itself: the
+ * contended write (index compare-and-swap) had already retried with back-off for seconds, and
+ * clients add their own jitter on top (`berth push` waits between this and twice this).
+ */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
+
+const retryAfter = (seconds: number): Record<string, string> => ({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
+
 function fromRefusal(r: { kind: RefusalKind; code: string; message: string; details: Record<string, unknown>; retryAfterSeconds?: number | undefined }): ProblemError {
-  const headers: Record<string, string> = r.retryAfterSeconds !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(r.retryAfterSeconds))) } : {};
-  return new ProblemError(STATUS_OF_KIND[r.kind], r.code, r.message, r.details, headers);
+  const wait = r.retryAfterSeconds ?? (r.kind === 'busy' || r.kind === 'rate_limited' ? BUSY_RETRY_AFTER_SECONDS : undefined);
+  return new ProblemError(STATUS_OF_KIND[r.kind], r.code, r.message, r.details, wait === undefined ? {} : retryAfter(wait));
 }
 
-type Mapped = [ProblemError['status'], string];
+/** Status, problem code and, for contention, the Retry-After seconds. */
+type Mapped = [ProblemError['status'], string, number?];
 
 /** BerthError codes (storage, pgp, names) that are the caller's doing or a known condition. */
 const BY_CODE: Record<string, Mapped> = {
@@ -45,8 +55,8 @@ const BY_CODE: Record<string, Mapped> = {
   invalid_key: [400, 'invalid_name'], // a storage key built from a request value
   blob_not_found: [404, 'not_found'],
   precondition_failed: [409, 'conflict'],
-  index_contention: [503, 'busy'],
-  audit_contention: [503, 'busy'],
+  index_contention: [503, 'busy', BUSY_RETRY_AFTER_SECONDS],
+  audit_contention: [503, 'busy', BUSY_RETRY_AFTER_SECONDS],
   range_not_satisfiable: [416, 'range_not_satisfiable'],
   storage_failure: [503, 'storage_unavailable'],
   'pgp.bad-key': [422, 'invalid_key'],
@@ -72,7 +82,8 @@ export function toProblem(err: unknown): ProblemError | null {
   if (code !== null) {
     const mapped = BY_CODE[code];
     if (!mapped) return null;
-    const [status, problemCode] = mapped;
+    const [status, problemCode, wait] = mapped;
+    if (wait !== undefined) return new ProblemError(status, problemCode, `too many concurrent changes: try again in ${wait} s`, {}, retryAfter(wait));
     const detail = SHOW_DETAIL.has(code) ? (err as Error).message : problemCode.replace(/_/g, ' ');
     return new ProblemError(status, problemCode, detail);
   }

@@ -6,7 +6,7 @@
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 411 | 412 | 413 | 415 | 416 | 422 | 429 | 500 | 503 | 507,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 411 | 412 | 413 | 415 | 416 | 422 | 429 | 499 | 500 | 503 | 507,
     readonly code: string,
     readonly detail: string,
     readonly extra: Record<string, unknown> = {},
@@ -43,6 +43,7 @@ const TITLES: Record<number, string> = {
   416: 'Range Not Satisfiable',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   507: 'Insufficient Storage',

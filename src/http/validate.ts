@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from './env.js';
 import { ProblemError } from './problem.js';
+import { clientBody } from './request-body.js';
 
 export function invalidRequest(detail: string, errors: unknown[] = []): ProblemError {
   return new ProblemError(400, 'invalid_request', detail, errors.length > 0 ? { errors } : {});
@@ -22,9 +23,7 @@ function tooLarge(limit: number): ProblemError {
 export async function readBodyText(c: Context<AppEnv>, limit: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > limit) throw tooLarge(limit);
-  const body = c.req.raw.body;
-  if (!body) return '';
-  const reader = body.getReader();
+  const reader = clientBody(c.req.raw).getReader();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let size = 0;
   let text = '';

@@ -2,6 +2,7 @@
 // status and problem code — and that a refusal leaves nothing behind in storage.
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +136,30 @@ describe.skipIf(reason !== null)('publish refusals (berth push against berth ser
 
     expect(storageListing()).toEqual(before);
   }, 120_000);
+
+  it('an upload the client aborts mid-body is a quiet 499: nothing stored, no error or stack logged', async () => {
+    const before = storageListing();
+    const { hostname, port } = new URL(server.url);
+    const logged = server.stderr().length;
+    await new Promise<void>((resolve, reject) => {
+      const s = connect(Number(port), hostname, () => {
+        s.write(`PUT /api/v1/repos/acme/main/packages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${publish}\r\n` +
+          `Content-Type: application/x-rpm\r\nContent-Length: ${MAX - 1}\r\n\r\n`);
+        s.write(randomBytes(8192), () => setTimeout(() => { s.destroy(); resolve(); }, 200));
+      });
+      s.on('error', reject);
+    });
+    const lines = async (): Promise<Array<Record<string, unknown>>> => server.stderr().slice(logged).split('\n')
+      .filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    // (stderr of earlier requests may still be arriving: look for this request's line, not "the" line)
+    const aborted = (l: Record<string, unknown>): boolean => l['method'] === 'PUT' && l['status'] === 499;
+    for (let i = 0; i < 100 && !(await lines()).some(aborted); i++) await new Promise((r) => setTimeout(r, 50));
+    const after = await lines();
+    expect(after.filter(aborted).map((l) => [l['level'], l['msg']])).toEqual([['info', 'request']]);
+    expect(after.filter((l) => l['level'] !== 'info')).toEqual([]);
+    expect(server.stderr().slice(logged)).not.toContain('stack');
+    expect(storageListing()).toEqual(before);
+  }, 60_000);
 
   it('accepts a package signed by the trusted key (the refusals were not a broken setup)', async () => {
     const r = await berthAs(server, publish, ['push', 'acme/main', '--json', files['good']!]);

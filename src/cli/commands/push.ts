@@ -6,12 +6,15 @@ import { Readable } from 'node:stream';
 import { ApiClient, ApiError, enc, splitRepo } from '../api-client.js';
 import { parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../retry.js';
 
 const HELP = `Usage: berth push TENANT/REPO FILE... [--jobs N] [--json]
 
 Uploads each RPM (signed by a key trusted for the repository, unless it allows unsigned
 packages). Each file is streamed with its Content-Length; --jobs uploads run at once (default 4).
-Prints one result per file; exits 1 if any upload was refused or failed.
+Prints one result per file; exits 1 if any upload was refused or failed. An upload the
+server answers 503 (busy) or 429 is retried after the time its Retry-After names (plus
+jitter), up to 5 attempts in all.
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN (publish scope).`;
 
 interface Published {
@@ -22,10 +25,10 @@ interface Published {
 }
 
 export type PushResult =
-  | ({ file: string; ok: true; status: number; created: boolean } & Published)
-  | { file: string; ok: false; status: number | null; code: string; detail: string };
+  | ({ file: string; ok: true; status: number; created: boolean; attempts: number } & Published)
+  | { file: string; ok: false; status: number | null; code: string; detail: string; attempts?: number };
 
-async function pushOne(client: ApiClient, tenant: string, repo: string, file: string): Promise<PushResult> {
+async function pushOne(client: ApiClient, tenant: string, repo: string, file: string, retry: Partial<RetryPolicy>): Promise<PushResult> {
   let size: number;
   try {
     const s = await stat(file);
@@ -34,17 +37,22 @@ async function pushOne(client: ApiClient, tenant: string, repo: string, file: st
   } catch (e) {
     return { file, ok: false, status: null, code: 'unreadable', detail: (e as Error).message };
   }
+  let attempts = 0;
   try {
-    const res = await client.request<Published>({
-      method: 'PUT',
-      path: `/api/v1/repos/${enc(tenant)}/${enc(repo)}/packages`,
-      body: Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
-      contentType: 'application/x-rpm',
-      contentLength: size,
-    });
-    return { file, ok: true, status: res.status, created: res.status === 201, ...res.body };
+    // Each attempt streams the file afresh: a body stream can be sent only once.
+    const { value: res } = await withRetry(() => {
+      attempts++;
+      return client.request<Published>({
+        method: 'PUT',
+        path: `/api/v1/repos/${enc(tenant)}/${enc(repo)}/packages`,
+        body: Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
+        contentType: 'application/x-rpm',
+        contentLength: size,
+      });
+    }, retry);
+    return { file, ok: true, status: res.status, created: res.status === 201, attempts, ...res.body };
   } catch (e) {
-    if (e instanceof ApiError) return { file, ok: false, status: e.status, code: e.code, detail: e.detail };
+    if (e instanceof ApiError) return { file, ok: false, status: e.status, code: e.code, detail: e.detail, attempts };
     return { file, ok: false, status: null, code: 'request_failed', detail: (e as Error).message };
   }
 }
@@ -77,7 +85,11 @@ export const pushCommand: Command = {
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs takes 1..64, not '${values.jobs}'`, 2);
     const client = ApiClient.fromEnv();
     const results = await mapLimit(positionals.slice(1), jobs, async (file) => {
-      const r = await pushOne(client, tenant, repo!, file);
+      const retry: Partial<RetryPolicy> = values.json ? {} : {
+        onRetry: ({ attempt, waitSeconds, error }) =>
+          console.error(`busy      ${basename(file)}: ${error.code} (${error.status}), retrying in ${waitSeconds.toFixed(1)} s (attempt ${attempt + 1} of ${DEFAULT_RETRY.maxAttempts})`),
+      };
+      const r = await pushOne(client, tenant, repo!, file, retry);
       if (!values.json) {
         if (r.ok) console.log(`${r.created ? 'added    ' : 'unchanged'} ${r.nevra} (${r.sha256.slice(0, 12)}) from ${basename(file)}`);
         else console.error(`refused   ${basename(file)}: ${r.detail} (${r.status ?? 'no response'}, ${r.code})`);

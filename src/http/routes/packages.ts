@@ -1,7 +1,9 @@
 /**
  * Package API: PUT (publish, body = the RPM, streamed to storage), GET (the index), DELETE.
  * The upload is never buffered: `c.req.raw.body` goes straight into the publish pipeline,
- * which counts it and refuses with 413 the moment it passes the limit.
+ * which counts it and refuses with 413 the moment it passes the limit. A client that disconnects
+ * mid-body gets 499 `client_closed_request` (request-body.ts): nothing is stored, nothing logged
+ * as an error.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -18,6 +20,7 @@ import { notFound } from '../errors.js';
 import { actorOf, requireAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
+import { clientBody } from '../request-body.js';
 
 const signer = z.object({ fingerprint: z.string(), keyId: z.string(), algorithm: z.string() }).nullable();
 
@@ -68,10 +71,6 @@ export interface PackageRouteOptions {
   requireAccess?: (c: Context<AppEnv>, access: Access, repoIsPublic?: boolean) => unknown;
 }
 
-function emptyBody(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
-
 export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}): Hono<AppEnv> {
   const tenancy = options.tenancy ?? storeTenancy;
   const access = options.requireAccess ?? requireAccess;
@@ -84,7 +83,7 @@ export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}):
     const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null;
     if (contentLength !== null && contentLength > deps.config.maxUploadBytes) throw tooLarge(deps.config.maxUploadBytes);
     const result = await publishPackage(deps, tenancy, {
-      tenant, repo, body: c.req.raw.body ?? emptyBody(), contentLength, actor: actorOf(c.get('principal')),
+      tenant, repo, body: clientBody(c.req.raw), contentLength, actor: actorOf(c.get('principal')),
     });
     return c.json(result.body, result.status, result.status === 201 ? { location: `${c.req.path}/${result.body.sha256}` } : {});
   });
