@@ -1,20 +1,99 @@
 #!/usr/bin/env node
-// Launcher. In a source checkout with dev dependencies it runs the TypeScript sources through
-// tsx, so what runs is always what is checked out (a stale dist/ can never shadow a change).
-// In an install without tsx (production: `npm ci --omit=dev && npm run build` elsewhere), it
-// runs the compiled CLI from dist/.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// The `berth` command. Berth runs on Node 24. Started by any other Node (the system's Node 20,
+// through `node bin/berth.js`, `npm link` or `npx berth`), this file starts the same command on
+// the Node 24 that `npm ci` installs into node_modules (the `node` devDependency) and passes its
+// exit status on; when there is none, it stops with one line saying how to get it.
+//
+// On Node 24: in a source checkout with dev dependencies it runs the TypeScript sources through
+// tsx, so what runs is always what is checked out (a stale dist/ can never shadow a change). In
+// an install without tsx (production: `npm ci --omit=dev && npm run build` elsewhere), it runs
+// the compiled CLI from dist/.
+//
+// Keep this file plain JavaScript that any Node ≥ 18 can parse: it is the one file the system
+// Node reads.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+const NODE_MAJOR = 24;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'src', 'cli', 'main.ts');
-const tsx = join(root, 'node_modules', 'tsx', 'package.json');
-if (existsSync(source) && existsSync(tsx)) {
-  // one process (signals reach the server directly); worker threads inherit the loader
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(pathToFileURL(source).href);
+const major = Number(process.versions.node.split('.')[0]);
+
+if (major === NODE_MAJOR) {
+  await runHere();
 } else {
-  await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);
+  relaunch();
+}
+
+async function runHere() {
+  const source = join(root, 'src', 'cli', 'main.ts');
+  const tsx = join(root, 'node_modules', 'tsx', 'package.json');
+  if (existsSync(source) && existsSync(tsx)) {
+    // one process (signals reach the server directly); worker threads inherit the loader
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import(pathToFileURL(source).href);
+  } else {
+    await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);
+  }
+}
+
+/** The Node 24 binary `npm ci` put into node_modules, or null. */
+function projectNode() {
+  const platform = process.platform === 'win32' ? 'win' : process.platform;
+  const exe = process.platform === 'win32' ? 'node.exe' : join('bin', 'node');
+  const arch = `node-${platform}-${process.arch}`;
+  // the `node` package links its binary into bin/ at install; the per-platform package holds it
+  const packages = [
+    join(root, 'node_modules', 'node'),
+    join(root, 'node_modules', 'node', 'node_modules', arch),
+    join(root, 'node_modules', arch),
+  ];
+  for (const dir of packages) {
+    const binary = join(dir, exe);
+    if (!existsSync(binary)) continue;
+    try {
+      const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (Number(String(version).split('.')[0]) === NODE_MAJOR) return binary;
+    } catch {
+      // not a package we can read: try the next
+    }
+  }
+  return null;
+}
+
+function stop(line) {
+  process.stderr.write(`berth: ${line}\n`);
+  process.exit(1);
+}
+
+function relaunch() {
+  const here = `this is Node ${process.version} (${process.execPath})`;
+  // a relaunched child that is still not on Node 24 must not start another one
+  if (process.env['BERTH_LAUNCHED'] === '1') stop(`needs Node ${NODE_MAJOR}, but ${here}`);
+  const node = projectNode();
+  if (node === null) {
+    stop(`needs Node ${NODE_MAJOR}, but ${here} and ${join(root, 'node_modules')} holds none: run 'npm ci' in ${root} (it installs Node ${NODE_MAJOR} there), or put Node ${NODE_MAJOR} first on PATH`);
+  }
+  const env = { ...process.env, BERTH_LAUNCHED: '1', PATH: `${dirname(node)}${delimiter}${process.env['PATH'] ?? ''}` };
+  const child = spawn(node, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env });
+  // Pass a supervisor's signals on. Ctrl-C in a terminal reaches the child directly (it is in the
+  // same process group), so SIGINT is passed on only when no terminal is attached: a second
+  // SIGINT would cut `berth serve`'s graceful shutdown short.
+  const terminal = Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
+  const handlers = new Map();
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']) {
+    const handler = () => {
+      if (signal !== 'SIGINT' || !terminal) child.kill(signal);
+    };
+    handlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+  child.on('error', (err) => stop(`cannot start ${node}: ${err.message}`));
+  child.on('exit', (code, signal) => {
+    for (const [s, handler] of handlers) process.off(s, handler);
+    if (signal !== null) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
 }

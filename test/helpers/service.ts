@@ -20,6 +20,12 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>;
   args?: readonly string[];
   startTimeoutMs?: number;
+  /**
+   * Start it as a user does, `NODE bin/berth.js serve …` with this Node (e.g. the system's
+   * Node 20, which the launcher hands over to the project's Node 24), instead of the one process
+   * `node --import tsx src/cli/main.ts`.
+   */
+  viaLauncher?: { node: string; path?: string };
 }
 
 /**
@@ -27,13 +33,15 @@ export interface ServeOptions {
  * server itself) and waits for its `listening` log line, which carries the bound URL.
  */
 export async function startBerthServer(opts: ServeOptions): Promise<BerthServer> {
+  const serve = ['serve', '--port', '0', '--data', opts.data, ...(opts.args ?? [])];
+  const launcher = opts.viaLauncher;
   const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot(), 'src', 'cli', 'main.ts'), 'serve', '--port', '0', '--data', opts.data, ...(opts.args ?? [])],
+    launcher?.node ?? process.execPath,
+    launcher ? [join(repoRoot(), 'bin', 'berth.js'), ...serve] : ['--import', 'tsx', join(repoRoot(), 'src', 'cli', 'main.ts'), ...serve],
     {
       cwd: repoRoot(),
       // A clean slate: no Azure or Berth settings leak in from the environment running the tests.
-      env: { ...cleanEnv(), ...opts.env },
+      env: { ...cleanEnv(), ...(launcher?.path !== undefined ? { PATH: launcher.path } : {}), ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
