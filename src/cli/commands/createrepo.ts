@@ -8,6 +8,8 @@ import { createrepo } from '../createrepo/run.js';
 const HELP = `Usage: berth createrepo [options] DIR
 
 Writes DIR/repodata/ (repomd.xml, primary, filelists, other) for every .rpm under DIR.
+Other files in DIR/repodata/ (comps.xml, notes, …) are kept, as createrepo_c keeps them;
+the metadata files the old repomd.xml lists are replaced.
 
 Options:
   --revision N            <revision> in repomd.xml (default: newest package mtime)
@@ -73,6 +75,12 @@ export const createrepoCommand: Command = {
     });
     for (const f of summary.failed) console.error(`berth createrepo: skipped ${f.href}: ${f.reason}`);
     for (const f of summary.excluded) console.error(`berth createrepo: excluded ${f.href}: ${f.reason}`);
+    if (summary.oldRepomdUnreadable !== undefined) {
+      console.error(`berth createrepo: warning: could not read the old repodata/repomd.xml (${summary.oldRepomdUnreadable}); every other file of the old repodata/ was kept`);
+    }
+    if (summary.kept.includes('repomd.xml.asc')) {
+      console.error('berth createrepo: warning: repodata/repomd.xml.asc was kept but signs the old repomd.xml: sign the new one (gpg --detach-sign --armor repodata/repomd.xml)');
+    }
     if (values.json) console.log(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
       console.log(

@@ -5,7 +5,8 @@
  * find packages in createrepo_c order; read them with bounded concurrency (reusing fragments
  * from the old metadata with --update when file size and mtime are unchanged) while the three
  * compressed files are written from them under checksum-prefixed names; write
- * repomd.xml; swap `.repodata/` into place. Memory is bounded by the read window, a small
+ * repomd.xml; carry over the old repodata/'s other files (comps.xml, notes, …) as createrepo_c
+ * does; swap `.repodata/` into place. Memory is bounded by the read window, a small
  * queue per file and one compressed chunk per file, not by the number of packages.
  */
 import { statSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { oldPackages, oldPrimaryIndex, type OldPackage } from './old-metadata.js
 import { Channel } from './channel.js';
 import { describePackage, type DescribeJob, type Outcome } from './describe.js';
 import { describeOnWorkers } from './pool.js';
+import { carryOver } from './carry-over.js';
 
 export interface CreaterepoOptions {
   /** `<revision>`; default: the newest package mtime (deterministic, unlike createrepo_c's clock). */
@@ -40,6 +42,10 @@ export interface CreaterepoSummary {
   failed: { href: string; reason: string }[];
   revision: string;
   files: Record<XmlKind, string>;
+  /** Entries of the old repodata/ carried into the new one (not metadata this run replaced). */
+  kept: string[];
+  /** Why the old repomd.xml could not be read, when it could not (its files were then kept too). */
+  oldRepomdUnreadable?: string;
 }
 
 const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
@@ -59,6 +65,9 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
   let swapped = false;
   try {
     const summary = await generate(root, work, platform, opts);
+    const carried = await carryOver(root, work);
+    summary.kept = carried.kept;
+    if (carried.unreadable !== undefined) summary.oldRepomdUnreadable = carried.unreadable;
     await swap(root, work);
     swapped = true;
     return summary;
@@ -147,6 +156,7 @@ async function writePass(
     failed: [],
     revision: '',
     files: { primary: '', filelists: '', other: '' },
+    kept: [],
   };
   const todo = found.filter((f) => !skip.has(f.href));
   const jobs = todo.map((f) => (old?.has(f.href, f.path) ? null : { path: f.path, href: f.href }));

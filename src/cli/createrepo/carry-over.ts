@@ -1,0 +1,53 @@
+/**
+ * What `berth createrepo` keeps of the old repodata/, as createrepo_c 0.17 does by default: every
+ * entry (file or directory: comps.xml, notes, a signature, …) is carried into the new
+ * repodata/ except repomd.xml and the files the old repomd.xml lists without an `xml:base` — the
+ * metadata this run replaces. A name the new run wrote itself is never overwritten. When the old
+ * repomd.xml cannot be read, only repomd.xml is left behind (createrepo_c does the same, with a
+ * warning).
+ */
+import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseRepomd } from '../../mirror/repomd.js';
+
+/** An old repomd.xml larger than this is not read (Berth and createrepo_c write a few KiB). */
+export const OLD_REPOMD_LIMIT = 4 * 1024 * 1024;
+
+export interface CarriedOver {
+  /** Names carried into the new repodata/, sorted. */
+  kept: string[];
+  /** Set when the old repomd.xml could not be read (so nothing was recognised as replaced). */
+  unreadable?: string;
+}
+
+/** Copies the entries of `root/repodata/` to keep into `work` (the new repodata/, not yet live). */
+export async function carryOver(root: string, work: string): Promise<CarriedOver> {
+  const live = join(root, 'repodata');
+  const names = await readdir(live).catch(() => null);
+  if (names === null) return { kept: [] };
+  const replaced = new Set(['repomd.xml']);
+  const listed = await listedFiles(join(live, 'repomd.xml'));
+  if ('files' in listed) for (const f of listed.files) replaced.add(f);
+  const written = new Set(await readdir(work));
+  const kept: string[] = [];
+  for (const name of names.sort()) {
+    if (replaced.has(name) || written.has(name)) continue;
+    // a copy, not a move: the live repodata/ stays whole until the swap
+    await cp(join(live, name), join(work, name), { recursive: true, preserveTimestamps: true, errorOnExist: false, force: false });
+    kept.push(name);
+  }
+  return 'files' in listed ? { kept } : { kept, unreadable: listed.error };
+}
+
+/** Base names of the files repomd.xml lists in this directory (records with xml:base point elsewhere). */
+async function listedFiles(path: string): Promise<{ files: string[] } | { error: string }> {
+  const size = await stat(path).then((s) => s.size, () => null);
+  if (size === null) return { files: [] };
+  if (size > OLD_REPOMD_LIMIT) return { error: `larger than ${OLD_REPOMD_LIMIT} bytes` };
+  try {
+    const records = parseRepomd(await readFile(path, 'utf8'));
+    return { files: records.filter((r) => r.base === null).map((r) => r.href.slice(r.href.lastIndexOf('/') + 1)) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
