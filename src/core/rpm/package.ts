@@ -5,18 +5,13 @@ import { readChangelog } from './changelog.js';
 import { readAllDependencies } from './dependencies.js';
 import { fail } from './errors.js';
 import { readFiles } from './files.js';
+import { retrofitProvides, sourceFacts } from './legacy.js';
 import { SIG, TAG } from './tags.js';
 
 function required(h: Header, tag: number, name: string): string {
   const s = h.string(tag);
   if (s === null) fail('rpm.header.missing-tag', `main header lacks ${name} (tag ${tag})`);
   return s;
-}
-
-/** rpm's headerIsSource: SOURCEPACKAGE marks a source rpm, SOURCERPM a binary one. */
-export function isSourceHeader(h: Header): boolean {
-  if (h.has(TAG.SOURCEPACKAGE)) return true;
-  return !h.has(TAG.SOURCERPM);
 }
 
 /** Signature LONGARCHIVESIZE, else PAYLOADSIZE, else main ARCHIVESIZE, else v6 PAYLOADSIZEALT. */
@@ -31,13 +26,16 @@ function archiveSize(main: Header, sig: Header): number {
 }
 
 export function buildPackage(main: Header, sig: Header, headerStart: number, headerEnd: number): RpmPackage {
-  const isSource = isSourceHeader(main);
+  const source = sourceFacts(main);
+  const isSource = source.isSource;
   const str = (tag: number): string => main.string(tag) ?? '';
+  const nvr = { name: required(main, TAG.NAME, 'NAME'), version: required(main, TAG.VERSION, 'VERSION'), release: required(main, TAG.RELEASE, 'RELEASE') };
+  const dependencies = readAllDependencies(main);
   return {
-    name: required(main, TAG.NAME, 'NAME'),
+    name: nvr.name,
     epoch: main.number(TAG.EPOCH),
-    version: required(main, TAG.VERSION, 'VERSION'),
-    release: required(main, TAG.RELEASE, 'RELEASE'),
+    version: nvr.version,
+    release: nvr.release,
     arch: isSource ? 'src' : str(TAG.ARCH),
     isSource,
     summary: str(TAG.SUMMARY),
@@ -48,14 +46,15 @@ export function buildPackage(main: Header, sig: Header, headerStart: number, hea
     vendor: str(TAG.VENDOR),
     group: str(TAG.GROUP),
     buildHost: str(TAG.BUILDHOST),
-    sourceRpm: isSource ? '' : str(TAG.SOURCERPM),
+    sourceRpm: source.sourceRpm,
     buildTime: main.number(TAG.BUILDTIME) ?? 0,
     installedSize: main.number(TAG.LONGSIZE) ?? main.number(TAG.SIZE) ?? 0,
     archiveSize: archiveSize(main, sig),
     headerStart,
     headerEnd,
     payloadFormat: str(TAG.PAYLOADFORMAT),
-    ...readAllDependencies(main),
+    ...dependencies,
+    provides: retrofitProvides(main, dependencies.provides, nvr, source),
     files: readFiles(main),
     changelog: readChangelog(main),
   };

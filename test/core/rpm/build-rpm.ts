@@ -73,9 +73,14 @@ export function header(tags: Record<number, Value>, region: number | null): Uint
   return out;
 }
 
-export function rpmFile(opts: { leadMajor?: number; sig: Uint8Array; main: Uint8Array; payload: Uint8Array }): Uint8Array {
+/**
+ * Lead + signature header + padding + main header + payload. `signatureType` is the lead's
+ * signature_type (rpm itself refuses anything but 5, "header-style signature"; Berth ignores it).
+ */
+export function rpmFile(opts: { leadMajor?: number; signatureType?: number; sig: Uint8Array; main: Uint8Array; payload: Uint8Array }): Uint8Array {
   const lead = new Uint8Array(96);
   lead.set([0xed, 0xab, 0xee, 0xdb, opts.leadMajor ?? 3, 0]);
+  new DataView(lead.buffer).setUint16(78, opts.signatureType ?? 0);
   const pad = (8 - (opts.sig.length % 8)) % 8;
   const out = new Uint8Array(96 + opts.sig.length + pad + opts.main.length + opts.payload.length);
   let at = 0;

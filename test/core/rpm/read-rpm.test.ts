@@ -42,10 +42,14 @@ describe('readRpm on synthetic packages', () => {
     expect(r.signatureHeader).toMatchObject({ headerSha1: null, md5: null, size: 0, signatures: [] });
   });
 
-  it('source detection: 1106 wins, neither tag means source', async () => {
-    expect((await read({ 1106: i32(1) })).pkg).toMatchObject({ isSource: true, arch: 'src', sourceRpm: '' });
-    const neither = await readRpm(chunks(rpmFile({ sig: header({ 1000: i32(0) }, 62), main: header({ 1000: str('x'), 1001: str('1'), 1002: str('1'), 1022: str('noarch') }, 63), payload }), 64), nodePlatform);
-    expect(neither.pkg).toMatchObject({ isSource: true, arch: 'src' });
+  it('source detection as rpm retrofits it and createrepo_c reads it: SOURCEPACKAGE ≠ 0 is source; neither tag: one "" directory is source', async () => {
+    expect((await read({ 1106: i32(1) })).pkg).toMatchObject({ isSource: true, arch: 'src', sourceRpm: 'demo-1.0-1.src.rpm' });
+    expect((await read({ 1106: i32(0) })).pkg).toMatchObject({ isSource: false, arch: 'x86_64' });
+    const neither = async (extra: Record<number, Value>) =>
+      (await readRpm(chunks(rpmFile({ sig: header({ 1000: i32(0) }, 62), main: header({ 1000: str('x'), 1001: str('1'), 1002: str('1'), 1022: str('noarch'), ...extra }, 63), payload }), 64), nodePlatform)).pkg;
+    expect(await neither({})).toMatchObject({ isSource: false, arch: 'noarch', sourceRpm: '(none)' });
+    expect(await neither({ 1116: i32(0), 1117: strs('x.spec'), 1118: strs('') })).toMatchObject({ isSource: true, arch: 'src', sourceRpm: '' });
+    expect(await neither({ 1116: i32(0), 1117: strs('x'), 1118: strs('/usr/bin/') })).toMatchObject({ isSource: false, sourceRpm: '(none)' });
   });
 
   it('I18N strings take the "C" locale', async () => {
