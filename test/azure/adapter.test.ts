@@ -12,10 +12,14 @@ const HASH = createHash('sha256').update('operator').digest('hex');
 const BASE = { BERTH_CONTAINER: 'berth', BERTH_QUEUE: 'berth-events', BERTH_ADMIN_TOKEN_SHA256: HASH };
 
 describe('Azure app settings', () => {
-  it('requires container, queue and the operator hash; names each missing one', () => {
-    expect(requiredSettings().sort()).toEqual(['BERTH_ADMIN_TOKEN_SHA256', 'BERTH_CONTAINER', 'BERTH_QUEUE']);
-    expect(() => loadAzureConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }))
-      .toThrow(/BERTH_CONTAINER: missing app setting[\s\S]*BERTH_QUEUE: missing[\s\S]*BERTH_ADMIN_TOKEN_SHA256: missing/);
+  it('requires the queue and the operator credential; names each missing one', () => {
+    expect(requiredSettings()).toEqual(['BERTH_QUEUE']);
+    expect(() => loadAzureConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', BERTH_ADMIN_TOKEN_SHA256: HASH }))
+      .toThrow(/BERTH_QUEUE: missing setting/);
+    expect(() => loadAzureConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', BERTH_QUEUE: 'q-1' }))
+      .toThrow(/BERTH_ADMIN_TOKEN or BERTH_ADMIN_TOKEN_SHA256: missing app setting/);
+    // The container has the same default as berth serve's.
+    expect(loadAzureConfig({ AzureWebJobsStorage: 'x', BERTH_QUEUE: 'q-1', BERTH_ADMIN_TOKEN_SHA256: HASH }).container).toBe('berth');
   });
 
   it('needs exactly one way to storage, and never echoes the connection string', () => {
@@ -29,11 +33,13 @@ describe('Azure app settings', () => {
       expect(e).toBeInstanceOf(ConfigError);
       msg = String(e);
     }
-    expect(msg).toMatch(/BERTH_QUEUE: 3-63 lowercase/);
+    expect(msg).toMatch(/BERTH_QUEUE: a queue name: 3-63 lowercase/);
     expect(msg).not.toContain('very-secret');
   });
 
-  it('refuses a plaintext operator token where the hash belongs', () => {
+  it('takes the operator token as plaintext (hashed at once) or as its SHA-256, never a token where the hash belongs', () => {
+    expect(loadAzureConfig({ ...BASE, AzureWebJobsStorage: 'x', BERTH_ADMIN_TOKEN_SHA256: undefined, BERTH_ADMIN_TOKEN: 'operator-token-long' }).operatorTokenHash)
+      .toBe(createHash('sha256').update('operator-token-long').digest('hex'));
     expect(() => loadAzureConfig({ ...BASE, AzureWebJobsStorage: 'x', BERTH_ADMIN_TOKEN_SHA256: 'berth_op_plaintext-token' }))
       .toThrow(/BERTH_ADMIN_TOKEN_SHA256: must be the 64-hex-digit SHA-256/);
   });

@@ -3,7 +3,7 @@
 // GC and mirror timers, HTTP streaming, and the start-up validation of the app settings.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MIRROR_SCHEDULE, mirrorScheduleFrom, QUEUE_CONNECTION, requiredSettings } from '../../src/adapters/azure/config.js';
+import { DEFAULT_MIRROR_SCHEDULE, functionsSettings, mirrorScheduleFrom, OPERATOR_ALTERNATIVES, QUEUE_CONNECTION, requiredSettings } from '../../src/adapters/azure/config.js';
 import { resetAzureRuntime } from '../../src/adapters/azure/deps.js';
 import { installFakeFunctionsCore, triggerOf, type FakeCore } from './fake-functions-core.js';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   httpMethods = (await import('../../functions/http.js')).HTTP_METHODS;
 });
 
-const SETTINGS = ['AzureWebJobsStorage', 'BERTH_STORAGE_ACCOUNT_URL', ...requiredSettings()];
+const SETTINGS: string[] = functionsSettings();
 const saved = Object.fromEntries(SETTINGS.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const [k, v] of Object.entries(saved)) {
@@ -95,7 +95,19 @@ describe('Azure Functions registrations', () => {
     } catch (e) {
       message = String(e);
     }
+    expect(requiredSettings()).toEqual(['BERTH_QUEUE']);
     for (const name of requiredSettings()) expect(message).toContain(name);
+    delete process.env['AzureWebJobsStorage'];
+    process.env['BERTH_STORAGE_ACCOUNT_URL'] = 'https://acct.blob.core.windows.net';
+    process.env['BERTH_QUEUE'] = 'berth-events';
+    message = '';
+    try {
+      await hooks[0]!({});
+    } catch (e) {
+      message = String(e);
+    }
+    for (const name of OPERATOR_ALTERNATIVES) expect(message).toContain(name);
+    delete process.env['BERTH_STORAGE_ACCOUNT_URL'];
 
     process.env['AzureWebJobsStorage'] = 'UseDevelopmentStorage=true';
     process.env['BERTH_CONTAINER'] = 'berth';

@@ -1,11 +1,13 @@
-// Consistency of the deployment artefacts with the code: every app setting the config schema
-// requires is set by infra/azure/main.bicep, the names the functions bind to (queue, container,
-// connection) are the ones the template creates, roles stay narrow, and host.json matches what
-// the adapter assumes. The required names come from the zod schema, not from a second list.
+// Consistency of the deployment artefacts with the code: every app setting the one settings
+// schema (src/settings) requires on Functions is set by infra/azure/main.bicep, every Berth
+// setting the template sets is one Functions reads under its current name (no deprecated name,
+// no typo), the names the functions bind to (queue, container, connection) are the ones the
+// template creates, roles stay narrow, and host.json matches what the adapter assumes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { azureSettingsSchema, QUEUE_CONNECTION, requiredSettings, STORAGE_ALTERNATIVES } from '../../src/adapters/azure/config.js';
+import { functionsSettings, OPERATOR_ALTERNATIVES, QUEUE_CONNECTION, requiredSettings, STORAGE_ALTERNATIVES } from '../../src/adapters/azure/config.js';
+import { formerNames, settingsSchema } from '../../src/settings/schema.js';
 import { encodeMessage } from '../../src/adapters/azure/queue-sink.js';
 import { repoRoot } from '../helpers/tools.js';
 import { installFakeFunctionsCore, triggerOf, type FakeCore } from './fake-functions-core.js';
@@ -66,22 +68,27 @@ describe('infra/azure/main.bicep sets what the config schema requires', () => {
     expect(bicep).not.toMatch(/listKeys\(|AccountKey=/);
   });
 
-  it('sets no Berth setting the schema does not know (typos would be silently ignored)', () => {
-    const known = new Set(Object.keys(azureSettingsSchema.shape));
-    for (const name of settings.keys()) if (name.startsWith('BERTH_')) expect(known.has(name), `${name} is not in the schema`).toBe(true);
-    // only the hash of the operator token, never the token
+  it('sets no Berth setting Functions does not read (typos and deprecated names would be silently ignored)', () => {
+    const known = new Set<string>(functionsSettings());
+    const berth = [...settings.keys()].filter((name) => name.startsWith('BERTH_'));
+    expect(berth.length).toBeGreaterThan(5);
+    for (const name of berth) expect(known.has(name), `${name} is not a setting Functions reads`).toBe(true);
+    for (const old of formerNames().keys()) expect(bicep, `deprecated name ${old}`).not.toContain(old);
+    // The operator credential: exactly one of the two ways, and in the template only its hash.
+    expect(OPERATOR_ALTERNATIVES.filter((k) => settings.has(k))).toEqual(['BERTH_ADMIN_TOKEN_SHA256']);
+    expect(settings.get('BERTH_ADMIN_TOKEN_SHA256')).toBe('adminTokenSha256');
     expect(bicep).not.toMatch(/BERTH_ADMIN_TOKEN'/);
   });
 
   it('default and example values pass the schema', () => {
-    const shape = azureSettingsSchema.shape;
+    const shape = settingsSchema.shape;
     const values: [keyof typeof shape, string][] = [
       ['BERTH_CONTAINER', paramDefault('containerName')], ['BERTH_CONTAINER', String(params.parameters['containerName']?.value)],
       ['BERTH_QUEUE', paramDefault('queueName')], ['BERTH_QUEUE', String(params.parameters['queueName']?.value)],
       ['BERTH_MAX_UPLOAD_BYTES', paramDefault('maxUploadBytes')], ['BERTH_RETENTION', paramDefault('retention')],
       ['BERTH_MIRROR_SCHEDULE', paramDefault('mirrorSchedule')],
     ];
-    for (const [k, v] of values) expect(shape[k].safeParse(v).success, `${k}=${v}`).toBe(true);
+    for (const [k, v] of values) expect(shape[k].safeParse(v).success, `${String(k)}=${v}`).toBe(true);
   });
 
   it('Flex Consumption: runtime in functionAppConfig (not app settings), Node matching package.json engines', () => {
@@ -141,7 +148,7 @@ describe('names agree across bicep, host.json and the functions', () => {
   });
 
   it('the mirror timer: its schedule setting is set from a parameter whose default is the code default', async () => {
-    const { DEFAULT_MIRROR_SCHEDULE } = await import('../../src/adapters/azure/config.js');
+    const { DEFAULT_MIRROR_SCHEDULE } = await import('../../src/settings/schema.js');
     expect(settings.get('BERTH_MIRROR_SCHEDULE')).toBe('mirrorSchedule');
     expect(paramDefault('mirrorSchedule')).toBe(DEFAULT_MIRROR_SCHEDULE);
     expect(triggerOf(core.registrations.get('mirror')!)['type']).toBe('timerTrigger');

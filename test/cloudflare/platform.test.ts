@@ -1,10 +1,16 @@
-// The Worker's configuration (Node) and its Platform (inside workerd, via the test Worker):
-// digests match Node's, gzip members are byte-identical to the Node platform's, and zstd is
-// accepted by the config only where the runtime can write it.
+// The Worker's configuration (Node; the settings themselves are the one schema's, checked in
+// test/settings) and its Platform (inside workerd, via the test Worker): digests match Node's,
+// gzip members are byte-identical to the Node platform's, and zstd is accepted by the config only
+// where the runtime can write it. infra/cloudflare/wrangler.jsonc sets only settings the Worker
+// reads, under their current names.
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TOKEN_CACHE_SECONDS, parseWorkerEnv, type WorkerEnv } from '../../src/adapters/cloudflare/config.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseWorkerEnv, type WorkerEnv } from '../../src/adapters/cloudflare/config.js';
+import { formerNames, settingsOf } from '../../src/settings/schema.js';
+import { repoRoot } from '../helpers/tools.js';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { toHex } from '../../src/core/platform.js';
 import { startWorkerProcess, workerdUnavailableReason, type LocalWorker } from './workerd.js';
@@ -14,16 +20,24 @@ const events = { send: async () => undefined };
 const r2 = (extra: Partial<WorkerEnv> = {}): WorkerEnv => ({ BUCKET: bucket, EVENTS: events, ...extra });
 
 describe('Worker configuration', () => {
-  it('trusts a verified credential for at most 60 s by default, and never longer', () => {
-    expect(MAX_TOKEN_CACHE_SECONDS).toBeLessThanOrEqual(60);
-    const c = parseWorkerEnv(r2());
-    expect(c.tokenCacheSeconds).toBe(MAX_TOKEN_CACHE_SECONDS);
-    expect(c.tokenCacheSeconds).toBeLessThanOrEqual(60);
-    expect(parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: '2' })).tokenCacheSeconds).toBe(2);
-    expect(parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: 5 })).tokenCacheSeconds).toBe(5);
-    for (const bad of ['61', '0', '1.5', 'soon']) {
+  it('reuses a verified credential for at most 60 s, never longer', () => {
+    expect(parseWorkerEnv(r2()).tokenCacheSeconds).toBe(5);
+    expect(parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: '60' })).tokenCacheSeconds).toBe(60);
+    expect(parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: 2 })).tokenCacheSeconds).toBe(2);
+    for (const bad of ['61', '1.5', 'soon']) {
       expect(() => parseWorkerEnv(r2({ BERTH_TOKEN_CACHE_SECONDS: bad })), bad).toThrow(/BERTH_TOKEN_CACHE_SECONDS/);
     }
+  });
+
+  it('wrangler.jsonc sets only settings the Worker reads, under their current names, with valid values', () => {
+    const text = readFileSync(join(repoRoot(), 'infra', 'cloudflare', 'wrangler.jsonc'), 'utf8');
+    const vars = JSON.parse(/"vars": (\{[^}]*\})/.exec(text.replace(/^\s*\/\/.*$/gm, ''))?.[1] ?? 'null') as Record<string, string>;
+    expect(Object.keys(vars).length).toBeGreaterThan(2);
+    const readable = new Set<string>(settingsOf('worker'));
+    for (const name of Object.keys(vars)) expect(readable.has(name), `${name} is not a Worker setting`).toBe(true);
+    for (const old of formerNames().keys()) expect(text, `deprecated name ${old}`).not.toContain(old);
+    const c = parseWorkerEnv(r2(vars));
+    expect(c).toMatchObject({ tokenCacheSeconds: 60, maxUploadBytes: 100 * 1024 * 1024, warnings: [] });
   });
 
   it('needs the R2 and queue bindings for r2, a URL and SAS for azure-sas; errors never echo secrets', () => {

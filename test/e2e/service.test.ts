@@ -215,7 +215,7 @@ scenario(
   async () => {
     azurite = await startAzurite();
     if (azurite === null) throw new Error('azurite did not start');
-    return { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, BERTH_AZURE_CONTAINER: `berth-e2e-${process.pid}` };
+    return { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, BERTH_CONTAINER: `berth-e2e-${process.pid}` };
   },
   async () => {
     await azurite?.stop();

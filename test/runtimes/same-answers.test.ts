@@ -104,7 +104,7 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
     // (1) The Node server writes the state (its in-process sink regenerates).
     server = await startBerthServer({
       data: join(work, 'data'),
-      env: { BERTH_ADMIN_TOKEN: ADMIN, AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, BERTH_AZURE_CONTAINER: CONTAINER, BERTH_PUBLIC_URL: PUBLIC_URL },
+      env: { BERTH_ADMIN_TOKEN: ADMIN, AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, BERTH_CONTAINER: CONTAINER, BERTH_PUBLIC_URL: PUBLIC_URL },
     });
     for (const name of ['acme', 'other']) await api('/api/v1/tenants', ADMIN, { json: { name } });
     await api('/api/v1/tenants/acme/repos', ADMIN, { json: { name: 'main' } });

@@ -43,6 +43,7 @@ export function createStoreAndQueue(config: AzureConfig): { store: BlobStore; qu
 }
 
 export function buildAzureRuntime(config: AzureConfig, logger: Logger = consoleLogger()): AzureRuntime {
+  for (const warning of config.warnings) logger.warn('deprecated setting', { detail: warning });
   const { store, queue } = createStoreAndQueue(config);
   const clock = (): Date => new Date();
   const deps: AppDeps = {
@@ -62,7 +63,7 @@ export function buildAzureRuntime(config: AzureConfig, logger: Logger = consoleL
     config,
     deps,
     app: createApp(deps),
-    regenerate: (tenant, repo) => regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo),
+    regenerate: (tenant, repo) => regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec }),
   };
 }
 

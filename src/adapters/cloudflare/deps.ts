@@ -3,7 +3,6 @@
  * (per env object), so a request pays for configuration, the operator hash and the store once.
  * Publishing sends RepoChanged to the EVENTS queue; the `queue` handler regenerates.
  */
-import { operatorTokenHash } from '../../auth/operator.js';
 import type { AppDeps } from '../../http/deps.js';
 import type { Logger } from '../../core/logger.js';
 import type { EventSink, RepoChanged } from '../../repo/events.js';
@@ -46,6 +45,7 @@ function storeOf(config: WorkerConfig): BlobStore {
 
 export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLogger): Promise<WorkerDeps> {
   const config = parseWorkerEnv(env);
+  for (const warning of config.warnings) logger.warn('deprecated setting', { detail: warning });
   const deps: AppDeps = {
     store: storeOf(config),
     platform: workerPlatform,
@@ -55,7 +55,7 @@ export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLo
     config: {
       maxUploadBytes: config.maxUploadBytes,
       retentionSeconds: config.retentionSeconds,
-      operatorTokenHash: config.adminToken === null ? null : await operatorTokenHash(config.adminToken),
+      operatorTokenHash: config.operatorTokenHash,
       publicUrl: config.publicUrl,
     },
   };

@@ -25,7 +25,7 @@ import type { NodeConfig } from './config.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
 import { KeyLocks } from '../../storage/key-locks.js';
 import { createStore } from './deps.js';
-import { resolveOperatorHash, startServer, type RunningServer, type StartOptions } from './server.js';
+import { logDeprecations, resolveOperatorHash, startServer, type RunningServer, type StartOptions } from './server.js';
 
 const ROLE_ENV = 'BERTH_CLUSTER_BACKGROUND';
 
@@ -63,6 +63,7 @@ export class WorkerStartError extends Error {
 /** In the primary: forks `config.workers` workers and resolves once all of them listen. */
 export async function startCluster(config: NodeConfig, opts: StartOptions): Promise<RunningServer> {
   const { logger } = opts;
+  logDeprecations(config, logger);
   await resolveOperatorHash(config, await createStore(config.storage), opts);
 
   let stopping = false;

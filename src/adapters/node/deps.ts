@@ -31,7 +31,7 @@ export async function createStore(storage: StorageConfig, locks?: KeyLockRunner)
       try {
         identity = (await import('@azure/identity')) as unknown as typeof identity;
       } catch {
-        throw new ConfigError('AZURE_STORAGE_ACCOUNT_URL needs the @azure/identity package (npm i @azure/identity)');
+        throw new ConfigError('BERTH_STORAGE_ACCOUNT_URL needs the @azure/identity package (npm i @azure/identity)');
       }
       return createAzureBlobStore({
         accountUrl: storage.accountUrl,
@@ -47,6 +47,11 @@ export interface NodeDeps {
   sink: CoalescingSink;
 }
 
+/** The serve cache with the configured windows (BERTH_TOKEN_CACHE_SECONDS, BERTH_METADATA_CACHE_SECONDS). */
+export function serveCacheOptions(config: Pick<NodeConfig, 'tokenCacheSeconds' | 'metadataCacheSeconds'>): ServeCacheOptions {
+  return { ...DEFAULT_SERVE_CACHE, tokenTtlMs: config.tokenCacheSeconds * 1000, pointerTtlMs: config.metadataCacheSeconds * 1000 };
+}
+
 export function buildAppDeps(
   config: NodeConfig, store: BlobStore, operatorTokenHash: string | null, logger: Logger,
   cacheOptions: ServeCacheOptions = DEFAULT_SERVE_CACHE,
@@ -56,7 +61,7 @@ export function buildAppDeps(
   const sink = new CoalescingSink(
     async (tenant, repo) => {
       try {
-        return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo);
+        return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec });
       } finally {
         // The served repomd.xml must change the moment the new generation is committed.
         await cache.invalidateRepo(tenant, repo);

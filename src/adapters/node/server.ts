@@ -12,15 +12,15 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../http/app.js';
 import type { Logger } from '../../core/logger.js';
-import { ensureOperatorCredential, operatorTokenHash } from '../../auth/operator.js';
+import { ensureOperatorCredential } from '../../auth/operator.js';
 import { collectGarbage } from '../../repo/gc.js';
 import { reconcileRepos } from '../../repo/reconcile.js';
 import { runDueMirrors } from '../../mirror/schedule.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
-import { DEFAULT_SERVE_CACHE, type CacheInvalidation } from '../../http/cache/serve-cache.js';
+import type { CacheInvalidation } from '../../http/cache/serve-cache.js';
 import { ConfigError, type NodeConfig } from './config.js';
-import { buildAppDeps, createStore } from './deps.js';
+import { buildAppDeps, createStore, serveCacheOptions } from './deps.js';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:8080 (the bound port, also when 0 was asked for). */
@@ -51,10 +51,15 @@ export interface WorkerRole {
   locks: KeyLockRunner;
 }
 
+/** Old setting names still in use, once per start (src/settings: read until the next release). */
+export function logDeprecations(config: NodeConfig, logger: Logger): void {
+  for (const warning of config.warnings) logger.warn('deprecated setting', { detail: warning });
+}
+
 export async function resolveOperatorHash(config: NodeConfig, store: BlobStore, opts: StartOptions): Promise<string> {
-  if (config.adminToken !== null) return operatorTokenHash(config.adminToken);
+  if (config.operatorTokenHash !== null) return config.operatorTokenHash;
   if (config.storage.kind !== 'fs') {
-    throw new ConfigError('BERTH_ADMIN_TOKEN is required with Azure storage (a token is generated only for the embedded store)');
+    throw new ConfigError('BERTH_ADMIN_TOKEN or BERTH_ADMIN_TOKEN_SHA256 is required with Azure storage (a token is generated only for the embedded store)');
   }
   const { hash, token } = await ensureOperatorCredential(store);
   if (token !== null) {
@@ -69,11 +74,13 @@ export async function resolveOperatorHash(config: NodeConfig, store: BlobStore, 
 
 export async function startServer(config: NodeConfig, opts: StartOptions): Promise<RunningServer> {
   const { logger } = opts;
+  // In a cluster the primary has said it (startCluster); the workers stay quiet.
+  if (!opts.worker) logDeprecations(config, logger);
   const store = await createStore(config.storage, opts.worker?.locks);
   const hash = await resolveOperatorHash(config, store, opts);
   const worker = opts.worker;
   const { deps, sink } = buildAppDeps(config, store, hash, logger, {
-    ...DEFAULT_SERVE_CACHE,
+    ...serveCacheOptions(config),
     ...(worker ? { onInvalidate: (e: CacheInvalidation) => worker.publish(e) } : {}),
   });
   const cache = deps.cache;

@@ -25,16 +25,17 @@ Options (each overrides its environment variable):
   --dir DIR     serve this directory repo read-only (needs --read-only; no API, no auth)
   --read-only   required with --dir, so a plain file server is never started by accident
 
-Environment:
-  BERTH_ADMIN_TOKEN        operator credential; without it the embedded store generates one on
-                           first start and prints it once
+Environment (the README's settings table lists every setting):
+  BERTH_ADMIN_TOKEN        operator credential (or BERTH_ADMIN_TOKEN_SHA256, its SHA-256); without
+                           either the embedded store generates one on first start and prints it once
   BERTH_PUBLIC_URL         base URL written into config.repo (default: from the request)
   BERTH_MAX_UPLOAD_BYTES   largest package accepted (default 1G; e.g. 512M)
   BERTH_RETENTION          how long superseded metadata stays downloadable (default 3d)
   BERTH_GC_INTERVAL        how often garbage collection runs (default 1h)
-  AZURE_STORAGE_CONNECTION_STRING | AZURE_STORAGE_ACCOUNT_URL (DefaultAzureCredential)
+  BERTH_MIRROR_INTERVAL    how often due mirrors are looked for (default 5m; 0 = off)
+  AZURE_STORAGE_CONNECTION_STRING | BERTH_STORAGE_ACCOUNT_URL (DefaultAzureCredential)
                            use Azure Blob Storage instead of the embedded store
-  BERTH_AZURE_CONTAINER    container name (default berth)`;
+  BERTH_CONTAINER          container name (default berth)`;
 
 export const serveCommand: Command = {
   summary: 'run the repository service (API + dnf endpoints)',
