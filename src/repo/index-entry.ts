@@ -35,6 +35,16 @@ export function packagePlacement(pkg: Pick<RpmPackage, 'name' | 'version' | 'rel
   return { filename, location: `Packages/${first}/${filename}` };
 }
 
+/**
+ * Why a package name cannot be placed in a repo, or null. A name starting with `.` would make a
+ * hidden file under a `.` directory (`Packages/./.x-1-1.noarch.rpm`): URL normalisation drops
+ * the `./` segment, so it could never be served, and `berth sync` copies would hide it. rpmbuild
+ * (4.18) refuses such names ("Illegal char '.'"), so only a hand-made header carries one.
+ */
+export function unplaceableName(name: string): string | null {
+  return name.startsWith('.') ? `package name ${JSON.stringify(name)} starts with '.', which rpmbuild refuses and no repository path can hold` : null;
+}
+
 /** `name-[epoch:]version-release.arch`, rpm's spelling (epoch only when not 0). */
 export function nevraOf(e: Pick<IndexEntry, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
   return `${e.name}-${e.epoch ? `${e.epoch}:` : ''}${e.version}-${e.release}.${e.arch}`;

@@ -22,7 +22,7 @@ import { addPackage, readIndex, removePackage } from './index-store.js';
 import { fragmentFile, packageRecord, writeFragmentFile } from './package-fragments.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
-import { nevraOf, packagePlacement, type IndexEntry } from './index-entry.js';
+import { nevraOf, packagePlacement, unplaceableName, type IndexEntry } from './index-entry.js';
 
 export interface PublishDeps {
   store: BlobStore;
@@ -176,6 +176,8 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     }
 
     const pkg = result.pkg;
+    const unplaceable = unplaceableName(pkg.name);
+    if (unplaceable !== null) throw refuse('invalid_package_name', unplaceable, { name: pkg.name });
     const { filename, location } = packagePlacement(pkg);
     const addedAt = Math.floor(deps.clock().getTime() / 1000);
     const entry: IndexEntry = {
@@ -185,7 +187,7 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     };
     const frag = fragmentFile(packageRecord(result, addedAt, location));
     if ('excluded' in frag) {
-      throw refuse('unrepresentable_metadata', `${frag.excluded.message}: ${frag.excluded.field}`, { field: frag.excluded.field });
+      throw refuse('unrepresentable_metadata', frag.excluded.message, { field: frag.excluded.field, char: frag.excluded.char });
     }
 
     // Already published: answer without touching anything (its fragment keeps its addedAt).

@@ -56,9 +56,14 @@ describe.skipIf(reason !== null)('publish refusals (berth push against berth ser
     const [lib] = await rpmbuild('berth-lib', specBytes('berth-lib'), join(work, 'unsigned'));
     const [app] = await rpmbuild('berth-app', specBytes('berth-app'), join(work, 'ed25519'));
     const [good] = await rpmbuild('berth-lib', specBytes('berth-lib'), join(work, 'rsa'));
-    if (!lib || !app || !good) throw new Error('rpmbuild produced no package');
+    // U+FFFE in the summary, U+FFFF in the description: valid UTF-8 that XML 1.0 cannot carry
+    const xmlBadSpec = Buffer.from('Name: berth-xmlbad\nVersion: 1\nRelease: 1\nSummary: bad \uFFFE char\nLicense: MIT\n' +
+      'BuildArch: noarch\n%description\nd \uFFFF\n%files\n', 'utf8');
+    const [xmlBad] = await rpmbuild('berth-xmlbad', xmlBadSpec, join(work, 'xmlbad'));
+    if (!lib || !app || !good || !xmlBad) throw new Error('rpmbuild produced no package');
     await rpmSign([app], 'ed25519');
-    await rpmSign([good], 'rsa');
+    await rpmSign([good, xmlBad], 'rsa');
+    files['xml-forbidden'] = xmlBad;
     files['unsigned'] = lib;
     files['untrusted'] = app;
     files['good'] = good;
@@ -103,6 +108,7 @@ describe.skipIf(reason !== null)('publish refusals (berth push against berth ser
     ['truncated', 422, 'not_an_rpm', false],
     ['not-an-rpm', 422, 'not_an_rpm', false],
     ['oversize', 413, 'package_too_large', false],
+    ['xml-forbidden', 422, 'unrepresentable_metadata', false],
     ['corrupted', 422, 'digest_mismatch', true],
     ['drpm', 422, 'delta_rpm', true],
   ];

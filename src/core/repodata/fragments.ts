@@ -1,6 +1,7 @@
 /**
- * The three `<package>` fragments of one record, or why createrepo_c would leave the package
- * out. Exclusion is a result, not an exception: a repository keeps publishing the others and
+ * The three `<package>` fragments of one record, or why the package is left out (createrepo_c
+ * leaves out packages with C0 control characters; Berth also those with the other characters XML
+ * 1.0 forbids, which createrepo_c writes and dnf then cannot load). Exclusion is a result, not an exception: a repository keeps publishing the others and
  * reports the refused package (createrepo_c logs it and exits 0).
  */
 import type { PackageRecord } from '../model.js';
@@ -10,7 +11,7 @@ import { otherXml } from './other.js';
 import { preparePackage } from './prepared.js';
 import type { PackageOptions } from './prepared.js';
 import { primaryXml } from './primary.js';
-import { findControlChars } from './xml-escape.js';
+import { findForbiddenChars } from './xml-escape.js';
 
 export interface PackageFragments {
   primary: string;
@@ -22,22 +23,25 @@ export interface PackageFragments {
 
 export interface ExcludedPackage {
   excluded: {
-    code: 'control-chars';
+    code: 'forbidden-chars';
     /** The first offending field, e.g. `provides[2].name`. */
     field: string;
+    /** The character, e.g. `U+FFFE`. */
+    char: string;
     message: string;
   };
 }
 
 export function fragments(rec: PackageRecord, opts: PackageOptions = {}): PackageFragments | ExcludedPackage {
   const prepared = preparePackage(rec, opts);
-  const hit = findControlChars(prepared);
+  const hit = findForbiddenChars(prepared);
   if (hit) {
     return {
       excluded: {
-        code: 'control-chars',
+        code: 'forbidden-chars',
         field: hit.field,
-        message: `${hit.field} contains a control character (below 0x20, other than TAB, LF, CR) that XML cannot carry`,
+        char: hit.char,
+        message: `${hit.field} contains ${hit.char}, a character XML 1.0 cannot carry (C0 controls other than TAB, LF, CR; U+FFFE, U+FFFF; unpaired surrogates)`,
       },
     };
   }

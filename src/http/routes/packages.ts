@@ -51,7 +51,7 @@ export const packageRouteDocs: RouteDoc[] = [
     problems: {
       401: ['unauthenticated', 'invalid_token'], 403: ['forbidden'], 404: ['not_found'],
       409: ['nevra_conflict', 'location_conflict', 'mirror_repo'], 413: ['package_too_large'],
-      422: ['not_an_rpm', 'delta_rpm', 'unsigned', 'untrusted_key', 'bad_signature', 'digest_mismatch', 'weak_algorithm', 'unrepresentable_metadata'],
+      422: ['not_an_rpm', 'delta_rpm', 'unsigned', 'untrusted_key', 'bad_signature', 'digest_mismatch', 'weak_algorithm', 'unrepresentable_metadata', 'invalid_package_name'],
       503: ['busy'],
     },
   },

@@ -3,7 +3,7 @@ import { filelistsFragment } from '../../../src/core/repodata/filelists.js';
 import { fragments, isExcluded } from '../../../src/core/repodata/fragments.js';
 import { otherFragment } from '../../../src/core/repodata/other.js';
 import { primaryFragment } from '../../../src/core/repodata/primary.js';
-import { escapeAttr, escapeText, hasControlChars } from '../../../src/core/repodata/xml-escape.js';
+import { escapeAttr, escapeText, hasForbiddenChars } from '../../../src/core/repodata/xml-escape.js';
 import { emptyPackage, record } from './hello-demo.fixture.js';
 
 describe('escaping (formats.md §3.9, libxml2 2.9 as used by createrepo_c 0.17.3)', () => {
@@ -44,16 +44,16 @@ describe('escaping (formats.md §3.9, libxml2 2.9 as used by createrepo_c 0.17.3
 
 describe('control characters', () => {
   it('detects < 0x20 except TAB, LF, CR', () => {
-    expect(hasControlChars('a\tb\nc\rd')).toBe(false);
-    expect(hasControlChars('a\x01')).toBe(true);
-    expect(hasControlChars('\x00')).toBe(true);
-    expect(hasControlChars('\x1f')).toBe(true);
-    expect(hasControlChars('\x7f')).toBe(false);
+    expect(hasForbiddenChars('a\tb\nc\rd')).toBe(false);
+    expect(hasForbiddenChars('a\x01')).toBe(true);
+    expect(hasForbiddenChars('\x00')).toBe(true);
+    expect(hasForbiddenChars('\x1f')).toBe(true);
+    expect(hasForbiddenChars('\x7f')).toBe(false);
   });
 
   it('excludes the package and names the field', () => {
     const r = fragments(record(emptyPackage({ provides: [{ name: 'ksym(\x01foo)', flags: 0, version: '' }] })));
-    expect(isExcluded(r) && r.excluded).toMatchObject({ code: 'control-chars', field: 'provides[0].name' });
+    expect(isExcluded(r) && r.excluded).toMatchObject({ code: 'forbidden-chars', field: 'provides[0].name' });
     const loc = fragments(record(emptyPackage(), { location: 'a\x02.rpm' }));
     expect(isExcluded(loc) && loc.excluded.field).toBe('location');
     const file = fragments(record(emptyPackage({ files: [{ path: '/x', type: 'file' }, { path: '/y\x1b', type: 'file' }] })));
