@@ -93,6 +93,14 @@ export function looksLikeToken(token: string): boolean {
  * expired (callers answer all of these alike: 401 `invalid_token`).
  */
 export async function verifyToken(store: BlobStore, token: string, now: Date): Promise<Principal | null> {
+  return (await verifyTokenUntil(store, token, now))?.principal ?? null;
+}
+
+/**
+ * `verifyToken`, with the moment the token stops being valid (ms since the epoch; null = never),
+ * so whoever remembers the verdict never remembers it past that moment.
+ */
+export async function verifyTokenUntil(store: BlobStore, token: string, now: Date): Promise<{ principal: Principal; expiresAt: number | null } | null> {
   const m = TOKEN_FORMAT.exec(token);
   if (!m) return null;
   const hash = await sha256Hex(token);
@@ -100,8 +108,9 @@ export async function verifyToken(store: BlobStore, token: string, now: Date): P
   if (!got) return null;
   const record = got.value;
   if (typeof record.hash !== 'string' || !constantTimeEqual(record.hash, hash) || record.id !== m[1]) return null;
-  if (record.expiresAt !== null && !(Date.parse(record.expiresAt) > now.getTime())) return null;
-  return { kind: 'token', id: record.id, tenant: record.tenant, scopes: record.scopes, repos: record.repos };
+  const expiresAt = record.expiresAt === null ? null : Date.parse(record.expiresAt);
+  if (expiresAt !== null && !(expiresAt > now.getTime())) return null;
+  return { principal: { kind: 'token', id: record.id, tenant: record.tenant, scopes: record.scopes, repos: record.repos }, expiresAt };
 }
 
 /** The record behind a public token id, or null. */

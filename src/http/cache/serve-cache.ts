@@ -25,7 +25,7 @@ import type { BlobInfo, BlobStore } from '../../storage/blob-store.js';
 import type { RepoSettings } from '../../repo/tenancy.js';
 import { blobSourceFrom, bytesSource, type ByteSourceInfo } from '../serve-blob.js';
 import { ByteLru } from './byte-lru.js';
-import { TokenCache } from './token-cache.js';
+import { TokenCache, type TokenCachePolicy } from './token-cache.js';
 
 export interface ServeCacheOptions {
   /** Total bytes of cached file contents; 0 disables file caching. */
@@ -41,6 +41,8 @@ export interface ServeCacheOptions {
   /** How long a verified credential is trusted (revocation elsewhere takes up to this long). */
   tokenTtlMs: number;
   maxTokens: number;
+  /** Remember refused credentials too, and key credentials by their SHA-256 (the Worker's policy). */
+  tokenPolicy?: Pick<TokenCachePolicy, 'cacheRefusals' | 'hashKeys'>;
   now?: () => number;
   /**
    * Told of every invalidation made through this cache (not of those applied with `apply`), so
@@ -121,7 +123,7 @@ export class ServeCache {
   constructor(readonly options: ServeCacheOptions = DEFAULT_SERVE_CACHE) {
     this.#now = options.now ?? Date.now;
     this.#files = new ByteLru(options.byteBudget);
-    this.tokens = new TokenCache({ ttlMs: options.tokenTtlMs, maxEntries: options.maxTokens, now: this.#now });
+    this.tokens = new TokenCache({ ttlMs: options.tokenTtlMs, maxEntries: options.maxTokens, ...options.tokenPolicy, now: this.#now });
   }
 
   /** Bytes of file content held (for tests and diagnostics). */

@@ -10,7 +10,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { isOperatorToken } from '../../auth/operator.js';
 import { authorize, type Access, type Principal } from '../../auth/principal.js';
-import { verifyToken } from '../../auth/tokens.js';
+import { verifyTokenUntil } from '../../auth/tokens.js';
+import { toHex } from '../../core/platform.js';
+import { REFUSED } from '../cache/token-cache.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
@@ -48,37 +50,49 @@ export function presentedCredential(header: string | undefined): string | null {
 }
 
 const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });
+const REVOKED = 'the token is invalid, expired or revoked';
 
 /**
- * The principal behind an Authorization header (undefined: none). Successes are cached under the
- * raw header value, so a repeated credential costs one map lookup (no Basic decoding, no hash);
- * the cache's TTL and `forgetId` apply exactly as they did to the decoded credential.
+ * The principal behind an Authorization header (undefined: none). Verdicts are remembered in the
+ * serve cache's TokenCache under the runtime's policy (cache/token-cache.ts): keyed by the raw
+ * header (a repeated credential then costs one map lookup: no Basic decoding, no hash) or by its
+ * SHA-256, never past the token's expiry, refusals too where the policy says so.
  */
-export function authenticator(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache'>): (header: string | undefined) => Principal | Promise<Principal> {
+export function authenticator(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>): (header: string | undefined) => Principal | Promise<Principal> {
   const cache = deps.cache?.tokens;
-  const verify = async (header: string, credential: string): Promise<Principal> => {
-    let principal: Principal;
+  const keyOf = cache?.opts.hashKeys
+    ? (header: string): string => {
+        const h = deps.platform.createHash('sha256');
+        h.update(new TextEncoder().encode(header));
+        return toHex(h.digest());
+      }
+    : (header: string): string => header;
+  const verify = async (key: string, credential: string): Promise<Principal> => {
     if (await isOperatorToken(credential, deps.config.operatorTokenHash)) {
-      principal = { kind: 'operator' };
-    } else {
-      const p = await verifyToken(deps.store, credential, deps.clock());
-      if (!p) throw invalidToken('the token is invalid, expired or revoked');
-      principal = p;
+      const operator: Principal = { kind: 'operator' };
+      cache?.set(key, operator);
+      return operator;
     }
-    cache?.set(header, principal);
-    return principal;
+    const verified = await verifyTokenUntil(deps.store, credential, deps.clock());
+    if (!verified) {
+      cache?.refuse(key);
+      throw invalidToken(REVOKED);
+    }
+    cache?.set(key, verified.principal, verified.expiresAt);
+    return verified.principal;
   };
   return (header) => {
     if (header === undefined) return ANONYMOUS;
-    // verified a moment ago (TokenCache: revocation elsewhere takes up to its TTL)
-    const hit = cache?.get(header);
+    const key = cache ? keyOf(header) : header;
+    const hit = cache?.get(key);
+    if (hit === REFUSED) throw invalidToken(REVOKED);
     if (hit !== undefined) return hit;
     const credential = presentedCredential(header);
-    return credential === null ? ANONYMOUS : verify(header, credential);
+    return credential === null ? ANONYMOUS : verify(key, credential);
   };
 }
 
-export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache'>): MiddlewareHandler<AppEnv> {
+export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>): MiddlewareHandler<AppEnv> {
   const authenticate = authenticator(deps);
   return async (c, next) => {
     c.set('principal', await authenticate(c.req.header('authorization')));
