@@ -18,7 +18,10 @@
  *   never wrong. GC may delete one: a cached copy is re-checked with `head` every `recheckMs`,
  *   so it outlives its deletion by at most that long — and GC deletes only files no retained
  *   generation has referenced for the whole retention window.
- * - Repo settings (create-only, never changed) and the public key are kept for `repoTtlMs`.
+ * - Repo settings (create-only, never changed) and the public key are kept for `repoTtlMs`; a
+ *   missing repo is remembered as missing for as long (no timing difference between another
+ *   tenant's private repo and no repo). `invalidateRepo` (also called when a repo is created
+ *   here) drops the settings with the rest.
  * Files larger than `maxFileBytes` are never cached: they are streamed from the store.
  */
 import type { BlobInfo, BlobStore } from '../../storage/blob-store.js';
@@ -103,7 +106,8 @@ interface Slot<T> {
 
 interface RepoState {
   epoch: number;
-  settings?: Slot<RepoSettings>;
+  /** Absence (null) is kept too, for as long as presence: see `settings`. */
+  settings?: Slot<{ settings: RepoSettings | null }>;
   key?: Slot<MemoryDoc>;
   generation?: Slot<ServedGeneration>;
   locations?: Slot<{ etag: string; map: Map<string, string> }>;
@@ -158,12 +162,20 @@ export class ServeCache {
     const st = this.#repos.get(`${event.tenant}/${event.repo}`);
     if (!st) return;
     st.epoch++;
+    delete st.settings;
     delete st.generation;
     delete st.locations;
   }
 
-  settings(tenant: string, repo: string, load: () => Promise<RepoSettings | null>): Promise<RepoSettings | null> {
-    return this.#slot(tenant, repo, 'settings', this.options.repoTtlMs, load);
+  /**
+   * A repo's settings, or null when there is no such repo. Absence is kept as long as presence:
+   * a missing repo must cost exactly what another tenant's private one costs (no timing oracle).
+   * A repo created through this process is seen at once (the create route invalidates it);
+   * one created elsewhere within `repoTtlMs`.
+   */
+  async settings(tenant: string, repo: string, load: () => Promise<RepoSettings | null>): Promise<RepoSettings | null> {
+    const got = await this.#slot(tenant, repo, 'settings', this.options.repoTtlMs, async () => ({ settings: await load() }));
+    return got?.settings ?? null;
   }
 
   publicKey(tenant: string, repo: string, load: () => Promise<MemoryDoc | null>): Promise<MemoryDoc | null> {
@@ -180,8 +192,9 @@ export class ServeCache {
    * Synchronous peeks for the hit path: the cached value when it is fresh, undefined when the
    * async method would have to load or check something (then the caller uses that method).
    */
-  settingsNow(tenant: string, repo: string): RepoSettings | undefined {
-    return this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.settings, this.options.repoTtlMs);
+  /** Cached settings, null for a repo cached as missing, undefined when not cached. */
+  settingsNow(tenant: string, repo: string): RepoSettings | null | undefined {
+    return this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.settings, this.options.repoTtlMs)?.settings;
   }
 
   generationNow(tenant: string, repo: string): ServedGeneration | undefined {

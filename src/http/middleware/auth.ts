@@ -9,7 +9,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { isOperatorToken } from '../../auth/operator.js';
-import { authorize, type Access, type Principal } from '../../auth/principal.js';
+import { authorize, type Access, type Decision, type Principal } from '../../auth/principal.js';
 import { verifyTokenUntil } from '../../auth/tokens.js';
 import { toHex } from '../../core/platform.js';
 import { REFUSED } from '../cache/token-cache.js';
@@ -115,16 +115,61 @@ export function requireAccess(c: Context<AppEnv>, access: Access, repoIsPublic =
 
 /** `requireAccess` for a principal already at hand (the dnf pre-router has no hono context). */
 export function requirePrincipalAccess(principal: Principal, access: Access, repoIsPublic = false, options: RequireAccessOptions = {}): Principal {
-  switch (authorize(principal, access, repoIsPublic)) {
-    case 'allow':
-      return principal;
+  const decision = authorize(principal, access, repoIsPublic);
+  if (decision === 'allow') return principal;
+  throw refusal(decision, access, options);
+}
+
+function refusal(decision: Exclude<Decision, 'allow'>, access: Access, options: RequireAccessOptions = {}): ProblemError {
+  switch (decision) {
     case 'unauthenticated':
-      throw new ProblemError(401, 'unauthenticated', 'credentials required', {}, CHALLENGE);
+      return new ProblemError(401, 'unauthenticated', 'credentials required', {}, CHALLENGE);
     case 'forbidden':
-      throw new ProblemError(403, 'forbidden', `this credential may not ${access.operatorOnly ? 'do that (operator only)' : access.action} here`);
+      return new ProblemError(403, 'forbidden', `this credential may not ${access.operatorOnly ? 'do that (operator only)' : access.action} here`);
     case 'not-found':
-      throw options.notFound ?? notFound(access.tenant, access.repo);
+      return options.notFound ?? notFound(access.tenant, access.repo);
   }
+}
+
+/**
+ * How access to one repo depends on the repo: `allow` or a refusal whatever the repo is (then
+ * nothing about it needs reading), or allowed only if the repo is public, refused `otherwise`.
+ */
+export type RepoDecision = Decision | { ifPublic: 'allow'; otherwise: Exclude<Decision, 'allow'> };
+
+export function repoDecision(principal: Principal, access: Access & { repo: string }): RepoDecision {
+  const ifPrivate = authorize(principal, access, false);
+  // A public repo only ever turns a refusal into `allow` (reads), so when the two differ the
+  // public answer is `allow`.
+  return ifPrivate === authorize(principal, access, true) || ifPrivate === 'allow' ? ifPrivate : { ifPublic: 'allow', otherwise: ifPrivate };
+}
+
+/** Throws the refusal when `decision` refuses whatever the repo is. */
+export function refuseRegardless(decision: RepoDecision, access: Access): asserts decision is 'allow' | { ifPublic: 'allow'; otherwise: Exclude<Decision, 'allow'> } {
+  if (typeof decision === 'string' && decision !== 'allow') throw refusal(decision, access);
+}
+
+/** The rest of the decision once the repo's settings (null: no such repo) are known. */
+export function settingsAllowed<S extends { public: boolean }>(decision: 'allow' | { otherwise: Exclude<Decision, 'allow'> }, access: Access & { repo: string }, settings: S | null): S {
+  if (decision !== 'allow' && !settings?.public) throw refusal(decision.otherwise, access);
+  if (!settings) throw notFound(access.tenant, access.repo);
+  return settings;
+}
+
+/**
+ * Access to a repo, decided before anything about the repo is read: a refusal that does not
+ * depend on the repo is thrown without reading it, and when the answer depends on whether the
+ * repo is public, `lookup` is the same single read for a private repo and a missing one. So
+ * neither the answer nor the work behind it (timing included) tells a caller who may not see a
+ * repo whether it exists. Returns the settings; 404 for a missing repo only to callers allowed
+ * to see it.
+ */
+export async function requireRepoAccess<S extends { public: boolean }>(
+  principal: Principal, access: Access & { repo: string }, lookup: () => Promise<S | null>,
+): Promise<S> {
+  const decision = repoDecision(principal, access);
+  refuseRegardless(decision, access);
+  return settingsAllowed(decision, access, await lookup());
 }
 
 /** `operator` or the token id: who audit entries name. */

@@ -6,8 +6,7 @@ import { getRepo } from '../../repo/repos.js';
 import { addTrustedKey, listTrustedKeys, removeTrustedKey, type KeyScope } from '../../repo/trusted-keys.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { notFound } from '../errors.js';
-import { actorOf, requireAccess } from '../middleware/auth.js';
+import { actorOf, requireAccess, requireRepoAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { textBody } from '../validate.js';
@@ -45,9 +44,8 @@ export function keyRoutes(deps: AppDeps): Hono<AppEnv> {
       await requireTenant(deps, tenant);
       return { scope: { tenant } as KeyScope, principal };
     }
-    const config = await getRepo(deps.store, tenant, repo);
-    const principal = requireAccess(c, { tenant, repo, action }, config?.public ?? false);
-    if (!config) throw notFound(tenant, repo);
+    const principal = c.get('principal');
+    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
     return { scope: { tenant, repo } as KeyScope, principal };
   }
 

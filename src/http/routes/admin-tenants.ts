@@ -7,7 +7,7 @@ import { createTenant, getTenant } from '../../repo/tenants.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
-import { actorOf, requireAccess } from '../middleware/auth.js';
+import { actorOf, requireAccess, requireRepoAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { invalidRequest, jsonBody } from '../validate.js';
 import {
@@ -49,6 +49,9 @@ export function tenantRoutes(deps: AppDeps): Hono<AppEnv> {
     const body = await jsonBody(c, repoCreateSchema);
     const now = deps.clock();
     const repo = await createRepo(deps.store, { tenant: t, name: body.name, public: body.public, allowUnsigned: body.allowUnsigned }, now);
+    // The serve cache may remember this name as missing (it does, for as long as it remembers a
+    // repo): the new repo is served here (and by sibling workers) at once.
+    await deps.cache?.invalidateRepo(t, repo.name);
     await appendAudit(deps.store, t, {
       actor: actorOf(principal),
       action: 'repo.create',
@@ -69,9 +72,7 @@ export function tenantRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get('/api/v1/repos/:tenant/:repo', async (c) => {
     const t = c.req.param('tenant');
     const r = c.req.param('repo');
-    const repo = await getRepo(deps.store, t, r);
-    requireAccess(c, { tenant: t, repo: r, action: 'read' }, repo?.public ?? false);
-    if (!repo) throw notFound(t, r);
+    const repo = await requireRepoAccess(c.get('principal'), { tenant: t, repo: r, action: 'read' }, () => getRepo(deps.store, t, r));
     return c.json(repo);
   });
 

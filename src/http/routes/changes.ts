@@ -5,16 +5,13 @@
  * another tenant's private repo answers exactly like a missing one.
  */
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { z } from 'zod';
-import type { Access } from '../../auth/principal.js';
 import { changesSince, ChangesRangeError } from '../../repo/changes-feed.js';
 import type { RepoTenancy } from '../../repo/tenancy.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { notFound } from '../errors.js';
-import { requireAccess } from '../middleware/auth.js';
+import { requireRepoAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { invalidRequest } from '../validate.js';
@@ -48,19 +45,15 @@ export const changesRouteDocs: RouteDoc[] = [
 
 export interface ChangesRouteOptions {
   tenancy?: RepoTenancy;
-  requireAccess?: (c: Context<AppEnv>, access: Access, repoIsPublic?: boolean) => unknown;
 }
 
 export function changesRoutes(deps: AppDeps, options: ChangesRouteOptions = {}): Hono<AppEnv> {
   const tenancy = options.tenancy ?? storeTenancy;
-  const access = options.requireAccess ?? requireAccess;
   const app = new Hono<AppEnv>();
 
   app.get('/api/v1/repos/:tenant/:repo/changes', async (c) => {
     const { tenant, repo } = c.req.param();
-    const settings = await tenancy.getRepo(deps.store, tenant, repo);
-    access(c, { tenant, repo, action: 'read' }, settings?.public ?? false);
-    if (!settings) throw notFound(tenant, repo);
+    const settings = await requireRepoAccess(c.get('principal'), { tenant, repo, action: 'read' }, () => tenancy.getRepo(deps.store, tenant, repo));
     const q = changesQuerySchema.safeParse(c.req.query());
     if (!q.success) throw invalidRequest('invalid query', q.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
     try {

@@ -9,7 +9,7 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import type { Access, Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import type { Platform } from '../../core/platform.js';
 import { toHex } from '../../core/platform.js';
 import { currentGeneration, readGenerationPackages } from '../../repo/generations.js';
@@ -20,15 +20,13 @@ import { listAll } from '../../storage/blob-store.js';
 import { generationsPrefix, indexKey, isValidName, packageBlobKey, repodataKey } from '../../storage/keys.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { notFound } from '../errors.js';
-import { requirePrincipalAccess } from '../middleware/auth.js';
+import { refuseRegardless, repoDecision, requireRepoAccess, settingsAllowed } from '../middleware/auth.js';
 import { ProblemError } from '../problem.js';
 import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
 import { blobSource, bytesSource, serveFromMemory, serveSource, type ByteSourceInfo, type ServeOptions } from '../serve-blob.js';
 
 export interface DnfRouteOptions {
   tenancy?: RepoTenancy;
-  requireAccess?: (principal: Principal, access: Access, repoIsPublic?: boolean) => unknown;
 }
 
 /** What a dnf handler needs from a request: the hono routes and the app's pre-router both supply it. */
@@ -86,17 +84,19 @@ class Memo<V> {
 
 export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHandlers & { repoFor: DnfRepoLookup } {
   const tenancy = options.tenancy ?? storeTenancy;
-  const access = options.requireAccess ?? requirePrincipalAccess;
   const { store } = deps;
   const hot = deps.cache ?? new ServeCache(NO_SERVE_CACHE);
   const generationLists = new Memo<Map<string, string>>(64);
 
-  /** Access check, then the repo (404 after the check, so nothing leaks across tenants). */
+  /**
+   * Access first (middleware/auth.ts requireRepoAccess): a refusal that does not depend on the
+   * repo reads nothing, and the settings read (cached, absence included) is the same for a
+   * private repo and a missing one, so nothing tells another tenant whether a repo exists.
+   */
   async function repoFor(req: DnfRequest, tenant: string, repo: string): Promise<{ settings: RepoSettings; cache: string }> {
     if (!isValidName(tenant) || !isValidName(repo)) throw fileMissing(req.path);
-    const settings = await hot.settings(tenant, repo, () => tenancy.getRepo(store, tenant, repo));
-    access(req.principal, { tenant, repo, action: 'read' }, settings?.public ?? false);
-    if (!settings) throw notFound(tenant, repo);
+    const settings = await requireRepoAccess(req.principal, { tenant, repo, action: 'read' },
+      () => hot.settings(tenant, repo, () => tenancy.getRepo(store, tenant, repo)));
     return { settings, cache: settings.public ? 'public' : 'private' };
   }
 
@@ -105,13 +105,15 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     return serveSource(req.raw, src, req.requestId === undefined ? opts : { ...opts, headers: { 'x-request-id': req.requestId } });
   }
 
-  /** repoFor from the cache only (undefined: not cached). */
+  /** repoFor from the cache only (undefined: not cached); throws the same refusals. */
   function cachedRepo(req: DnfRequest, tenant: string, repo: string): string | undefined {
     if (!isValidName(tenant) || !isValidName(repo)) return undefined;
+    const access = { tenant, repo, action: 'read' } as const;
+    const decision = repoDecision(req.principal, access);
+    refuseRegardless(decision, access);
     const settings = hot.settingsNow(tenant, repo);
-    if (!settings) return undefined;
-    access(req.principal, { tenant, repo, action: 'read' }, settings.public);
-    return settings.public ? 'public' : 'private';
+    if (settings === undefined) return undefined;
+    return settingsAllowed(decision, access, settings).public ? 'public' : 'private';
   }
 
   function serveNow(req: DnfRequest, src: ByteSourceInfo, opts: Omit<ServeOptions, 'headers'>): Response | undefined {

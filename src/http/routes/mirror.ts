@@ -16,8 +16,7 @@ import { keyFingerprints } from '../../mirror/repomd-signature.js';
 import { isMirrorRunning, runMirror, type MirrorProgress, type MirrorSummary } from '../../mirror/run.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { notFound } from '../errors.js';
-import { actorOf, requireAccess } from '../middleware/auth.js';
+import { actorOf, requireRepoAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { jsonBody } from '../validate.js';
@@ -55,9 +54,8 @@ export function mirrorRoutes(deps: AppDeps): Hono<AppEnv> {
   async function repoOf(c: Context<AppEnv>, action: 'read' | 'admin') {
     const tenant = c.req.param('tenant') as string;
     const repo = c.req.param('repo') as string;
-    const config = await getRepo(deps.store, tenant, repo);
-    const principal = requireAccess(c, { tenant, repo, action }, config?.public ?? false);
-    if (!config) throw notFound(tenant, repo);
+    const principal = c.get('principal');
+    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
     return { tenant, repo, principal };
   }
 

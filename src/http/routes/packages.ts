@@ -6,9 +6,7 @@
  * as an error.
  */
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { z } from 'zod';
-import type { Access } from '../../auth/principal.js';
 import { readIndex } from '../../repo/index-store.js';
 import { deletePackage, publishPackage } from '../../repo/publish.js';
 import { tooLarge } from '../../repo/errors.js';
@@ -16,8 +14,7 @@ import type { RepoTenancy } from '../../repo/tenancy.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { notFound } from '../errors.js';
-import { actorOf, requireAccess } from '../middleware/auth.js';
+import { actorOf, requireAccess, requireRepoAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { clientBody } from '../request-body.js';
@@ -68,17 +65,15 @@ export const packageRouteDocs: RouteDoc[] = [
 
 export interface PackageRouteOptions {
   tenancy?: RepoTenancy;
-  requireAccess?: (c: Context<AppEnv>, access: Access, repoIsPublic?: boolean) => unknown;
 }
 
 export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}): Hono<AppEnv> {
   const tenancy = options.tenancy ?? storeTenancy;
-  const access = options.requireAccess ?? requireAccess;
   const app = new Hono<AppEnv>();
 
   app.put('/api/v1/repos/:tenant/:repo/packages', async (c) => {
     const { tenant, repo } = c.req.param();
-    access(c, { tenant, repo, action: 'publish' });
+    requireAccess(c, { tenant, repo, action: 'publish' });
     const declared = c.req.header('content-length');
     const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null;
     if (contentLength !== null && contentLength > deps.config.maxUploadBytes) throw tooLarge(deps.config.maxUploadBytes);
@@ -90,18 +85,16 @@ export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}):
 
   app.get('/api/v1/repos/:tenant/:repo/packages', async (c) => {
     const { tenant, repo } = c.req.param();
-    // A public repo's list is public, like its primary.xml and changes feed: the check needs the
-    // settings, and the 404 still comes after it, so another tenant's private repo looks absent.
-    const settings = await tenancy.getRepo(deps.store, tenant, repo);
-    access(c, { tenant, repo, action: 'read' }, settings?.public ?? false);
-    if (!settings) throw notFound(tenant, repo);
+    // A public repo's list is public, like its primary.xml and changes feed; another tenant's
+    // private repo looks (and costs) exactly like a missing one.
+    await requireRepoAccess(c.get('principal'), { tenant, repo, action: 'read' }, () => tenancy.getRepo(deps.store, tenant, repo));
     const { index } = await readIndex(deps.store, tenant, repo);
     return c.json(index, 200);
   });
 
   app.delete('/api/v1/repos/:tenant/:repo/packages/:sha256', async (c) => {
     const { tenant, repo } = c.req.param();
-    access(c, { tenant, repo, action: 'publish' });
+    requireAccess(c, { tenant, repo, action: 'publish' });
     const sha256 = c.req.param('sha256').toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ProblemError(400, 'invalid_sha256', 'the package is named by the sha256 of its file: 64 hex digits');
     const removed = await deletePackage(deps, tenancy, { tenant, repo, sha256, actor: actorOf(c.get('principal')) });
