@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
  * folders before it in this list; an import that runs back up fails the lint, so the architecture
  * is checked, not only described.
  */
-export const LAYERS = ['core', 'storage', 'auth', 'repo', 'mirror', 'http', 'sync', 'settings', 'adapters', 'cli'];
+export const LAYERS = ['core', 'net', 'storage', 'auth', 'repo', 'mirror', 'http', 'sync', 'settings', 'adapters', 'cli'];
 
 /** `../x/*`, `../../x/*`, … for each folder that `layer` may not import. */
 function higherLayers(layer) {
@@ -20,6 +20,9 @@ const layerRules = LAYERS.filter((l) => l !== 'cli').map((layer) => ({
     'no-restricted-imports': ['error', {
       patterns: [
         { group: higherLayers(layer), message: `src/${layer} imports only from ${LAYERS.slice(0, LAYERS.indexOf(layer)).map((l) => `src/${l}`).join(', ') || 'src/core itself'}: this import runs back up the layers (docs/ARCHITECTURE.md).` },
+        ...(layer === 'net'
+          ? [{ group: ['node:*', 'hono', 'hono/*', '@hono/*', '@azure/*', '@cloudflare/*', 'undici'], message: 'src/net runs on every runtime: runtime pieces (DNS, sockets) come in as a Transport from src/adapters.' }]
+          : []),
         ...(layer === 'core'
           ? [
               { group: ['node:*', 'fs', 'path', 'crypto', 'zlib', 'stream', 'os', 'child_process'], message: 'src/core imports no runtime module; take it through Platform.' },

@@ -7,6 +7,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { EventSink } from '../repo/events.js';
 import type { ServeCache } from './cache/serve-cache.js';
 import type { Logger } from '../core/logger.js';
+import type { Outbound } from '../net/outbound.js';
 
 export interface ServiceConfig {
   /** Largest package accepted by PUT …/packages, in bytes (413 above it). */
@@ -31,4 +32,13 @@ export interface AppDeps {
    * request reads the store. Whoever regenerates in-process must call `invalidateRepo`.
    */
   cache?: ServeCache;
+  /**
+   * Outbound HTTP for mirror runs (src/net: egress policy, limits, timeouts), built by the
+   * adapter from its settings. Absent: mirror runs fail with `egress_unconfigured`.
+   */
+  outbound?: Outbound;
+  /** Aborted when the process shuts down: mirror runs stop their fetches and fail cleanly. */
+  shutdown?: AbortSignal;
+  /** Tenants whose scheduled mirror runs may be in progress at once (default 4). */
+  mirrorTenants?: number;
 }

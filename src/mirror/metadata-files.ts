@@ -20,7 +20,16 @@ export interface MetadataFile {
   bytes: number;
 }
 
-const MAX_METADATA_BYTES = 4 * 1024 ** 3;
+/**
+ * The record types a complete mirror keeps and serves: what dnf (libdnf/librepo) reads — primary,
+ * filelists, other, updateinfo, comps (group, group_gz), modules, prestodelta — and their
+ * zchunk variants, which librepo prefers when built with zchunk. Anything else an upstream
+ * repomd.xml lists (sqlite `*_db`, appstream, productid, arbitrary types) is neither fetched nor
+ * served: Berth does not become a host for files it does not understand. Clients look records up
+ * by type and ignore the ones they do not use, so the unchanged upstream repomd.xml stays valid.
+ */
+const BASE_TYPES = ['primary', 'filelists', 'other', 'updateinfo', 'group', 'group_gz', 'modules', 'prestodelta'];
+export const SERVED_METADATA_TYPES: ReadonlySet<string> = new Set([...BASE_TYPES, ...BASE_TYPES.map((t) => `${t}_zck`)]);
 
 /** `repodata/<name>` → name, refusing layouts Berth cannot serve at the same href. */
 export function repodataName(tenant: string, repo: string, r: UpstreamRecord): string {
@@ -56,11 +65,11 @@ export async function stageMetadataFile(
     return { record: r, name, key: repodataKey(tenant, repo, name), staged: false, bytes: 0 };
   }
   const key = uploadKey(crypto.randomUUID());
-  const got = await downloadToStore(store, key, resolveHref(r.base ?? base, r.href), [algorithm], up, r.size ?? MAX_METADATA_BYTES);
+  const got = await downloadToStore(store, key, resolveHref(r.base ?? base, r.href), [algorithm], up, r.size ?? up.outbound.limits.maxMetadataBytes);
   if (got.digests[algorithm] !== r.checksum) {
     await store.delete(key).catch(() => undefined);
-    throw new MirrorError('checksum_mismatch', `upstream ${r.href}: ${r.checksumType} ${got.digests[algorithm] ?? '?'} does not match repomd.xml (${r.checksum})`,
-      { file: r.href });
+    // never the digest of what arrived: it would tell a prober what an address answers
+    throw new MirrorError('checksum_mismatch', `upstream ${r.href} does not match its ${r.checksumType} checksum in repomd.xml`, { file: r.href });
   }
   return { record: r, name: name ?? r.href, key, staged: true, bytes: got.size };
 }

@@ -1,8 +1,10 @@
 /**
- * Fetching and verifying upstream packages. A package already stored for the tenant (same
- * sha256: content addressing dedupes across the tenant's repos) is not downloaded again, but
- * it is still verified against *this* repo's trusted keys, since trust is per repo. A download
- * must match primary.xml's size and checksum before it is even read as an RPM.
+ * Fetching and verifying upstream packages. A package is downloaded unless this mirror itself
+ * downloaded and verified the same bytes in an earlier run that did not commit (`reusable`):
+ * bytes other repos of the tenant hold are never taken over, so a repo-limited admin cannot copy
+ * packages out of repos they cannot read, and no count depends on what other repos hold. A
+ * reused blob is verified again against this repo's trusted keys. A download must match
+ * primary.xml's size and checksum before it is even read as an RPM.
  *
  * Nothing here touches an index: a failed run leaves at most unreferenced blobs and fragments,
  * which GC removes after its grace period (and a retry reuses instead of re-downloading).
@@ -28,6 +30,10 @@ export interface AcquireContext {
   now: Date;
   base: string;
   upstream: UpstreamOptions;
+  /** sha256 of blobs this mirror downloaded and verified in earlier runs that did not commit. */
+  reusable: ReadonlySet<string>;
+  /** Called once a download has been stored under its content address. */
+  onStored?: (sha256: string) => void;
   /** Called once a package has verified (filtered mode writes its fragments here). */
   afterVerify?: (p: UpstreamPackage, sha256: string, result: RpmReadResult, signer: IndexSigner | null) => Promise<void>;
 }
@@ -36,7 +42,7 @@ export interface Acquired {
   pkg: UpstreamPackage;
   sha256: string;
   signer: IndexSigner | null;
-  /** Downloaded from upstream (false: the tenant already had the bytes). */
+  /** Downloaded from upstream (false: this mirror's own earlier download was reused). */
   fetched: boolean;
   bytes: number;
 }
@@ -50,7 +56,8 @@ async function readStored(store: BlobStore, key: string, platform: Platform, wha
     return await readRpm(obj.body, platform, { headerPayloadHashes: legacyHashAlgorithms });
   } catch (e) {
     const err = e as { name?: string; code?: string; message?: string };
-    if (err.name === 'RpmFormatError') throw new MirrorError('not_an_rpm', `${what} is not an RPM package: ${err.message}`, { package: what });
+    // the reader's code only: its message may quote bytes of what was fetched
+    if (err.name === 'RpmFormatError') throw new MirrorError('not_an_rpm', `${what} is not an RPM package (${err.code ?? 'unreadable'})`, { package: what });
     throw e;
   }
 }
@@ -81,7 +88,7 @@ export async function acquirePackage(ctx: AcquireContext, p: UpstreamPackage): P
   const { store, platform, tenant } = ctx;
   const algorithm = hashAlgorithmOf(p.checksumType);
   if (!algorithm) throw new MirrorError('unsupported_checksum', `${p.href}: checksum type ${p.checksumType} is not supported`, { package: p.href });
-  if (algorithm === 'sha256' && (await store.head(packageBlobKey(tenant, p.checksum)))) {
+  if (algorithm === 'sha256' && ctx.reusable.has(p.checksum) && (await store.head(packageBlobKey(tenant, p.checksum)))) {
     const result = await readStored(store, packageBlobKey(tenant, p.checksum), platform, p.href);
     if (result.computed.fileSha256 !== p.checksum) throw new Error(`stored blob ${p.checksum} does not hold its own sha256`);
     const signer = await check(ctx, result, p);
@@ -97,8 +104,7 @@ export async function acquirePackage(ctx: AcquireContext, p: UpstreamPackage): P
       throw new MirrorError('package_size_mismatch', `${p.href}: upstream served ${got.size} bytes, primary.xml says ${p.size}`, { package: p.href });
     }
     if (got.digests[algorithm] !== p.checksum) {
-      throw new MirrorError('package_checksum_mismatch',
-        `${p.href}: ${p.checksumType} ${got.digests[algorithm] ?? '?'} does not match primary.xml (${p.checksum})`, { package: p.href });
+      throw new MirrorError('package_checksum_mismatch', `${p.href} does not match its ${p.checksumType} checksum in primary.xml`, { package: p.href });
     }
     const sha256 = got.digests.sha256 as string;
     const result = await readStored(store, staged, platform, p.href);
@@ -106,6 +112,7 @@ export async function acquirePackage(ctx: AcquireContext, p: UpstreamPackage): P
     const signer = await check(ctx, result, p);
     await ctx.afterVerify?.(p, sha256, result, signer);
     await copyCreateOnly(store, staged, packageBlobKey(tenant, sha256));
+    ctx.onStored?.(sha256);
     return { pkg: p, sha256, signer, fetched: true, bytes: got.size };
   } finally {
     await store.delete(staged).catch(() => undefined);

@@ -20,7 +20,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { commitComplete, commitFiltered } from './commit.js';
 import { readMirrorConfig, readMirrorState, writeMirrorState, type MirrorConfig, type MirrorMode, type MirrorState } from '../repo/mirror-config.js';
 import { MirrorError } from './errors.js';
-import { discardStaged, publishMetadataFiles, repodataName, stageMetadataFile, type MetadataFile } from './metadata-files.js';
+import { discardStaged, publishMetadataFiles, repodataName, SERVED_METADATA_TYPES, stageMetadataFile, type MetadataFile } from './metadata-files.js';
 import { acquirePackage, mapBounded, type AcquireContext } from './packages.js';
 import { metadataText, readUpstreamPackages, type UpstreamPackage } from './primary.js';
 import { parseRepomd } from './repomd.js';
@@ -29,6 +29,7 @@ import { selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
 import { packagePlacement, type IndexEntry } from '../repo/index-entry.js';
+import type { Outbound } from '../net/outbound.js';
 
 export interface MirrorDeps {
   store: BlobStore;
@@ -36,10 +37,17 @@ export interface MirrorDeps {
   events: EventSink;
   clock: () => Date;
   logger: Logger;
-  /** Upstream HTTP (tests may inject one); global fetch by default. */
-  fetch?: typeof fetch;
+  /**
+   * The server's outbound HTTP client (src/net: egress policy, limits, timeouts). Without one a
+   * run fails: a server never fetches from upstreams through an unchecked path.
+   */
+  outbound?: Outbound;
+  /** Aborted when the process shuts down: in-flight fetches stop and the run fails cleanly. */
+  shutdown?: AbortSignal;
   /** The process's serve cache, if any: a complete mirror commits a generation without regenerating. */
   cache?: { invalidateRepo(tenant: string, repo: string): void };
+  /** Tenants whose scheduled runs may be in progress at once (schedule.ts; default 4). */
+  mirrorTenants?: number;
 }
 
 export interface MirrorProgress {
@@ -73,6 +81,8 @@ export interface MirrorSummary {
   revision: number | null;
   packages: { upstream: number; selected: number; added: number; removed: number; fetched: number; reused: number; skipped: { nevra: string; reason: string }[] };
   metadataFiles: number;
+  /** Record types of upstream's repomd.xml a complete mirror does not keep or serve. */
+  metadataSkipped: string[];
   bytes: number;
   requests: number;
   error?: { code: string; detail: string; details?: Record<string, unknown> };
@@ -111,6 +121,18 @@ function exactText(bytes: Uint8Array, what: string): string {
   return text;
 }
 
+/** One signal for several (either aborts it), or undefined when there is none. */
+function anySignal(signals: readonly (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  const ctl = new AbortController();
+  for (const s of present) {
+    if (s.aborted) ctl.abort(s.reason);
+    else s.addEventListener('abort', () => ctl.abort(s.reason), { once: true });
+  }
+  return ctl.signal;
+}
+
 const SAFE_HREF = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^?#\0\\]+\.rpm$/;
 
 export async function runMirror(deps: MirrorDeps, tenant: string, repo: string, opts: MirrorRunOptions = {}): Promise<MirrorSummary> {
@@ -135,16 +157,19 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
   const summary: MirrorSummary = {
     ok: true, tenant, repo, mode: config.mode, outcome: 'unchanged', upstream: null, repomdSha256: null, signedBy: null, revision: null,
     packages: { upstream: 0, selected: 0, added: 0, removed: 0, fetched: 0, reused: 0, skipped: [] },
-    metadataFiles: 0, bytes: 0, requests: 0, startedAt: started.toISOString(), finishedAt: '', durationMs: 0,
+    metadataFiles: 0, metadataSkipped: [], bytes: 0, requests: 0, startedAt: started.toISOString(), finishedAt: '', durationMs: 0,
   };
-  const up: UpstreamOptions = {
-    platform, onRequest: () => void summary.requests++,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}), ...(opts.baseDelayMs !== undefined ? { baseDelayMs: opts.baseDelayMs } : {}),
-  };
+  const signal = anySignal([opts.signal, deps.shutdown]);
   const staged: MetadataFile[] = [];
+  const stored = new Set<string>();
   let next: MirrorState = state;
   try {
+    if (!deps.outbound) throw new MirrorError('egress_unconfigured', 'this server has no outbound HTTP client configured: it cannot mirror');
+    const up: UpstreamOptions = {
+      platform, outbound: deps.outbound, onRequest: () => void summary.requests++,
+      ...(signal ? { signal } : {}),
+      ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}), ...(opts.baseDelayMs !== undefined ? { baseDelayMs: opts.baseDelayMs } : {}),
+    };
     opts.onProgress?.({ phase: 'repomd', done: 0, total: 1 });
     const got = await fetchUpstreamRepomd(config, platform, up);
     summary.upstream = got.base;
@@ -167,7 +192,8 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
 
     const repomdText = exactText(got.bytes, 'repomd.xml');
     const records = parseRepomd(repomdText);
-    const wanted = config.mode === 'complete' ? records : records.filter((r) => r.type === 'primary');
+    const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary');
+    summary.metadataSkipped = config.mode === 'complete' ? records.filter((r) => !SERVED_METADATA_TYPES.has(r.type)).map((r) => r.type) : [];
     const names = wanted.map((r) => (config.mode === 'complete' ? repodataName(tenant, repo, r) : null));
     for (const [i, r] of wanted.entries()) {
       opts.onProgress?.({ phase: 'metadata', done: i, total: wanted.length });
@@ -196,7 +222,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     const addedAt = Math.floor(now.getTime() / 1000);
     const ctx: AcquireContext = {
       store, platform, tenant, keyring: await trustedKeyring(store, tenant, repo), allowUnsigned: settings.allowUnsigned,
-      now, base: got.base, upstream: up,
+      now, base: got.base, upstream: up, reusable: new Set(state.pending ?? []), onStored: (sha) => void stored.add(sha),
       async afterVerify(p, sha256, result, signer) {
         const base = { sha256, name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, size: p.size, signer };
         if (config.mode === 'complete') {
@@ -245,7 +271,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     summary.outcome = 'updated';
     const finished = deps.clock().toISOString();
     next = {
-      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed,
+      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed, pending: [],
       lastRun: { startedAt: summary.startedAt, finishedAt: finished, ok: true, outcome: 'updated' }, lastSuccessAt: finished,
     };
     await appendAudit(store, tenant, {
@@ -260,7 +286,10 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     summary.outcome = 'failed';
     summary.error = { code: typeof code === 'string' ? code : 'mirror_failed', detail: e instanceof Error ? e.message : String(e),
       ...(e instanceof MirrorError && Object.keys(e.details).length > 0 ? { details: e.details } : {}) };
-    next = { ...state, lastRun: { startedAt: summary.startedAt, finishedAt: deps.clock().toISOString(), ok: false, outcome: 'failed', error: { code: summary.error.code, detail: summary.error.detail } } };
+    next = {
+      ...state, pending: [...new Set([...(state.pending ?? []), ...stored])],
+      lastRun: { startedAt: summary.startedAt, finishedAt: deps.clock().toISOString(), ok: false, outcome: 'failed', error: { code: summary.error.code, detail: summary.error.detail } },
+    };
     deps.logger.warn('mirror run refused', { tenant, repo, code: summary.error.code, detail: summary.error.detail });
     return summary;
   } finally {

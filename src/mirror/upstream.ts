@@ -1,16 +1,21 @@
 /**
- * HTTP to the upstream repository: GETs with bounded retries (exponential back-off with full
- * jitter on network errors, 429 and 5xx; other 4xx fail at once), and downloads streamed into
- * a staging blob while counted and hashed, so no package or metadata file is ever held whole.
+ * HTTP to the upstream repository, through the server's outbound client (src/net: the egress
+ * policy on every hop, bounded bodies, connect/idle/total timeouts): GETs with bounded retries
+ * (exponential back-off with full jitter on network errors, timeouts, 408, 429 and 5xx; other
+ * 4xx fail at once), and downloads streamed into a staging blob while counted and hashed, so no
+ * package or metadata file is ever held whole.
  */
 import type { HashAlgorithm, Platform } from '../core/platform.js';
 import { toHex } from '../core/platform.js';
+import { readAll } from '../net/bounded-body.js';
+import { isOutboundError } from '../net/errors.js';
+import { shownUrl, type Outbound, type OutboundResponse } from '../net/outbound.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { MirrorError } from './errors.js';
 
 export interface UpstreamOptions {
   platform: Platform;
-  fetch?: typeof fetch;
+  outbound: Outbound;
   /** Attempts per request (default 4). */
   attempts?: number;
   /** First back-off ceiling (default 250 ms), doubled per attempt. */
@@ -22,17 +27,25 @@ export interface UpstreamOptions {
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
+    if (signal?.aborted) {
       reject(signal.reason as Error);
-    }, { once: true });
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal?.reason as Error);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 const retryable = (status: number): boolean => status === 408 || status === 429 || status >= 500;
 
 /** Runs `attempt` until it succeeds, a non-retryable error occurs, or attempts run out. */
-export async function withRetries<T>(opts: UpstreamOptions, what: string, attempt: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(opts: UpstreamOptions, attempt: () => Promise<T>): Promise<T> {
   const max = Math.max(1, opts.attempts ?? 4);
   const base = opts.baseDelayMs ?? 250;
   let last: unknown;
@@ -42,38 +55,31 @@ export async function withRetries<T>(opts: UpstreamOptions, what: string, attemp
       return await attempt();
     } catch (e) {
       last = e;
-      const transient = !(e instanceof MirrorError) || e.details['retryable'] === true;
+      const transient = (e instanceof MirrorError && e.details['retryable'] === true) || (isOutboundError(e) && e.retryable);
       if (!transient || i === max || opts.signal?.aborted) break;
       await sleep(Math.random() * base * 2 ** (i - 1), opts.signal);
     }
   }
-  if (last instanceof MirrorError) throw last;
-  throw new MirrorError('upstream_unreachable', `${what}: ${describe(last)}`);
-}
-
-function describe(e: unknown): string {
-  const err = e as { message?: string; cause?: { code?: string; message?: string } };
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  if (opts.signal?.aborted) throw new MirrorError('mirror_aborted', 'the mirror run was stopped (the server is shutting down)');
+  throw last;
 }
 
 /** One GET; 2xx → the response, 404 → null when `allowMissing`, else a MirrorError. */
-async function getOnce(url: string, opts: UpstreamOptions, allowMissing: boolean): Promise<Response | null> {
+async function getOnce(url: string, opts: UpstreamOptions, allowMissing: boolean, maxBytes: number, onBytes?: (n: number) => void): Promise<OutboundResponse | null> {
   opts.onRequest?.(url);
-  const res = await (opts.fetch ?? fetch)(url, { redirect: 'follow', ...(opts.signal ? { signal: opts.signal } : {}) });
-  if (res.ok) return res;
-  await res.body?.cancel().catch(() => undefined);
+  const res = await opts.outbound.get(url, { maxBytes, ...(opts.signal ? { signal: opts.signal } : {}), ...(onBytes ? { onBytes } : {}) });
+  if (res.status >= 200 && res.status < 300) return res;
+  await res.body.cancel().catch(() => undefined);
   if (res.status === 404 && allowMissing) return null;
-  throw new MirrorError('upstream_http_error', `GET ${url} answered ${res.status}`, { url, status: res.status, retryable: retryable(res.status) });
+  const shown = shownUrl(url);
+  throw new MirrorError('upstream_http_error', `GET ${shown} answered ${res.status}`, { url: shown, status: res.status, retryable: retryable(res.status) });
 }
 
 /** The whole (small) body of `url`: repomd.xml, its signature, a metalink. */
-export async function fetchBytes(url: string, opts: UpstreamOptions, allowMissing = false, limit = 16 * 1024 * 1024): Promise<Uint8Array | null> {
-  return withRetries(opts, `GET ${url}`, async () => {
-    const res = await getOnce(url, opts, allowMissing);
-    if (!res) return null;
-    const buf = new Uint8Array(await res.arrayBuffer());
-    if (buf.length > limit) throw new MirrorError('upstream_too_large', `${url} is larger than ${limit} bytes`, { url });
-    return buf;
+export async function fetchBytes(url: string, opts: UpstreamOptions, allowMissing = false, limit = opts.outbound.limits.maxDocumentBytes): Promise<Uint8Array | null> {
+  return withRetries(opts, async () => {
+    const res = await getOnce(url, opts, allowMissing, limit);
+    return res ? readAll(res.body) : null;
   });
 }
 
@@ -84,9 +90,9 @@ export interface Downloaded {
 }
 
 /**
- * Streams `url` into `key` (overwritten on retry), hashing with each of `algorithms`. Stops with
- * `size_mismatch` as soon as more than `maxBytes` arrive, so a hostile upstream cannot fill the
- * store.
+ * Streams `url` into `key` (overwritten on retry), hashing with each of `algorithms`. Reading
+ * stops as soon as more than `maxBytes` arrive (`size_mismatch`), so a hostile upstream can
+ * neither fill the store nor hold the run.
  */
 export async function downloadToStore(
   store: BlobStore,
@@ -96,23 +102,26 @@ export async function downloadToStore(
   opts: UpstreamOptions,
   maxBytes: number,
 ): Promise<Downloaded> {
-  return withRetries(opts, `GET ${url}`, async () => {
-    const res = await getOnce(url, opts, false);
-    if (!res?.body) throw new MirrorError('upstream_http_error', `GET ${url} had no body`, { url });
+  return withRetries(opts, async () => {
+    const res = await getOnce(url, opts, false, maxBytes);
+    if (!res) throw new MirrorError('upstream_http_error', `GET ${shownUrl(url)} had no body`, { url: shownUrl(url) });
     const hashes = [...new Set(algorithms)].map((a) => [a, opts.platform.createHash(a)] as const);
     let size = 0;
     const meter = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         size += chunk.length;
-        if (size > maxBytes) {
-          controller.error(new MirrorError('size_mismatch', `${url} is larger than the ${maxBytes} bytes its metadata announces`, { url }));
-          return;
-        }
         for (const [, h] of hashes) h.update(chunk);
         controller.enqueue(chunk);
       },
     });
-    await store.put(key, res.body.pipeThrough(meter), { contentType: 'application/octet-stream' });
+    try {
+      await store.put(key, res.body.pipeThrough(meter), { contentType: 'application/octet-stream' });
+    } catch (e) {
+      if (isOutboundError(e) && e.outboundCode === 'upstream_too_large') {
+        throw new MirrorError('size_mismatch', `${shownUrl(url)} is larger than the ${maxBytes} bytes its metadata announces`, { url: shownUrl(url) });
+      }
+      throw e;
+    }
     const digests: Partial<Record<HashAlgorithm, string>> = {};
     for (const [a, h] of hashes) digests[a] = toHex(h.digest());
     return { size, digests };

@@ -124,6 +124,12 @@ export interface MirrorState {
   base: string | null;
   /** sha256 of every package the mirror put in the index (filtered mode removes only these). */
   managed: string[];
+  /**
+   * sha256 of packages this mirror downloaded and verified in runs that did not commit: the next
+   * run reuses them (if GC has not collected them) instead of downloading again. Absent in
+   * states written before it existed.
+   */
+  pending?: string[];
   lastRun: MirrorRunRecord | null;
   lastSuccessAt: string | null;
 }

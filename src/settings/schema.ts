@@ -10,6 +10,7 @@
  * (test/settings/readme-table.test.ts fails when it is stale), and infra/ is checked against them.
  */
 import { z } from 'zod';
+import { EgressSettingError, parseEgressAllow } from '../net/egress-policy.js';
 import { parseDuration, parseSize } from './units.js';
 
 export type Runtime = 'node' | 'functions' | 'worker';
@@ -78,6 +79,27 @@ export const settingsSchema = z.object({
   }).default(1),
   BERTH_GC_INTERVAL: duration(1, 30 * 86400, 'from 1s to 30d such as 3600, 30m or 1h').default(3600),
   BERTH_MIRROR_INTERVAL: duration(0, 86400, 'from 0 (off) to 1d such as 300, 5m or 1h').default(300),
+  // --- outbound requests of mirror runs (every runtime) -----------------------------------------
+  BERTH_EGRESS_ALLOW: z.string().transform((s, ctx) => {
+    try {
+      return parseEgressAllow(s.split(','));
+    } catch (e) {
+      if (!(e instanceof EgressSettingError)) throw e;
+      ctx.addIssue({ code: 'custom', message: `expected comma-separated host names, IP addresses or CIDR ranges: ${e.message}` });
+      return z.NEVER;
+    }
+  }).optional(),
+  BERTH_UPSTREAM_CONNECT_TIMEOUT: duration(1, 600, 'from 1s to 10m such as 10, 10s or 1m').default(10),
+  BERTH_UPSTREAM_IDLE_TIMEOUT: duration(1, 3600, 'from 1s to 1h such as 30, 30s or 2m').default(30),
+  BERTH_UPSTREAM_TOTAL_TIMEOUT: duration(10, 86400, 'from 10s to 1d such as 1800, 30m or 2h').default(1800),
+  BERTH_UPSTREAM_MAX_REDIRECTS: z.string().regex(/^\d{1,2}$/, 'expected a number of redirects from 0 to 20').transform(Number)
+    .pipe(z.number().int().max(20, 'expected a number of redirects from 0 to 20')).default(5),
+  BERTH_UPSTREAM_MAX_DOCUMENT_BYTES: size(4096, GiB).default(16 * 1024 ** 2),
+  BERTH_UPSTREAM_MAX_METADATA_BYTES: size(4096, 64 * GiB).default(GiB),
+  BERTH_UPSTREAM_MAX_XML_BYTES: size(4096, 256 * GiB).default(4 * GiB),
+  BERTH_UPSTREAM_MAX_XML_ELEMENT_BYTES: size(4096, GiB).default(8 * 1024 ** 2),
+  BERTH_MIRROR_TENANTS: z.string().regex(/^\d{1,2}$/, 'expected a number of tenants from 1 to 64').transform(Number)
+    .pipe(z.number().int().min(1, 'expected a number of tenants from 1 to 64').max(64, 'expected a number of tenants from 1 to 64')).default(4),
   AZURE_STORAGE_CONNECTION_STRING: z.string().trim().min(1).optional(),
   // --- Azure Blob Storage (berth serve, Functions) ------------------------------------------------
   BERTH_STORAGE_ACCOUNT_URL: withoutTrailingSlash.optional(),
@@ -149,6 +171,19 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
     runtimes: ['node'], shownDefault: '5m',
     meaning: 'how often the server looks for mirrors due a run (each mirror runs at its own interval); `0` turns scheduled mirroring off',
   },
+  BERTH_EGRESS_ALLOW: {
+    runtimes: ALL,
+    meaning: 'hosts, IP addresses and CIDR ranges mirror runs may reach although they are loopback, private, link-local or otherwise special-purpose (comma-separated: `mirror.lan,10.20.0.0/16,127.0.0.1`); unset, every such address is refused (docs/security.md)',
+  },
+  BERTH_UPSTREAM_CONNECT_TIMEOUT: { runtimes: ALL, shownDefault: '10s', meaning: 'longest wait for an upstream connection (TCP and TLS; on Workers, part of the wait for the response head), 1s to 10m' },
+  BERTH_UPSTREAM_IDLE_TIMEOUT: { runtimes: ALL, shownDefault: '30s', meaning: 'longest silence of an upstream: waiting for the response head, or between two chunks of a body, 1s to 1h' },
+  BERTH_UPSTREAM_TOTAL_TIMEOUT: { runtimes: ALL, shownDefault: '30m', meaning: 'longest a single upstream request may take, body included, 10s to 1d' },
+  BERTH_UPSTREAM_MAX_REDIRECTS: { runtimes: ALL, shownDefault: '5', meaning: 'redirects followed per upstream request, 0 to 20 (each hop checked by the egress policy)' },
+  BERTH_UPSTREAM_MAX_DOCUMENT_BYTES: { runtimes: ALL, shownDefault: '16M', meaning: 'largest upstream `repomd.xml`, `repomd.xml.asc` or metalink, 4K to 1G' },
+  BERTH_UPSTREAM_MAX_METADATA_BYTES: { runtimes: ALL, shownDefault: '1G', meaning: 'largest upstream metadata file whose size `repomd.xml` does not state, as downloaded, 4K to 64G (packages are bounded by the size their metadata declares)' },
+  BERTH_UPSTREAM_MAX_XML_BYTES: { runtimes: ALL, shownDefault: '4G', meaning: 'most decompressed XML read from one upstream metadata file, 4K to 256G' },
+  BERTH_UPSTREAM_MAX_XML_ELEMENT_BYTES: { runtimes: ALL, shownDefault: '8M', meaning: 'largest single element (one `<package>` of primary.xml) or text read from upstream XML, 4K to 1G' },
+  BERTH_MIRROR_TENANTS: { runtimes: ALL, shownDefault: '4', meaning: 'tenants whose scheduled mirror runs may be in progress at once, 1 to 64; each tenant\'s mirrors run one after another, so one tenant\'s slow upstream never delays another tenant' },
   AZURE_STORAGE_CONNECTION_STRING: { runtimes: ['node'], secret: true, meaning: 'use Azure Blob Storage (or Azurite) by connection string instead of local disk' },
   BERTH_STORAGE_ACCOUNT_URL: {
     runtimes: ['node', 'functions'], formerly: ['AZURE_STORAGE_ACCOUNT_URL'],

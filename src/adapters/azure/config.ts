@@ -13,6 +13,7 @@
  */
 import type { Codec } from '../../core/platform.js';
 import { loadSettings, SettingsError } from '../../settings/load.js';
+import { outboundSettings, type OutboundSettings } from '../../settings/outbound.js';
 import { SETTING_DOCS, settingsOf, settingsSchema, type SettingName } from '../../settings/schema.js';
 
 export { SettingsError as ConfigError } from '../../settings/load.js';
@@ -40,6 +41,8 @@ export interface AzureConfig {
   codec: Codec;
   /** Six-field NCRONTAB of the `mirror` timer (functions/mirror.ts). */
   mirrorSchedule: string;
+  /** Egress policy (BERTH_EGRESS_ALLOW), upstream limits and timeouts, tenants mirrored at once. */
+  outbound: OutboundSettings;
   /** Deprecated names in use: logged once when the runtime is built. */
   warnings: string[];
 }
@@ -94,6 +97,7 @@ export function loadAzureConfig(env: Record<string, string | undefined>): AzureC
     retentionSeconds: e.BERTH_RETENTION,
     codec: e.BERTH_METADATA_CODEC,
     mirrorSchedule: e.BERTH_MIRROR_SCHEDULE,
+    outbound: outboundSettings(e),
     warnings,
   };
 }

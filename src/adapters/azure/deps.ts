@@ -14,6 +14,7 @@ import { regenerate, type RegenerateResult } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { createAzureBlobStore } from '../../storage/azure-store.js';
+import { nodeOutbound } from '../node/egress.js';
 import { nodePlatform } from '../node/platform.js';
 import { loadAzureConfig, type AzureConfig } from './config.js';
 import { consoleLogger } from './logger.js';
@@ -52,6 +53,8 @@ export function buildAzureRuntime(config: AzureConfig, logger: Logger = consoleL
     events: new QueueEventSink(queue),
     clock,
     logger,
+    outbound: nodeOutbound(config.outbound.policy, config.outbound.limits),
+    mirrorTenants: config.outbound.mirrorTenants,
     config: {
       maxUploadBytes: config.maxUploadBytes,
       retentionSeconds: config.retentionSeconds,

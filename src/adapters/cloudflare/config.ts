@@ -7,6 +7,7 @@ import { BerthError } from '../../core/errors.js';
 import type { Codec } from '../../core/platform.js';
 import type { R2BucketLike } from '../../storage/r2-store.js';
 import { loadSettings, SettingsError } from '../../settings/load.js';
+import { outboundSettings, type OutboundSettings } from '../../settings/outbound.js';
 import { zstdAvailable } from './platform.js';
 
 export interface QueueLike<T> {
@@ -43,6 +44,8 @@ export interface WorkerConfig {
   tokenCacheSeconds: number;
   metadataCacheSeconds: number;
   codec: Codec;
+  /** Egress policy (BERTH_EGRESS_ALLOW), upstream limits and timeouts, tenants mirrored at once. */
+  outbound: OutboundSettings;
   /** Deprecated names in use: logged once when the isolate builds its deps. */
   warnings: string[];
 }
@@ -76,6 +79,7 @@ export function parseWorkerEnv(env: WorkerEnv): WorkerConfig {
     tokenCacheSeconds: s.BERTH_TOKEN_CACHE_SECONDS,
     metadataCacheSeconds: s.BERTH_METADATA_CACHE_SECONDS,
     codec: s.BERTH_METADATA_CODEC,
+    outbound: outboundSettings(s),
     warnings,
   };
 }

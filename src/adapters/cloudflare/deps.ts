@@ -10,6 +10,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import { createR2BlobStore } from '../../storage/r2-store.js';
 import { createSasBlobStore } from '../../storage/sas-store.js';
 import { parseWorkerEnv, type QueueLike, type WorkerConfig, type WorkerEnv } from './config.js';
+import { createOutbound } from '../../net/outbound.js';
 import { workerPlatform } from './platform.js';
 
 export interface WorkerDeps {
@@ -52,6 +53,10 @@ export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLo
     events: config.storage.kind === 'r2' ? new QueueSink(config.storage.events) : noEvents,
     clock: () => new Date(),
     logger,
+    // Workers resolve names on Cloudflare's network, which does not route to the account's
+    // private networks; the policy checks the scheme and IP literals of every hop here.
+    outbound: createOutbound({ transport: (url, init) => fetch(url, init), policy: config.outbound.policy, limits: config.outbound.limits }),
+    mirrorTenants: config.outbound.mirrorTenants,
     config: {
       maxUploadBytes: config.maxUploadBytes,
       retentionSeconds: config.retentionSeconds,

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import type { Codec } from '../../core/platform.js';
 import { loadSettings, SettingsError } from '../../settings/load.js';
+import { outboundSettings, type OutboundSettings } from '../../settings/outbound.js';
 
 export { SettingsError as ConfigError } from '../../settings/load.js';
 
@@ -31,6 +32,8 @@ export interface NodeConfig {
   /** Server processes sharing the port (BERTH_WORKERS / --workers; `auto` = one per CPU). */
   workers: number;
   storage: StorageConfig;
+  /** Egress policy (BERTH_EGRESS_ALLOW), upstream limits and timeouts, tenants mirrored at once. */
+  outbound: OutboundSettings;
   /** Deprecated names in use: logged once at start. */
   warnings: string[];
 }
@@ -69,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     mirrorCheckSeconds: s.BERTH_MIRROR_INTERVAL,
     workers: s.BERTH_WORKERS === 'auto' ? availableParallelism() : s.BERTH_WORKERS,
     storage,
+    outbound: outboundSettings(s),
     warnings,
   };
 }

@@ -15,6 +15,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import { createAzureBlobStore } from '../../storage/azure-store.js';
 import { createFsBlobStore, type KeyLockRunner } from '../../storage/fs-store.js';
 import { ConfigError, type NodeConfig, type StorageConfig } from './config.js';
+import { nodeOutbound } from './egress.js';
 import { nodePlatform } from './platform.js';
 
 /** `locks`: the fs store's compare-and-swap lock, shared by every process on one root. */
@@ -45,6 +46,8 @@ export async function createStore(storage: StorageConfig, locks?: KeyLockRunner)
 export interface NodeDeps {
   deps: AppDeps;
   sink: CoalescingSink;
+  /** Aborting it stops in-flight mirror fetches (shutdown). */
+  shutdown: AbortController;
 }
 
 /** The serve cache with the configured windows (BERTH_TOKEN_CACHE_SECONDS, BERTH_METADATA_CACHE_SECONDS). */
@@ -69,6 +72,7 @@ export function buildAppDeps(
     },
     logger,
   );
+  const shutdown = new AbortController();
   const deps: AppDeps = {
     store,
     platform: nodePlatform,
@@ -76,6 +80,9 @@ export function buildAppDeps(
     clock,
     logger,
     cache,
+    outbound: nodeOutbound(config.outbound.policy, config.outbound.limits),
+    shutdown: shutdown.signal,
+    mirrorTenants: config.outbound.mirrorTenants,
     config: {
       maxUploadBytes: config.maxUploadBytes,
       retentionSeconds: config.retentionSeconds,
@@ -83,5 +90,5 @@ export function buildAppDeps(
       publicUrl: config.publicUrl,
     },
   };
-  return { deps, sink };
+  return { deps, sink, shutdown };
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../../core/logger.js';
 import { ensureOperatorCredential } from '../../auth/operator.js';
 import { collectGarbage } from '../../repo/gc.js';
 import { reconcileRepos } from '../../repo/reconcile.js';
-import { runDueMirrors } from '../../mirror/schedule.js';
+import { MirrorScheduler } from '../../mirror/schedule.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
 import type { CacheInvalidation } from '../../http/cache/serve-cache.js';
@@ -79,7 +79,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   const store = await createStore(config.storage, opts.worker?.locks);
   const hash = await resolveOperatorHash(config, store, opts);
   const worker = opts.worker;
-  const { deps, sink } = buildAppDeps(config, store, hash, logger, {
+  const { deps, sink, shutdown } = buildAppDeps(config, store, hash, logger, {
     ...serveCacheOptions(config),
     ...(worker ? { onInvalidate: (e: CacheInvalidation) => worker.publish(e) } : {}),
   });
@@ -119,14 +119,14 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   timer?.unref();
   const startup = background ? reconcile() : Promise.resolve();
 
-  // Mirrors due a run (src/mirror), checked on their own timer; one pass at a time.
-  let mirrorsRunning: Promise<void> | null = null;
+  // Mirrors due a run (src/mirror), checked on their own timer. A tick only starts runs: tenants
+  // run side by side, and one still busy from an earlier tick never holds up the others.
+  const mirrors = new MirrorScheduler(deps, {
+    maxTenants: config.outbound.mirrorTenants,
+    onRuns: (runs) => logger.info('scheduled mirror runs', { runs: runs.map((r) => ({ repo: `${r.tenant}/${r.repo}`, outcome: r.outcome })) }),
+  });
   const runMirrors = (): void => {
-    if (mirrorsRunning) return;
-    mirrorsRunning = runDueMirrors(deps, new Date())
-      .then((runs) => { if (runs.length > 0) logger.info('scheduled mirror runs', { runs: runs.map((r) => ({ repo: `${r.tenant}/${r.repo}`, outcome: r.outcome })) }); })
-      .catch((err: unknown) => logger.error('scheduled mirror runs failed', { error: String(err) }))
-      .finally(() => (mirrorsRunning = null));
+    mirrors.tick(new Date()).catch((err: unknown) => logger.error('scheduled mirror runs failed', { error: String(err) }));
   };
   const mirrorTimer = background && config.mirrorCheckSeconds > 0 ? setInterval(runMirrors, config.mirrorCheckSeconds * 1000) : null;
   mirrorTimer?.unref();
@@ -136,6 +136,9 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
     closing ??= (async () => {
       if (timer) clearInterval(timer);
       if (mirrorTimer) clearInterval(mirrorTimer);
+      // In-flight upstream fetches stop now: a mirror run (scheduled, or the request that runs
+      // one) fails cleanly instead of holding the shutdown for as long as an upstream likes.
+      shutdown.abort(new Error('the server is shutting down'));
       const stopped = new Promise<void>((r) => server.close(() => r()));
       // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
@@ -146,7 +149,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
       const timeout = new Promise<false>((r) => setTimeout(() => r(false), opts.drainTimeoutMs ?? 60_000).unref());
       if (!(await Promise.race([drained, timeout]))) logger.warn('shutdown: gave up waiting for pending regenerations');
       if (gcRunning) await gcRunning;
-      if (mirrorsRunning) await mirrorsRunning;
+      await mirrors.idle();
       logger.info('stopped');
     })();
     return closing;
