@@ -75,6 +75,8 @@ describe.skipIf(reason !== null)('Azure Functions mirror timer (Azurite, upstrea
       BERTH_CONTAINER: `berth-mirror-${process.pid}`,
       BERTH_QUEUE: `berth-mirror-events-${process.pid}`,
       BERTH_ADMIN_TOKEN_SHA256: createHash('sha256').update(ADMIN).digest('hex'),
+      // the upstream runs on loopback, which the egress policy refuses unless allowed
+      BERTH_EGRESS_ALLOW: '127.0.0.1',
     });
     delete process.env['BERTH_STORAGE_ACCOUNT_URL'];
     resetAzureRuntime();
