@@ -32,6 +32,8 @@ export interface GcReport {
   chunks: number;
   blobs: number;
   uploads: number;
+  /** Residue of interrupted writes inside the store driver (fs temp files), see sweepTemporary. */
+  temporary: number;
 }
 
 /**
@@ -73,7 +75,7 @@ function repoKeys(map: Map<string, RepoKeys>, repo: string): RepoKeys {
 const olderThan = (item: ListItem, cutoff: number): boolean => item.lastModified.getTime() < cutoff;
 
 export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport> {
-  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, blobs: 0, uploads: 0 };
+  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, blobs: 0, uploads: 0, temporary: 0 };
   const t = now.getTime();
   const retentionCutoff = t - deps.config.retentionSeconds * 1000;
   const graceCutoff = t - GRACE_SECONDS * 1000;
@@ -90,8 +92,19 @@ export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport>
       report.uploads++;
     }
   }
+  report.temporary = await sweepTemporary(deps.store, now);
   deps.logger.info('gc done', { ...report });
   return report;
+}
+
+/**
+ * What interrupted writes left inside the store driver and nothing lists — the fs store's temp
+ * files after a crash, partial uploads up to the upload limit among them — once older than the
+ * grace period. One call to the driver, which reads only its own temp area (never a tenant's
+ * keys); drivers without such residue have no sweep.
+ */
+export async function sweepTemporary(store: BlobStore, now: Date): Promise<number> {
+  return (await store.sweepTemporary?.(new Date(now.getTime() - GRACE_SECONDS * 1000))) ?? 0;
 }
 
 async function collectTenant(

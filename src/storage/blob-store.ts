@@ -118,6 +118,14 @@ export interface BlobStore {
    * source throws `BlobNotFoundError`. Optional: callers fall back to get + put.
    */
   copy?(source: string, destination: string, options?: CopyOptions): Promise<PutResult>;
+  /**
+   * Deletes what interrupted writes of this driver left behind — residue invisible to list/get,
+   * such as the fs store's temp files after a crash — when older than `olderThan`; returns how
+   * many. It never touches a blob and costs in proportion to the residue, not to the store.
+   * Optional: drivers whose backend expires such residue itself (Azure's uncommitted blocks)
+   * leave it out. GC calls it with a grace period no write takes.
+   */
+  sweepTemporary?(olderThan: Date): Promise<number>;
 }
 
 /** Strip quotes so `"abc"` and `abc` compare equal; weak tags are returned as-is and never match. */

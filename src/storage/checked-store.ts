@@ -133,8 +133,22 @@ function trackedBody(inner: ReadableStream<Uint8Array>): { body: ReadableStream<
 
 class CheckedBlobStore implements BlobStore {
   readonly copy?: (source: string, destination: string, options?: CopyOptions) => Promise<PutResult>;
+  readonly sweepTemporary?: (olderThan: Date) => Promise<number>;
 
   constructor(private readonly inner: BlobStore) {
+    if (inner.sweepTemporary) {
+      const innerSweep = inner.sweepTemporary.bind(inner);
+      this.sweepTemporary = async (olderThan) => {
+        if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
+          throw new InvalidStorageArgumentError(undefined, 'sweepTemporary needs a valid Date');
+        }
+        try {
+          return await innerSweep(olderThan);
+        } catch (err) {
+          throw normalise('sweep', undefined, err);
+        }
+      };
+    }
     if (inner.copy) {
       const innerCopy = inner.copy.bind(inner);
       this.copy = async (source, destination, options = {}) => {

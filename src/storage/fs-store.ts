@@ -8,10 +8,14 @@
  *
  *   "BERTHBL1" | u32 BE n | n bytes JSON {etag, contentType?, metadata} | body bytes
  *
- * Writes stream into `.tmp-<uuid>` in the target's directory (never a whole body in memory), are
- * fsynced, then published: create-only by `link(tmp, target)`, which fails with EEXIST atomically;
- * everything else by `rename`, which atomically replaces. Readers open the file once and keep their
- * inode, so they see the old or the new blob, never a mix.
+ * Writes stream into `<root>/.tmp/<uuid>` (never a whole body in memory), are fsynced, then
+ * published: create-only by `link(tmp, target)`, which fails with EEXIST atomically; everything
+ * else by `rename`, which atomically replaces (both need the root on one file system). Readers
+ * open the file once and keep their inode, so they see the old or the new blob, never a mix.
+ *
+ * PRIVATE BY DEFAULT: directories are created 0700 and files 0600 (repo signing keys, the operator
+ * credential's hash and private packages live here); `secureFsRoot` (fs-root.ts) checks the root at
+ * the start of `berth serve`.
  *
  * ONE LOCK AUTHORITY PER ROOT: `ifMatch` (compare-then-rename) and `ifMatch` deletes are serialised
  * by a per-key lock, in-process by default. Processes sharing one root must share the lock runner
@@ -19,12 +23,13 @@
  * unrelated processes on one root can lose a CAS update. Create-only stays atomic across processes
  * (link). Run one Berth server per root, or use a real object store.
  *
- * Temp files left by a crash are `.tmp-*` files: invisible to list/get, safe to delete when no
- * process is running. Empty directories are removed after delete.
+ * Temp files left by a crash stay in `<root>/.tmp/`, invisible to list/get; `sweepTemporary`
+ * deletes those older than a cutoff by reading that one directory (GC calls it with a grace
+ * period far longer than any write). Empty directories are removed after delete.
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetOptions, ListItem, ListOptions,
@@ -38,7 +43,11 @@ import { encodeHeader, fileStream, readHeader, type Header, type Opened } from '
 import { KeyLocks } from './key-locks.js';
 
 const SUFFIX = '@blob';
-const TMP_PREFIX = '.tmp-';
+/** Where writes are staged: a name no key can have (segments start alphanumeric). */
+export const TEMP_DIR = '.tmp';
+/** Modes of everything the store creates: only the owner may read the data root. */
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
 
 const errno = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
 
@@ -85,12 +94,12 @@ export class FsBlobStore implements BlobStore {
     const header: Header = { etag: newEtag(), metadata: { ...options.metadata } };
     if (options.contentType !== undefined) header.contentType = options.contentType;
     const target = this.#file(key);
-    const tmp = await this.#writeTemp(target, header, body);
+    const tmp = await this.#writeTemp(header, body);
     try {
       await this.#locks.run(key, async () => {
         if (options.ifNoneMatch === '*') {
           try {
-            await link(tmp, target);
+            await this.#intoPlace(link, tmp, target);
           } catch (err) {
             if (errno(err) === 'EEXIST') throw new PreconditionFailedError(key, 'blob already exists');
             throw err;
@@ -98,7 +107,7 @@ export class FsBlobStore implements BlobStore {
           return;
         }
         if (options.ifMatch !== undefined) await this.#requireEtag(key, options.ifMatch);
-        await rename(tmp, target);
+        await this.#intoPlace(rename, tmp, target);
       });
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -171,21 +180,51 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async #writeTemp(target: string, header: Header, body: Uint8Array | ReadableStream<Uint8Array>): Promise<string> {
-    const dir = path.dirname(target);
-    const tmp = path.join(dir, `${TMP_PREFIX}${randomUUID()}`);
-    let fh: FileHandle | undefined;
-    // A concurrent delete may prune the directory between mkdir and open: retry.
-    for (let attempt = 0; fh === undefined; attempt++) {
-      await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-        if (errno(err) !== 'ENOENT' || attempt >= 5) throw err;
-      });
+  /**
+   * Temp files (in TEMP_DIR) whose last write is older than `olderThan`: what a crash left.
+   * Reads only that directory, never the blobs.
+   */
+  async sweepTemporary(olderThan: Date): Promise<number> {
+    const dir = path.join(this.#root, TEMP_DIR);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(dir, name);
       try {
-        fh = await open(tmp, 'wx');
+        if ((await stat(file)).mtime >= olderThan) continue;
+        await unlink(file);
+        removed++;
+      } catch (err) {
+        if (errno(err) !== 'ENOENT') throw err; // published or swept meanwhile
+      }
+    }
+    return removed;
+  }
+
+  /** link or rename `tmp` to `target`, creating its directory (again, if a delete pruned it). */
+  async #intoPlace(op: (from: string, to: string) => Promise<void>, tmp: string, target: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(path.dirname(target), { recursive: true, mode: DIR_MODE });
+      try {
+        await op(tmp, target);
+        return;
       } catch (err) {
         if (errno(err) !== 'ENOENT' || attempt >= 5) throw err;
       }
     }
+  }
+
+  async #writeTemp(header: Header, body: Uint8Array | ReadableStream<Uint8Array>): Promise<string> {
+    const dir = path.join(this.#root, TEMP_DIR);
+    const tmp = path.join(dir, randomUUID());
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    const fh = await open(tmp, 'wx', FILE_MODE);
     try {
       await fh.write(encodeHeader(header));
       if (body instanceof Uint8Array) {
@@ -209,7 +248,6 @@ export class FsBlobStore implements BlobStore {
     } catch (err) {
       await fh.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
-      await this.#prune(dir);
       throw err;
     }
   }

@@ -286,6 +286,23 @@ export class R2BlobStore implements BlobStore {
     return this.#copyFrom(source, destination, options);
   }
 
+  /**
+   * Staging objects a long conditional put left when its isolate died between upload and delete:
+   * only the staging prefix is listed. (Incomplete multipart uploads are the bucket's business:
+   * its lifecycle rule aborts them.)
+   */
+  async sweepTemporary(olderThan: Date): Promise<number> {
+    const old: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await this.#bucket.list({ prefix: STAGING_PREFIX, ...(cursor === undefined ? {} : { cursor }) });
+      for (const o of res.objects) if (o.uploaded < olderThan) old.push(o.key);
+      cursor = res.truncated ? res.cursor : undefined;
+    } while (cursor !== undefined);
+    for (let i = 0; i < old.length; i += 1000) await this.#bucket.delete(old.slice(i, i + 1000));
+    return old.length;
+  }
+
   /** get + streamed put of known length; metadata travels unless `override` names it. */
   async #copyFrom(source: string, destination: string, conditions: CopyOptions, override?: { contentType?: string; metadata?: Record<string, string> }): Promise<PutResult> {
     const src = await this.#bucket.get(source);

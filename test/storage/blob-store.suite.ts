@@ -13,12 +13,15 @@ import { MemoryProbe, bytes, drain, generatedBody, text } from './stream-probe.j
 import { describeConcurrency } from './blob-store.concurrency.js';
 import { describeListing } from './blob-store.listing.js';
 import { describeBasics } from './blob-store.basics.js';
+import { describeSweep } from './blob-store.sweep.js';
 
 export interface StoreUnderTest {
   /** The raw driver; the suite wraps it in checkedStore as production does. */
   store: BlobStore;
   /** Backend residue invisible to list() (temp files, empty dirs); must be empty between tests. */
   leftovers?: () => Promise<string[]>;
+  /** Leaves what an interrupted write leaves (drivers with `sweepTemporary`), last written at `at`. */
+  residue?: (at: Date) => Promise<void>;
   close?: () => Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export function describeBlobStore(name: string, make: () => Promise<StoreUnderTe
     describeBasics(ref);
     describeListing(ref);
     describeConcurrency(ref);
+    describeSweep(ref, () => sut);
 
     describe('streaming', () => {
       const SIZE = 20 * 1024 * 1024;

@@ -3,7 +3,7 @@
 // one. That matters in a 128 MB isolate: regeneration streams compressed members that may be small
 // views of large buffers, and a part's worth of retained views pinned ~80 MiB (three uploads at
 // once). The workerd suite (test/cloudflare/r2-store.test.ts) covers the real binding.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { R2BlobStore } from '../../src/storage/r2-store.js';
 import { memoryBucket } from './r2-memory-bucket.js';
 
@@ -69,5 +69,25 @@ describe('R2BlobStore streamed put', () => {
     await new R2BlobStore(bucket).put('small', reusingStream(70_000, 4096));
     expectBody(objects.get('small'), 70_000);
     expect(partSizes).toEqual([]);
+  });
+
+  it('sweepTemporary deletes staging objects older than the cutoff, listing the staging prefix only', async () => {
+    const { bucket, objects } = memoryBucket();
+    const listed: (string | undefined)[] = [];
+    const list = bucket.list.bind(bucket);
+    bucket.list = (o) => { listed.push(o?.prefix); return list(o); };
+    const store = new R2BlobStore(bucket);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() - 2 * 86_400_000);
+      await bucket.put('_staging/crashed', new Uint8Array(10)); // what a killed isolate leaves
+    } finally {
+      vi.useRealTimers();
+    }
+    await bucket.put('_staging/in-flight', new Uint8Array(10));
+    await store.put('kept', new Uint8Array(3));
+    expect(await store.sweepTemporary(new Date(Date.now() - 86_400_000))).toBe(1);
+    expect([...objects.keys()].sort()).toEqual(['_staging/in-flight', 'kept']);
+    expect(listed).toEqual(['_staging/']);
   });
 });

@@ -24,7 +24,7 @@ import type { Logger } from '../../core/logger.js';
 import type { NodeConfig } from './config.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
 import { KeyLocks } from '../../storage/key-locks.js';
-import { createStore } from './deps.js';
+import { createStore, secureStorage } from './deps.js';
 import { logDeprecations, resolveOperatorHash, startServer, type RunningServer, type StartOptions } from './server.js';
 
 const ROLE_ENV = 'BERTH_CLUSTER_BACKGROUND';
@@ -64,6 +64,7 @@ export class WorkerStartError extends Error {
 export async function startCluster(config: NodeConfig, opts: StartOptions): Promise<RunningServer> {
   const { logger } = opts;
   logDeprecations(config, logger);
+  await secureStorage(config.storage, logger);
   await resolveOperatorHash(config, await createStore(config.storage), opts);
 
   let stopping = false;

@@ -13,10 +13,32 @@ import { regenerate } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { createAzureBlobStore } from '../../storage/azure-store.js';
+import { FsRootError, secureFsRoot } from '../../storage/fs-root.js';
 import { createFsBlobStore, type KeyLockRunner } from '../../storage/fs-store.js';
 import { ConfigError, type NodeConfig, type StorageConfig } from './config.js';
 import { nodeOutbound } from './egress.js';
 import { nodePlatform } from './platform.js';
+
+/**
+ * The embedded store's data root must be private (storage/fs-root.ts): created 0700, or a looser
+ * one tightened — with everything below it — and said so in the log. Run once per start, before
+ * anything is written (in the primary of `--workers N`).
+ */
+export async function secureStorage(storage: StorageConfig, logger: Logger): Promise<void> {
+  if (storage.kind !== 'fs') return;
+  let r;
+  try {
+    r = await secureFsRoot(resolve(storage.root));
+  } catch (e) {
+    if (e instanceof FsRootError) throw new ConfigError(e.message);
+    throw e;
+  }
+  if (r.loosened !== null) {
+    logger.warn('data root was readable by other users: tightened to 0700 (directories) and 0600 (files)', {
+      data: r.root, was: r.loosened, tightened: r.tightened, removedTemps: r.removedTemps,
+    });
+  }
+}
 
 /** `locks`: the fs store's compare-and-swap lock, shared by every process on one root. */
 export async function createStore(storage: StorageConfig, locks?: KeyLockRunner): Promise<BlobStore> {

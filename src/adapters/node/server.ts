@@ -20,7 +20,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
 import type { CacheInvalidation } from '../../http/cache/serve-cache.js';
 import { ConfigError, type NodeConfig } from './config.js';
-import { buildAppDeps, createStore, serveCacheOptions } from './deps.js';
+import { buildAppDeps, createStore, secureStorage, serveCacheOptions } from './deps.js';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:8080 (the bound port, also when 0 was asked for). */
@@ -76,6 +76,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   const { logger } = opts;
   // In a cluster the primary has said it (startCluster); the workers stay quiet.
   if (!opts.worker) logDeprecations(config, logger);
+  if (!opts.worker) await secureStorage(config.storage, logger); // the primary did it for its workers
   const store = await createStore(config.storage, opts.worker?.locks);
   const hash = await resolveOperatorHash(config, store, opts);
   const worker = opts.worker;
