@@ -6,11 +6,11 @@
  */
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../repo/events.js';
-import { readCurrent, type CurrentPointer, type GenerationPackages, type GenerationRecord } from '../repo/generations.js';
+import { readCurrent, type CurrentPointer, type GenerationRecord } from '../repo/generations.js';
 import { sameNevra, updateIndex } from '../repo/index-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
-import { currentGenerationKey, generationKey, generationPackagesKey } from '../storage/keys.js';
+import { currentGenerationKey, generationKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
 import { nevraOf, type IndexEntry } from '../repo/index-entry.js';
 
@@ -57,7 +57,7 @@ export async function commitComplete(
   asc: string,
 ): Promise<{ revision: number; added: number; removed: number }> {
   const { store } = deps;
-  const { result, index } = await updateIndex(store, tenant, repo, deps.clock, (cur) => {
+  const { result, index, list } = await updateIndex(store, tenant, repo, deps.clock, (cur) => {
     const before = new Set(cur.packages.map((p) => p.sha256));
     const after = new Set(entries.map((p) => p.sha256));
     const added = entries.filter((p) => !before.has(p.sha256)).length;
@@ -65,10 +65,9 @@ export async function commitComplete(
     return { next: { ...cur, packages: entries }, result: { added, removed } };
   });
   const revision = index.revision;
-  const packages: GenerationPackages = entries.map((e) => [e.location, e.sha256]);
-  await putCreateOnly(store, generationPackagesKey(tenant, repo, revision), packages);
   const genKey = generationKey(tenant, repo, revision);
-  const record: GenerationRecord = { revision, createdAt: deps.clock().toISOString(), files, repomd, asc };
+  // its packages are found through the index segments the commit wrote (docs/service.md, Index)
+  const record: GenerationRecord = { revision, createdAt: deps.clock().toISOString(), files, repomd, asc, index: list };
   await putCreateOnly(store, genKey, record);
   if (!(await swapPointer(store, tenant, repo, { revision, generation: genKey }))) {
     throw new MirrorError('mirror_superseded', `another generation newer than ${revision} became current for ${tenant}/${repo} meanwhile`);

@@ -3,11 +3,11 @@
  * revision N added and removed. It feeds `GET …/changes?since=` so edge appliances learn what
  * changed without parsing primary.xml.
  *
- * Written by `updateIndex` itself, so every writer of the index (publish, delete, mirror, …)
- * logs without knowing about it. The index CAS and the log write are two writes; a crash in
- * between would leave a gap. Two things close it: the index carries its own `lastChange` (the
- * record of its current revision, written atomically with it), and each successful index
- * write first makes sure the previous revision's record exists, from that `lastChange`. So the
+ * Written by the index commit itself (index-commit.ts), so every writer of the index (publish,
+ * delete, mirror, …) logs without knowing about it. The head CAS and the log write are two
+ * writes; a crash in between would leave a gap. Two things close it: the head carries its own
+ * `lastChange` (the record of its current revision, written atomically with it), and each
+ * successful commit first makes sure the previous revision's record exists, from that `lastChange`. So the
  * log can only miss the current revision — which the feed reads from the index — unless a
  * repair write itself failed; the feed then answers `complete: false` and clients do a full
  * sync. A missing entry never produces a wrong answer, only a bigger one.
@@ -93,12 +93,13 @@ export async function logChange(
   store: BlobStore,
   tenant: string,
   repo: string,
-  previous: ChangeRecord | undefined,
+  previous: () => Promise<ChangeRecord | undefined>,
   record: ChangeRecord,
 ): Promise<void> {
   try {
-    if (previous && previous.revision === record.revision - 1 && !(await store.head(changeKey(tenant, repo, previous.revision)))) {
-      await writeChangeRecord(store, tenant, repo, previous);
+    if (record.revision > 1 && !(await store.head(changeKey(tenant, repo, record.revision - 1)))) {
+      const prev = await previous();
+      if (prev && prev.revision === record.revision - 1) await writeChangeRecord(store, tenant, repo, prev);
     }
     await writeChangeRecord(store, tenant, repo, record);
   } catch {

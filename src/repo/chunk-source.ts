@@ -5,23 +5,25 @@
  * files can be written concurrently: whichever file reaches a missing chunk first builds it, the
  * others wait for that build and then read the entries it stored.
  *
- * Memory is bounded by bytes, not by packages: a build flushes a kind's XML as a segment entry
- * whenever it passes `segmentBytes` (chunk-cache.ts), keeps fewer fragment reads in flight when
- * fragments are large (about 2 × segmentBytes of them), at most `builds` builds run at once, and
- * a chunk stored as segments is read one segment at a time. Nothing built is held here beyond
- * the call that built it.
+ * Memory is bounded by bytes, not by packages: a build reads its index segment (≤ 1,024 entries),
+ * flushes a kind's XML as a part entry whenever it passes `partBytes` (chunk-cache.ts), keeps
+ * fewer fragment reads in flight when fragments are large (about 2 × partBytes of them), at most
+ * `builds` builds run at once, and a chunk stored as parts is read one part at a time. Nothing
+ * built is held here beyond the call that built it.
  */
 import { BerthError } from '../core/errors.js';
 import type { Codec, Platform } from '../core/platform.js';
 import type { CompressedChunk, XmlKind } from '../core/repodata/xml-file.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { readChunk, readChunkEntry, segmentId, writeChunk, writeSegmentsHead, type ChunkEntry, type ChunkPlan } from './chunk-cache.js';
+import { partId, readChunk, readChunkEntry, writeChunk, writePartsHead, type ChunkEntry, type ChunkPlan } from './chunk-cache.js';
+import { readSegment } from './index-objects.js';
+import { repoChunkKey } from '../storage/keys.js';
 import { fragmentsFor } from './package-fragments.js';
 
 const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
 
 export interface ChunkStats {
-  /** Chunks of this regeneration (each makes one member, or several segments, in each of the three files). */
+  /** Chunks of this regeneration (each makes one member, or several parts, in each of the three files). */
   chunks: number;
   /** Chunk entries (chunk × file) served from the cache. */
   reused: number;
@@ -34,8 +36,8 @@ export interface ChunkSourceOptions {
   window: number;
   /** Builds running at once. */
   builds: number;
-  /** XML (UTF-16 length) per kind past which a build flushes a segment. */
-  segmentBytes: number;
+  /** XML (UTF-16 length) per kind past which a build flushes a part. */
+  partBytes: number;
 }
 
 /** Maps `items` through `fn` with at most `size` calls in flight, yielding in input order. */
@@ -82,8 +84,8 @@ export async function* windowedBySize<T, U>(items: readonly T[], size: number, b
 
 export class ChunkSource {
   readonly stats: ChunkStats;
-  /** Segment ids read or written, for the generation record (GC keeps what a generation used). */
-  readonly segmentIds = new Set<string>();
+  /** Part ids read or written, for the generation record (GC keeps what a generation used). */
+  readonly partIds = new Set<string>();
   /** Builds started in this regeneration, by chunk id; they settle once all entries are stored. */
   readonly #builds = new Map<string, Promise<void>>();
   #running = 0;
@@ -100,14 +102,20 @@ export class ChunkSource {
     this.stats = { chunks, reused: 0, built: 0 };
   }
 
-  /** The members of `kind` for `plans` in order: `prefetch` chunk entries ahead, segments one at a time. */
-  async *members(plans: readonly ChunkPlan[], kind: XmlKind, prefetch: number): AsyncGenerator<CompressedChunk> {
+  /**
+   * The members of `kind` for `plans` in order, each with the key of the entry holding it:
+   * `prefetch` chunk entries ahead, parts one at a time.
+   */
+  async *members(plans: readonly ChunkPlan[], kind: XmlKind, prefetch: number): AsyncGenerator<{ chunk: CompressedChunk; key: string }> {
+    const { tenant, repo } = this;
     for await (const [plan, entry] of windowed(plans, prefetch, async (p) => [p, await this.entry(p, kind)] as const)) {
       if ('chunk' in entry) {
-        yield entry.chunk;
+        yield { chunk: entry.chunk, key: repoChunkKey(tenant, repo, plan.id, kind) };
         continue;
       }
-      for (let i = 0; i < entry.segments.length; i++) yield await this.#segment(plan, kind, i, entry.segments[i] as number);
+      for (let i = 0; i < entry.parts.length; i++) {
+        yield { chunk: await this.#part(plan, kind, i, entry.parts[i] as number), key: repoChunkKey(tenant, repo, this.#partId(plan, kind, i), kind) };
+      }
     }
   }
 
@@ -131,25 +139,25 @@ export class ChunkSource {
   async #read(plan: ChunkPlan, kind: XmlKind): Promise<ChunkEntry | null> {
     const e = await readChunkEntry(this.deps.store, this.tenant, this.repo, plan.id, kind);
     if (!e) return null;
-    if ('chunk' in e) return e.chunk.packages === plan.entries.length ? e : null;
-    if (e.segments.reduce((a, b) => a + b, 0) !== plan.entries.length) return null;
-    e.segments.forEach((_, i) => this.segmentIds.add(this.#segmentId(plan, kind, i)));
+    if ('chunk' in e) return e.chunk.packages === plan.count ? e : null;
+    if (e.parts.reduce((a, b) => a + b, 0) !== plan.count) return null;
+    e.parts.forEach((_, i) => this.partIds.add(this.#partId(plan, kind, i)));
     return e;
   }
 
-  #segmentId(plan: ChunkPlan, kind: XmlKind, index: number): string {
-    return segmentId(this.deps.platform, plan.id, kind, index, this.opts.segmentBytes);
+  #partId(plan: ChunkPlan, kind: XmlKind, index: number): string {
+    return partId(this.deps.platform, plan.id, kind, index, this.opts.partBytes);
   }
 
-  /** Segment `index`; a missing or damaged one (a partial GC) rebuilds the chunk, which writes identical segments. */
-  async #segment(plan: ChunkPlan, kind: XmlKind, index: number, packages: number): Promise<CompressedChunk> {
-    const id = this.#segmentId(plan, kind, index);
+  /** Part `index`; a missing or damaged one (a partial GC) rebuilds the chunk, which writes identical parts. */
+  async #part(plan: ChunkPlan, kind: XmlKind, index: number, packages: number): Promise<CompressedChunk> {
+    const id = this.#partId(plan, kind, index);
     for (let attempt = 0; attempt < 2; attempt++) {
       const c = await readChunk(this.deps.store, this.tenant, this.repo, id, kind);
       if (c && c.packages === packages) return c;
       if (attempt === 0) await this.#startBuild(plan);
     }
-    throw new BerthError('chunk_segment_missing', `segment ${index} of chunk ${plan.id} (${kind}) is missing after a rebuild`);
+    throw new BerthError('chunk_part_missing', `part ${index} of chunk ${plan.id} (${kind}) is missing after a rebuild`);
   }
 
   #startBuild(plan: ChunkPlan): Promise<Record<XmlKind, ChunkEntry>> {
@@ -174,48 +182,50 @@ export class ChunkSource {
   async #build(plan: ChunkPlan): Promise<Record<XmlKind, ChunkEntry>> {
     const { store, platform } = this.deps;
     const encoder = new TextEncoder();
-    const state = Object.fromEntries(KINDS.map((k) => [k, { parts: [] as string[], packages: 0, bytes: 0, segments: [] as number[] }])) as
-      Record<XmlKind, { parts: string[]; packages: number; bytes: number; segments: number[] }>;
+    const state = Object.fromEntries(KINDS.map((k) => [k, { texts: [] as string[], packages: 0, bytes: 0, parts: [] as number[] }])) as
+      Record<XmlKind, { texts: string[]; packages: number; bytes: number; parts: number[] }>;
     const make = async (kind: XmlKind): Promise<CompressedChunk> => {
       const s = state[kind];
-      const xml = encoder.encode(s.parts.join(''));
+      const xml = encoder.encode(s.texts.join(''));
       const chunk: CompressedChunk = { packages: s.packages, xml, compressed: await platform.compress(this.codec, xml) };
-      s.parts = [];
+      s.texts = [];
       s.packages = 0;
       s.bytes = 0;
       return chunk;
     };
-    const flushSegment = async (kind: XmlKind): Promise<void> => {
+    const flushPart = async (kind: XmlKind): Promise<void> => {
       const s = state[kind];
-      const index = s.segments.length;
+      const index = s.parts.length;
       const chunk = await make(kind);
-      const id = this.#segmentId(plan, kind, index);
+      const id = this.#partId(plan, kind, index);
       await writeChunk(store, this.tenant, this.repo, id, kind, chunk);
-      s.segments.push(chunk.packages);
-      this.segmentIds.add(id);
+      s.parts.push(chunk.packages);
+      this.partIds.add(id);
     };
     const fragmentSize = (f: { primary: string; filelists: string; other: string }): number => f.primary.length + f.filelists.length + f.other.length;
-    const reads = windowedBySize(plan.entries, this.opts.window, 2 * this.opts.segmentBytes, fragmentSize, (e) => fragmentsFor(store, platform, this.tenant, this.repo, e));
+    const entries = await readSegment(store, this.tenant, this.repo, plan.segment);
+    if (entries.length !== plan.count) throw new BerthError('chunk_segment_mismatch', `index segment ${plan.segment} holds ${entries.length} packages, its list says ${plan.count}`);
+    const reads = windowedBySize(entries, this.opts.window, 2 * this.opts.partBytes, fragmentSize, (e) => fragmentsFor(store, platform, this.tenant, this.repo, e));
     for await (const f of reads) {
       for (const kind of KINDS) {
         const s = state[kind];
-        s.parts.push(f[kind]);
+        s.texts.push(f[kind]);
         s.packages++;
         s.bytes += f[kind].length;
-        if (s.bytes >= this.opts.segmentBytes) await flushSegment(kind);
+        if (s.bytes >= this.opts.partBytes) await flushPart(kind);
       }
     }
     const out = {} as Record<XmlKind, ChunkEntry>;
     for (const kind of KINDS) {
       const s = state[kind];
-      if (s.segments.length === 0) {
+      if (s.parts.length === 0) {
         const chunk = await make(kind);
         await writeChunk(store, this.tenant, this.repo, plan.id, kind, chunk);
         out[kind] = { chunk };
       } else {
-        if (s.packages > 0) await flushSegment(kind);
-        await writeSegmentsHead(store, this.tenant, this.repo, plan.id, kind, s.segments);
-        out[kind] = { segments: s.segments };
+        if (s.packages > 0) await flushPart(kind);
+        await writePartsHead(store, this.tenant, this.repo, plan.id, kind, s.parts);
+        out[kind] = { parts: s.parts };
       }
     }
     this.stats.built++;

@@ -15,7 +15,9 @@ import type { BlobStore, ListItem } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { UPLOADS_PREFIX, tenantPrefix } from '../storage/keys.js';
 import { readCurrent, readGenerationAt, readGenerationPackages } from './generations.js';
-import { readIndex } from './index-store.js';
+import { listEntries, readHead, readIndex } from './index-store.js';
+import { readList } from './index-objects.js';
+import { chunkIdOf } from './chunk-cache.js';
 import { tenantNames } from './tenants.js';
 
 export interface GcDeps {
@@ -133,8 +135,16 @@ async function collectTenant(
 
   const liveBlobs = new Set<string>();
   for (const [repo, keys] of repos) {
+    const usedChunks = new Set<string>();
     const { index } = await readIndex(store, tenant, repo);
     const indexed = new Set(index.packages.map((p) => p.sha256));
+    const { head } = await readHead(store, tenant, repo);
+    const markList = async (list: string | null | undefined): Promise<void> => {
+      if (!list) return;
+      for (const ref of await readList(store, tenant, repo, list)) {
+        for (const codec of ['gz', 'zstd'] as const) usedChunks.add(await chunkIdOf(codec, ref.id));
+      }
+    };
     indexed.forEach((s) => liveBlobs.add(s));
     const current = (await readCurrent(store, tenant, repo))?.value.revision ?? -1;
 
@@ -165,11 +175,16 @@ async function collectTenant(
     }
 
     const referenced = new Set<string>();
-    const usedChunks = new Set<string>();
+    await markList(head.list);
     for (const g of gens.filter((x) => kept.includes(x.revision))) {
       const rec = await readGenerationAt(store, g.item.key);
       rec?.files.forEach((f) => referenced.add(f));
       rec?.chunks?.forEach((c) => usedChunks.add(c));
+      rec?.parts?.forEach((c) => usedChunks.add(c));
+      if (rec?.index) {
+        await markList(rec.index);
+        for await (const e of listEntries(store, tenant, repo, rec.index)) liveBlobs.add(e.sha256);
+      }
       (await readGenerationPackages(store, tenant, repo, g.revision))?.forEach(([, sha]) => liveBlobs.add(sha));
     }
     for (const f of keys.repodata) {

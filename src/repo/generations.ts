@@ -3,8 +3,11 @@
  * generation is immutable once written; serving reads current.json once and then only that
  * generation's record, so repomd.xml and repomd.xml.asc always come from the same build.
  */
+import type { Codec } from '../core/platform.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { currentGenerationKey, generationKey, generationPackagesKey } from '../storage/keys.js';
+import { keyOfLocation } from './index-entry.js';
+import { findInList } from './index-store.js';
 
 export interface GenerationRecord {
   revision: number;
@@ -15,14 +18,24 @@ export interface GenerationRecord {
   repomd: string;
   asc: string;
   /**
-   * Ids of the chunk-cache entries the files were assembled from (repo/chunk-cache.ts): the
-   * chunks', then those of the segments of chunks stored in segments, so GC keeps exactly the
-   * entries a retained generation used. Absent in records from before the cache.
+   * The index segment list the files were built from (docs/service.md, Index): the generation's
+   * packages are found through its segments. Absent in records from before the index had
+   * segments (they have a `.packages.json` beside them) and in complete mirrors' records written
+   * before their index had segments.
+   */
+  index?: string | null;
+  /** Codec of the files (chunk ids are derived from segment ids and the codec). */
+  codec?: Codec;
+  /** Ids of the chunk-cache parts of chunks stored in parts (repo/chunk-cache.ts). */
+  parts?: string[];
+  /**
+   * Former records: ids of every chunk-cache entry the files were assembled from. Read by GC
+   * until those generations expire.
    */
   chunks?: string[];
 }
 
-/** `[location, sha256]` of every package of a generation (kept beside the record, not in it). */
+/** Former layout: `[location, sha256]` of every package of a generation (kept beside the record). */
 export type GenerationPackages = [string, string][];
 
 export interface CurrentPointer {
@@ -58,3 +71,23 @@ export async function readGenerationPackages(store: BlobStore, tenant: string, r
 }
 
 export { generationKey, generationPackagesKey };
+
+/**
+ * The sha256 of the package at `location` in a generation: through the index segment covering it
+ * (one segment read, cached), or — for a record from before the index had segments — through the
+ * `.packages.json` beside it, which `legacy` loads (callers cache those maps their own way).
+ */
+export async function findInGeneration(
+  store: BlobStore,
+  tenant: string,
+  repo: string,
+  record: GenerationRecord,
+  location: string,
+  legacy: (revision: number) => Promise<ReadonlyMap<string, string> | null>,
+): Promise<string | undefined> {
+  if (record.index !== undefined) {
+    const entry = await findInList(store, tenant, repo, record.index, keyOfLocation(location));
+    return entry?.location === location ? entry.sha256 : undefined;
+  }
+  return (await legacy(record.revision))?.get(location);
+}

@@ -50,3 +50,47 @@ export function nevraOf(e: Pick<IndexEntry, 'name' | 'epoch' | 'version' | 'rele
   return `${e.name}-${e.epoch ? `${e.epoch}:` : ''}${e.version}-${e.release}.${e.arch}`;
 }
 
+
+/** Where an entry sorts in a repo: createrepo_c's order, file name then location. */
+export interface EntryKey {
+  filename: string;
+  location: string;
+}
+
+/** createrepo_c order (plain code-unit comparison): file name, then location. */
+export function compareKeys(a: EntryKey, b: EntryKey): number {
+  if (a.filename !== b.filename) return a.filename < b.filename ? -1 : 1;
+  return a.location < b.location ? -1 : a.location > b.location ? 1 : 0;
+}
+
+/** The key of a location: its last path element is the file name (Berth's and a mirror's hrefs alike). */
+export function keyOfLocation(location: string): EntryKey {
+  return { filename: location.slice(location.lastIndexOf('/') + 1), location };
+}
+
+/** The entry with its fields in one fixed order (content-named segments need stable bytes). */
+export function canonicalEntry(e: IndexEntry): IndexEntry {
+  return {
+    sha256: e.sha256, name: e.name, epoch: e.epoch, version: e.version, release: e.release, arch: e.arch,
+    filename: e.filename, location: e.location, size: e.size, addedAt: e.addedAt,
+    signer: e.signer ? { fingerprint: e.signer.fingerprint, keyId: e.signer.keyId, algorithm: e.signer.algorithm } : null,
+  };
+}
+
+/** Loose shape check of a stored entry (segments are ours, but a foreign file must not crash a lookup). */
+export function isIndexEntry(v: unknown): v is IndexEntry {
+  const e = v as Partial<IndexEntry> | null;
+  return !!e && typeof e.sha256 === 'string' && typeof e.name === 'string' && typeof e.filename === 'string' &&
+    typeof e.location === 'string' && typeof e.addedAt === 'number' && typeof e.size === 'number';
+}
+
+export function sameNevra(a: Pick<IndexEntry, 'name' | 'epoch' | 'version' | 'release' | 'arch'>, b: typeof a): boolean {
+  return a.name === b.name && a.epoch === b.epoch && a.version === b.version && a.release === b.release && a.arch === b.arch;
+}
+
+/** What adding a package to an index came to. */
+export type AddOutcome =
+  | { kind: 'added'; entry: IndexEntry }
+  | { kind: 'exists'; entry: IndexEntry }
+  | { kind: 'nevra_conflict'; existing: IndexEntry }
+  | { kind: 'location_conflict'; existing: IndexEntry };

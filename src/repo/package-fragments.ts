@@ -12,7 +12,7 @@ import type { RpmReadResult } from '../core/rpm/index.js';
 import { BerthError } from '../core/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { packageBlobKey, repoFragmentKey } from '../storage/keys.js';
-import type { IndexEntry } from './index-entry.js';
+import { keyOfLocation, packagePlacement, type EntryKey, type IndexEntry } from './index-entry.js';
 
 export interface FragmentFile {
   sha256: string;
@@ -34,10 +34,47 @@ export function fragmentFile(rec: PackageRecord): FragmentFile | ExcludedPackage
   return { sha256: rec.sha256, location: rec.location, addedAt: rec.time, primary: f.primary, filelists: f.filelists, other: f.other };
 }
 
+/**
+ * The fragment file, with the package's location in the blob's metadata too: a delete (and GC)
+ * learns where the package sorts from a `head`, without reading the fragments.
+ */
 export async function writeFragmentFile(store: BlobStore, tenant: string, repo: string, file: FragmentFile): Promise<void> {
+  const location = encodeURIComponent(file.location);
   await store.put(repoFragmentKey(tenant, repo, file.sha256), new TextEncoder().encode(JSON.stringify(file)), {
     contentType: 'application/json',
+    ...(location.length <= 3000 ? { metadata: { location } } : {}),
   });
+}
+
+/** The location a fragment was built for, from its metadata (or its body, for files written before). */
+export async function fragmentLocation(store: BlobStore, tenant: string, repo: string, sha256: string): Promise<string | null> {
+  const info = await store.head(repoFragmentKey(tenant, repo, sha256));
+  if (!info) return null;
+  const meta = info.metadata['location'];
+  if (meta !== undefined) {
+    try {
+      return decodeURIComponent(meta);
+    } catch {
+      // not ours: read the body below
+    }
+  }
+  return (await readFragmentFile(store, tenant, repo, sha256).catch(() => null))?.location ?? null;
+}
+
+/**
+ * Where the package with this sha256 sorts in the repo: from its fragment, else from its blob's
+ * header (its placement). Null when neither exists — then it is in no index of the tenant.
+ */
+export async function packageKey(store: BlobStore, platform: Platform, tenant: string, repo: string, sha256: string): Promise<EntryKey | null> {
+  const location = await fragmentLocation(store, tenant, repo, sha256);
+  if (location !== null) return keyOfLocation(location);
+  const blob = await store.get(packageBlobKey(tenant, sha256));
+  if (!blob) return null;
+  try {
+    return packagePlacement((await readRpm(blob.body, platform)).pkg);
+  } catch {
+    return null;
+  }
 }
 
 /** The stored fragment file, or null when absent. */

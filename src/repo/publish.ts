@@ -15,11 +15,11 @@ import type { RpmReadResult } from '../core/rpm/index.js';
 import type { Logger } from '../core/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
-import { packageBlobKey, uploadKey } from '../storage/keys.js';
+import { packageBlobKey, repoFragmentKey, uploadKey } from '../storage/keys.js';
 import { notFound, Refusal, tooLarge } from './errors.js';
 import type { EventSink } from './events.js';
-import { addPackage, readIndex, removePackage } from './index-store.js';
-import { fragmentFile, packageRecord, writeFragmentFile } from './package-fragments.js';
+import { addPackage, lookupEntry, removePackage } from './index-store.js';
+import { fragmentFile, packageKey, packageRecord, writeFragmentFile } from './package-fragments.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
 import { nevraOf, packagePlacement, unplaceableName, type IndexEntry } from './index-entry.js';
@@ -144,6 +144,11 @@ async function notify(deps: PublishDeps, tenant: string, repo: string, revision:
   }
 }
 
+/** A refused package's fragment goes again (regeneration rebuilds one from the blob if ever needed). */
+async function forgetFragment(store: BlobStore, tenant: string, repo: string, sha256: string): Promise<void> {
+  await store.delete(repoFragmentKey(tenant, repo, sha256)).catch(() => undefined);
+}
+
 export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, req: PublishRequest): Promise<PublishResult> {
   const { store, platform } = deps;
   const { tenant, repo } = req;
@@ -190,10 +195,10 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
       throw refuse('unrepresentable_metadata', frag.excluded.message, { field: frag.excluded.field, char: frag.excluded.char });
     }
 
-    // Already published: answer without touching anything (its fragment keeps its addedAt).
-    const before = await readIndex(store, tenant, repo);
-    const present = before.index.packages.find((p) => p.sha256 === entry.sha256);
-    if (present) return { status: 200, body: responseOf(present, before.index.revision) };
+    // Already published: answer without touching anything (its fragment keeps its addedAt). Only
+    // the segment covering the package's sort key is read (docs/service.md, Index).
+    const before = await lookupEntry(store, tenant, repo, { filename, location });
+    if (before.entry?.sha256 === entry.sha256) return { status: 200, body: responseOf(before.entry, before.revision) };
 
     await storePackageBlob(store, staged, packageBlobKey(tenant, entry.sha256));
     await writeFragmentFile(store, tenant, repo, frag);
@@ -204,8 +209,10 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
         return { status: 200, body: responseOf(outcome.entry, revision) };
       }
       case 'nevra_conflict':
+        await forgetFragment(store, tenant, repo, entry.sha256);
         throw new Refusal('conflict', 'nevra_conflict', `${nevraOf(entry)} is already published with other content (sha256 ${outcome.existing.sha256})`, { existing: outcome.existing.sha256 });
       case 'location_conflict':
+        await forgetFragment(store, tenant, repo, entry.sha256);
         throw new Refusal('conflict', 'location_conflict', `${location} is already taken by ${nevraOf(outcome.existing)}`, { existing: outcome.existing.sha256 });
       case 'added':
         break;
@@ -240,8 +247,12 @@ export async function deletePackage(deps: PublishDeps, tenancy: RepoTenancy, req
   const { tenant, repo, sha256 } = req;
   if (!(await tenancy.getRepo(store, tenant, repo))) throw notFound(tenant, repo);
   if (await isCompleteMirror(store, tenant, repo)) throw mirrorRepo(tenant, repo);
-  const { removed, revision } = await removePackage(store, tenant, repo, sha256, deps.clock);
-  if (!removed) throw new Refusal('not_found', 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
+  const missing = (): Refusal => new Refusal('not_found', 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
+  // Where it sorts (from its fragment or blob) is where the index looks: one segment, no scan.
+  const key = await packageKey(store, deps.platform, tenant, repo, sha256);
+  if (!key) throw missing();
+  const { removed, revision } = await removePackage(store, tenant, repo, { sha256, ...key }, deps.clock);
+  if (!removed) throw missing();
   try {
     await tenancy.appendAudit(store, tenant, {
       actor: req.actor, action: 'package.delete', target: `${repo}/${sha256}`,

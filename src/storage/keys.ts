@@ -9,6 +9,10 @@
  *   uploads/<uuid>                                     in-flight upload; GC'd after a few hours
  *   t/<tenant>/                                        everything a tenant owns (delete = one prefix)
  *   ├── audit/<seq 12 digits>.json                     hash-chained audit entries, written create-only
+ *   ├── audit-head.json                                `{seq, hash}` of the last entry (a hint, CAS)
+ *   ├── repos/<repo>.json                              repo registry marker (repos are listed from here)
+ *   ├── repos.json                                     the registry is complete (written once)
+ *   ├── gc.json                                        GC cursors of the tenant (blob sweep)
  *   ├── keys/<fpr>.asc                                 tenant-wide trusted publisher keys (lowercase fpr)
  *   ├── blobs/sha256/<aa>/<hex>                        package bytes, content-addressed; dedupe within
  *   │                                                  the tenant only (no cross-tenant existence oracle)
@@ -17,10 +21,14 @@
  *       ├── config.json                                repo config (public, allowUnsigned, metadata key id)
  *       ├── metadata-key.asc                           repodata signing key (secret: never served or logged)
  *       ├── keys/<fpr>.asc                             repo-only trusted publisher keys
- *       ├── index.json                                 package index; updated by If-Match CAS
+ *       ├── index.json                                 index head; updated by If-Match CAS
+ *       ├── index/lists/<id>.json                      segment list (immutable, named by sha256)
+ *       ├── index/segments/<id>.json                   index segment: ≤ 1,024 entries (immutable)
+ *       ├── index/changes/<id>.json                    a large lastChange of the head (immutable)
+ *       ├── gc.json                                    GC cursors of the repo
  *       ├── fragments/<sha256>.json                    per-repo {primary, filelists, other} of one package
  *       ├── generations/<revision 12 digits>.json      generation record (repomd.xml + signature text)
- *       ├── generations/<revision>.packages.json       location → sha256 of that generation's packages
+ *       ├── generations/<revision>.packages.json       (former layout) location → sha256 of a generation
  *       ├── chunks/<id>.<kind>                         cached compressed chunk + its XML (repo/chunk-cache.ts)
  *       ├── current.json                               pointer to the served generation; If-Match swap
  *       ├── changes/<revision 12 digits>.json          what index revision N added/removed (create-only)
@@ -112,6 +120,23 @@ export function repoPrefix(tenant: string, repo: string): string {
 
 export function indexKey(tenant: string, repo: string): string {
   return `${repoPrefix(tenant, repo)}index.json`;
+}
+
+/** Immutable index objects, named by the sha256 of their bytes: `lists`, `segments`, `changes`. */
+export type IndexObjectKind = 'lists' | 'segments' | 'changes';
+
+export function indexObjectsPrefix(tenant: string, repo: string, kind: IndexObjectKind): string {
+  if (!['lists', 'segments', 'changes'].includes(kind)) throw new InvalidNameError('index object kind', kind, 'lists|segments|changes');
+  return `${repoPrefix(tenant, repo)}index/${kind}/`;
+}
+
+export function indexObjectKey(tenant: string, repo: string, kind: IndexObjectKind, id: string): string {
+  return `${indexObjectsPrefix(tenant, repo, kind)}${sha256Hex('index object id', id)}.json`;
+}
+
+/** GC cursors: of one repo, or of the tenant (repo undefined). */
+export function gcStateKey(tenant: string, repo?: string): string {
+  return `${repo === undefined ? tenantPrefix(tenant) : repoPrefix(tenant, repo)}gc.json`;
 }
 
 export function repodataPrefix(tenant: string, repo: string): string {
@@ -248,6 +273,25 @@ export function trustedKeyKey(tenant: string, repo: string | undefined, fpr: str
 
 export function auditPrefix(tenant: string): string {
   return `${tenantPrefix(tenant)}audit/`;
+}
+
+/** `{seq, hash}` of the newest audit entry: a hint advanced by CAS (repo/audit.ts). */
+export function auditHeadKey(tenant: string): string {
+  return `${tenantPrefix(tenant)}audit-head.json`;
+}
+
+export function repoRegistryPrefix(tenant: string): string {
+  return `${tenantPrefix(tenant)}repos/`;
+}
+
+/** Marker of one repo in the tenant's registry (repos are listed from these, not from `r/`). */
+export function repoRegistryKey(tenant: string, repo: string): string {
+  return `${repoRegistryPrefix(tenant)}${repoName(repo)}.json`;
+}
+
+/** Present once every repo of the tenant has its registry marker. */
+export function repoRegistryCompleteKey(tenant: string): string {
+  return `${tenantPrefix(tenant)}repos.json`;
 }
 
 export function auditKey(tenant: string, seq: number): string {

@@ -25,7 +25,7 @@ const names = (list: { location: string }[]): string[] => list.map((p) => p.loca
 async function history(store: BlobStore): Promise<void> {
   await addPackage(store, 'acme', 'main', entry('alpha', 'a'), now); // 1
   await addPackage(store, 'acme', 'main', entry('beta', 'b'), now); // 2
-  await removePackage(store, 'acme', 'main', sha('a'), now); // 3
+  await removePackage(store, 'acme', 'main', entry('alpha', 'a'), now); // 3
   await addPackage(store, 'acme', 'main', entry('gamma', 'c'), now); // 4
 }
 

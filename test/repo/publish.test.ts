@@ -118,12 +118,15 @@ describe.skipIf(!haveFixtures)(`publish ${SKIP_REASON}`, () => {
     const names = Array.from({ length: 50 }, (_, i) => `pkg${String(i).padStart(2, '0')}`);
     const results = await Promise.all(names.map((n) => publish(w, 'open', syntheticRpm(n))));
     expect(results.map((r) => r.status)).toEqual(names.map(() => 201));
-    expect(new Set(results.map((r) => r.body.revision)).size).toBe(50);
+    // group commit: publishes that queue behind a commit share the next one
+    const revisions = new Set(results.map((r) => r.body.revision));
+    expect(revisions.size).toBeLessThan(50);
     await w.sink.idle();
     const { index } = await readIndex(w.store, 'acme', 'open');
-    expect(index.revision).toBe(50);
+    expect(index.revision).toBe(Math.max(...revisions));
+    expect(index.packages).toHaveLength(50);
     const primary = await servedPrimary(w.store, 'acme', 'open');
-    expect(primary.revision).toBe('50');
+    expect(primary.revision).toBe(String(index.revision));
     expect(primary.declared).toBe(50);
     expect(primary.packages.map((p) => p.name).sort()).toEqual(names);
     expect(w.logger.lines.filter((l) => l.level !== 'info')).toEqual([]);

@@ -37,9 +37,11 @@ describe.skipIf(unavailable !== null)('regenerate on Azurite', () => {
       await Promise.all([a.sink.idle(), b.sink.idle()]);
     }
     const { index } = await readIndex(store, 'acme', 'open');
-    expect(index.revision).toBe(100);
+    expect(index.packages).toHaveLength(100);
+    // group commit: publishes queued behind a commit (per instance) share the next one
+    expect(index.revision).toBeLessThan(100);
     const primary = await servedPrimary(store, 'acme', 'open');
-    expect(primary.revision).toBe('100');
+    expect(primary.revision).toBe(String(index.revision));
     expect(primary.declared).toBe(100);
     expect(primary.packages.map((p) => p.name)).toEqual(names);
     expect([...a.logger.lines, ...b.logger.lines].filter((l) => l.level !== 'info')).toEqual([]);

@@ -18,7 +18,7 @@ import { createRepo, metadataPublicKeyArmored } from '../../src/repo/repos.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { createTenant } from '../../src/repo/tenants.js';
 import { addTrustedKey } from '../../src/repo/trusted-keys.js';
-import type { BlobStore } from '../../src/storage/blob-store.js';
+import type { BlobStore, CopyOptions } from '../../src/storage/blob-store.js';
 import { listAll } from '../../src/storage/blob-store.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { repodataKey } from '../../src/storage/keys.js';
@@ -101,12 +101,21 @@ export async function makeWorld(repos: RepoSpec[], opts: { store?: BlobStore; ma
   return { store, deps, sink, logger, tenant, now };
 }
 
-/** Another instance on the same store: its own logger and coalescing sink running `regenerate`. */
+/**
+ * Another instance on the same storage: its own store object (so its own index committer and
+ * caches, as another server's), logger and coalescing sink running `regenerate`.
+ */
 export function secondInstance(w: World, options: RegenerateOptions = {}): World {
   const logger = memoryLogger();
-  const base = { store: w.store, platform: nodePlatform, clock: () => new Date(), logger };
+  const inner = w.store;
+  const store: BlobStore = {
+    get: (k, o) => inner.get(k, o), head: (k) => inner.head(k), put: (k, b, o) => inner.put(k, b, o),
+    delete: (k, o) => inner.delete(k, o), list: (p, o) => inner.list(p, o),
+    ...(inner.copy ? { copy: (s: string, d: string, o?: CopyOptions) => inner.copy!(s, d, o) } : {}),
+  };
+  const base = { store, platform: nodePlatform, clock: () => new Date(), logger };
   const sink = new CoalescingSink((t, r) => regenerate(base, storeTenancy, t, r, options), logger);
-  return { ...w, sink, logger, deps: { ...w.deps, events: sink, logger } };
+  return { ...w, store, sink, logger, deps: { ...w.deps, store, events: sink, logger } };
 }
 
 /**

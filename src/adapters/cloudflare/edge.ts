@@ -28,7 +28,7 @@ import { notFound } from '../../http/errors.js';
 import { CHALLENGE } from '../../http/middleware/auth.js';
 import { ProblemError, problemResponse } from '../../http/problem.js';
 import { blobSource, bytesSource, serveSource, type ByteSourceInfo } from '../../http/serve-blob.js';
-import { currentGeneration, readGenerationPackages, type GenerationRecord } from '../../repo/generations.js';
+import { currentGeneration, findInGeneration, readGenerationPackages, type GenerationRecord } from '../../repo/generations.js';
 import type { RepoSettings, RepoTenancy } from '../../repo/tenancy.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import { isValidName, packageBlobKey, repodataKey } from '../../storage/keys.js';
@@ -90,7 +90,7 @@ export function createEdge(deps: AppDeps, options: EdgeOptions): EdgeHandler {
   const metadataMs = options.metadataCacheSeconds * 1000;
   const repos = new TtlCache<RepoSettings | null>(metadataMs, 1000);
   const generations = new TtlCache<{ record: GenerationRecord; lastModified: Date } | null>(metadataMs, 1000);
-  // Package lists of a generation never change; kept an hour, a few repos at a time.
+  // Package lists of generations from before index segments never change; kept an hour, a few at a time.
   const packageLists = new TtlCache<Map<string, string> | null>(3600_000, 16);
 
   async function current(tenant: string, repo: string): Promise<{ record: GenerationRecord; lastModified: Date } | null> {
@@ -100,11 +100,11 @@ export function createEdge(deps: AppDeps, options: EdgeOptions): EdgeHandler {
   async function packageSha(tenant: string, repo: string, location: string): Promise<string | undefined> {
     const gen = await current(tenant, repo);
     if (!gen) return undefined;
-    const list = await packageLists.through(`${tenant}/${repo}/${gen.record.revision}`, async () => {
-      const l = await readGenerationPackages(store, tenant, repo, gen.record.revision);
+    // through the index segment covering the location; records from before segments: their list
+    return findInGeneration(store, tenant, repo, gen.record, location, (revision) => packageLists.through(`${tenant}/${repo}/${revision}`, async () => {
+      const l = await readGenerationPackages(store, tenant, repo, revision);
       return l ? new Map(l) : null;
-    });
-    return list?.get(location);
+    }));
   }
 
   /** Cached response → client response (visibility, request id, HEAD without body). */

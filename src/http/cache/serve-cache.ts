@@ -11,9 +11,12 @@
  *   an invalidation never overwrites it (per-repo epoch).
  * - repomd.xml and its .asc are cached as one object from one generation record, so a response
  *   pair taken from the cache is always consistent, as when read from the store.
- * - A location missing from the cached map re-reads the index at once (a new package is never
- *   refused because of the cache); a cached location of a package deleted since still resolves,
- *   which is what the retained generations allow anyway.
+ * - Locations are resolved through the index head (its segment list id, kept `pointerTtlMs`) and
+ *   the one segment covering the location (immutable, cached by id in the repo layer's object
+ *   cache). A location not found re-reads the head at once (a new package is never refused
+ *   because of the cache); a package deleted within the TTL still resolves, which is what the
+ *   retained generations allow anyway.
+ * - Every refill is single-flight: concurrent requests after a publish cause one read.
  * - Cached files are immutable by name (sha256 key or checksum file name), so their bytes are
  *   never wrong. GC may delete one: a cached copy is re-checked with `head` every `recheckMs`,
  *   so it outlives its deletion by at most that long — and GC deletes only files no retained
@@ -82,6 +85,12 @@ export const NO_SERVE_CACHE: ServeCacheOptions = {
   byteBudget: 0, maxFileBytes: 0, pointerTtlMs: 0, repoTtlMs: 0, recheckMs: 0, tokenTtlMs: 0, maxTokens: 0,
 };
 
+/** What serving needs of an index head: its ETag and the id of its segment list. */
+export interface IndexPointer {
+  etag: string;
+  list: string | null;
+}
+
 export interface MemoryDoc {
   bytes: Uint8Array;
   etag: string;
@@ -110,7 +119,7 @@ interface RepoState {
   settings?: Slot<{ settings: RepoSettings | null }>;
   key?: Slot<MemoryDoc>;
   generation?: Slot<ServedGeneration>;
-  locations?: Slot<{ etag: string; map: Map<string, string> }>;
+  head?: Slot<IndexPointer>;
 }
 
 interface CachedFile extends MemoryDoc {
@@ -136,7 +145,7 @@ export class ServeCache {
   }
 
   /**
-   * The repo's metadata changed (regeneration committed): forget its generation and locations.
+   * The repo's metadata changed (regeneration committed): forget its generation and index head.
    * Applied here at once; the promise settles when siblings (if any) have applied it too.
    */
   invalidateRepo(tenant: string, repo: string): Promise<void> {
@@ -164,7 +173,7 @@ export class ServeCache {
     st.epoch++;
     delete st.settings;
     delete st.generation;
-    delete st.locations;
+    delete st.head;
   }
 
   /**
@@ -201,8 +210,10 @@ export class ServeCache {
     return this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.generation, this.options.pointerTtlMs);
   }
 
-  locationNow(tenant: string, repo: string, location: string): string | undefined {
-    return this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.locations, this.options.pointerTtlMs)?.map.get(location);
+  /** `findNow` looks the location up synchronously in a list (undefined: not in memory). */
+  locationNow(tenant: string, repo: string, findNow: (list: string | null) => string | undefined): string | undefined {
+    const head = this.#fresh(this.#repos.get(`${tenant}/${repo}`)?.head, this.options.pointerTtlMs);
+    return head ? findNow(head.list) : undefined;
   }
 
   fileNow(key: string): ByteSourceInfo | undefined {
@@ -216,29 +227,33 @@ export class ServeCache {
   }
 
   /**
-   * sha256 of the package at `location` in the current index. `indexEtag` is the stored index's
-   * ETag (null: no index); `readMap` reads the index into a location map.
+   * sha256 of a package in the current index: `find` looks it up in a segment list (reading the
+   * covering segment); `readHead` reads the index head (null: no index). A miss in a cached head
+   * re-reads the head at once (single-flight) and looks again.
    */
   async location(
-    tenant: string, repo: string, location: string,
-    indexEtag: () => Promise<string | null>,
-    readMap: () => Promise<{ etag: string; map: Map<string, string> }>,
+    tenant: string, repo: string,
+    readHead: () => Promise<IndexPointer | null>,
+    find: (list: string | null) => Promise<string | undefined>,
   ): Promise<string | undefined> {
     const st = this.#state(tenant, repo);
-    const cached = st.locations;
+    const cached = st.head;
+    let looked: string | null | undefined;
     if (cached && this.#now() - cached.at < this.options.pointerTtlMs) {
-      const sha = cached.value.map.get(location);
+      const sha = await find(cached.value.list);
       if (sha !== undefined) return sha;
+      looked = cached.value.list;
     }
     const epoch = st.epoch;
-    const at = this.#now();
-    const etag = await indexEtag();
-    if (etag === null) return undefined;
-    let value = cached?.value;
-    if (value?.etag !== etag) value = await readMap();
-    // Kept even with a zero TTL: the index ETag still saves re-reading an unchanged index.
-    if (st.epoch === epoch) st.locations = { value, at };
-    return value.map.get(location);
+    const head = await this.#once(`head:${tenant}/${repo}:${epoch}`, async () => {
+      const at = this.#now();
+      const value = await readHead();
+      // Kept even with a zero TTL: a list id is immutable, only its freshness expires.
+      if (value && st.epoch === epoch) st.head = { value, at };
+      return value;
+    });
+    if (!head || looked === head.list) return undefined;
+    return find(head.list);
   }
 
   /**

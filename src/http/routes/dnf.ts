@@ -3,21 +3,22 @@
  * ready-made `/{t}/{r}/config.repo`. repomd.xml and repomd.xml.asc come from the generation
  * record current.json names (read once per request), so the pair always matches.
  *
- * Packages are found by location: the current index first (a location → sha256 map cached per
- * repo and revalidated by the index ETag), then the generations still retained, so a client
- * holding an older repomd.xml can fetch a package deleted since, until GC removes it.
+ * Packages are found by location: the current index first (the head, then only the index
+ * segment covering the location — docs/service.md, Index), then the generations still retained,
+ * so a client holding an older repomd.xml can fetch a package deleted since, until GC removes it.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Principal } from '../../auth/principal.js';
 import type { Platform } from '../../core/platform.js';
 import { toHex } from '../../core/platform.js';
-import { currentGeneration, readGenerationPackages } from '../../repo/generations.js';
-import { readIndex } from '../../repo/index-store.js';
+import { currentGeneration, findInGeneration, readGenerationAt, readGenerationPackages, type GenerationRecord } from '../../repo/generations.js';
+import { keyOfLocation } from '../../repo/index-entry.js';
+import { findInList, peekInList, readHead } from '../../repo/index-store.js';
 import type { RepoSettings, RepoTenancy } from '../../repo/tenancy.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import { listAll } from '../../storage/blob-store.js';
-import { generationsPrefix, indexKey, isValidName, packageBlobKey, repodataKey } from '../../storage/keys.js';
+import { generationsPrefix, isValidName, packageBlobKey, repodataKey } from '../../storage/keys.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { refuseRegardless, repoDecision, requireRepoAccess, settingsAllowed } from '../middleware/auth.js';
@@ -55,7 +56,7 @@ export interface DnfHandlers {
 
 const IMMUTABLE = 'max-age=31536000, immutable';
 const METADATA_FILE = /^[0-9a-f]{64}-[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?$/;
-const GENERATION_PACKAGES = /\/(\d{12})\.packages\.json$/;
+const GENERATION_RECORD = /\/(\d{12})\.json$/;
 // Berth's own `Packages/<l>/<file>`, and a complete mirror's upstream hrefs (src/mirror): any
 // relative path to an .rpm without dot segments. The location is only ever a lookup key.
 const LOCATION = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^?#\0\\]+\.rpm$/;
@@ -86,7 +87,8 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
   const tenancy = options.tenancy ?? storeTenancy;
   const { store } = deps;
   const hot = deps.cache ?? new ServeCache(NO_SERVE_CACHE);
-  const generationLists = new Memo<Map<string, string>>(64);
+  const generationLists = new Memo<Map<string, string>>(16);
+  const generationRecords = new Memo<GenerationRecord>(256);
 
   /**
    * Access first (middleware/auth.ts requireRepoAccess): a refusal that does not depend on the
@@ -139,19 +141,27 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
   function locationNow(req: DnfRequest, tenant: string, repo: string, location: string): Response | undefined {
     const cache = cachedRepo(req, tenant, repo);
     if (cache === undefined || !LOCATION.test(location)) return undefined;
-    const sha = hot.locationNow(tenant, repo, location);
+    const key = keyOfLocation(location);
+    const sha = hot.locationNow(tenant, repo, (list) => {
+      const e = peekInList(store, tenant, repo, list, key);
+      return e?.location === location ? e.sha256 : undefined;
+    });
     const src = sha === undefined ? undefined : hot.fileNow(packageBlobKey(tenant, sha));
     if (!src) return undefined;
     return serveNow(req, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
   }
 
   function currentLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
+    const key = keyOfLocation(location);
     return hot.location(
-      tenant, repo, location,
-      async () => (await store.head(indexKey(tenant, repo)))?.etag ?? null,
+      tenant, repo,
       async () => {
-        const { index, etag } = await readIndex(store, tenant, repo);
-        return { etag: etag ?? '', map: new Map(index.packages.map((p) => [p.location, p.sha256])) };
+        const { head, etag } = await readHead(store, tenant, repo);
+        return etag === null ? null : { etag, list: head.list };
+      },
+      async (list) => {
+        const e = await findInList(store, tenant, repo, list, key);
+        return e?.location === location ? e.sha256 : undefined;
       },
     );
   }
@@ -174,19 +184,29 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
   async function retainedLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
     const keys: { key: string; revision: number }[] = [];
     for await (const item of listAll(store, generationsPrefix(tenant, repo))) {
-      const m = GENERATION_PACKAGES.exec(item.key);
+      const m = GENERATION_RECORD.exec(item.key);
       if (m) keys.push({ key: item.key, revision: Number(m[1]) });
     }
     keys.sort((a, b) => b.revision - a.revision);
-    for (const { key, revision } of keys) {
-      let map = generationLists.get(key);
+    const legacy = async (revision: number): Promise<Map<string, string> | null> => {
+      const id = `${tenant}/${repo}/${revision}`;
+      let map = generationLists.get(id);
       if (!map) {
         const list = await readGenerationPackages(store, tenant, repo, revision);
-        if (!list) continue;
+        if (!list) return null;
         map = new Map(list);
-        generationLists.set(key, map);
+        generationLists.set(id, map);
       }
-      const sha = map.get(location);
+      return map;
+    };
+    for (const { key } of keys) {
+      let record = generationRecords.get(key);
+      if (!record) {
+        record = (await readGenerationAt(store, key)) ?? undefined;
+        if (!record) continue;
+        generationRecords.set(key, record);
+      }
+      const sha = await findInGeneration(store, tenant, repo, record, location, legacy);
       if (sha) return sha;
     }
     return undefined;

@@ -1,16 +1,18 @@
 // Regeneration keeps memory bounded by bytes, not by packages per chunk: a chunk whose XML passes
-// `segmentBytes` is built and stored as segments, and nothing regeneration reads or writes is
-// ever a whole metadata file or a whole chunk of it.
+// `partBytes` is built and stored as parts, and nothing regeneration reads or writes is ever a
+// whole metadata file or a whole chunk of it.
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { toHex } from '../../src/core/platform.js';
 import { writeXmlFile, type XmlKind } from '../../src/core/repodata/xml-file.js';
-import { segmentId } from '../../src/repo/chunk-cache.js';
+import { chunkIdOf, partId } from '../../src/repo/chunk-cache.js';
 import { windowedBySize } from '../../src/repo/chunk-source.js';
 import { collectGarbage } from '../../src/repo/gc.js';
 import { currentGeneration } from '../../src/repo/generations.js';
-import { readIndex } from '../../src/repo/index-store.js';
+import { initIndex, readHead, readIndex } from '../../src/repo/index-store.js';
+import { readList } from '../../src/repo/index-objects.js';
+import type { IndexLayout } from '../../src/repo/index-layout.js';
 import { readFragmentFile } from '../../src/repo/package-fragments.js';
 import { compareEntries, regenerate, type RegenerateOptions } from '../../src/repo/regenerate.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
@@ -77,10 +79,17 @@ function watched(store: BlobStore): { store: BlobStore; largest: { bytes: number
   return { store: w, largest, pinned };
 }
 
-async function quietWorld(): Promise<World> {
+/** No regeneration on publish (the test runs it); index segments of this layout. */
+async function quietWorld(layout: Partial<IndexLayout>): Promise<World> {
   const w = await makeWorld([{ name: 'open', allowUnsigned: true }]);
   w.deps = { ...w.deps, events: { send: async () => undefined } };
+  await initIndex(w.store, 'acme', 'open', layout);
   return w;
+}
+
+async function chunkIds(w: World): Promise<string[]> {
+  const { head } = await readHead(w.store, 'acme', 'open');
+  return Promise.all((await readList(w.store, 'acme', 'open', head.list)).map((r) => chunkIdOf('gz', r.id)));
 }
 
 /** Served files decompressed, and the same written straight from the fragments (no cache). */
@@ -125,60 +134,62 @@ describe('windowedBySize', () => {
   });
 });
 
-describe('regeneration of chunks larger than segmentBytes', () => {
-  it('moves no piece larger than a segment and a fragment, though one chunk holds the whole filelists', async () => {
-    const w = await quietWorld();
+describe('regeneration of chunks larger than partBytes', () => {
+  it('moves no piece larger than a part and a fragment, though one chunk holds the whole filelists', async () => {
+    // one segment (= one chunk) for everything: the divisor never matches and the cap is far away
+    const w = await quietWorld({ divisor: 2 ** 31, max: 1000 });
     for (let i = 0; i < 40; i++) await publish(w, 'open', rpmWithFiles(`big${String(i).padStart(2, '0')}`));
-    // one chunk for everything: the divisor never matches and the cap is far away
-    const opts: RegenerateOptions = { chunking: { divisor: 2 ** 31, max: 1000, segmentBytes: SEGMENT } };
+    const opts: RegenerateOptions = { chunking: { partBytes: SEGMENT } };
     const { store, largest } = watched(w.store);
     const r = await regenerate({ ...w.deps, store }, storeTenancy, 'acme', 'open', opts);
     expect(r.chunks).toEqual({ chunks: 1, reused: 0, built: 1 });
     const { served, plain } = await servedAndPlain(w);
     for (const kind of KINDS) expect(served[kind]).toBe(plain[kind]);
     expect(served.filelists.length).toBeGreaterThan(300_000);
-    // a segment's XML is < SEGMENT + one package's fragment (~9 KB); its entry adds the member
+    // a part's XML is < SEGMENT + one package's fragment (~9 KB); its entry adds the member
     expect(largest.bytes, `largest piece: ${largest.key}`).toBeLessThan(64 * 1024);
 
-    // reuse from the cache moves no larger pieces either, and gives the same bytes
+    // the next regeneration moves no larger pieces either, and gives the same bytes
     await publish(w, 'open', rpmWithFiles('zz-last'));
     const again = watched(w.store);
-    await regenerate({ ...w.deps, store: again.store }, storeTenancy, 'acme', 'open', { ...opts, chunking: { ...opts.chunking, max: 20 } });
+    await regenerate({ ...w.deps, store: again.store }, storeTenancy, 'acme', 'open', opts);
     expect(again.largest.bytes, `largest piece: ${again.largest.key}`).toBeLessThan(64 * 1024);
     const after = await servedAndPlain(w);
     for (const kind of KINDS) expect(after.served[kind]).toBe(after.plain[kind]);
   }, 120_000);
 
   it('streams members that keep no larger buffer alive (a member read from the cache is not a view of its entry)', async () => {
-    const w = await quietWorld();
+    // segments cut at 40 packages by the cap
+    const w = await quietWorld({ divisor: 2 ** 31, max: 40 });
     for (let i = 0; i < 40; i++) await publish(w, 'open', rpmWithFiles(`pin${String(i).padStart(2, '0')}`));
-    // ~96 KiB segments: an entry is ~10× the member it holds
-    const opts: RegenerateOptions = { chunking: { divisor: 2 ** 31, max: 1000, segmentBytes: 96 * 1024 } };
+    // ~96 KiB parts: an entry is ~10× the member it holds
+    const opts: RegenerateOptions = { chunking: { partBytes: 96 * 1024 } };
     const built = watched(w.store);
     await regenerate({ ...w.deps, store: built.store }, storeTenancy, 'acme', 'open', opts);
     await publish(w, 'open', rpmWithFiles('zz-last'));
     const reused = watched(w.store);
     // the first 40 packages' chunk is reused from the cache, the last one built
-    await regenerate({ ...w.deps, store: reused.store }, storeTenancy, 'acme', 'open', { ...opts, chunking: { ...opts.chunking, max: 40 } });
+    const r = await regenerate({ ...w.deps, store: reused.store }, storeTenancy, 'acme', 'open', opts);
+    expect(r.chunks).toMatchObject({ chunks: 2, built: 1 });
     // Node's zlib hands out views of its 16 KiB output buffer: that much slack, no entry
     for (const p of [built.pinned, reused.pinned]) expect(p.bytes, `pinned by a chunk of ${p.key}`).toBeLessThanOrEqual(16 * 1024);
     const { served, plain } = await servedAndPlain(w);
     for (const kind of KINDS) expect(served[kind]).toBe(plain[kind]);
   }, 120_000);
 
-  it('rebuilds a chunk whose segment went missing, and GC keeps the segments a generation uses', async () => {
-    const w = await quietWorld();
+  it('rebuilds a chunk whose part went missing, and GC keeps the parts a generation uses', async () => {
+    // segments cut at 20 packages by the cap: seg00-19 | seg20-39, each ~180 KB of filelists
+    const w = await quietWorld({ divisor: 2 ** 31, max: 20 });
     for (let i = 0; i < 40; i++) await publish(w, 'open', rpmWithFiles(`seg${String(i).padStart(2, '0')}`));
-    // chunks cut at 20 packages by the cap: seg00-19 | seg20-39, each ~180 KB of filelists
-    const opts: RegenerateOptions = { chunking: { divisor: 2 ** 31, max: 20, segmentBytes: SEGMENT } };
+    const opts: RegenerateOptions = { chunking: { partBytes: SEGMENT } };
     await regenerate(w.deps, storeTenancy, 'acme', 'open', opts);
     const first = (await currentGeneration(w.store, 'acme', 'open'))!.record;
-    const chunk0 = first.chunks![0]!;
-    const lost = segmentId(nodePlatform, chunk0, 'filelists', 1, SEGMENT);
-    expect(first.chunks).toContain(lost);
+    const chunk0 = (await chunkIds(w))[0]!;
+    const lost = partId(nodePlatform, chunk0, 'filelists', 1, SEGMENT);
+    expect(first.parts).toContain(lost);
     expect(await w.store.delete(repoChunkKey('acme', 'open', lost, 'filelists'))).toBe(true);
 
-    // a package sorting last adds a chunk; chunk 0 is reused, and its missing segment rebuilt
+    // a package sorting last adds a chunk; chunk 0 is reused, and its missing part rebuilt
     await publish(w, 'open', rpmWithFiles('zz-last'));
     const r = await regenerate(w.deps, storeTenancy, 'acme', 'open', opts);
     expect(r.chunks!.chunks).toBe(3);
@@ -187,12 +198,12 @@ describe('regeneration of chunks larger than segmentBytes', () => {
     for (const kind of KINDS) expect(served[kind]).toBe(plain[kind]);
 
     const current = (await currentGeneration(w.store, 'acme', 'open'))!.record;
-    expect(current.chunks).toContain(lost);
+    expect(current.parts).toContain(lost);
     await collectGarbage(w.deps, new Date(Date.now() + 4 * 86_400_000));
     const left = new Set<string>();
     for await (const item of listAll(w.store, repoChunksPrefix('acme', 'open'))) left.add(item.key);
-    for (const id of current.chunks!) expect(KINDS.some((k) => left.has(repoChunkKey('acme', 'open', id, k))), id).toBe(true);
-    // segments are in use: more entries than 3 per chunk
+    for (const id of [...(await chunkIds(w)), ...current.parts!]) expect(KINDS.some((k) => left.has(repoChunkKey('acme', 'open', id, k))), id).toBe(true);
+    // parts are in use: more entries than 3 per chunk
     expect(left.size).toBeGreaterThan(3 * 3);
   }, 120_000);
 });

@@ -1,0 +1,109 @@
+/**
+ * Writes one metadata file of a regeneration under its checksum name, without a staging copy
+ * (docs/service.md, Regeneration). The name is the sha256 of the compressed file, known only once
+ * every member has been seen, so the file is made in two passes over the chunk cache:
+ *
+ * 1. every member (and its XML) goes through `writeXmlFile`, which hashes both; nothing is
+ *    written, and for each member only where it lies (entry key, offset, length) is kept;
+ * 2. the members are read again as byte ranges of their entries — the compressed part only — and
+ *    streamed to the final name, create-only (skipped when that name exists: same bytes). The
+ *    stream is hashed again and fails before its end if the bytes differ, so a file can never be
+ *    stored under a name that is not its checksum.
+ */
+import type { Codec, Platform } from '../core/platform.js';
+import { toHex } from '../core/platform.js';
+import type { RepomdRecord } from '../core/repodata/repomd.js';
+import { writeXmlFile, type CompressedChunk, type FileDigest, type XmlKind } from '../core/repodata/xml-file.js';
+import { BerthError } from '../core/errors.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { isStorageError } from '../storage/errors.js';
+import { repodataFileName, repodataKey } from '../storage/keys.js';
+import { CHUNK_HEADER } from './chunk-cache.js';
+import { windowed } from './chunk-source.js';
+import { readBytes } from './read-bytes.js';
+
+export interface Member {
+  chunk: CompressedChunk;
+  /** The chunk-cache entry holding it (`"BCK1" | packages | xml length | xml | member`). */
+  key: string;
+}
+
+type Piece = Uint8Array | { key: string; offset: number; length: number };
+
+const EXT: Record<Codec, string> = { gz: 'xml.gz', zstd: 'xml.zst' };
+
+export interface WrittenFile {
+  name: string;
+  record: Omit<RepomdRecord, 'timestamp'>;
+}
+
+export async function writeMetadataFile(
+  deps: { store: BlobStore; platform: Platform },
+  tenant: string,
+  repo: string,
+  kind: XmlKind,
+  count: number,
+  members: AsyncIterable<Member>,
+  codec: Codec,
+  window = 4,
+): Promise<WrittenFile> {
+  const { store, platform } = deps;
+  // Pass 1: digest. Members come back out of writeXmlFile as the very arrays passed in.
+  const where = new WeakMap<Uint8Array, Piece>();
+  async function* chunks(): AsyncGenerator<CompressedChunk> {
+    for await (const m of members) {
+      where.set(m.chunk.compressed, { key: m.key, offset: CHUNK_HEADER + m.chunk.xml.length, length: m.chunk.compressed.length });
+      yield m.chunk;
+    }
+  }
+  const file = writeXmlFile(kind, count, chunks(), platform, { codec });
+  const pieces: Piece[] = [];
+  for await (const out of file.bytes) pieces.push(where.get(out) ?? out);
+  const d = await file.digest;
+  const name = repodataFileName(d.checksum, kind, EXT[codec]);
+  const key = repodataKey(tenant, repo, name);
+
+  // Pass 2: the members again, as byte ranges, straight to the final name.
+  if (!(await store.head(key))) {
+    try {
+      await store.put(key, assemble(store, platform, pieces, d, window), { ifNoneMatch: '*', contentType: 'application/octet-stream' });
+    } catch (e) {
+      if (!isStorageError(e, 'precondition_failed')) throw e;
+    }
+  }
+  return {
+    name,
+    record: { type: kind, checksum: d.checksum, openChecksum: d.openChecksum, location: `repodata/${name}`, size: d.size, openSize: d.openSize },
+  };
+}
+
+function assemble(store: BlobStore, platform: Platform, pieces: readonly Piece[], want: FileDigest, window: number): ReadableStream<Uint8Array> {
+  const hash = platform.createHash('sha256');
+  let size = 0;
+  const read = async (p: Piece): Promise<Uint8Array> => {
+    if (p instanceof Uint8Array) return p;
+    const bytes = await readBytes(store, p.key, { offset: p.offset, length: p.length });
+    if (!bytes || bytes.length !== p.length) throw new BerthError('chunk_entry_changed', `chunk entry ${p.key} changed between the passes of a regeneration`);
+    return bytes;
+  };
+  const it = windowed(pieces, window, read)[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await it.next();
+      if (!r.done) {
+        hash.update(r.value);
+        size += r.value.length;
+        controller.enqueue(r.value);
+        return;
+      }
+      if (size !== want.size || toHex(hash.digest()) !== want.checksum) {
+        controller.error(new BerthError('metadata_changed', 'the metadata file read back differs from the one hashed: not stored'));
+        return;
+      }
+      controller.close();
+    },
+    async cancel() {
+      await it.return?.(undefined);
+    },
+  }, { highWaterMark: 0 });
+}

@@ -1,0 +1,35 @@
+/**
+ * Reading a whole blob, or a byte range of one, into one buffer of its exact size: one
+ * allocation per read, whatever the chunking of the store's stream (a `Response` collect would
+ * allocate per chunk and then again for the whole).
+ */
+import { BerthError } from '../core/errors.js';
+import type { BlobObject, BlobStore, ByteRange } from '../storage/blob-store.js';
+
+export async function drainExact(obj: BlobObject, key: string): Promise<Uint8Array> {
+  const size = obj.range?.length ?? obj.size;
+  const out = new Uint8Array(size);
+  let n = 0;
+  const reader = obj.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (n + value.length > size) throw new BerthError('blob_size_mismatch', `${key} is longer than its stated ${size} bytes`);
+      out.set(value, n);
+      n += value.length;
+    }
+  } catch (e) {
+    await reader.cancel(e).catch(() => undefined);
+    throw e;
+  }
+  if (n !== size) throw new BerthError('blob_size_mismatch', `${key} ended after ${n} of ${size} bytes`);
+  return out;
+}
+
+/** The blob's bytes (of `range` when given), or null when it does not exist. */
+export async function readBytes(store: BlobStore, key: string, range?: ByteRange): Promise<Uint8Array | null> {
+  const obj = await store.get(key, range ? { range } : {});
+  if (!obj) return null;
+  return drainExact(obj, key);
+}
