@@ -28,6 +28,7 @@ export interface EditResult {
 
 export class IndexEditor {
   readonly #slots: Slot[];
+  #dirty = false;
   /** Segments read from the store while editing (for tests and diagnostics). */
   loads = 0;
 
@@ -40,7 +41,7 @@ export class IndexEditor {
   }
 
   get changed(): boolean {
-    return this.#slots.some((s) => s.ref === null);
+    return this.#dirty;
   }
 
   get count(): number {
@@ -134,6 +135,7 @@ export class IndexEditor {
   }
 
   #replace(i: number, run: IndexEntry[], span = 1): void {
+    this.#dirty = true;
     const pieces = cutRun(run, this.layout).map((entries): Slot => ({ ref: null, entries }));
     if (i < 0) this.#slots.splice(0, 0, ...pieces);
     else this.#slots.splice(i, span, ...pieces);

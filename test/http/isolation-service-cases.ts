@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { normalizeMirrorInput, writeMirrorConfig } from '../../src/repo/mirror-config.js';
 import { currentGeneration } from '../../src/repo/generations.js';
 import { addPackage } from '../../src/repo/index-store.js';
+import { writeFragmentFile } from '../../src/repo/package-fragments.js';
 import { regenerate } from '../../src/repo/regenerate.js';
 import { getRepo } from '../../src/repo/repos.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
@@ -82,9 +83,11 @@ export const packageCases: MatrixCase[] = REPOS.flatMap((r): MatrixCase[] => [
   { name: `${api(r, 'packages')} [${label(r)}]`, method: 'GET', request: () => ({ path: api(r, 'packages') }), expect: expectedRow({ need: 'read', ...r, ok: 200 }) },
   {
     name: `${api(r, 'packages/{sha256}')} [${label(r)}]`, method: 'DELETE',
-    // a fresh index entry per request: every allowed credential deletes something that is there
+    // a fresh index entry (and its fragment, as a publish writes) per request: every allowed
+    // credential deletes something that is there
     request: async (w) => {
       const e = entry(w.unique('del'), new TextEncoder().encode(w.unique('bytes')));
+      await writeFragmentFile(w.svc.store, r.tenant, r.repo, { sha256: e.sha256, location: e.location, addedAt: e.addedAt, primary: '', filelists: '', other: '' });
       await addPackage(w.svc.store, r.tenant, r.repo, e, w.svc.deps.clock);
       return { path: api(r, `packages/${e.sha256}`) };
     },
