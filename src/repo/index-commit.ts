@@ -15,7 +15,7 @@ import { indexKey } from '../storage/keys.js';
 import { addedOf, logChange, type ChangeRecord } from './change-log.js';
 import { IndexEditor } from './index-editor.js';
 import type { AddOutcome, EntryKey, IndexEntry } from './index-entry.js';
-import { Refusal } from './errors.js';
+import { BerthError } from '../core/errors.js';
 import { migrateLegacy } from './index-migrate.js';
 import {
   emptyHead, encodeChange, encodeHead, INLINE_CHANGE_MAX, lastChangeOf, readList, readSegment, readStoredHead,
@@ -49,8 +49,17 @@ export const MAX_BATCH = 512;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function contention(tenant: string, repo: string, attempts: number): Refusal {
-  return new Refusal('busy', 'busy', `the index of ${tenant}/${repo} kept changing: gave up after ${attempts} attempts`, {}, 1);
+/** The head kept changing under a writer: 503 `busy` with Retry-After (src/http/errors.ts). */
+export class IndexContentionError extends BerthError {
+  override name = 'IndexContentionError';
+  static readonly CODE = 'index_contention';
+  constructor(key: string, attempts: number) {
+    super(IndexContentionError.CODE, `index ${key} kept changing: gave up after ${attempts} attempts`);
+  }
+}
+
+export function contention(tenant: string, repo: string, attempts: number): IndexContentionError {
+  return new IndexContentionError(indexKey(tenant, repo), attempts);
 }
 
 /** The current head (an index in the former layout is migrated first), with its ETag (null: none yet). */

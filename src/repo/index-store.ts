@@ -23,7 +23,7 @@ import {
 
 export { CorruptIndexError, type IndexHead, type SegmentRef } from './index-objects.js';
 export { sameNevra, type AddOutcome } from './index-entry.js';
-export type { CasOptions } from './index-commit.js';
+export { IndexContentionError, type CasOptions } from './index-commit.js';
 export { loadHead as readHead } from './index-commit.js';
 
 /** The whole package set of a repo at one revision. */

@@ -6,10 +6,16 @@
  * durable queue; on Node this pass closes the gap: every repo whose index was written after its
  * current generation pointer gets an event. Only `head`s per repo, so it is cheap to run at start
  * and on the GC timer. A spurious event costs one regeneration that finds nothing to change.
+ *
+ * It also migrates an index still in the former one-blob layout (docs/service.md, Index), so
+ * `berth serve` converts every repo at start rather than on a request; the migrated head is
+ * newer than the metadata, so the repo regenerates (its chunk ids changed with the layout).
  */
 import type { BlobStore } from '../storage/blob-store.js';
 import { currentGenerationKey, indexKey } from '../storage/keys.js';
 import type { EventSink } from './events.js';
+import { readStoredHead } from './index-objects.js';
+import { readHead } from './index-store.js';
 import { listRepos } from './repos.js';
 import { tenantNames } from './tenants.js';
 
@@ -24,6 +30,7 @@ export async function reconcileRepos(store: BlobStore, events: EventSink): Promi
   for await (const tenant of tenantNames(store)) {
     for (const { name: repo } of await listRepos(store, tenant)) {
       report.repos++;
+      if ((await readStoredHead(store, tenant, repo)).kind === 'legacy') await readHead(store, tenant, repo);
       const [index, current] = await Promise.all([store.head(indexKey(tenant, repo)), store.head(currentGenerationKey(tenant, repo))]);
       if (!index) continue;
       if (current && current.lastModified.getTime() >= index.lastModified.getTime()) continue;

@@ -10,6 +10,7 @@ import { packagePlacement, type IndexEntry } from '../../src/repo/index-entry.js
 import { addPackage, readHead, readIndex } from '../../src/repo/index-store.js';
 import { fragmentFile, packageRecord } from '../../src/repo/package-fragments.js';
 import { deletePackage } from '../../src/repo/publish.js';
+import { reconcileRepos } from '../../src/repo/reconcile.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import {
@@ -120,5 +121,16 @@ describe('migration from the one-blob index', () => {
     const { index } = await readIndex(a.store, 'acme', 'main');
     expect(index.packages).toHaveLength(N + 20);
     expect(index.revision).toBeGreaterThan(N);
+  }, 60_000);
+
+  it('berth serve migrates at start (reconcile) and regenerates the repo', async () => {
+    const w = await makeWorld([{ name: 'main', allowUnsigned: true }]);
+    await formerLayout(w);
+    await new Promise((r) => setTimeout(r, 5));
+    const sent: string[] = [];
+    const report = await reconcileRepos(w.store, { send: async (e) => void sent.push(`${e.tenant}/${e.repo}`) });
+    expect(await rawHead(w.store)).toMatchObject({ format: 2, revision: N, count: N });
+    expect(report.behind).toEqual(['acme/main']);
+    expect(sent).toEqual(['acme/main']);
   }, 60_000);
 });
