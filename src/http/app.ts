@@ -10,7 +10,7 @@
  */
 import { Hono } from 'hono';
 import type { AppDeps } from './deps.js';
-import { dnfPreRouter } from './dnf-pre-router.js';
+import { dnfPreRouter, type ExecutionContextLike } from './dnf-pre-router.js';
 import type { AppEnv } from './env.js';
 import { onError } from './errors.js';
 import { accessLog } from './middleware/access-log.js';
@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   if (options.dnfPreRouter === false) return app;
   const preRoute = dnfPreRouter(deps, dnf, authenticator(deps));
   const dispatch = app.fetch;
-  app.fetch = (request, ...rest) => preRoute(request) ?? dispatch(request, ...rest);
+  // (request, env, executionCtx): a Worker's waitUntil reaches the dnf handlers' file cache.
+  app.fetch = (request, ...rest) => preRoute(request, rest[1] as ExecutionContextLike | undefined) ?? dispatch(request, ...rest);
   return app;
 }

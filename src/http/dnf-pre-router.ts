@@ -16,9 +16,14 @@ import type { AppDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { logAccess } from './middleware/access-log.js';
 import { requestIdFrom, withRequestId } from './middleware/request-id.js';
-import type { DnfHandlers } from './routes/dnf.js';
+import type { DnfHandlers, DnfRequest } from './routes/dnf.js';
 
-export type PreRouter = (req: Request) => Response | Promise<Response> | null;
+/** What a runtime hands `fetch` besides the request: a Worker's execution context (waitUntil). */
+export interface ExecutionContextLike {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+export type PreRouter = (req: Request, ctx?: ExecutionContextLike) => Response | Promise<Response> | null;
 
 /** The path of a URL when it needs no decoding; null otherwise. */
 function plainPath(url: string): string | null {
@@ -44,7 +49,9 @@ export function dnfPreRouter(
   const { logger } = deps;
 
   /** Everything answered from the serve cache, in this turn (see DnfHandlers.repodataNow). */
-  function handle(req: Request, method: string, path: string, tenant: string, repo: string, rest: string): Response | Promise<Response> {
+  function handle(
+    req: Request, method: string, path: string, tenant: string, repo: string, rest: string, waitUntil: DnfRequest['waitUntil'],
+  ): Response | Promise<Response> {
     const started = performance.now();
     const requestId = requestIdFrom(req.headers.get('x-request-id'));
     let auth: Principal | Promise<Principal>;
@@ -57,7 +64,7 @@ export function dnfPreRouter(
     if (!(auth instanceof Promise)) {
       let res: Response | undefined;
       try {
-        const dreq = { raw: req, path, principal: auth, requestId };
+        const dreq = { raw: req, path, principal: auth, requestId, waitUntil };
         res = isRepodata ? handlers.repodataNow(dreq, tenant, repo, rest.slice(9)) : handlers.locationNow(dreq, tenant, repo, rest);
       } catch {
         res = undefined; // the async handler throws the same and turns it into the response
@@ -67,18 +74,18 @@ export function dnfPreRouter(
         return res;
       }
     }
-    return handleAsync(req, method, path, tenant, repo, rest, isRepodata, started, requestId, auth);
+    return handleAsync(req, method, path, tenant, repo, rest, isRepodata, started, requestId, auth, waitUntil);
   }
 
   async function handleAsync(
     req: Request, method: string, path: string, tenant: string, repo: string, rest: string,
-    isRepodata: boolean, started: number, requestId: string, auth: Principal | Promise<Principal>,
+    isRepodata: boolean, started: number, requestId: string, auth: Principal | Promise<Principal>, waitUntil: DnfRequest['waitUntil'],
   ): Promise<Response> {
     let principal: Principal | undefined;
     let res: Response;
     try {
       principal = await auth;
-      const dreq = { raw: req, path, principal, requestId };
+      const dreq = { raw: req, path, principal, requestId, waitUntil };
       // `repodata/<one segment>` is the repodata route; anything else is a package location.
       res = isRepodata
         ? await handlers.repodata(dreq, tenant, repo, rest.slice(9))
@@ -92,7 +99,7 @@ export function dnfPreRouter(
     return res;
   }
 
-  return (req) => {
+  return (req, ctx) => {
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') return null;
     const path = plainPath(req.url);
@@ -104,6 +111,6 @@ export function dnfPreRouter(
     if (tenant === 'api') return null;
     const rest = path.slice(s2 + 1);
     if (rest === '' || rest === 'config.repo' || rest.endsWith('/') || rest.includes('//')) return null;
-    return handle(req, method, path, tenant, path.slice(s1 + 1, s2), rest);
+    return handle(req, method, path, tenant, path.slice(s1 + 1, s2), rest, ctx === undefined ? undefined : (p) => ctx.waitUntil(p));
   };
 }

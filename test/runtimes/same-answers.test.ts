@@ -1,8 +1,12 @@
 // Same answers from all three runtimes: one repo state on one Azurite container, written through
 // `berth serve`, then one table of dnf read-path requests (test/runtimes/table.ts) sent to
-// (1) the Node server, (2) the Azure Functions HTTP handler behind the loopback bridge and
-// (3) the Worker in workerd in its azure-sas read mode (container SAS, read + list). Every row
-// must give the same status, body bytes and compared headers everywhere.
+// (1) the Node server, (2) the Azure Functions HTTP handler behind the loopback bridge, (3) the
+// Worker in workerd in its azure-sas read mode (container SAS, read + list) and (4) the Worker in
+// workerd in its read-write R2 mode, from the real wrangler.jsonc, on a local R2 bucket holding a
+// byte-for-byte copy of the container. Every row must give the same status, body bytes and
+// compared headers everywhere. ETags of stored files name the stored object, and R2 names the same
+// bytes differently from Azure Blob: those are compared within each store (and must hold across
+// the two rounds); ETags made from content (repomd.xml, .asc, .key) are compared everywhere.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -14,7 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetAzureRuntime } from '../../src/adapters/azure/deps.js';
 import { startBridge, type Bridge } from '../azure/functions-bridge.js';
 import { installFakeFunctionsCore } from '../azure/fake-functions-core.js';
+import { RemoteStore } from '../cloudflare/remote-store.js';
 import { startWorkerProcess, workerdUnavailableReason, type LocalWorker } from '../cloudflare/workerd.js';
+import { listAll } from '../../src/storage/blob-store.js';
+import { createAzureBlobStore } from '../../src/storage/azure-store.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteUnavailableReason, startAzurite, type Azurite } from '../helpers/azurite.js';
 import { eventually, startBerthServer, type BerthServer } from '../helpers/service.js';
 import { announceSkip, sharedDir } from '../helpers/tools.js';
@@ -24,7 +31,7 @@ const shared = sharedDir();
 const reason = azuriteUnavailableReason() ?? (shared === null ? '../shared (example packages and key) is absent' : null);
 announceSkip('same answers from all three runtimes', reason);
 const workerdReason = reason === null ? workerdUnavailableReason() : null;
-announceSkip('same answers: the Worker (azure-sas) column', workerdReason);
+announceSkip('same answers: the Worker columns (azure-sas, r2)', workerdReason);
 
 const ADMIN = `op-${randomUUID()}`;
 const CONTAINER = `berth-same-${process.pid}`;
@@ -48,18 +55,20 @@ function comparableBody(a: Answer): unknown {
   return { bytes: a.body.length, sha256: createHash('sha256').update(a.body).digest('hex') };
 }
 
-describe.skipIf(reason !== null)('same answers from the Node server, Azure Functions and the Worker (one Azurite container)', () => {
+describe.skipIf(reason !== null)('same answers from the Node server, Azure Functions, the Worker over SAS and the Worker on R2 (one data set)', () => {
   const work = mkdtempSync(join(tmpdir(), 'berth-same-'));
   let azurite: Azurite;
   let server: BerthServer;
   let bridge: Bridge;
   let worker: LocalWorker | null = null;
+  let r2Worker: LocalWorker | null = null;
   let workerLogs = '';
   const state: State = {
     tenant: 'acme', privateRepo: 'main', publicRepo: 'pub',
     primary: { private: '', public: '' }, pkg: { private: '', public: '', size: 0 }, tokens: { read: '', other: '' },
   };
-  const runtimes: { name: string; base: () => string }[] = [];
+  /** `storage`: the store the runtime reads (ETags of stored files are compared within one). */
+  const runtimes: { name: string; storage: 'azurite' | 'r2'; base: () => string }[] = [];
 
   const api = async (path: string, token: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> => {
     const { json, ...rest } = init;
@@ -137,7 +146,7 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
     const privPkg = (await list('main'))[0]!;
     const pubPkg = (await list('pub')).find((p) => p.location.includes('hello-demo'))!;
     state.pkg = { private: privPkg.location, public: pubPkg.location, size: privPkg.size };
-    runtimes.push({ name: 'node', base: () => server.url });
+    runtimes.push({ name: 'node', storage: 'azurite', base: () => server.url });
 
     // (2) The Azure Functions handler on the same container.
     Object.assign(process.env, {
@@ -155,7 +164,7 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
     const http = core.registrations.get('berth');
     if (!http) throw new Error('the berth HTTP function is not registered');
     bridge = await startBridge(http.handler);
-    runtimes.push({ name: 'azure-functions', base: () => bridge.url });
+    runtimes.push({ name: 'azure-functions', storage: 'azurite', base: () => bridge.url });
 
     // (3) The Worker, read-only over the same container through a container SAS (sp=rl).
     if (workerdReason === null) {
@@ -173,12 +182,50 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
         dev: { persist: false },
       }, (text) => (workerLogs += text));
       const w = worker;
-      runtimes.push({ name: 'worker-azure-sas', base: () => w.url.origin });
+      runtimes.push({ name: 'worker-azure-sas', storage: 'azurite', base: () => w.url.origin });
+
+      // (4) The Worker on R2, read-write (the real config: BUCKET and EVENTS bindings). A test
+      // Worker bound to the same bucket copies every blob of the container in, byte for byte; the
+      // real Worker then starts on that persisted bucket.
+      const persist = join(work, 'r2-state');
+      const copier = await startWorkerProcess({
+        entrypoint: 'test/cloudflare/harness/store-worker.ts',
+        compatibilityDate: '2026-11-01',
+        compatibilityFlags: ['nodejs_compat'],
+        bindings: { BUCKET: { type: 'r2_bucket', bucket_name: 'berth' } },
+        dev: { persist, logLevel: 'warn' },
+      });
+      try {
+        const from = createAzureBlobStore({ connectionString: azurite.connectionString, container: CONTAINER });
+        const to = new RemoteStore(copier.url);
+        let copied = 0;
+        for await (const item of listAll(from, '')) {
+          const obj = await from.get(item.key);
+          if (!obj) continue;
+          const bytes = new Uint8Array(await new Response(obj.body).arrayBuffer());
+          await to.put(item.key, bytes, { ...(obj.contentType ? { contentType: obj.contentType } : {}), ...(Object.keys(obj.metadata).length ? { metadata: obj.metadata } : {}) });
+          copied++;
+        }
+        expect(copied).toBeGreaterThan(10);
+      } finally {
+        await copier.dispose();
+      }
+      r2Worker = await startWorkerProcess({
+        config: 'infra/cloudflare/wrangler.jsonc',
+        bindings: {
+          BERTH_ADMIN_TOKEN: { type: 'secret_text', value: ADMIN },
+          BERTH_PUBLIC_URL: { type: 'plain_text', value: PUBLIC_URL },
+        },
+        dev: { persist },
+      }, (text) => (workerLogs += text));
+      const r2 = r2Worker;
+      runtimes.push({ name: 'worker-r2', storage: 'r2', base: () => r2.url.origin });
     }
   }, 300_000);
 
   afterAll(async () => {
     await worker?.dispose();
+    await r2Worker?.dispose();
     await bridge?.close();
     if (server) await server.stop();
     await azurite?.stop();
@@ -204,16 +251,16 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
   }
 
   it('runs against every runtime available here', () => {
-    expect(runtimes.map((r) => r.name)).toEqual(['node', 'azure-functions', ...(workerdReason === null ? ['worker-azure-sas'] : [])]);
+    expect(runtimes.map((r) => r.name)).toEqual(['node', 'azure-functions', ...(workerdReason === null ? ['worker-azure-sas', 'worker-r2'] : [])]);
   });
 
   for (const row of TABLE) {
     it(row.name, async () => {
       // Twice through each runtime: the Worker's second answer for an immutable file comes from its
       // edge cache (filled after the first), and must still be the same answer.
-      const answers: { name: string; answer: Answer }[] = [];
+      const answers: { name: string; storage: string; answer: Answer }[] = [];
       for (const round of [1, 2]) {
-        for (const r of runtimes) answers.push({ name: `${r.name}#${round}`, answer: await ask(r.base(), row) });
+        for (const r of runtimes) answers.push({ name: `${r.name}#${round}`, storage: r.storage, answer: await ask(r.base(), row) });
       }
       const ref = answers[0]!.answer;
       expect(ref.status, `${row.name} on node`).toBe(row.status);
@@ -222,17 +269,19 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
       const differ = (name: string, what: string, got: unknown, want: unknown): void => {
         if (JSON.stringify(got) !== JSON.stringify(want)) diffs.push(`${name} ${what}: ${JSON.stringify(got)} (node: ${JSON.stringify(want)})`);
       };
-      for (const { name, answer } of answers) {
+      for (const { name, storage, answer } of answers) {
         differ(name, 'status', answer.status, ref.status);
         differ(name, 'body', comparableBody(answer), comparableBody(ref));
         for (const h of COMPARED_HEADERS) {
           if (row.differs?.[h] !== undefined) continue;
           differ(name, h, answer.headers[h], ref.headers[h]);
         }
-        // ETags name the stored blob (or the generation record); all three read the same one.
+        // ETags made from content are the same everywhere; those of stored files name the stored
+        // object, the same one for every runtime on one store.
         if (row.etag !== false && (answer.status === 200 || answer.status === 206)) {
           if (!answer.etag) diffs.push(`${name} has no etag`);
-          differ(name, 'etag', answer.etag, ref.etag);
+          const same = row.etag === 'stored' ? answers.find((a) => a.storage === storage)!.answer : ref;
+          differ(name, 'etag', answer.etag, same.etag);
         }
       }
       const logs = diffs.some((d) => d.startsWith('worker')) ? `\n${workerLogs.slice(-2000)}` : '';

@@ -1,5 +1,5 @@
 // The one table of dnf read-path requests that every runtime (Node server, Azure Functions
-// handler, Worker in its azure-sas read mode) must answer alike over the same storage.
+// handler, Worker in its azure-sas read mode and on R2) must answer alike over the same data.
 // Paths and credentials are resolved against the state the test built (`State`).
 
 export interface State {
@@ -29,8 +29,12 @@ export interface Row {
    * hidden in the assertions.
    */
   differs?: Partial<Record<ComparedHeader, string>>;
-  /** false: the answer is generated per request (no stored object behind it), so no ETag. */
-  etag?: false;
+  /**
+   * false: the answer is generated per request (no stored object behind it), so no ETag.
+   * 'stored': the ETag names the stored object (a checksum-named file, a package), so it is the
+   * same for every runtime reading one store; absent: made from the content, the same everywhere.
+   */
+  etag?: false | 'stored';
 }
 
 /**
@@ -45,9 +49,9 @@ export type ComparedHeader = (typeof COMPARED_HEADERS)[number];
 const priv = (s: State, rest: string): string => `/${s.tenant}/${s.privateRepo}/${rest}`;
 const pub = (s: State, rest: string): string => `/${s.tenant}/${s.publicRepo}/${rest}`;
 
-const both = (name: string, path: Row['path'], auth: Credential, status = 200): Row[] => [
-  { name: `GET ${name}`, method: 'GET', path, auth, status },
-  { name: `HEAD ${name}`, method: 'HEAD', path, auth, status },
+const both = (name: string, path: Row['path'], auth: Credential, status = 200, etag?: 'stored'): Row[] => [
+  { name: `GET ${name}`, method: 'GET', path, auth, status, ...(etag ? { etag } : {}) },
+  { name: `HEAD ${name}`, method: 'HEAD', path, auth, status, ...(etag ? { etag } : {}) },
 ];
 
 export const TABLE: readonly Row[] = [
@@ -55,18 +59,18 @@ export const TABLE: readonly Row[] = [
   ...both('private repomd.xml (read token)', (s) => priv(s, 'repodata/repomd.xml'), 'read'),
   ...both('private repomd.xml.asc (read token)', (s) => priv(s, 'repodata/repomd.xml.asc'), 'read'),
   ...both('private repomd.xml.key (read token)', (s) => priv(s, 'repodata/repomd.xml.key'), 'read'),
-  ...both('private primary (read token)', (s) => priv(s, s.primary.private), 'read'),
-  ...both('private package (read token)', (s) => priv(s, s.pkg.private), 'read'),
+  ...both('private primary (read token)', (s) => priv(s, s.primary.private), 'read', 200, 'stored'),
+  ...both('private package (read token)', (s) => priv(s, s.pkg.private), 'read', 200, 'stored'),
   // Public repo, anonymous.
   ...both('public repomd.xml', (s) => pub(s, 'repodata/repomd.xml'), 'none'),
   ...both('public repomd.xml.asc', (s) => pub(s, 'repodata/repomd.xml.asc'), 'none'),
   ...both('public repomd.xml.key', (s) => pub(s, 'repodata/repomd.xml.key'), 'none'),
-  ...both('public primary', (s) => pub(s, s.primary.public), 'none'),
-  ...both('public package', (s) => pub(s, s.pkg.public), 'none'),
+  ...both('public primary', (s) => pub(s, s.primary.public), 'none', 200, 'stored'),
+  ...both('public package', (s) => pub(s, s.pkg.public), 'none', 200, 'stored'),
   // Ranges (dnf resumes downloads with them).
-  { name: 'GET package bytes=0-3 (206)', method: 'GET', path: (s) => priv(s, s.pkg.private), auth: 'read', range: () => 'bytes=0-3', status: 206 },
-  { name: 'GET public package suffix range (206)', method: 'GET', path: (s) => pub(s, s.pkg.public), auth: 'none', range: () => 'bytes=-100', status: 206 },
-  { name: 'GET primary bytes=10-19 (206)', method: 'GET', path: (s) => priv(s, s.primary.private), auth: 'read', range: () => 'bytes=10-19', status: 206 },
+  { name: 'GET package bytes=0-3 (206)', method: 'GET', path: (s) => priv(s, s.pkg.private), auth: 'read', range: () => 'bytes=0-3', status: 206, etag: 'stored' },
+  { name: 'GET public package suffix range (206)', method: 'GET', path: (s) => pub(s, s.pkg.public), auth: 'none', range: () => 'bytes=-100', status: 206, etag: 'stored' },
+  { name: 'GET primary bytes=10-19 (206)', method: 'GET', path: (s) => priv(s, s.primary.private), auth: 'read', range: () => 'bytes=10-19', status: 206, etag: 'stored' },
   { name: 'GET package unsatisfiable range (416)', method: 'GET', path: (s) => priv(s, s.pkg.private), auth: 'read', range: (s) => `bytes=${s.pkg.size}-`, status: 416 },
   // Access decisions.
   ...both('private repomd.xml anonymous', (s) => priv(s, 'repodata/repomd.xml'), 'none', 401),

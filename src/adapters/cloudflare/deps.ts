@@ -2,6 +2,12 @@
  * Composition root for the Worker: AppDeps from `env`, built on first use and cached per isolate
  * (per env object), so a request pays for configuration, the operator hash and the store once.
  * Publishing sends RepoChanged to the EVENTS queue; the `queue` handler regenerates.
+ *
+ * The dnf read path is the app's own (src/http); the Worker supplies only its caches and its
+ * credential policy: the serve cache in isolate memory for repo settings, the served generation
+ * and package locations (BERTH_METADATA_CACHE_SECONDS), immutable files in the Cache API
+ * (edge-files.ts), and credential verdicts for BERTH_TOKEN_CACHE_SECONDS, refusals included
+ * (every store read is a billed subrequest), keyed by the credential's SHA-256.
  */
 import type { AppDeps } from '../../http/deps.js';
 import type { Logger } from '../../core/logger.js';
@@ -9,8 +15,11 @@ import type { EventSink, RepoChanged } from '../../repo/events.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { createR2BlobStore } from '../../storage/r2-store.js';
 import { createSasBlobStore } from '../../storage/sas-store.js';
+import { NO_FILE_CACHE } from '../../http/cache/file-cache.js';
+import { DEFAULT_SERVE_CACHE, ServeCache } from '../../http/cache/serve-cache.js';
 import { parseWorkerEnv, type QueueLike, type WorkerConfig, type WorkerEnv } from './config.js';
 import { createOutbound } from '../../net/outbound.js';
+import { EdgeFileCache, type EdgeCache } from './edge-files.js';
 import { workerPlatform } from './platform.js';
 
 export interface WorkerDeps {
@@ -44,7 +53,19 @@ function storeOf(config: WorkerConfig): BlobStore {
   return s.kind === 'r2' ? createR2BlobStore(s.bucket) : createSasBlobStore({ containerUrl: s.containerUrl, sas: s.sas });
 }
 
-export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLogger): Promise<WorkerDeps> {
+/** The Worker's serve cache: isolate memory for small things, the Cache API (when given) for files. */
+export function workerServeCache(config: Pick<WorkerConfig, 'tokenCacheSeconds' | 'metadataCacheSeconds'>, edgeCache: EdgeCache | null, logger: Logger): ServeCache {
+  return new ServeCache({
+    ...DEFAULT_SERVE_CACHE,
+    tokenTtlMs: config.tokenCacheSeconds * 1000,
+    pointerTtlMs: config.metadataCacheSeconds * 1000,
+    tokenPolicy: { cacheRefusals: true, hashKeys: true },
+    files: edgeCache ? new EdgeFileCache(edgeCache, logger) : NO_FILE_CACHE,
+  });
+}
+
+/** `edgeCache`: the Cache API (`caches.default`); null where there is none (files then come from the store). */
+export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLogger, edgeCache: EdgeCache | null = null): Promise<WorkerDeps> {
   const config = parseWorkerEnv(env);
   for (const warning of config.warnings) logger.warn('deprecated setting', { detail: warning });
   const deps: AppDeps = {
@@ -57,6 +78,7 @@ export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLo
     // private networks; the policy checks the scheme and IP literals of every hop here.
     outbound: createOutbound({ transport: (url, init) => fetch(url, init), policy: config.outbound.policy, limits: config.outbound.limits }),
     mirrorTenants: config.outbound.mirrorTenants,
+    cache: workerServeCache(config, edgeCache, logger),
     config: {
       maxUploadBytes: config.maxUploadBytes,
       retentionSeconds: config.retentionSeconds,
@@ -70,10 +92,10 @@ export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLo
 const cache = new WeakMap<object, Promise<WorkerDeps>>();
 
 /** The isolate's deps for this env; a failed build is not cached, so a fixed secret takes effect. */
-export function workerDeps(env: WorkerEnv): Promise<WorkerDeps> {
+export function workerDeps(env: WorkerEnv, edgeCache: EdgeCache | null): Promise<WorkerDeps> {
   let p = cache.get(env);
   if (!p) {
-    p = buildWorkerDeps(env);
+    p = buildWorkerDeps(env, consoleLogger, edgeCache);
     cache.set(env, p);
     p.catch(() => cache.delete(env));
   }

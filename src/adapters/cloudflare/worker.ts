@@ -1,8 +1,8 @@
 /**
- * The Cloudflare Worker: `fetch` (edge read path, then the shared Hono app), `queue` (the
- * RepoChanged consumer that regenerates repodata) and `scheduled` (GC hourly, due mirror runs
- * every 5 minutes, told apart by the cron expression). Deps, app and edge are built once per
- * isolate from `env` (deps.ts).
+ * The Cloudflare Worker: `fetch` (the shared Hono app, whose dnf read path is the same as on every
+ * runtime; the Worker supplies its caches in deps.ts), `queue` (the RepoChanged consumer that
+ * regenerates repodata) and `scheduled` (GC hourly, due mirror runs every 5 minutes, told apart
+ * by the cron expression). Deps and app are built once per isolate from `env` (deps.ts).
  */
 import { createApp } from '../../http/app.js';
 import { ProblemError, problemResponse } from '../../http/problem.js';
@@ -14,7 +14,7 @@ import { isValidName } from '../../storage/keys.js';
 import type { WorkerEnv } from './config.js';
 import { GC_CRON, MIRROR_CRON } from './crons.js';
 import { workerDeps, type WorkerDeps } from './deps.js';
-import { createEdge, type EdgeCache, type EdgeHandler } from './edge.js';
+import type { EdgeCache } from './edge-files.js';
 
 export type { WorkerEnv } from './config.js';
 
@@ -41,7 +41,6 @@ interface MessageBatchLike {
 interface Runtime {
   worker: WorkerDeps;
   app: ReturnType<typeof createApp>;
-  edge: EdgeHandler;
 }
 
 const runtimes = new WeakMap<object, Promise<Runtime>>();
@@ -54,15 +53,7 @@ function edgeCache(): EdgeCache | null {
 function runtime(env: WorkerEnv): Promise<Runtime> {
   let p = runtimes.get(env);
   if (!p) {
-    p = workerDeps(env).then((worker) => ({
-      worker,
-      app: createApp(worker.deps),
-      edge: createEdge(worker.deps, {
-        tokenCacheSeconds: worker.config.tokenCacheSeconds,
-        metadataCacheSeconds: worker.config.metadataCacheSeconds,
-        cache: edgeCache(),
-      }),
-    }));
+    p = workerDeps(env, edgeCache()).then((worker) => ({ worker, app: createApp(worker.deps) }));
     runtimes.set(env, p);
     p.catch(() => runtimes.delete(env));
   }
@@ -113,13 +104,6 @@ async function answer(req: Request, env: WorkerEnv, ctx: ExecutionContextLike): 
     console.error(JSON.stringify({ level: 'error', msg: 'worker configuration', error: e instanceof Error ? e.message : String(e) }));
     return problem(503, 'worker_config', e instanceof Error ? e.message : 'configuration error');
   }
-  try {
-    const edge = await rt.edge(req, (p) => ctx.waitUntil(p));
-    if (edge) return edge;
-  } catch (e) {
-    rt.worker.deps.logger.error('edge failed', { path: new URL(req.url).pathname, error: e instanceof Error ? e.message : String(e) });
-    return problem(500, 'internal', 'internal error');
-  }
   return rt.app.fetch(req, env, ctx as never);
 }
 
@@ -151,6 +135,8 @@ export default {
     for (const { tenant, repo, messages } of byRepo.values()) {
       try {
         const result = await regenerate(deps, storeTenancy, tenant, repo, { codec: config.codec });
+        // This isolate serves the new repomd.xml at once; others within BERTH_METADATA_CACHE_SECONDS.
+        await deps.cache?.invalidateRepo(tenant, repo);
         deps.logger.info('regeneration', { tenant, repo, revision: result.revision, outcome: result.outcome });
         for (const m of messages) m.ack();
       } catch (e) {

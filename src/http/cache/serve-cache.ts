@@ -1,8 +1,10 @@
 /**
- * In-memory cache for what dnf fetches most (docs/service.md, Serving from memory): per repo the
- * settings, the public key, the served generation's repomd.xml/.asc and the location map; and
- * the bytes of small immutable files (checksum-named repodata, package blobs) under an LRU byte
- * budget. Runtime-neutral: the Node server, a Worker isolate or a Functions instance each hold one.
+ * The cache of the one dnf read path (docs/service.md, Serving from memory): per repo, in process
+ * memory, the settings, the public key, the served generation's repomd.xml/.asc and the location
+ * map; and immutable files (checksum-named repodata, package blobs) in the runtime's FileCache —
+ * in memory under an LRU byte budget by default (the Node server), the Cache API on a Worker —
+ * plus the credential verdicts (token-cache.ts) under the runtime's policy. Each runtime builds
+ * one with its windows and choices; the read path itself does not change.
  *
  * Freshness:
  * - The generation and location map are trusted for `pointerTtlMs`, then re-read (one store read
@@ -25,12 +27,12 @@
  *   missing repo is remembered as missing for as long (no timing difference between another
  *   tenant's private repo and no repo). `invalidateRepo` (also called when a repo is created
  *   here) drops the settings with the rest.
- * Files larger than `maxFileBytes` are never cached: they are streamed from the store.
+ * In memory, files larger than `maxFileBytes` are never cached: they are streamed from the store.
  */
-import type { BlobInfo, BlobStore } from '../../storage/blob-store.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 import type { RepoSettings } from '../../repo/tenancy.js';
-import { blobSourceFrom, bytesSource, type ByteSourceInfo } from '../serve-blob.js';
-import { ByteLru } from './byte-lru.js';
+import type { CachedSource, FileCache, FileRequest } from './file-cache.js';
+import { MemoryFileCache } from './memory-files.js';
 import { TokenCache, type TokenCachePolicy } from './token-cache.js';
 
 export interface ServeCacheOptions {
@@ -49,6 +51,11 @@ export interface ServeCacheOptions {
   maxTokens: number;
   /** Remember refused credentials too, and key credentials by their SHA-256 (the Worker's policy). */
   tokenPolicy?: Pick<TokenCachePolicy, 'cacheRefusals' | 'hashKeys'>;
+  /**
+   * Where immutable files are kept (file-cache.ts). Default: in memory, under `byteBudget`,
+   * `maxFileBytes` and `recheckMs` (the Node server); the Worker passes the Cache API.
+   */
+  files?: FileCache;
   now?: () => number;
   /**
    * Told of every invalidation made through this cache (not of those applied with `apply`), so
@@ -122,20 +129,18 @@ interface RepoState {
   head?: Slot<IndexPointer>;
 }
 
-interface CachedFile extends MemoryDoc {
-  checkedAt: number;
-}
-
 export class ServeCache {
   readonly tokens: TokenCache;
   readonly #repos = new Map<string, RepoState>();
-  readonly #files: ByteLru<CachedFile>;
+  readonly #files: FileCache;
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #now: () => number;
 
   constructor(readonly options: ServeCacheOptions = DEFAULT_SERVE_CACHE) {
     this.#now = options.now ?? Date.now;
-    this.#files = new ByteLru(options.byteBudget);
+    this.#files = options.files ?? new MemoryFileCache({
+      byteBudget: options.byteBudget, maxFileBytes: options.maxFileBytes, recheckMs: options.recheckMs, now: this.#now,
+    });
     this.tokens = new TokenCache({ ttlMs: options.tokenTtlMs, maxEntries: options.maxTokens, ...options.tokenPolicy, now: this.#now });
   }
 
@@ -216,10 +221,8 @@ export class ServeCache {
     return head ? findNow(head.list) : undefined;
   }
 
-  fileNow(key: string): ByteSourceInfo | undefined {
-    const hit = this.#files.get(key);
-    if (hit && this.#now() - hit.checkedAt < this.options.recheckMs) return bytesSource(hit.bytes, hit.etag, hit.lastModified);
-    return undefined;
+  fileNow(key: string): CachedSource | undefined {
+    return this.#files.now(key);
   }
 
   #fresh<T>(slot: Slot<T> | undefined, ttl: number): T | undefined {
@@ -257,52 +260,11 @@ export class ServeCache {
   }
 
   /**
-   * A servable source for the immutable blob at `key`: from memory when cached (or small enough
-   * to be), otherwise streamed from the store. Null when the blob does not exist.
+   * A servable source for the immutable blob at `key` from the file cache (in memory on Node, the
+   * Cache API on a Worker), otherwise streamed from the store. Null when the blob does not exist.
    */
-  async file(store: BlobStore, key: string): Promise<ByteSourceInfo | null> {
-    const hit = this.#files.get(key);
-    const now = this.#now();
-    if (hit && now - hit.checkedAt < this.options.recheckMs) return bytesSource(hit.bytes, hit.etag, hit.lastModified);
-    const info = await store.head(key);
-    if (!info) {
-      this.#files.delete(key);
-      return null;
-    }
-    if (hit && hit.etag === info.etag) {
-      hit.checkedAt = now;
-      return bytesSource(hit.bytes, hit.etag, hit.lastModified);
-    }
-    if (info.size > this.options.maxFileBytes || info.size > this.options.byteBudget) return blobSourceFrom(store, info);
-    const doc = await this.#once(`file:${key}`, () => this.#loadFile(store, info, now));
-    return doc ? bytesSource(doc.bytes, doc.etag, doc.lastModified) : blobSourceFrom(store, info);
-  }
-
-  /** Reads a small blob whole; null when it changed or vanished meanwhile (then it is streamed). */
-  async #loadFile(store: BlobStore, info: BlobInfo, now: number): Promise<CachedFile | null> {
-    const obj = await store.get(info.key);
-    if (!obj) return null;
-    if (obj.etag !== info.etag || obj.size !== info.size) {
-      await obj.body.cancel();
-      return null;
-    }
-    const bytes = new Uint8Array(obj.size);
-    let n = 0;
-    const reader = obj.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (n + value.length > bytes.length) {
-        await reader.cancel();
-        return null;
-      }
-      bytes.set(value, n);
-      n += value.length;
-    }
-    if (n !== bytes.length) return null;
-    const doc: CachedFile = { bytes, etag: obj.etag, lastModified: obj.lastModified, checkedAt: now };
-    this.#files.set(info.key, doc, bytes.length);
-    return doc;
+  file(store: BlobStore, key: string, req?: FileRequest): Promise<CachedSource | null> {
+    return this.#files.get(store, key, req);
   }
 
   #state(tenant: string, repo: string): RepoState {

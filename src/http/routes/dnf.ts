@@ -23,6 +23,7 @@ import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { refuseRegardless, repoDecision, requireRepoAccess, settingsAllowed } from '../middleware/auth.js';
 import { ProblemError } from '../problem.js';
+import type { CachedSource } from '../cache/file-cache.js';
 import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
 import { blobSource, bytesSource, serveFromMemory, serveSource, type ByteSourceInfo, type ServeOptions } from '../serve-blob.js';
 
@@ -38,6 +39,8 @@ export interface DnfRequest {
   principal: Principal;
   /** Echoed in `X-Request-Id` of the responses the handler builds (absent: nothing added). */
   requestId: string | undefined;
+  /** The runtime's way to keep work alive after the response (a Worker's ctx.waitUntil), if any. */
+  waitUntil?: ((p: Promise<unknown>) => void) | undefined;
 }
 
 export interface DnfHandlers {
@@ -102,9 +105,24 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     return { settings, cache: settings.public ? 'public' : 'private' };
   }
 
-  /** serveSource with the request id in the header record it builds (no Headers conversion later). */
-  function serve(req: DnfRequest, src: ByteSourceInfo, opts: Omit<ServeOptions, 'headers'>): Promise<Response> {
-    return serveSource(req.raw, src, req.requestId === undefined ? opts : { ...opts, headers: { 'x-request-id': req.requestId } });
+  /**
+   * The headers a response adds: the request id, and what a file cache says about its answer
+   * (the Worker's `X-Berth-Edge-Cache`). Undefined when none, so the common case builds nothing.
+   */
+  function extraHeaders(req: DnfRequest, src: ByteSourceInfo & CachedSource): Record<string, string> | undefined {
+    if (src.headers === undefined) return req.requestId === undefined ? undefined : { 'x-request-id': req.requestId };
+    return req.requestId === undefined ? src.headers : { ...src.headers, 'x-request-id': req.requestId };
+  }
+
+  /** serveSource with the extra headers in the header record it builds (no Headers conversion later). */
+  function serve(req: DnfRequest, src: CachedSource, opts: Omit<ServeOptions, 'headers'>): Promise<Response> {
+    const headers = extraHeaders(req, src);
+    return serveSource(req.raw, src, headers === undefined ? opts : { ...opts, headers });
+  }
+
+  /** The immutable file at `key` through the runtime's file cache. */
+  function cachedFile(req: DnfRequest, key: string): Promise<CachedSource | null> {
+    return hot.file(store, key, { request: req.raw, waitUntil: req.waitUntil });
   }
 
   /** repoFor from the cache only (undefined: not cached); throws the same refusals. */
@@ -118,8 +136,9 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     return settingsAllowed(decision, access, settings).public ? 'public' : 'private';
   }
 
-  function serveNow(req: DnfRequest, src: ByteSourceInfo, opts: Omit<ServeOptions, 'headers'>): Response | undefined {
-    return serveFromMemory(req.raw, src, req.requestId === undefined ? opts : { ...opts, headers: { 'x-request-id': req.requestId } }) ?? undefined;
+  function serveNow(req: DnfRequest, src: CachedSource, opts: Omit<ServeOptions, 'headers'>): Response | undefined {
+    const headers = extraHeaders(req, src);
+    return serveFromMemory(req.raw, src, headers === undefined ? opts : { ...opts, headers }) ?? undefined;
   }
 
   function repodataNow(req: DnfRequest, tenant: string, repo: string, file: string): Response | undefined {
@@ -243,7 +262,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     }
     // Only checksum-named files are immutable by name; others are read from the store each time.
     const key = repodataKey(tenant, repo, file);
-    const src = checksumNamed ? await hot.file(store, key) : await blobSource(store, key)();
+    const src = checksumNamed ? await cachedFile(req, key) : await blobSource(store, key)();
     if (!src) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
     const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';
     return serve(req, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
@@ -254,7 +273,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     if (!LOCATION.test(location)) throw fileMissing(`${tenant}/${repo}/${location}`);
     const sha = (await currentLocation(tenant, repo, location)) ?? (await retainedLocation(tenant, repo, location));
     if (!sha) throw fileMissing(`${tenant}/${repo}/${location}`);
-    const src = await hot.file(store, packageBlobKey(tenant, sha));
+    const src = await cachedFile(req, packageBlobKey(tenant, sha));
     if (!src) throw fileMissing(`${tenant}/${repo}/${location}`);
     return serve(req, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
   }
@@ -264,8 +283,19 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
 
 type DnfRepoLookup = (req: DnfRequest, tenant: string, repo: string) => Promise<{ settings: RepoSettings; cache: string }>;
 
+/** The runtime's waitUntil, when hono was given an execution context (a Worker); undefined on Node. */
+function waitUntilOf(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | undefined {
+  let ctx: { waitUntil(p: Promise<unknown>): void };
+  try {
+    ctx = c.executionCtx; // a getter that throws where there is none
+  } catch {
+    return undefined;
+  }
+  return (p) => ctx.waitUntil(p);
+}
+
 const dnfRequest = (c: Context<AppEnv>): DnfRequest => ({
-  raw: c.req.raw, path: c.req.path, principal: c.get('principal'), requestId: c.get('requestId') as string | undefined,
+  raw: c.req.raw, path: c.req.path, principal: c.get('principal'), requestId: c.get('requestId') as string | undefined, waitUntil: waitUntilOf(c),
 });
 
 /**
