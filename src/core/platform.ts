@@ -1,8 +1,8 @@
 /**
  * What the pure core needs from its runtime, passed in by each adapter.
  *
- * The core imports no runtime module (no `node:*`, no SDK); incremental hashing and
- * compression are native in every runtime Berth targets (node:crypto / node:zlib in Node and in
+ * The core imports no runtime module (no `node:*`, no SDK); incremental hashing,
+ * compression and decompression are native in every runtime Berth targets (node:crypto / node:zlib in Node and in
  * workerd with nodejs_compat), so the adapters supply them through this interface and the core
  * stays portable and testable.
  */
@@ -27,6 +27,13 @@ export interface Platform {
    * Must be deterministic: the same input gives the same bytes.
    */
   compress(codec: Codec, data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Decompress a stream, holding no more than the runtime's buffers: `gz` — one gzip stream of
+   * any number of concatenated members (as Berth's writer makes them); `zstd` — exactly ONE
+   * frame (the core splits multi-frame files, src/core/repodata/read/zstd-frames.ts, because
+   * decompressors commonly stop after the first). Corrupt input errors the returned stream.
+   */
+  decompress(codec: Codec, input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

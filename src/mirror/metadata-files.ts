@@ -7,11 +7,11 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { repodataKey, uploadKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
-import type { UpstreamRecord } from './repomd.js';
+import type { RepomdEntry } from '../core/repodata/read/repomd.js';
 import { downloadToStore, hashAlgorithmOf, resolveHref, type UpstreamOptions } from './upstream.js';
 
 export interface MetadataFile {
-  record: UpstreamRecord;
+  record: RepomdEntry;
   /** File name under repodata/. */
   name: string;
   /** Where the verified bytes are now: a staging blob, or the repodata key when already stored. */
@@ -32,7 +32,7 @@ const BASE_TYPES = ['primary', 'filelists', 'other', 'updateinfo', 'group', 'gro
 export const SERVED_METADATA_TYPES: ReadonlySet<string> = new Set([...BASE_TYPES, ...BASE_TYPES.map((t) => `${t}_zck`)]);
 
 /** `repodata/<name>` → name, refusing layouts Berth cannot serve at the same href. */
-export function repodataName(tenant: string, repo: string, r: UpstreamRecord): string {
+export function repodataName(tenant: string, repo: string, r: RepomdEntry): string {
   const m = /^repodata\/([^/]+)$/.exec(r.href);
   const name = m?.[1];
   if (r.base !== null || !name) {
@@ -55,21 +55,21 @@ export async function stageMetadataFile(
   tenant: string,
   repo: string,
   base: string,
-  r: UpstreamRecord,
+  r: RepomdEntry,
   up: UpstreamOptions,
   name: string | null,
 ): Promise<MetadataFile> {
-  const algorithm = hashAlgorithmOf(r.checksumType);
-  if (!algorithm) throw new MirrorError('unsupported_checksum', `repomd ${r.type}: checksum type ${r.checksumType} is not supported`);
-  if (name !== null && name.startsWith(r.checksum) && (await store.head(repodataKey(tenant, repo, name)))) {
+  const algorithm = hashAlgorithmOf(r.checksum.type);
+  if (!algorithm) throw new MirrorError('unsupported_checksum', `repomd ${r.type}: checksum type ${r.checksum.type} is not supported`);
+  if (name !== null && name.startsWith(r.checksum.value) && (await store.head(repodataKey(tenant, repo, name)))) {
     return { record: r, name, key: repodataKey(tenant, repo, name), staged: false, bytes: 0 };
   }
   const key = uploadKey(crypto.randomUUID());
   const got = await downloadToStore(store, key, resolveHref(r.base ?? base, r.href), [algorithm], up, r.size ?? up.outbound.limits.maxMetadataBytes);
-  if (got.digests[algorithm] !== r.checksum) {
+  if (got.digests[algorithm] !== r.checksum.value) {
     await store.delete(key).catch(() => undefined);
     // never the digest of what arrived: it would tell a prober what an address answers
-    throw new MirrorError('checksum_mismatch', `upstream ${r.href} does not match its ${r.checksumType} checksum in repomd.xml`, { file: r.href });
+    throw new MirrorError('checksum_mismatch', `upstream ${r.href} does not match its ${r.checksum.type} checksum in repomd.xml`, { file: r.href });
   }
   return { record: r, name: name ?? r.href, key, staged: true, bytes: got.size };
 }
@@ -89,7 +89,7 @@ export async function publishMetadataFiles(store: BlobStore, tenant: string, rep
     } catch (e) {
       if (!isStorageError(e, 'precondition_failed')) throw e;
       // Same name, different bytes only happens for non-content-named files: replace them.
-      if (!f.name.startsWith(f.record.checksum)) {
+      if (!f.name.startsWith(f.record.checksum.value)) {
         const obj = await store.get(f.key);
         if (obj) await store.put(to, obj.body, { contentType: 'application/octet-stream' });
       }

@@ -86,14 +86,14 @@ async function copyCreateOnly(store: BlobStore, from: string, to: string): Promi
 
 export async function acquirePackage(ctx: AcquireContext, p: UpstreamPackage): Promise<Acquired> {
   const { store, platform, tenant } = ctx;
-  const algorithm = hashAlgorithmOf(p.checksumType);
-  if (!algorithm) throw new MirrorError('unsupported_checksum', `${p.href}: checksum type ${p.checksumType} is not supported`, { package: p.href });
-  if (algorithm === 'sha256' && ctx.reusable.has(p.checksum) && (await store.head(packageBlobKey(tenant, p.checksum)))) {
-    const result = await readStored(store, packageBlobKey(tenant, p.checksum), platform, p.href);
-    if (result.computed.fileSha256 !== p.checksum) throw new Error(`stored blob ${p.checksum} does not hold its own sha256`);
+  const algorithm = hashAlgorithmOf(p.checksum.type);
+  if (!algorithm) throw new MirrorError('unsupported_checksum', `${p.href}: checksum type ${p.checksum.type} is not supported`, { package: p.href });
+  if (algorithm === 'sha256' && ctx.reusable.has(p.checksum.value) && (await store.head(packageBlobKey(tenant, p.checksum.value)))) {
+    const result = await readStored(store, packageBlobKey(tenant, p.checksum.value), platform, p.href);
+    if (result.computed.fileSha256 !== p.checksum.value) throw new Error(`stored blob ${p.checksum.value} does not hold its own sha256`);
     const signer = await check(ctx, result, p);
-    await ctx.afterVerify?.(p, p.checksum, result, signer);
-    return { pkg: p, sha256: p.checksum, signer, fetched: false, bytes: 0 };
+    await ctx.afterVerify?.(p, p.checksum.value, result, signer);
+    return { pkg: p, sha256: p.checksum.value, signer, fetched: false, bytes: 0 };
   }
 
   const staged = uploadKey(crypto.randomUUID());
@@ -103,8 +103,8 @@ export async function acquirePackage(ctx: AcquireContext, p: UpstreamPackage): P
     if (got.size !== p.size) {
       throw new MirrorError('package_size_mismatch', `${p.href}: upstream served ${got.size} bytes, primary.xml says ${p.size}`, { package: p.href });
     }
-    if (got.digests[algorithm] !== p.checksum) {
-      throw new MirrorError('package_checksum_mismatch', `${p.href} does not match its ${p.checksumType} checksum in primary.xml`, { package: p.href });
+    if (got.digests[algorithm] !== p.checksum.value) {
+      throw new MirrorError('package_checksum_mismatch', `${p.href} does not match its ${p.checksum.type} checksum in primary.xml`, { package: p.href });
     }
     const sha256 = got.digests.sha256 as string;
     const result = await readStored(store, staged, platform, p.href);

@@ -22,8 +22,8 @@ import { readMirrorConfig, readMirrorState, writeMirrorState, type MirrorConfig,
 import { MirrorError } from './errors.js';
 import { discardStaged, publishMetadataFiles, repodataName, SERVED_METADATA_TYPES, stageMetadataFile, type MetadataFile } from './metadata-files.js';
 import { acquirePackage, mapBounded, type AcquireContext } from './packages.js';
-import { metadataText, readUpstreamPackages, type UpstreamPackage } from './primary.js';
-import { parseRepomd } from './repomd.js';
+import { readUpstreamPackages, type UpstreamPackage } from './primary.js';
+import { readRepomd, type RepomdEntry } from '../core/repodata/read/repomd.js';
 import { verifyRepomdSignature } from './repomd-signature.js';
 import { selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
@@ -121,6 +121,13 @@ function exactText(bytes: Uint8Array, what: string): string {
   return text;
 }
 
+/** The records of upstream's repomd.xml; it must list a primary. */
+function upstreamRecords(text: string): RepomdEntry[] {
+  const { entries } = readRepomd(text);
+  if (!entries.some((r) => r.type === 'primary')) throw new MirrorError('invalid_repomd', 'upstream repomd.xml has no primary record');
+  return entries;
+}
+
 /** One signal for several (either aborts it), or undefined when there is none. */
 function anySignal(signals: readonly (AbortSignal | undefined)[]): AbortSignal | undefined {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
@@ -191,7 +198,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     }
 
     const repomdText = exactText(got.bytes, 'repomd.xml');
-    const records = parseRepomd(repomdText);
+    const records = upstreamRecords(repomdText);
     const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary');
     summary.metadataSkipped = config.mode === 'complete' ? records.filter((r) => !SERVED_METADATA_TYPES.has(r.type)).map((r) => r.type) : [];
     const names = wanted.map((r) => (config.mode === 'complete' ? repodataName(tenant, repo, r) : null));
@@ -203,7 +210,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       if (f.staged) summary.metadataFiles++;
     }
     const primary = staged.find((f) => f.record.type === 'primary') as MetadataFile;
-    const all = await readUpstreamPackages(metadataText(store, primary.key, primary.record.href));
+    const all = await readUpstreamPackages(store, primary.key, primary.record.href, platform, deps.outbound.limits);
     const selected = config.mode === 'complete' ? all : selectPackages(all, config);
     summary.packages.upstream = all.length;
     summary.packages.selected = selected.length;
@@ -215,7 +222,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     const { index } = await readIndex(store, tenant, repo);
     const bySha = new Map(index.packages.map((p) => [p.sha256, p]));
     const indexed = (p: UpstreamPackage): IndexEntry | undefined =>
-      hashAlgorithmOf(p.checksumType) === 'sha256' ? bySha.get(p.checksum) : undefined;
+      hashAlgorithmOf(p.checksum.type) === 'sha256' ? bySha.get(p.checksum.value) : undefined;
     const need = selected.filter((p) => !indexed(p));
     const fresh = new Map<UpstreamPackage, IndexEntry>();
     const now = deps.clock();

@@ -96,6 +96,8 @@ export const settingsSchema = z.object({
     .pipe(z.number().int().max(20, 'expected a number of redirects from 0 to 20')).default(5),
   BERTH_UPSTREAM_MAX_DOCUMENT_BYTES: size(4096, GiB).default(16 * 1024 ** 2),
   BERTH_UPSTREAM_MAX_METADATA_BYTES: size(4096, 64 * GiB).default(GiB),
+  BERTH_UPSTREAM_MAX_XML_BYTES: size(4096, 256 * GiB).default(4 * GiB),
+  BERTH_UPSTREAM_MAX_XML_ELEMENT_BYTES: size(4096, GiB).default(8 * 1024 ** 2),
   BERTH_MIRROR_TENANTS: z.string().regex(/^\d{1,2}$/, 'expected a number of tenants from 1 to 64').transform(Number)
     .pipe(z.number().int().min(1, 'expected a number of tenants from 1 to 64').max(64, 'expected a number of tenants from 1 to 64')).default(4),
   AZURE_STORAGE_CONNECTION_STRING: z.string().trim().min(1).optional(),
@@ -179,6 +181,8 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   BERTH_UPSTREAM_MAX_REDIRECTS: { runtimes: ALL, shownDefault: '5', meaning: 'redirects followed per upstream request, 0 to 20 (each hop checked by the egress policy)' },
   BERTH_UPSTREAM_MAX_DOCUMENT_BYTES: { runtimes: ALL, shownDefault: '16M', meaning: 'largest upstream `repomd.xml`, `repomd.xml.asc` or metalink, 4K to 1G' },
   BERTH_UPSTREAM_MAX_METADATA_BYTES: { runtimes: ALL, shownDefault: '1G', meaning: 'largest upstream metadata file whose size `repomd.xml` does not state, as downloaded, 4K to 64G (packages are bounded by the size their metadata declares)' },
+  BERTH_UPSTREAM_MAX_XML_BYTES: { runtimes: ALL, shownDefault: '4G', meaning: 'most decompressed XML read from one upstream metadata file, 4K to 256G (a compression bomb stops here)' },
+  BERTH_UPSTREAM_MAX_XML_ELEMENT_BYTES: { runtimes: ALL, shownDefault: '8M', meaning: 'largest single element of upstream XML (one `<package>` of primary.xml), 4K to 1G: an unclosed element stops here' },
   BERTH_MIRROR_TENANTS: { runtimes: ALL, shownDefault: '4', meaning: 'tenants whose scheduled mirror runs may be in progress at once, 1 to 64; each tenant\'s mirrors run one after another, so one tenant\'s slow upstream never delays another tenant' },
   AZURE_STORAGE_CONNECTION_STRING: { runtimes: ['node'], secret: true, meaning: 'use Azure Blob Storage (or Azurite) by connection string instead of local disk' },
   BERTH_STORAGE_ACCOUNT_URL: {

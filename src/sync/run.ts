@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Platform } from '../core/platform.js';
 import { askFeed, type FeedVerdict } from './changes-client.js';
 import { download } from './download.js';
 import { SyncError } from './errors.js';
@@ -24,6 +25,8 @@ import { sizeOf, Target, writeAtomic, type SyncState } from './target.js';
 export interface SyncOptions {
   url: string;
   dir: string;
+  /** Decompression (and hashing) of the runtime: the CLI passes Node's. */
+  platform: Platform;
   /** BERTH_TOKEN: Basic auth for private Berth repos. */
   token?: string | undefined;
   /** Contents of --key FILE. */
@@ -154,7 +157,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   } else {
     packages = [];
     const seen = new Map<string, PrimaryPackage>();
-    for await (const p of primaryPackages(primary.at ?? target.path(primary.r.href))) {
+    for await (const p of primaryPackages(primary.at ?? target.path(primary.r.href), opts.platform)) {
       const dup = seen.get(p.href);
       if (dup && dup.checksum.value !== p.checksum.value) throw new SyncError('sync.bad-metadata', `primary.xml lists ${p.href} twice with different checksums`);
       if (dup) continue;

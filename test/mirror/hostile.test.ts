@@ -2,6 +2,7 @@
 // store): the SSRF chain of redirect-to-internal + digest oracle, bodies and drips that would pin
 // a run, metadata types a complete mirror must not take on, and packages a repo-limited admin
 // must not be able to copy out of repos they cannot read. Bounds are asserted by counters.
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMirrorState } from '../../src/repo/mirror-config.js';
 import { currentGeneration } from '../../src/repo/generations.js';
@@ -70,6 +71,18 @@ describe('mirror runs against a hostile upstream', () => {
     expect(up.stats('/drip/repodata/repomd.xml').bytesSent).toBeLessThanOrEqual(2);
     // not left "running": another run starts (and fails the same way)
     expect((await runMirror(w.deps, 'acme', 'm', { attempts: 1 })).error?.code).toBe('upstream_timeout');
+  });
+
+  it('a gzip bomb holding an unclosed <package>: the run stops at the element bound, nothing is published', async () => {
+    const w = await mirrorWorld([{ tenant: 'acme', repo: 'm' }], ['127.0.0.1'], { maxXmlElementBytes: 1024 * 1024 });
+    const bomb = gzipSync(Buffer.concat([Buffer.from('<metadata><package type="rpm"><name>x</name><format>'),
+      Buffer.from('<rpm:entry name="libfoo.so.1()(64bit)"/>'.repeat(1_000_000))]));
+    expect(bomb.length).toBeLessThan(200 * 1024);
+    serveRepo(up, '/bomb', [{ type: 'primary', href: 'repodata/primary.xml.gz', bytes: bomb }]);
+    await configure(w, 'acme', 'm', { from: `${up.url}/bomb/`, include: ['*'] });
+    const s = await runMirror(w.deps, 'acme', 'm');
+    expect(s).toMatchObject({ ok: false, error: { code: 'xml_limit' } });
+    expect(await currentGeneration(w.store, 'acme', 'm')).toBeNull();
   });
 
   it('a complete mirror keeps only the metadata types dnf reads: other record types are neither fetched nor served', async () => {

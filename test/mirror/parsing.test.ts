@@ -1,8 +1,8 @@
-// Metalink choice, package selection and primary.xml reading, on small documents.
+// Metalink choice and package selection, on small documents (primary.xml reading: test/core/repodata/read.test.ts).
 import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { matchesMetalink, parseMetalink } from '../../src/mirror/metalink.js';
-import { readUpstreamPackages, type UpstreamPackage } from '../../src/mirror/primary.js';
+import type { UpstreamPackage } from '../../src/mirror/primary.js';
 import { globToRegExp, selectPackages } from '../../src/mirror/select.js';
 import { createHash } from 'node:crypto';
 
@@ -45,7 +45,7 @@ describe('metalink', () => {
 });
 
 const pkg = (name: string, version: string, arch = 'x86_64', epoch = 0): UpstreamPackage => ({
-  name, arch, epoch, version, release: '1', checksumType: 'sha256', checksum: 'x', size: 1, href: `${name}-${version}.rpm`, base: null, time: 0,
+  name, arch, epoch, version, release: '1', checksum: { type: 'sha256', value: 'x' }, size: 1, href: `${name}-${version}.rpm`, base: null, time: 0,
 });
 
 describe('selection', () => {
@@ -64,31 +64,10 @@ describe('selection', () => {
   });
 });
 
-describe('primary.xml', () => {
-  it('reads packages across chunk boundaries, decoding entities and xml:base', async () => {
-    const xml = `<?xml version="1.0" encoding="UTF-8"?>
-<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="2">
-<package type="rpm">
-  <name>a&amp;b</name>
-  <arch>noarch</arch>
-  <version epoch="2" ver="1.0" rel="3"/>
-  <checksum type="sha256" pkgid="YES">ABCDEF</checksum>
-  <summary>s</summary>
-  <time file="1700000000" build="1"/>
-  <size package="1234" installed="1" archive="1"/>
-  <location xml:base="https://cdn.example/x/" href="Packages/a/a&amp;b-1.0-3.noarch.rpm"/>
-  <format><rpm:provides><rpm:entry name="a" flags="EQ" epoch="2" ver="1.0" rel="3"/></rpm:provides></format>
-</package>
-<package type="rpm"><name>c</name><arch>src</arch><version epoch="0" ver="2" rel="1"/><checksum type="sha" pkgid="YES">01</checksum><time file="5" build="1"/><size package="9"/><location href="c-2-1.src.rpm"/></package>
-</metadata>`;
-    const chunks = (async function* () {
-      for (let i = 0; i < xml.length; i += 37) yield xml.slice(i, i + 37);
-    })();
-    const got = await readUpstreamPackages(chunks);
-    expect(got).toEqual([
-      { name: 'a&b', arch: 'noarch', epoch: 2, version: '1.0', release: '3', checksumType: 'sha256', checksum: 'abcdef', size: 1234,
-        href: 'Packages/a/a&b-1.0-3.noarch.rpm', base: 'https://cdn.example/x/', time: 1700000000 },
-      { name: 'c', arch: 'src', epoch: 0, version: '2', release: '1', checksumType: 'sha', checksum: '01', size: 9, href: 'c-2-1.src.rpm', base: null, time: 5 },
-    ]);
+describe('metalink through the bounded reader', () => {
+  it('refuses a DOCTYPE and values past the bound', () => {
+    expect(() => parseMetalink('<!DOCTYPE m [<!ENTITY e "x">]><metalink/>')).toThrow(expect.objectContaining({ code: 'invalid_metalink' }));
+    const long = `<metalink><files><file name="repomd.xml"><verification><hash type="sha256">${'a'.repeat(10_000)}</hash></verification></file></files></metalink>`;
+    expect(() => parseMetalink(long)).toThrow(/longer than/);
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { toProblem } from '../../src/http/errors.js';
 import { sync } from '../../src/sync/run.js';
+import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { customRpm } from './custom-rpm.js';
 import { makeWorld, publish, snapshot } from './support.js';
 
@@ -43,7 +44,7 @@ describe('package names starting with "."', () => {
     try {
       const dir = join(work, 'copy');
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acme/open`;
-      const r = await sync({ url, dir, trustServerKey: true, attempts: 1, retryDelayMs: 1 });
+      const r = await sync({ url, dir, platform: nodePlatform, trustServerKey: true, attempts: 1, retryDelayMs: 1 });
       expect(r.fetched.packages).toBe(2);
       expect(readdirSync(join(dir, 'Packages'), { recursive: true }).map(String).filter((f) => f.endsWith('.rpm')).sort())
         .toEqual(['a/alpha-1.0-1.noarch.rpm', 'b/beta-1.0-1.noarch.rpm']);

@@ -3,10 +3,14 @@
  * hashes and node:zlib's gzip, the same zlib at the same level as the Node platform, so a Worker
  * and a Node server build byte-identical repodata from the same index. zstd is offered only when
  * the runtime's node:zlib has it; config.ts refuses `BERTH_METADATA_CODEC=zstd` otherwise.
+ * Decompression (mirror runs reading upstream metadata) is node:zlib too: the Web
+ * DecompressionStream cannot read concatenated gzip members, which Berth's own metadata is made
+ * of, and has no zstd (zlib-streams.ts); zstd input fails clearly where node:zlib lacks it.
  */
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import type { Codec, Hash, HashAlgorithm, Platform } from '../../core/platform.js';
+import { decompressWith } from '../zlib-streams.js';
 
 type Compress = (data: Uint8Array, options: object, cb: (err: Error | null, out: Uint8Array) => void) => void;
 
@@ -38,4 +42,5 @@ export const workerPlatform: Platform = {
     if (!zstdAvailable || !zstdCompress || zstdLevel === undefined) throw new Error('zstd is not available in this runtime');
     return run(zstdCompress, data, { params: { [zstdLevel]: 3 } });
   },
+  decompress: (codec, input) => decompressWith(zlib as unknown as Parameters<typeof decompressWith>[0], codec, input),
 };

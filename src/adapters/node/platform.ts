@@ -1,8 +1,10 @@
-/** The core's Platform on Node: native hashing and zlib (gzip, zstd). */
+/** The core's Platform on Node: native hashing and zlib (gzip, zstd), both ways. */
 import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import { gzip, zstdCompress, constants } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Codec, Hash, HashAlgorithm, Platform } from '../../core/platform.js';
+import { decompressWith } from '../zlib-streams.js';
 
 const gzipAsync = promisify(gzip);
 const zstdAsync = promisify(zstdCompress);
@@ -21,4 +23,5 @@ export const nodePlatform: Platform = {
       await zstdAsync(data, { params: { [constants.ZSTD_c_compressionLevel]: 3 } }),
     );
   },
+  decompress: (codec, input) => decompressWith(zlib, codec, input),
 };

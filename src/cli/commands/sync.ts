@@ -64,8 +64,9 @@ export const syncCommand: Command = {
     const tty = Boolean(process.stderr.isTTY) && !values.json;
     let lastDraw = 0;
     const { sync } = await import('../../sync/run.js');
+    const { nodePlatform } = await import('../../adapters/node/platform.js');
     const summary = await sync({
-      url, dir, key, token: process.env['BERTH_TOKEN'] || undefined,
+      url, dir, key, platform: nodePlatform, token: process.env['BERTH_TOKEN'] || undefined,
       trustServerKey: values['trust-server-key'] === true, noVerify: values['no-verify'] === true,
       jobs, attempts, force: values.force === true, changesFeed: values['no-changes-feed'] !== true,
       note: (line) => console.error(line),

@@ -79,7 +79,7 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
 async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
   const found = await findPackages(root);
   // --update: a package whose size and mtime match the old metadata is not read again
-  const old = opts.update ? await reusable(root) : null;
+  const old = opts.update ? await reusable(root, platform) : null;
 
   // packages="N" precedes the body, so the files can only be written while reading if N is
   // known: assume every package makes it. If one is left out (a rare, broken package), that
@@ -163,7 +163,7 @@ async function writePass(
   const workers = Math.max(1, opts.workers ?? 1);
   const outcomes =
     workers > 1 ? describeOnWorkers(jobs, workers, opts.changelogLimit) : describeInProcess(jobs, platform, opts.changelogLimit);
-  const cursor = old ? new OldCursor(oldPackages(root)) : null;
+  const cursor = old ? new OldCursor(oldPackages(root, platform)) : null;
   const attempt = skip.size > 0 ? 'retry' : 'live';
   const channels = {} as Record<XmlKind, Channel<string>>;
   const written = {} as Pass['written'];
@@ -201,6 +201,7 @@ async function writePass(
   }
   progress.done();
   for (const kind of KINDS) channels[kind].close();
+  await cursor?.close();
   return { summary, newest, leftOut, tmps, written };
 }
 
@@ -227,6 +228,11 @@ async function writeKind(
 class OldCursor {
   private current: OldPackage | null | undefined;
   constructor(private readonly it: AsyncGenerator<OldPackage>) {}
+
+  /** Ends the walk: the old metadata files are closed even when it stopped early. */
+  async close(): Promise<void> {
+    await this.it.return(undefined);
+  }
 
   async match(f: FoundPackage): Promise<OldPackage | null> {
     for (;;) {
@@ -270,8 +276,8 @@ async function* describeInProcess(
 }
 
 /** Old packages (href → size and mtime) whose files are unchanged on disk. */
-async function reusable(root: string): Promise<{ has(href: string, path: string): boolean }> {
-  const index = await oldPrimaryIndex(root);
+async function reusable(root: string, platform: Platform): Promise<{ has(href: string, path: string): boolean }> {
+  const index = await oldPrimaryIndex(root, platform);
   return {
     has(href, path) {
       const prior = index.get(href);

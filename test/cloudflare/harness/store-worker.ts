@@ -10,6 +10,7 @@ import { SasBlobStore } from '../../../src/storage/sas-store.js';
 import { toHex } from '../../../src/core/platform.js';
 import { parseWorkerEnv, type WorkerEnv } from '../../../src/adapters/cloudflare/config.js';
 import { workerPlatform, zstdAvailable } from '../../../src/adapters/cloudflare/platform.js';
+import { metadataText } from '../../../src/core/repodata/read/metadata-text.js';
 
 interface Env {
   BUCKET?: R2BucketLike;
@@ -73,6 +74,16 @@ async function handle(req: Request, env: Env): Promise<Response> {
         zstdConfig = (e as { code?: string }).code ?? 'error';
       }
       return json({ gzip: toHex(gz), digests, zstdAvailable, zstdConfig });
+    }
+    case '/decompress': {
+      // The repodata reader's text of a metadata file, decompressed by the Worker's Platform.
+      let text = '';
+      try {
+        for await (const t of metadataText(req.body ?? new ReadableStream(), url.searchParams.get('name') ?? '', workerPlatform)) text += t;
+      } catch (e) {
+        return json({ code: (e as { code?: string }).code ?? 'error', message: (e as Error).message }, 422);
+      }
+      return new Response(text);
     }
     case '/globals':
       return json({ FixedLengthStream: typeof (globalThis as { FixedLengthStream?: unknown }).FixedLengthStream });
