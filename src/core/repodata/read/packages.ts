@@ -6,7 +6,7 @@
  * unclosed or endless `<package>` stops there, it is never rescanned or buffered without end.
  */
 import { RepodataReadError } from './errors.js';
-import { SLICE, XmlReader, type XmlLimits } from './xml-reader.js';
+import { XmlReader, type XmlLimits } from './xml-reader.js';
 
 export interface PackageElement {
   /** Attributes of `<package>` (filelists/other: pkgid, name, arch). */
@@ -58,7 +58,8 @@ export async function* packageElements(texts: AsyncIterable<string>, opts: Packa
     open(name, attrs, depth, at) {
       if (depth === 2 && name === 'package') {
         current = { attrs: { ...attrs }, children: new Map() };
-        start = at;
+        // the start tag's `<` is the last one before its end: attribute values cannot hold one
+        start = opts.raw ? bufStart + buf.lastIndexOf('<', at - bufStart - 1) : at;
       } else if (depth === 3 && current && (keep === null || keep.has(name)) && !current.children.has(name)) {
         child = { attrs: { ...attrs }, text: '' };
         current.children.set(name, child);
@@ -92,10 +93,15 @@ export async function* packageElements(texts: AsyncIterable<string>, opts: Packa
     if (opts.raw) buf += text;
     reader.write(text);
     if (opts.raw) {
-      // keep what a package in progress (or a tag starting in the last slices) may still need
-      const from = current ? start : Math.max(bufStart, reader.position - 2 * SLICE);
-      buf = buf.slice(from - bufStart);
-      bufStart = from;
+      // keep what a package in progress, or a start tag not finished yet, may still need
+      const cut = current ? start - bufStart : buf.lastIndexOf('<');
+      if (cut > 0) {
+        buf = buf.slice(cut);
+        bufStart += cut;
+      } else if (cut < 0) {
+        bufStart += buf.length;
+        buf = '';
+      }
     }
     while (ready.length > 0) yield ready.shift() as PackageElement;
   }

@@ -23,7 +23,8 @@ export const DEFAULT_XML_LIMITS: XmlLimits = { maxTokenChars: 1024 * 1024, maxDe
 export const SLICE = 64 * 1024;
 
 export interface XmlHandlers {
-  open(name: string, attrs: Readonly<Record<string, string>>, depth: number, start: number): void;
+  /** `at`: the position just after the start tag's `>` (string index over the whole stream). */
+  open(name: string, attrs: Readonly<Record<string, string>>, depth: number, at: number): void;
   close(name: string, depth: number, end: number): void;
   text?(text: string, depth: number): void;
   /** After every slice: the caller checks its own bounds (element sizes) against `position`. */
@@ -35,14 +36,8 @@ export class XmlReader {
   readonly #limits: XmlLimits;
   #lastEvent = 0;
   #depth = 0;
-  #attributes = 0;
   #error: Error | null = null;
-  /** Absolute position (string index) of the last `<` seen, for start offsets of tags. */
-  #tagStart = 0;
   #fed = 0;
-  /** The previous slice and the current one, and where that window starts. */
-  #window = '';
-  #windowStart = 0;
 
   constructor(handlers: XmlHandlers, limits: Partial<XmlLimits> = {}) {
     this.#limits = { ...DEFAULT_XML_LIMITS, ...limits };
@@ -58,20 +53,16 @@ export class XmlReader {
       if (d.encoding !== undefined && !/^utf-?8$/i.test(d.encoding)) this.#fail(new RepodataReadError('invalid_xml', `encoding ${JSON.stringify(d.encoding)} is not supported (repodata is UTF-8)`));
       seen();
     });
-    p.on('opentagstart', () => {
-      this.#attributes = 0;
-      this.#tagStart = this.#lastLt(p.position);
-      seen();
-    });
-    p.on('attribute', () => {
-      if (++this.#attributes > this.#limits.maxAttributes) this.#fail(new RepodataReadError('xml_limit', `an element has more than ${this.#limits.maxAttributes} attributes`));
-      seen();
-    });
+    // No per-attribute or tag-start events (they cost as much as the parse): a start tag with all
+    // its attributes is one token, bounded like any other, and the count is checked when it ends.
     p.on('opentag', (tag: SaxesTagPlain) => {
       this.#depth++;
       if (this.#depth > this.#limits.maxDepth) this.#fail(new RepodataReadError('xml_limit', `elements nested deeper than ${this.#limits.maxDepth}`));
+      let attributes = 0;
+      for (const _ in tag.attributes) attributes++;
+      if (attributes > this.#limits.maxAttributes) this.#fail(new RepodataReadError('xml_limit', `an element has more than ${this.#limits.maxAttributes} attributes`));
       seen();
-      handlers.open(tag.name, tag.attributes, this.#depth, this.#tagStart);
+      handlers.open(tag.name, tag.attributes, this.#depth, p.position);
       if (tag.isSelfClosing) {
         handlers.close(tag.name, this.#depth, p.position);
         this.#depth--;
@@ -83,10 +74,13 @@ export class XmlReader {
       handlers.close(tag.name, this.#depth, p.position);
       this.#depth--;
     });
-    p.on('text', (t) => {
-      seen();
-      handlers.text?.(t, this.#depth);
-    });
+    const onText = handlers.text;
+    if (onText) {
+      p.on('text', (t) => {
+        seen();
+        onText(t, this.#depth);
+      });
+    }
     for (const ev of ['comment', 'cdata', 'processinginstruction'] as const) p.on(ev, seen);
     this.#handlers = handlers;
   }
@@ -97,12 +91,6 @@ export class XmlReader {
     this.#error ??= e;
   }
 
-  /** The absolute position of the last `<` before `pos` (a tag's start: names are short). */
-  #lastLt(pos: number): number {
-    const i = this.#window.lastIndexOf('<', pos - this.#windowStart);
-    return i >= 0 ? this.#windowStart + i : pos;
-  }
-
   #throwIfFailed(): void {
     if (this.#error) throw this.#error;
   }
@@ -111,9 +99,6 @@ export class XmlReader {
   write(text: string): void {
     for (let i = 0; i < text.length; i += SLICE) {
       const slice = text.slice(i, i + SLICE);
-      const previous = this.#window.slice(Math.max(0, this.#window.length - SLICE));
-      this.#windowStart = this.#fed - previous.length;
-      this.#window = previous + slice;
       this.#fed += slice.length;
       try {
         this.#p.write(slice);
