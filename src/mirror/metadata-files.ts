@@ -5,10 +5,10 @@
  */
 import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
-import { repodataKey, uploadKey } from '../storage/keys.js';
+import { repodataKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
 import type { RepomdEntry } from '../core/repodata/read/repomd.js';
-import { downloadToStore, hashAlgorithmOf, resolveHref, type UpstreamOptions } from './upstream.js';
+import { download, hashAlgorithmOf, resolveHref, type UpstreamOptions } from './upstream.js';
 
 export interface MetadataFile {
   record: RepomdEntry;
@@ -64,8 +64,8 @@ export async function stageMetadataFile(
   if (name !== null && name.startsWith(r.checksum.value) && (await store.head(repodataKey(tenant, repo, name)))) {
     return { record: r, name, key: repodataKey(tenant, repo, name), staged: false, bytes: 0 };
   }
-  const key = uploadKey(crypto.randomUUID());
-  const got = await downloadToStore(store, key, resolveHref(r.base ?? base, r.href), [algorithm], up, r.size ?? up.outbound.limits.maxMetadataBytes);
+  const got = await download(store, resolveHref(r.base ?? base, r.href), [algorithm], up, r.size ?? up.outbound.limits.maxMetadataBytes);
+  const key = got.key;
   if (got.digests[algorithm] !== r.checksum.value) {
     await store.delete(key).catch(() => undefined);
     // never the digest of what arrived: it would tell a prober what an address answers

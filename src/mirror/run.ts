@@ -13,7 +13,6 @@ import type { Logger } from '../core/logger.js';
 import { appendAudit } from '../repo/audit.js';
 import type { EventSink } from '../repo/events.js';
 import { readIndex } from '../repo/index-store.js';
-import { fragmentFile, packageRecord, writeFragmentFile } from '../repo/package-fragments.js';
 import { getRepo } from '../repo/repos.js';
 import { trustedKeyring } from '../repo/trusted-keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -28,7 +27,7 @@ import { verifyRepomdSignature } from './repomd-signature.js';
 import { selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
-import { packagePlacement, type IndexEntry } from '../repo/index-entry.js';
+import type { IndexEntry } from '../repo/index-entry.js';
 import type { Outbound } from '../net/outbound.js';
 
 export interface MirrorDeps {
@@ -226,27 +225,16 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     const need = selected.filter((p) => !indexed(p));
     const fresh = new Map<UpstreamPackage, IndexEntry>();
     const now = deps.clock();
-    const addedAt = Math.floor(now.getTime() / 1000);
     const ctx: AcquireContext = {
-      store, platform, tenant, keyring: await trustedKeyring(store, tenant, repo), allowUnsigned: settings.allowUnsigned,
-      now, base: got.base, upstream: up, reusable: new Set(state.pending ?? []), onStored: (sha) => void stored.add(sha),
-      async afterVerify(p, sha256, result, signer) {
-        const base = { sha256, name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, size: p.size, signer };
-        if (config.mode === 'complete') {
-          fresh.set(p, { ...base, filename: p.href.slice(p.href.lastIndexOf('/') + 1), location: p.href, addedAt: p.time || addedAt });
-          return;
-        }
-        const { filename, location } = packagePlacement(result.pkg);
-        const frag = fragmentFile(packageRecord(result, addedAt, location));
-        if ('excluded' in frag) throw new MirrorError('unrepresentable_metadata', `${p.href}: ${frag.excluded.message}: ${frag.excluded.field}`, { package: p.href });
-        await writeFragmentFile(store, tenant, repo, frag);
-        fresh.set(p, { ...base, filename, location, addedAt });
-      },
+      store, platform, tenant, repo, mode: config.mode, addedAt: Math.floor(now.getTime() / 1000),
+      trust: { keyring: await trustedKeyring(store, tenant, repo), requireSignature: !settings.allowUnsigned, now },
+      base: got.base, upstream: up, reusable: new Set(state.pending ?? []), onStored: (sha) => void stored.add(sha),
     };
     let done = 0;
     const acquired = await mapBounded(need, config.concurrency, (p) => acquirePackage(ctx, p),
       () => opts.onProgress?.({ phase: 'packages', done: ++done, total: need.length }));
     for (const a of acquired) {
+      fresh.set(a.pkg, a.entry);
       summary.bytes += a.bytes;
       if (a.fetched) summary.packages.fetched++;
       else summary.packages.reused++;

@@ -6,10 +6,10 @@
  * package or metadata file is ever held whole.
  */
 import type { HashAlgorithm, Platform } from '../core/platform.js';
-import { toHex } from '../core/platform.js';
 import { readAll } from '../net/bounded-body.js';
 import { isOutboundError } from '../net/errors.js';
 import { shownUrl, type Outbound, type OutboundResponse } from '../net/outbound.js';
+import { stage, type Staged } from '../repo/ingest.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { MirrorError } from './errors.js';
 
@@ -83,48 +83,34 @@ export async function fetchBytes(url: string, opts: UpstreamOptions, allowMissin
   });
 }
 
-export interface Downloaded {
-  size: number;
-  /** Hex digests by algorithm, for every algorithm asked for. */
-  digests: Partial<Record<HashAlgorithm, string>>;
-}
-
 /**
- * Streams `url` into `key` (overwritten on retry), hashing with each of `algorithms`. Reading
- * stops as soon as more than `maxBytes` arrive (`size_mismatch`), so a hostile upstream can
- * neither fill the store nor hold the run.
+ * Downloads `url` into a fresh staging blob through the ingest pipeline's staging (streamed,
+ * counted, hashed with sha256 and each of `algorithms`). Reading stops as soon as more than
+ * `maxBytes` arrive (`size_mismatch`), so a hostile upstream can neither fill the store nor hold
+ * the run. A retry stages afresh; nothing is left behind by a failed attempt.
  */
-export async function downloadToStore(
+export async function download(
   store: BlobStore,
-  key: string,
   url: string,
   algorithms: readonly HashAlgorithm[],
   opts: UpstreamOptions,
   maxBytes: number,
-): Promise<Downloaded> {
+): Promise<Staged> {
+  const shown = shownUrl(url);
   return withRetries(opts, async () => {
     const res = await getOnce(url, opts, false, maxBytes);
-    if (!res) throw new MirrorError('upstream_http_error', `GET ${shownUrl(url)} had no body`, { url: shownUrl(url) });
-    const hashes = [...new Set(algorithms)].map((a) => [a, opts.platform.createHash(a)] as const);
-    let size = 0;
-    const meter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        size += chunk.length;
-        for (const [, h] of hashes) h.update(chunk);
-        controller.enqueue(chunk);
-      },
-    });
+    if (!res) throw new MirrorError('upstream_http_error', `GET ${shown} had no body`, { url: shown });
     try {
-      await store.put(key, res.body.pipeThrough(meter), { contentType: 'application/octet-stream' });
+      return await stage({ store, platform: opts.platform }, res.body, {
+        limit: maxBytes, digests: algorithms, contentType: 'application/octet-stream',
+        overLimit: () => new MirrorError('size_mismatch', `${shown} is larger than the ${maxBytes} bytes its metadata announces`, { url: shown }),
+      });
     } catch (e) {
       if (isOutboundError(e) && e.outboundCode === 'upstream_too_large') {
-        throw new MirrorError('size_mismatch', `${shownUrl(url)} is larger than the ${maxBytes} bytes its metadata announces`, { url: shownUrl(url) });
+        throw new MirrorError('size_mismatch', `${shown} is larger than the ${maxBytes} bytes its metadata announces`, { url: shown });
       }
       throw e;
     }
-    const digests: Partial<Record<HashAlgorithm, string>> = {};
-    for (const [a, h] of hashes) digests[a] = toHex(h.digest());
-    return { size, digests };
   });
 }
 

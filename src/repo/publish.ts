@@ -1,28 +1,25 @@
 /**
- * The publish flow of docs/service.md: stage the upload (streamed, counted, hashed), read and
- * verify it, build its fragments, store blob and fragments, then change the index by CAS.
- * Every refusal deletes the upload before answering, so a refused package leaves no trace;
- * the package blob and fragment are written only once the package is accepted.
+ * The publish flow of docs/service.md: the package goes through the ingest pipeline (ingest.ts:
+ * stage the upload streamed, counted and hashed; read and verify it; build its entry and
+ * fragments), then blob and fragment are stored and the index changes by CAS. Every refusal
+ * deletes the upload before answering, so a refused package leaves no trace; the package blob and
+ * fragment are written only once the package is accepted.
  *
  * Fragments are built before the blob is copied (design step 5 before 4) so that
  * `unrepresentable_metadata` is a refusal like the others and writes nothing.
  */
 import type { Platform } from '../core/platform.js';
-import { toHex } from '../core/platform.js';
-import { verifyRpm, legacyHashAlgorithms, type Verification } from '../core/pgp/verify-rpm.js';
-import { readRpm } from '../core/rpm/index.js';
-import type { RpmReadResult } from '../core/rpm/index.js';
 import type { Logger } from '../core/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { isStorageError } from '../storage/errors.js';
-import { packageBlobKey, repoFragmentKey, uploadKey } from '../storage/keys.js';
+import { packageBlobKey, repoFragmentKey } from '../storage/keys.js';
 import { notFound, Refusal, tooLarge } from './errors.js';
 import type { EventSink } from './events.js';
 import { addPackage, lookupEntry, removePackage } from './index-store.js';
-import { fragmentFile, packageKey, packageRecord, writeFragmentFile } from './package-fragments.js';
+import { discard, examine, prepare, stage, storeBlob, storePackage, type Staged } from './ingest.js';
+import { packageKey } from './package-fragments.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
-import { nevraOf, packagePlacement, unplaceableName, type IndexEntry } from './index-entry.js';
+import { nevraOf, type IndexEntry } from './index-entry.js';
 
 export interface PublishDeps {
   store: BlobStore;
@@ -64,68 +61,9 @@ export interface PublishResult {
   body: PublishedPackage;
 }
 
-const refuse = (code: string, detail: string, extra: Record<string, unknown> = {}): Refusal =>
-  new Refusal('unprocessable', code, detail, extra);
-
 /** A complete mirror holds exactly upstream's packages: its content changes only by mirroring. */
 function mirrorRepo(tenant: string, repo: string): Refusal {
   return new Refusal('conflict', 'mirror_repo', `${tenant}/${repo} is a complete mirror of an upstream repository: its packages change only by mirroring`);
-}
-
-/** Counts and hashes what passes; errors the stream as soon as the limit is passed. */
-function meter(limit: number, platform: Platform): { stream: TransformStream<Uint8Array, Uint8Array>; done: () => { sha256: string; size: number } } {
-  const hash = platform.createHash('sha256');
-  let size = 0;
-  const stream = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      size += chunk.length;
-      if (size > limit) {
-        controller.error(tooLarge(limit));
-        return;
-      }
-      hash.update(chunk);
-      controller.enqueue(chunk);
-    },
-  });
-  return { stream, done: () => ({ sha256: toHex(hash.digest()), size }) };
-}
-
-const VERDICT_CODES: Record<Exclude<Verification['status'], 'ok'>, string> = {
-  unsigned: 'unsigned',
-  nokey: 'untrusted_key',
-  untrusted: 'untrusted_key',
-  // an algorithm we cannot check cannot establish trust either
-  unsupported: 'untrusted_key',
-  'bad-signature': 'bad_signature',
-  'digest-mismatch': 'digest_mismatch',
-  'weak-algorithm': 'weak_algorithm',
-};
-
-async function readStaged(store: BlobStore, key: string, platform: Platform): Promise<RpmReadResult> {
-  const obj = await store.get(key);
-  if (!obj) throw new Error(`staged upload ${key} vanished`);
-  try {
-    return await readRpm(obj.body, platform, { headerPayloadHashes: legacyHashAlgorithms });
-  } catch (e) {
-    const err = e as { name?: string; code?: string; message?: string };
-    if (err.name === 'RpmFormatError') throw refuse('not_an_rpm', `not an RPM package: ${err.message} (${err.code})`, { reason: err.code });
-    throw e;
-  }
-}
-
-/** Content-addressed copy; an existing blob holds the same bytes by construction. */
-async function storePackageBlob(store: BlobStore, from: string, to: string): Promise<void> {
-  try {
-    if (store.copy) {
-      await store.copy(from, to, { ifNoneMatch: '*' });
-    } else {
-      const obj = await store.get(from);
-      if (!obj) throw new Error(`staged upload ${from} vanished`);
-      await store.put(to, obj.body, { ifNoneMatch: '*', contentType: 'application/x-rpm' });
-    }
-  } catch (e) {
-    if (!isStorageError(e, 'precondition_failed')) throw e;
-  }
 }
 
 function responseOf(e: IndexEntry, revision: number): PublishedPackage {
@@ -150,7 +88,7 @@ async function forgetFragment(store: BlobStore, tenant: string, repo: string, sh
 }
 
 export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, req: PublishRequest): Promise<PublishResult> {
-  const { store, platform } = deps;
+  const { store } = deps;
   const { tenant, repo } = req;
   const limit = deps.config.maxUploadBytes;
   const settings = await tenancy.getRepo(store, tenant, repo);
@@ -164,44 +102,22 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     throw tooLarge(limit);
   }
 
-  const staged = uploadKey(crypto.randomUUID());
+  let staged: Staged | null = null;
   try {
-    const m = meter(limit, platform);
-    await store.put(staged, req.body.pipeThrough(m.stream), { contentType: 'application/x-rpm' });
-    const upload = m.done();
-
-    const result = await readStaged(store, staged, platform);
-    if (result.computed.fileSha256 !== upload.sha256) throw new Error(`staged upload ${staged} changed while being read`);
-    if (result.pkg.payloadFormat === 'drpm') throw refuse('delta_rpm', 'delta RPMs (.drpm) are not packages');
-    const keyring = await tenancy.trustedKeyring(store, tenant, repo);
-    const verdict = await verifyRpm(result, keyring, { requireSignature: !settings.allowUnsigned, date: deps.clock() });
-    if (!verdict.ok) {
-      const code = VERDICT_CODES[verdict.status as Exclude<Verification['status'], 'ok'>] ?? 'bad_signature';
-      throw refuse(code, verdict.reason, { verification: verdict.status });
-    }
-
-    const pkg = result.pkg;
-    const unplaceable = unplaceableName(pkg.name);
-    if (unplaceable !== null) throw refuse('invalid_package_name', unplaceable, { name: pkg.name });
-    const { filename, location } = packagePlacement(pkg);
-    const addedAt = Math.floor(deps.clock().getTime() / 1000);
-    const entry: IndexEntry = {
-      sha256: upload.sha256, name: pkg.name, epoch: pkg.epoch ?? 0, version: pkg.version, release: pkg.release,
-      arch: pkg.arch, filename, location, size: upload.size, addedAt,
-      signer: verdict.signer ? { fingerprint: verdict.signer.fingerprint, keyId: verdict.signer.keyId, algorithm: verdict.signer.algorithm } : null,
-    };
-    const frag = fragmentFile(packageRecord(result, addedAt, location));
-    if ('excluded' in frag) {
-      throw refuse('unrepresentable_metadata', frag.excluded.message, { field: frag.excluded.field, char: frag.excluded.char });
-    }
+    staged = await stage(deps, req.body, { limit, overLimit: () => tooLarge(limit) });
+    const examined = await examine(deps, staged, {
+      keyring: await tenancy.trustedKeyring(store, tenant, repo), requireSignature: !settings.allowUnsigned, now: deps.clock(),
+    });
+    const prepared = prepare(examined, staged, { addedAt: Math.floor(deps.clock().getTime() / 1000), fragment: true });
+    const { entry } = prepared;
+    const { filename, location } = entry;
 
     // Already published: answer without touching anything (its fragment keeps its addedAt). Only
     // the segment covering the package's sort key is read (docs/service.md, Index).
     const before = await lookupEntry(store, tenant, repo, { filename, location });
     if (before.entry?.sha256 === entry.sha256) return { status: 200, body: responseOf(before.entry, before.revision) };
 
-    await storePackageBlob(store, staged, packageBlobKey(tenant, entry.sha256));
-    await writeFragmentFile(store, tenant, repo, frag);
+    await storePackage(deps, tenant, repo, staged, prepared);
     const { outcome, revision } = await addPackage(store, tenant, repo, entry, deps.clock);
     switch (outcome.kind) {
       case 'exists': {
@@ -218,7 +134,7 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
         break;
     }
     // GC may have dropped an old unreferenced blob of the same bytes between our copy and the CAS.
-    if (!(await store.head(packageBlobKey(tenant, entry.sha256)))) await storePackageBlob(store, staged, packageBlobKey(tenant, entry.sha256));
+    if (!(await store.head(packageBlobKey(tenant, entry.sha256)))) await storeBlob(deps, tenant, staged);
     try {
       await tenancy.appendAudit(store, tenant, {
         actor: req.actor, action: 'package.publish', target: `${repo}/${entry.sha256}`,
@@ -230,7 +146,7 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     }
     return { status: 201, body: responseOf(entry, revision) };
   } finally {
-    await store.delete(staged).catch((e: unknown) => deps.logger.warn('could not delete upload', { key: staged, error: String(e) }));
+    await discard(deps, staged);
   }
 }
 
