@@ -1,8 +1,16 @@
 /**
  * The tenant audit log `t/<t>/audit/<seq>.json`: one create-only blob per entry, numbered
  * densely from 1, each carrying the hash of its predecessor. Create-only numbering makes the
- * store arbitrate concurrent writers (exactly one wins a seq; the others re-read and retry), and
+ * store arbitrate concurrent writers (exactly one wins a seq; the others move on and retry), and
  * the chain makes an edited, removed or reordered entry detectable.
+ *
+ * Appending costs the same whatever the log's length (docs/service.md, Model): `audit-head.json`
+ * `{seq, hash}` is a hint of the last entry, advanced by CAS after appends; a writer starts from
+ * it (or from the last entry it wrote itself), probes the next seq — normally absent, one read —
+ * and writes there. A lagging hint (a crash between entry and hint) is walked forward; a store
+ * without a hint (written before it existed) finds its last entry once by exponential and binary
+ * search over seq. Appends of one process are queued per tenant and written in order, so they
+ * never collide with each other. Nothing ever lists the log.
  *
  * `hash` = sha256 hex of the canonical JSON (object keys sorted, recursively) of the entry
  * without `hash`; `prev` = the previous entry's `hash`, 64 zeros for seq 1. Canonical form keeps
@@ -11,9 +19,8 @@
 import { sha256Hex } from '../auth/crypto.js';
 import { BerthError } from '../core/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { listAll } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
-import { auditKey, auditPrefix } from '../storage/keys.js';
+import { auditHeadKey, auditKey } from '../storage/keys.js';
 import { readJson, writeJson } from '../storage/json-blob.js';
 
 export interface AuditInput {
@@ -61,33 +68,144 @@ export async function entryHash(entry: Omit<AuditEntry, 'hash'>): Promise<string
   return sha256Hex(canonicalJson({ seq, at, actor, action, target, details, prev }));
 }
 
-async function lastEntry(store: BlobStore, tenant: string): Promise<AuditEntry | null> {
-  let lastKey: string | null = null;
-  for await (const item of listAll(store, auditPrefix(tenant))) lastKey = item.key;
-  if (lastKey === null) return null;
-  const got = await readJson<AuditEntry>(store, lastKey);
-  return got ? got.value : null;
+interface Tip {
+  seq: number;
+  hash: string;
 }
 
-export async function appendAudit(store: BlobStore, tenant: string, input: AuditInput, now: Date): Promise<AuditEntry> {
+const GENESIS_TIP: Tip = { seq: 0, hash: GENESIS };
+
+async function entryAt(store: BlobStore, tenant: string, seq: number): Promise<AuditEntry | null> {
+  return (await readJson<AuditEntry>(store, auditKey(tenant, seq)))?.value ?? null;
+}
+
+/** The last entry at or after `from` (walking forward while the next seq exists). */
+async function walk(store: BlobStore, tenant: string, from: Tip): Promise<Tip> {
+  let tip = from;
+  for (;;) {
+    const next = await entryAt(store, tenant, tip.seq + 1);
+    if (!next) return tip;
+    tip = { seq: next.seq, hash: next.hash };
+  }
+}
+
+/** Without a hint: the last seq by exponential, then binary search (entries are dense from 1). */
+async function search(store: BlobStore, tenant: string): Promise<Tip> {
+  const exists = async (seq: number): Promise<boolean> => (await store.head(auditKey(tenant, seq))) !== null;
+  if (!(await exists(1))) return GENESIS_TIP;
+  let lo = 1;
+  let hi = 2;
+  while (await exists(hi)) {
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await exists(mid)) lo = mid;
+    else hi = mid;
+  }
+  const last = await entryAt(store, tenant, lo);
+  return last ? { seq: last.seq, hash: last.hash } : GENESIS_TIP;
+}
+
+async function readHint(store: BlobStore, tenant: string): Promise<{ tip: Tip | null; etag: string | null }> {
+  const got = await readJson<Tip>(store, auditHeadKey(tenant)).catch(() => null);
+  if (!got || typeof got.value?.seq !== 'number' || typeof got.value.hash !== 'string') return { tip: null, etag: got?.etag ?? null };
+  return { tip: got.value, etag: got.etag };
+}
+
+/** Moves the hint forward to `tip` (never back); best effort — a lagging hint is only slower. */
+async function advanceHint(store: BlobStore, tenant: string, tip: Tip): Promise<void> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const { tip: cur, etag } = await readHint(store, tenant);
+    if (cur && cur.seq >= tip.seq) return;
+    try {
+      await writeJson(store, auditHeadKey(tenant), tip, etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag });
+      return;
+    } catch (err) {
+      if (!isStorageError(err, PreconditionFailedError.CODE)) return;
+    }
+  }
+}
+
+interface Pending {
+  input: AuditInput;
+  now: Date;
+  resolve: (e: AuditEntry) => void;
+  reject: (e: unknown) => void;
+}
+
+interface TenantLog {
+  queue: Pending[];
+  /** The last entry this process wrote or saw (a starting point; the store may be ahead). */
+  tip: Tip | null;
+  running: boolean;
+}
+
+const logs = new WeakMap<BlobStore, Map<string, TenantLog>>();
+
+export function appendAudit(store: BlobStore, tenant: string, input: AuditInput, now: Date): Promise<AuditEntry> {
+  let tenants = logs.get(store);
+  if (!tenants) {
+    tenants = new Map();
+    logs.set(store, tenants);
+  }
+  let log = tenants.get(tenant);
+  if (!log) {
+    log = { queue: [], tip: null, running: false };
+    tenants.set(tenant, log);
+  }
+  const current = log;
+  return new Promise((resolve, reject) => {
+    current.queue.push({ input, now, resolve, reject });
+    if (!current.running) void drain(store, tenant, current);
+  });
+}
+
+async function drain(store: BlobStore, tenant: string, log: TenantLog): Promise<void> {
+  log.running = true;
+  try {
+    await drainQueue(store, tenant, log);
+  } finally {
+    log.running = false;
+  }
+}
+
+async function drainQueue(store: BlobStore, tenant: string, log: TenantLog): Promise<void> {
+  while (log.queue.length > 0) {
+    const p = log.queue[0] as Pending;
+    try {
+      p.resolve(await appendOne(store, tenant, log, p));
+    } catch (e) {
+      log.tip = null;
+      p.reject(e);
+    }
+    log.queue.shift();
+    if (log.queue.length === 0 && log.tip) await advanceHint(store, tenant, log.tip).catch(() => undefined);
+  }
+}
+
+async function appendOne(store: BlobStore, tenant: string, log: TenantLog, p: Pending): Promise<AuditEntry> {
+  let tip = log.tip ?? (await readHint(store, tenant)).tip ?? (await search(store, tenant));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const last = await lastEntry(store, tenant);
+    tip = await walk(store, tenant, tip);
     const body: Omit<AuditEntry, 'hash'> = {
-      seq: (last?.seq ?? 0) + 1,
-      at: now.toISOString(),
-      actor: input.actor,
-      action: input.action,
-      target: input.target,
-      details: input.details,
-      prev: last?.hash ?? GENESIS,
+      seq: tip.seq + 1,
+      at: p.now.toISOString(),
+      actor: p.input.actor,
+      action: p.input.action,
+      target: p.input.target,
+      details: p.input.details,
+      prev: tip.hash,
     };
     const entry: AuditEntry = { ...body, hash: await entryHash(body) };
     try {
       await writeJson(store, auditKey(tenant, entry.seq), entry, { ifNoneMatch: '*' });
+      log.tip = { seq: entry.seq, hash: entry.hash };
       return entry;
     } catch (err) {
       if (!isStorageError(err, PreconditionFailedError.CODE)) throw err;
-      // Another writer took this seq: back off (full jitter) and build on theirs.
+      // Another process took this seq: back off (full jitter), then build on theirs.
       const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.min(attempt + 1, 16));
       await new Promise((r) => setTimeout(r, Math.random() * ceiling));
     }
@@ -102,17 +220,20 @@ export interface AuditPage {
   limit?: number;
 }
 
-/** Entries in seq order (by key, which is the zero-padded seq). */
+/** Entries in seq order, read by seq from `after + 1` until one is missing (no listing). */
 export async function readAudit(store: BlobStore, tenant: string, page: AuditPage = {}): Promise<AuditEntry[]> {
-  const prefix = auditPrefix(tenant);
   const after = page.after ?? 0;
   const limit = page.limit ?? Number.POSITIVE_INFINITY;
   const out: AuditEntry[] = [];
-  for await (const item of listAll(store, prefix)) {
-    if (out.length >= limit) break;
-    if (Number(item.key.slice(prefix.length).replace(/\.json$/, '')) <= after) continue;
-    const got = await readJson<AuditEntry>(store, item.key);
-    if (got) out.push(got.value);
+  const window = 16;
+  while (out.length < limit) {
+    const n = Math.min(window, limit - out.length);
+    const start = after + out.length + 1;
+    const got = await Promise.all(Array.from({ length: n }, (_, i) => entryAt(store, tenant, start + i)));
+    for (const e of got) {
+      if (!e) return out;
+      out.push(e);
+    }
   }
   return out;
 }

@@ -10,7 +10,7 @@ import * as openpgp from 'openpgp';
 import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
-import { metadataKeyKey, repoConfigKey, reposPrefix } from '../storage/keys.js';
+import { metadataKeyKey, repoConfigKey, repoRegistryCompleteKey, repoRegistryKey, repoRegistryPrefix, reposPrefix } from '../storage/keys.js';
 import { notFound, Refusal } from './errors.js';
 import { readJson, readText, writeJson } from '../storage/json-blob.js';
 import { getTenant } from './tenants.js';
@@ -71,6 +71,11 @@ export async function createRepo(store: BlobStore, input: NewRepo, now: Date): P
     key = adopted;
   }
 
+  // Registered before the config exists, so a listing never misses a repo (a marker without a
+  // config — a crash here — is skipped by listRepos).
+  await writeJson(store, repoRegistryKey(input.tenant, input.name), {}, { ifNoneMatch: '*' }).catch((err: unknown) => {
+    if (!isStorageError(err, PreconditionFailedError.CODE)) throw err;
+  });
   const config: RepoConfig = {
     tenant: input.tenant,
     name: input.name,
@@ -94,20 +99,32 @@ export async function getRepo(store: BlobStore, tenant: string, repo: string): P
 }
 
 /**
- * Every repo of a tenant, by name. Lists the tenant's `r/` prefix and keeps the config blobs:
- * a flat listing also walks fragments and generations, which is acceptable for an admin call.
+ * Every repo of a tenant, by name: from the tenant's registry `t/<t>/repos/<r>.json`, never by
+ * walking `t/<t>/r/` (that holds every fragment, segment and chunk of every repo). A tenant from
+ * before the registry is walked once, its markers written, then marked complete.
  */
 export async function listRepos(store: BlobStore, tenant: string): Promise<RepoConfig[]> {
-  const prefix = reposPrefix(tenant);
+  if (!(await store.head(repoRegistryCompleteKey(tenant)))) await buildRegistry(store, tenant);
+  const prefix = repoRegistryPrefix(tenant);
   const out: RepoConfig[] = [];
+  for await (const item of listAll(store, prefix)) {
+    const name = /^([a-z0-9-]+)\.json$/.exec(item.key.slice(prefix.length))?.[1];
+    const config = name === undefined ? null : await getRepo(store, tenant, name);
+    if (config) out.push(config);
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The one walk of a tenant written before the registry: a marker per config found. */
+async function buildRegistry(store: BlobStore, tenant: string): Promise<void> {
+  const prefix = reposPrefix(tenant);
   for await (const item of listAll(store, prefix)) {
     const rest = item.key.slice(prefix.length);
     const slash = rest.indexOf('/');
     if (slash < 0 || rest.slice(slash + 1) !== 'config.json') continue;
-    const config = await getRepo(store, tenant, rest.slice(0, slash));
-    if (config) out.push(config);
+    await writeJson(store, repoRegistryKey(tenant, rest.slice(0, slash)), {}, { ifNoneMatch: '*' }).catch(() => undefined);
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  await writeJson(store, repoRegistryCompleteKey(tenant), { since: new Date().toISOString() });
 }
 
 async function loadPrivateKey(store: BlobStore, tenant: string, repo: string): Promise<openpgp.PrivateKey | null> {

@@ -1,7 +1,7 @@
 /** Tenants `tenants/<t>.json` `{name, createdAt}`; created by the operator only. */
 import { listAll, type BlobStore } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
-import { tenantKey } from '../storage/keys.js';
+import { repoRegistryCompleteKey, tenantKey } from '../storage/keys.js';
 import { Refusal } from './errors.js';
 import { readJson, writeJson } from '../storage/json-blob.js';
 
@@ -22,6 +22,9 @@ export async function createTenant(store: BlobStore, name: string, now: Date): P
     }
     throw err;
   }
+  // A new tenant's repo registry is complete from the start (repos.ts lists repos from it); a
+  // crash before this line only costs one walk of its (new, small) repo prefix later.
+  await writeJson(store, repoRegistryCompleteKey(name), { since: tenant.createdAt }).catch(() => undefined);
   return tenant;
 }
 

@@ -23,7 +23,10 @@
  *   backend reports the same value (Azure would default it, fs/memory would not).
  * - `list` is flat, ordered by key (byte order), filtered by a plain string prefix. `cursor` is opaque;
  *   it is present only when more items may follow. A page may hold fewer than `limit` items (even
- *   none) while a cursor is returned — loop until the cursor is absent.
+ *   none) while a cursor is returned — loop until the cursor is absent. Items carry key and
+ *   last-modified time; size and ETag only where the backend lists them without reading each blob
+ *   (object stores do; the fs store does not: its ETag lives inside the file, and a listing must
+ *   not open every file it lists). Callers needing them `head` the key.
  */
 
 export interface ByteRange {
@@ -86,9 +89,11 @@ export interface ListOptions {
 
 export interface ListItem {
   key: string;
-  size: number;
-  etag: string;
   lastModified: Date;
+  /** Present where the backend lists it for free (not the fs store). */
+  size?: number;
+  /** Present where the backend lists it for free (not the fs store). */
+  etag?: string;
 }
 
 export interface ListPage {

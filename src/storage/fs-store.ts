@@ -28,7 +28,7 @@
  * period far longer than any write). Empty directories are removed after delete.
  */
 import { randomUUID } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
+import { constants as fsc, type Stats } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type {
@@ -296,10 +296,16 @@ export class FsBlobStore implements BlobStore {
         continue;
       }
       if (!key.startsWith(prefix) || (cursor !== undefined && key <= cursor)) continue;
-      const o = await this.#open(key);
-      if (!o) continue; // deleted while listing
-      await o.fh.close();
-      yield { key, size: o.info.size, etag: o.info.etag, lastModified: o.info.lastModified };
+      // A stat, not an open: size and ETag live inside the file (header), so a listing gives
+      // key and time only (blob-store.ts) and never reads what it lists.
+      let st: Stats;
+      try {
+        st = await stat(path.join(dir, name + SUFFIX));
+      } catch (err) {
+        if (errno(err) === 'ENOENT') continue; // deleted while listing
+        throw err;
+      }
+      yield { key, lastModified: st.mtime };
     }
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { appendAudit, canonicalJson, GENESIS, readAudit, verifyAuditChain, type AuditEntry } from '../../src/repo/audit.js';
-import { auditKey } from '../../src/storage/keys.js';
+import { appendAudit, auditAnchor, canonicalJson, GENESIS, readAudit, verifyAuditChain, type AuditEntry } from '../../src/repo/audit.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { auditHeadKey, auditKey } from '../../src/storage/keys.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
@@ -76,3 +77,68 @@ describe('audit pages', () => {
     expect(await auditAnchor(store, 'acme', 9)).toBeNull();
   });
 });
+
+/** The store, counting calls by kind (a list would mean the cost grows with the log). */
+function counting(store: BlobStore): { store: BlobStore; calls: Record<string, number> } {
+  const calls: Record<string, number> = { get: 0, head: 0, put: 0, list: 0 };
+  return {
+    calls,
+    store: {
+      get: (k, o) => (calls['get']!++, store.get(k, o)),
+      head: (k) => (calls['head']!++, store.head(k)),
+      put: (k, b, o) => (calls['put']!++, store.put(k, b, o)),
+      delete: (k, o) => store.delete(k, o),
+      list: (p, o) => (calls['list']!++, store.list(p, o)),
+    },
+  };
+}
+
+describe('audit appends at constant cost', () => {
+  it('1,000 appends from two processes form one chain that verifies end to end, page by page', async () => {
+    const base = createMemoryBlobStore();
+    const a = counting(base);
+    const b = counting(base);
+    for (let wave = 0; wave < 10; wave++) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) =>
+        appendAudit(i % 2 ? a.store : b.store, 'acme', { actor: `tok${i % 2}`, action: 'package.publish', target: `p${wave}-${i}`, details: { i } }, NOW)));
+    }
+    expect(a.calls['list']! + b.calls['list']!).toBe(0);
+    const all = await readAudit(base, 'acme');
+    expect(all).toHaveLength(1000);
+    expect(new Set(all.map((e) => e.target)).size).toBe(1000);
+    expect(await verifyAuditChain(all)).toBe(true);
+    // as GET /audit serves it: pages of 100, each verified against the entry before it
+    for (let after = 0; after < 1000; after += 100) {
+      const page = await readAudit(base, 'acme', { after, limit: 100 });
+      expect(page.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => after + i + 1));
+      expect(await verifyAuditChain(page, (await auditAnchor(base, 'acme', after))!)).toBe(true);
+    }
+
+    // the 1,001st append, from a process that never wrote here, costs a handful of calls
+    const late = counting(base);
+    const entry = await appendAudit(late.store, 'acme', { actor: 'operator', action: 'x', target: 'y', details: {} }, NOW);
+    expect(entry.seq).toBe(1001);
+    expect(late.calls['list']).toBe(0);
+    expect(late.calls['get']! + late.calls['head']! + late.calls['put']!).toBeLessThanOrEqual(8);
+  }, 60_000);
+
+  it('finds the end of a log written before the head hint existed, and walks a lagging hint forward', async () => {
+    const base = createMemoryBlobStore();
+    await seededInto(base, 37);
+    await base.delete(auditHeadKey('acme')); // as a store from before the hint
+    const fresh = counting(base);
+    expect((await appendAudit(fresh.store, 'acme', { actor: 'operator', action: 'x', target: 'y', details: {} }, NOW)).seq).toBe(38);
+    expect(fresh.calls['list']).toBe(0);
+    expect(fresh.calls['head']!).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(38)) + 2);
+
+    // a hint left behind (a crash after the entry, before the hint): the next writer walks on
+    await base.put(auditHeadKey('acme'), new TextEncoder().encode(JSON.stringify({ seq: 30, hash: (await readAudit(base, 'acme', { after: 29, limit: 1 }))[0]!.hash })));
+    const other = counting(base);
+    expect((await appendAudit(other.store, 'acme', { actor: 'operator', action: 'x', target: 'z', details: {} }, NOW)).seq).toBe(39);
+    expect(await verifyAuditChain(await readAudit(base, 'acme'))).toBe(true);
+  });
+});
+
+async function seededInto(store: BlobStore, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await appendAudit(store, 'acme', { actor: 'operator', action: 'seed', target: `t${i}`, details: { i } }, NOW);
+}

@@ -8,6 +8,7 @@ import { StorageFailureError } from '../../src/storage/errors.js';
 import { changeKey } from '../../src/storage/keys.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { createTenant } from '../../src/repo/tenants.js';
+import { createRepo } from '../../src/repo/repos.js';
 import type { IndexEntry } from '../../src/repo/index-entry.js';
 
 const now = (): Date => new Date();
@@ -102,6 +103,7 @@ describe('change log and feed', () => {
   it('GC prunes change log entries past their retention but keeps the newest', async () => {
     const store = createMemoryBlobStore();
     await createTenant(store, 'acme', new Date());
+    await createRepo(store, { tenant: 'acme', name: 'main', public: false, allowUnsigned: true }, new Date());
     await history(store);
     const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
     await collectGarbage({ store, logger, config: { retentionSeconds: 3 * 86400 } }, new Date());

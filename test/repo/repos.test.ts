@@ -100,6 +100,21 @@ describe('repos', () => {
     expect((await listRepos(store, 'other')).map((r) => r.name)).toEqual(['solo']);
   });
 
+  it('lists from the registry, never walking r/; a tenant from before the registry is walked once', async () => {
+    const lists: string[] = [];
+    const seen: BlobStore = { ...store, get: (k, o) => store.get(k, o), head: (k) => store.head(k), put: (k, b, o) => store.put(k, b, o), delete: (k, o) => store.delete(k, o), list: (p, o) => (lists.push(p), store.list(p, o)) };
+    expect((await listRepos(seen, 'acme')).map((r) => r.name)).toEqual(['race', 'stable']);
+    expect(lists).toEqual(['t/acme/repos/']);
+    // as a store written before the registry: configs only
+    for (const k of ['t/acme/repos.json', 't/acme/repos/race.json', 't/acme/repos/stable.json']) await store.delete(k);
+    lists.length = 0;
+    expect((await listRepos(seen, 'acme')).map((r) => r.name)).toEqual(['race', 'stable']);
+    expect(lists).toEqual(['t/acme/r/', 't/acme/repos/']);
+    lists.length = 0;
+    expect((await listRepos(seen, 'acme')).map((r) => r.name)).toEqual(['race', 'stable']);
+    expect(lists).toEqual(['t/acme/repos/']);
+  });
+
   it('each repo has a different key', async () => {
     const a = await getRepo(store, 'acme', 'stable');
     const b = await getRepo(store, 'other', 'solo');

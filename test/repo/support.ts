@@ -147,7 +147,7 @@ export function publish(w: World, repo: string, bytes: Uint8Array): Promise<Publ
 /** Every key with its ETag (a rewrite changes the ETag, so equal snapshots mean nothing was written). */
 export async function snapshot(store: BlobStore): Promise<string[]> {
   const out: string[] = [];
-  for await (const item of listAll(store, '')) out.push(`${item.key} ${item.etag}`);
+  for await (const item of listAll(store, '')) out.push(`${item.key} ${item.etag ?? (await store.head(item.key))?.etag}`);
   return out;
 }
 

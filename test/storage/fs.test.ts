@@ -67,6 +67,27 @@ describe('fs store specifics', () => {
     }
   });
 
+  it('lists without opening what it lists (key and time from a stat; a file it could not read is still listed)', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'berth-fs-store-'));
+    try {
+      const s = createFsBlobStore(root);
+      await s.put('d/a', bytes('v'));
+      await s.put('d/b', bytes('w'));
+      const { writeFile } = await import('node:fs/promises');
+      // not a Berth blob file any more: opening it fails (get), listing it does not
+      await writeFile(path.join(root, 'd', 'b@blob'), 'garbage');
+      await expect(s.get('d/b')).rejects.toMatchObject({ code: 'storage_failure' });
+      const items = (await s.list('d/')).items;
+      expect(items.map((i) => i.key)).toEqual(['d/a', 'd/b']);
+      for (const i of items) {
+        expect(i.lastModified).toBeInstanceOf(Date);
+        expect(i.etag).toBeUndefined();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('ignores stray temp files left by a crash', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'berth-fs-store-'));
     try {
