@@ -22,6 +22,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
 import { auditHeadKey, auditKey } from '../storage/keys.js';
 import { readJson, writeJson } from '../storage/json-blob.js';
+import { GroupQueue, queuesPer } from './group-queue.js';
 
 export interface AuditInput {
   /** Token id, or `operator`. */
@@ -131,62 +132,48 @@ async function advanceHint(store: BlobStore, tenant: string, tip: Tip): Promise<
 interface Pending {
   input: AuditInput;
   now: Date;
-  resolve: (e: AuditEntry) => void;
-  reject: (e: unknown) => void;
 }
 
-interface TenantLog {
-  queue: Pending[];
-  /** The last entry this process wrote or saw (a starting point; the store may be ahead). */
-  tip: Tip | null;
-  running: boolean;
-}
+/** The last entry this process wrote, per store and tenant (a starting point; the store may be ahead). */
+const tips = new WeakMap<BlobStore, Map<string, Tip>>();
 
-const logs = new WeakMap<BlobStore, Map<string, TenantLog>>();
+type Written = { entry: AuditEntry } | { error: unknown };
 
-export function appendAudit(store: BlobStore, tenant: string, input: AuditInput, now: Date): Promise<AuditEntry> {
-  let tenants = logs.get(store);
-  if (!tenants) {
-    tenants = new Map();
-    logs.set(store, tenants);
+const writers = queuesPer<BlobStore, Pending, Written>((store, tenant) => new GroupQueue(async (batch) => {
+  let known = tips.get(store);
+  if (!known) {
+    known = new Map();
+    tips.set(store, known);
   }
-  let log = tenants.get(tenant);
-  if (!log) {
-    log = { queue: [], tip: null, running: false };
-    tenants.set(tenant, log);
-  }
-  const current = log;
-  return new Promise((resolve, reject) => {
-    current.queue.push({ input, now, resolve, reject });
-    if (!current.running) void drain(store, tenant, current);
-  });
-}
-
-async function drain(store: BlobStore, tenant: string, log: TenantLog): Promise<void> {
-  log.running = true;
-  try {
-    await drainQueue(store, tenant, log);
-  } finally {
-    log.running = false;
-  }
-}
-
-async function drainQueue(store: BlobStore, tenant: string, log: TenantLog): Promise<void> {
-  while (log.queue.length > 0) {
-    const p = log.queue[0] as Pending;
+  const out: Written[] = [];
+  for (const p of batch) {
     try {
-      p.resolve(await appendOne(store, tenant, log, p));
-    } catch (e) {
-      log.tip = null;
-      p.reject(e);
+      const entry = await appendOne(store, tenant, known.get(tenant) ?? null, p);
+      known.set(tenant, { seq: entry.seq, hash: entry.hash });
+      out.push({ entry });
+    } catch (error) {
+      known.delete(tenant);
+      out.push({ error });
     }
-    log.queue.shift();
-    if (log.queue.length === 0 && log.tip) await advanceHint(store, tenant, log.tip).catch(() => undefined);
   }
+  // before anyone is answered: no I/O is left running for a caller that has its answer
+  const tip = known.get(tenant);
+  if (tip) await advanceHint(store, tenant, tip).catch(() => undefined);
+  return out;
+}, 64));
+
+/**
+ * Appends one entry. Appends of one process to one tenant are written in order, a batch at a
+ * time, by one of their callers (group-queue.ts); each caller gets its own entry or error.
+ */
+export async function appendAudit(store: BlobStore, tenant: string, input: AuditInput, now: Date): Promise<AuditEntry> {
+  const w = await writers(store, tenant).submit({ input, now });
+  if ('error' in w) throw w.error;
+  return w.entry;
 }
 
-async function appendOne(store: BlobStore, tenant: string, log: TenantLog, p: Pending): Promise<AuditEntry> {
-  let tip = log.tip ?? (await readHint(store, tenant)).tip ?? (await search(store, tenant));
+async function appendOne(store: BlobStore, tenant: string, known: Tip | null, p: Pending): Promise<AuditEntry> {
+  let tip = known ?? (await readHint(store, tenant)).tip ?? (await search(store, tenant));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     tip = await walk(store, tenant, tip);
     const body: Omit<AuditEntry, 'hash'> = {
@@ -201,7 +188,6 @@ async function appendOne(store: BlobStore, tenant: string, log: TenantLog, p: Pe
     const entry: AuditEntry = { ...body, hash: await entryHash(body) };
     try {
       await writeJson(store, auditKey(tenant, entry.seq), entry, { ifNoneMatch: '*' });
-      log.tip = { seq: entry.seq, hash: entry.hash };
       return entry;
     } catch (err) {
       if (!isStorageError(err, PreconditionFailedError.CODE)) throw err;

@@ -17,6 +17,7 @@ import { IndexEditor } from './index-editor.js';
 import type { AddOutcome, EntryKey, IndexEntry } from './index-entry.js';
 import { BerthError } from '../core/errors.js';
 import { migrateLegacy } from './index-migrate.js';
+import { GroupQueue, queuesPer } from './group-queue.js';
 import {
   emptyHead, encodeChange, encodeHead, INLINE_CHANGE_MAX, lastChangeOf, readList, readSegment, readStoredHead,
   writeObject, type EncodedObject, type IndexHead,
@@ -168,15 +169,22 @@ export async function commitOps(
   throw contention(tenant, repo, maxAttempts);
 }
 
-interface Waiter {
+interface Submitted {
   op: IndexOp;
   now: () => Date;
   opts: CasOptions;
-  resolve: (v: { outcome: OpOutcome; revision: number }) => void;
-  reject: (e: unknown) => void;
 }
 
-const queues = new WeakMap<BlobStore, Map<string, Waiter[]>>();
+const committers = queuesPer<BlobStore, Submitted, { outcome: OpOutcome; revision: number }>((store, id) => {
+  const slash = id.indexOf('/');
+  const tenant = id.slice(0, slash);
+  const repo = id.slice(slash + 1);
+  return new GroupQueue(async (batch) => {
+    const first = batch[0] as Submitted;
+    const r = await commitOps(store, tenant, repo, first.now, batch.map((b) => b.op), first.opts);
+    return r.outcomes.map((outcome) => ({ outcome, revision: r.revision }));
+  }, MAX_BATCH);
+});
 
 /**
  * Submits one operation to this process's committer for the repo: it goes into the next batch,
@@ -185,37 +193,5 @@ const queues = new WeakMap<BlobStore, Map<string, Waiter[]>>();
 export function submitOp(
   store: BlobStore, tenant: string, repo: string, now: () => Date, op: IndexOp, opts: CasOptions = {},
 ): Promise<{ outcome: OpOutcome; revision: number }> {
-  let repos = queues.get(store);
-  if (!repos) {
-    repos = new Map();
-    queues.set(store, repos);
-  }
-  const id = `${tenant}/${repo}`;
-  return new Promise((resolve, reject) => {
-    const waiting = repos.get(id);
-    if (waiting) {
-      waiting.push({ op, now, opts, resolve, reject });
-      return;
-    }
-    const queue: Waiter[] = [{ op, now, opts, resolve, reject }];
-    repos.set(id, queue);
-    void drain(store, tenant, repo, repos, queue);
-  });
-}
-
-async function drain(store: BlobStore, tenant: string, repo: string, repos: Map<string, Waiter[]>, queue: Waiter[]): Promise<void> {
-  try {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, MAX_BATCH);
-      const first = batch[0] as Waiter;
-      try {
-        const r = await commitOps(store, tenant, repo, first.now, batch.map((w) => w.op), first.opts);
-        batch.forEach((w, i) => w.resolve({ outcome: r.outcomes[i] as OpOutcome, revision: r.revision }));
-      } catch (e) {
-        batch.forEach((w) => w.reject(e));
-      }
-    }
-  } finally {
-    repos.delete(`${tenant}/${repo}`);
-  }
+  return committers(store, `${tenant}/${repo}`).submit({ op, now, opts });
 }
