@@ -10,14 +10,14 @@ import { disposeTestKeyring, rpmSign } from '../helpers/gpg.js';
 import { readMetadataFile, repomdProblems, type ParsedRepo } from '../helpers/repodata.js';
 import { classify, diffRepos, formatDifferences } from '../helpers/repodiff.js';
 import { buildFixtures, copyFixtures, disposeFixtures, type Fixtures } from '../helpers/rpmbuild.js';
-import { announceSkip, corpusDir, skipReason } from '../helpers/tools.js';
+import { announceSkip, corpusDir, corpusSkipReason, skipReason } from '../helpers/tools.js';
 import { generateBoth, REVISION, setMtimes, type BothResult } from './generate.js';
 import { allowance, unexplainedLineDifferences } from './known-differences.js';
 
 const cliReason = berthCliPresent() ? null : 'berth CLI (src/cli/main.ts) not present yet';
 const fixtureReason = skipReason({ tools: ['rpmbuild', 'rpmsign', 'gpg', 'createrepo_c'] }) ?? cliReason;
 const corpus = corpusDir();
-const corpusReason = skipReason({ tools: ['createrepo_c'] }) ?? (corpus === null ? 'shared corpus absent (../shared/corpus)' : null) ?? cliReason;
+const corpusReason = skipReason({ tools: ['createrepo_c'] }) ?? corpusSkipReason() ?? cliReason;
 announceSkip('createrepo differential (fixtures)', fixtureReason);
 announceSkip('createrepo differential (corpus)', corpusReason);
 

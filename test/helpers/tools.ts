@@ -1,5 +1,7 @@
-// Locating the repo, the shared reference material and the Debian tools that some tests need.
-// Tests skip (never fail) when a tool or /work/shared is absent, with a one-line reason.
+// Locating the repo, the third-party corpus and the Debian tools that some tests need. Tests
+// skip (never fail) when a tool they need is absent, with a one-line reason. Everything else they
+// need is built at test time; only the checks against the third-party corpus (real packages
+// from other projects, which cannot be built here) need `../shared/corpus`.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,12 +19,17 @@ export function sharedDir(): string | null {
   return existsSync(dir) ? dir : null;
 }
 
-/** The third-party corpus (`shared/corpus`), or null when absent. */
+/** The third-party corpus (`../shared/corpus`), or null when absent. */
 export function corpusDir(): string | null {
   const shared = sharedDir();
   if (shared === null) return null;
   const dir = join(shared, 'corpus');
   return existsSync(join(dir, 'files')) ? dir : null;
+}
+
+/** Why the checks against the third-party corpus cannot run here, or null. */
+export function corpusSkipReason(): string | null {
+  return corpusDir() === null ? `third-party corpus absent (${resolve(repoRoot(), '..', 'shared', 'corpus')})` : null;
 }
 
 const toolCache = new Map<string, string | null>();
@@ -65,11 +72,10 @@ export function isRoot(): boolean {
  * Why a test that needs these tools cannot run here, or null when it can.
  * Use as `describe.skipIf(reason !== null)` and print the reason once.
  */
-export function skipReason(opts: { tools?: readonly string[]; root?: boolean; shared?: boolean }): string | null {
+export function skipReason(opts: { tools?: readonly string[]; root?: boolean }): string | null {
   const missing = missingTools(opts.tools ?? []);
   if (missing.length > 0) return `missing tool(s): ${missing.join(', ')} (apt-get install them; see .ci/run)`;
   if (opts.root === true && !isRoot()) return 'needs root (dnf --installroot)';
-  if (opts.shared === true && sharedDir() === null) return `shared reference material absent (${resolve(repoRoot(), '..', 'shared')})`;
   return null;
 }
 

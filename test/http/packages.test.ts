@@ -1,22 +1,29 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/auth/tokens.js';
-import { SKIP_REASON, exampleKey, examplePkg, haveFixtures, makeWorld, snapshot, syntheticRpm } from '../repo/support.js';
+import { bytesOf, disposeSignedPackages, signedPackages, signedPackagesReason } from '../helpers/signed-packages.js';
+import { announceSkip } from '../helpers/tools.js';
+import { makeWorld, snapshot, syntheticRpm } from '../repo/support.js';
 import { appFor, bearer } from './serving-app.js';
 
-describe.skipIf(!haveFixtures)(`package API ${SKIP_REASON}`, () => {
+const reason = signedPackagesReason();
+announceSkip('package API with signed packages', reason);
+afterAll(() => disposeSignedPackages());
+
+describe.skipIf(reason !== null)('package API with packages signed here', () => {
   it('PUT publishes (201, then 200), GET lists, DELETE removes; problems are JSON with codes', async () => {
-    const w = await makeWorld([{ name: 'main', keys: [exampleKey('rsa')] }]);
+    const pkgs = await signedPackages();
+    const w = await makeWorld([{ name: 'main', keys: [pkgs.keys.rsa.armoredPublicKey] }]);
     const app = await appFor(w);
     const url = 'http://x/api/v1/repos/acme/main/packages';
-    const put = await app.request(url, { method: 'PUT', body: examplePkg('rsa-signed'), headers: bearer() });
+    const put = await app.request(url, { method: 'PUT', body: bytesOf(pkgs, 'rsa-signed'), headers: bearer() });
     expect(put.status).toBe(201);
     const body = (await put.json()) as { sha256: string; location: string };
     expect(put.headers.get('location')).toBe(`/api/v1/repos/acme/main/packages/${body.sha256}`);
-    expect((await app.request(url, { method: 'PUT', body: examplePkg('rsa-signed'), headers: bearer() })).status).toBe(200);
+    expect((await app.request(url, { method: 'PUT', body: bytesOf(pkgs, 'rsa-signed'), headers: bearer() })).status).toBe(200);
     const list = (await (await app.request(url, { headers: bearer() })).json()) as { revision: number; packages: { sha256: string }[] };
     expect(list).toMatchObject({ revision: 1, packages: [{ sha256: body.sha256 }] });
 
-    const refused = await app.request(url, { method: 'PUT', body: examplePkg('unsigned'), headers: bearer() });
+    const refused = await app.request(url, { method: 'PUT', body: bytesOf(pkgs, 'unsigned'), headers: bearer() });
     expect(refused.status).toBe(422);
     expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
     expect(await refused.json()).toMatchObject({ code: 'unsigned', status: 422 });
@@ -28,8 +35,10 @@ describe.skipIf(!haveFixtures)(`package API ${SKIP_REASON}`, () => {
     const again = await app.request(`${url}/${body.sha256}`, { method: 'DELETE', headers: bearer() });
     expect(await again.json()).toMatchObject({ status: 404, code: 'package_not_found' });
     await w.sink.idle();
-  });
+  }, 120_000);
+});
 
+describe('package API', () => {
   it('answers 413 from Content-Length without reading the body', async () => {
     const w = await makeWorld([{ name: 'main', allowUnsigned: true }], { maxUploadBytes: 1000 });
     const app = await appFor(w);

@@ -1,8 +1,6 @@
 // Shared by the repo and http publish/serve tests: a memory store with real tenants, repos
-// (real metadata keys) and trusted keys, the example packages and corpus files, and helpers to
-// snapshot storage and read generated repodata.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// (real metadata keys) and trusted keys, and helpers to snapshot storage and read generated
+// repodata. Signed packages come from test/helpers/signed-packages.ts (built at test time).
 import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import * as openpgp from 'openpgp';
@@ -22,31 +20,8 @@ import type { BlobStore, CopyOptions } from '../../src/storage/blob-store.js';
 import { listAll } from '../../src/storage/blob-store.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { repodataKey } from '../../src/storage/keys.js';
-import { corpusDir, sharedDir } from '../helpers/tools.js';
 import { header, i18n, i32, rpmFile, str } from '../core/rpm/build-rpm.js';
 import { toHex } from '../../src/core/platform.js';
-
-export const shared = sharedDir();
-export const corpus = corpusDir();
-export const example = shared === null ? null : join(shared, 'docs', 'example');
-export const haveFixtures = example !== null && corpus !== null && existsSync(join(example, 'pkgs'));
-export const SKIP_REASON = '(skipped: ../shared with docs/example and corpus is absent)';
-
-export function examplePkg(kind: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(readFileSync(join(example as string, 'pkgs', `hello-demo-1.2.3-4.noarch.${kind}.rpm`)));
-}
-export function exampleFile(name: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(readFileSync(join(example as string, 'pkgs', name)));
-}
-export function exampleKey(kind: 'rsa' | 'ed25519'): string {
-  return readFileSync(join(example as string, `keys-${kind}.asc`), 'utf8');
-}
-export function corpusFile(rel: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(readFileSync(join(corpus as string, 'files', rel)));
-}
-export function corpusKey(rel: string): string {
-  return readFileSync(join(corpus as string, 'files', rel), 'utf8');
-}
 
 /** Bytes as a request body would arrive: several chunks. */
 export function streamOf(bytes: Uint8Array, chunk = 4096): ReadableStream<Uint8Array> {

@@ -24,11 +24,12 @@ import { listAll } from '../../src/storage/blob-store.js';
 import { createAzureBlobStore } from '../../src/storage/azure-store.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteUnavailableReason, startAzurite, type Azurite } from '../helpers/azurite.js';
 import { eventually, startBerthServer, type BerthServer } from '../helpers/service.js';
-import { announceSkip, sharedDir } from '../helpers/tools.js';
+import { rpmbuild, specBytes } from '../helpers/rpmbuild.js';
+import { disposeSignedPackages, signedPackages, signedPackagesReason } from '../helpers/signed-packages.js';
+import { announceSkip } from '../helpers/tools.js';
 import { COMPARED_HEADERS, TABLE, type Credential, type Row, type State } from './table.js';
 
-const shared = sharedDir();
-const reason = azuriteUnavailableReason() ?? (shared === null ? '../shared (example packages and key) is absent' : null);
+const reason = azuriteUnavailableReason() ?? signedPackagesReason();
 announceSkip('same answers from all three runtimes', reason);
 const workerdReason = reason === null ? workerdUnavailableReason() : null;
 announceSkip('same answers: the Worker columns (azure-sas, r2)', workerdReason);
@@ -69,6 +70,7 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
   };
   /** `storage`: the store the runtime reads (ETags of stored files are compared within one). */
   const runtimes: { name: string; storage: 'azurite' | 'r2'; base: () => string }[] = [];
+  let signedFile = '';
 
   const api = async (path: string, token: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> => {
     const { json, ...rest } = init;
@@ -117,19 +119,21 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
     });
     for (const name of ['acme', 'other']) await api('/api/v1/tenants', ADMIN, { json: { name } });
     await api('/api/v1/tenants/acme/repos', ADMIN, { json: { name: 'main' } });
-    // The example's unsigned packages give the public repo more than one package.
+    // An unsigned package gives the public repo more than one package.
     await api('/api/v1/tenants/acme/repos', ADMIN, { json: { name: 'pub', public: true, allowUnsigned: true } });
     const token = async (tenant: string, body: unknown): Promise<string> =>
       ((await (await api(`/api/v1/tenants/${tenant}/tokens`, ADMIN, { json: body })).json()) as { token: string }).token;
     const admin = await token('acme', { scopes: ['admin'] });
     state.tokens.read = await token('acme', { scopes: ['read'], repos: ['main'] });
     state.tokens.other = await token('other', { scopes: ['read'] });
-    const example = join(shared!, 'docs', 'example');
-    await api('/api/v1/tenants/acme/keys', admin, { body: await readFile(join(example, 'keys-rsa.asc'), 'utf8') });
+    const built = await signedPackages();
+    await api('/api/v1/tenants/acme/keys', admin, { body: built.keys.rsa.armoredPublicKey });
+    signedFile = built.file['rsa-signed'];
+    const [unsigned] = await rpmbuild('berth-latin1', specBytes('berth-latin1'), join(work, 'unsigned'));
 
-    const signed = join(example, 'pkgs', 'hello-demo-1.2.3-4.noarch.rsa-signed.rpm');
+    const signed = signedFile;
     const privRev = await push('main', admin, signed);
-    await push('pub', admin, join(example, 'pkgs', 'edge-nofiles-0.1-1.noarch.rpm'));
+    await push('pub', admin, unsigned!);
     const pubRev = await push('pub', admin, signed);
 
     const basic = { authorization: `Basic ${Buffer.from(`dnf:${state.tokens.read}`).toString('base64')}` };
@@ -144,7 +148,7 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
     const list = async (repo: string): Promise<{ location: string; size: number; nevra?: string }[]> =>
       ((await (await api(`/api/v1/repos/acme/${repo}/packages`, admin, { method: 'GET' })).json()) as { packages: { location: string; size: number }[] }).packages;
     const privPkg = (await list('main'))[0]!;
-    const pubPkg = (await list('pub')).find((p) => p.location.includes('hello-demo'))!;
+    const pubPkg = (await list('pub')).find((p) => p.location.includes('berth-signed'))!;
     state.pkg = { private: privPkg.location, public: pubPkg.location, size: privPkg.size };
     runtimes.push({ name: 'node', storage: 'azurite', base: () => server.url });
 
@@ -229,6 +233,7 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
     await bridge?.close();
     if (server) await server.stop();
     await azurite?.stop();
+    await disposeSignedPackages();
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
@@ -297,7 +302,7 @@ describe.skipIf(reason !== null)('same answers from the Node server, Azure Funct
 
   it('the package served in full is the published file, and its ranges are slices of it', async () => {
     const whole = await ask(runtimes[0]!.base(), { name: '', method: 'GET', path: (s) => `/acme/main/${s.pkg.private}`, auth: 'read', status: 200 });
-    const file = await readFile(join(shared!, 'docs', 'example', 'pkgs', 'hello-demo-1.2.3-4.noarch.rsa-signed.rpm'));
+    const file = await readFile(signedFile);
     expect(Buffer.from(whole.body).equals(file)).toBe(true);
     for (const r of runtimes) {
       const part = await ask(r.base(), { name: '', method: 'GET', path: (s) => `/acme/main/${s.pkg.private}`, auth: 'read', range: () => 'bytes=0-3', status: 206 });

@@ -2,7 +2,11 @@
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { Keyring } from '../../../src/core/pgp/keyring.js';
-import { corpus, corpusFile, keyringOf } from './support.js';
+import { announceSkip, corpusSkipReason } from '../../helpers/tools.js';
+import { corpusFile, keyringOf } from './support.js';
+
+const corpusReason = corpusSkipReason();
+announceSkip('Keyring on third-party corpus keys', corpusReason);
 
 const DAY = 86_400_000;
 
@@ -124,7 +128,7 @@ describe('Keyring', () => {
   });
 });
 
-describe.skipIf(corpus === null)('Keyring on corpus keys (skipped: ../shared/corpus absent)', () => {
+describe.skipIf(corpusReason !== null)('Keyring on third-party corpus keys', () => {
   it('finds the v6 signing subkeys and refuses the certify-only v6 primaries', async () => {
     const kr = await keyringOf([
       corpusFile('rpm-rs/tests/assets/signing_keys/v6/rpm-testkey-v6-ed25519.asc'),

@@ -6,11 +6,9 @@ import { readRpm } from '../../../src/core/rpm/index.js';
 import type { RpmReadResult } from '../../../src/core/rpm/index.js';
 import { Keyring } from '../../../src/core/pgp/keyring.js';
 import { legacyHashAlgorithms } from '../../../src/core/pgp/verify-rpm.js';
-import { corpusDir, sharedDir } from '../../helpers/tools.js';
+import { corpusDir } from '../../helpers/tools.js';
 
 export const corpus = corpusDir();
-export const shared = sharedDir();
-export const example = shared === null ? null : join(shared, 'docs', 'example');
 
 export interface ManifestEntry {
   file: string;

@@ -10,7 +10,7 @@ import type { HashAlgorithm } from '../../../src/core/platform.js';
 import { Keyring } from '../../../src/core/pgp/keyring.js';
 import { parseSignaturePacket } from '../../../src/core/pgp/packet.js';
 import { verifySignature } from '../../../src/core/pgp/verify-signature.js';
-import { findTool } from '../../helpers/tools.js';
+import { announceSkip, findTool, skipReason } from '../../helpers/tools.js';
 import { ctime, oldPacket, sub, v4Body } from './support.js';
 
 const DATA = new TextEncoder().encode('main header bytes stand-in '.repeat(40));
@@ -114,7 +114,9 @@ describe('verifySignature refuses packets rpm refuses', () => {
 });
 
 const gpg = findTool('gpg');
-describe.skipIf(gpg === null)('verifySignature on gpg signatures: DSA, SHA-224, SHA-1 (skipped: gpg not installed)', () => {
+const gpgReason = skipReason({ tools: ['gpg'] });
+announceSkip('verifySignature on gpg signatures', gpgReason);
+describe.skipIf(gpgReason !== null)('verifySignature on gpg signatures: DSA, SHA-224, SHA-1', () => {
   const home = mkdtempSync(join(tmpdir(), 'bpgp-'));
   const run = (args: string[]): string => execFileSync(gpg as string, ['--homedir', home, '--batch', '--no-tty', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { encoding: 'utf8' });
   afterAll(() => {

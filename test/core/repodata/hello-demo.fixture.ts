@@ -1,7 +1,7 @@
 /**
- * hello-demo 2:1.2.3-4 (noarch and src) as the RPM reader should model it, typed in from the
- * tag dumps in shared/docs/example/parse-hello-demo-*.txt (formats.md §6). The repodata tests
- * compare what the writer makes of these with createrepo_c's output in example/xml/.
+ * hello-demo 2:1.2.3-4 (noarch and src): a hand-typed package model with XML specials, an epoch,
+ * scriptlet, rich and weak dependencies, config and ghost files, for the writer's unit tests
+ * (the writer against createrepo_c on real packages is example.test.ts).
  */
 import type { Dependency, PackageRecord, RpmPackage } from '../../../src/core/model.js';
 

@@ -98,3 +98,12 @@ export const i32 = (...value: number[]): Value => ({ type: 'int32', value });
 export const i16 = (...value: number[]): Value => ({ type: 'int16', value });
 export const i64 = (...value: number[]): Value => ({ type: 'int64', value });
 export const bin = (value: Uint8Array): Value => ({ type: 'bin', value });
+
+/** A delta RPM as makedeltarpm writes one, reduced to what identifies it: PAYLOADFORMAT drpm. */
+export function deltaRpm(): Uint8Array {
+  const main = header({
+    1000: str('tour'), 1001: str('5'), 1002: str('1'), 1004: i18n('delta'), 1005: i18n('delta'), 1006: i32(1700000000),
+    1014: str('MIT'), 1022: str('noarch'), 1044: str('tour-5-1.src.rpm'), 1124: str('drpm'), 1125: str('xz'),
+  }, 63);
+  return rpmFile({ sig: header({ 1000: i32(main.length + 64) }, 62), main, payload: new Uint8Array(64), signatureType: 5 });
+}

@@ -8,7 +8,7 @@ import { nodePlatform } from '../../../src/adapters/node/platform.js';
 import { readRpm } from '../../../src/core/rpm/index.js';
 import type { RpmReadResult } from '../../../src/core/rpm/index.js';
 import { readRepo } from '../../helpers/repodata.js';
-import { announceSkip, corpusDir } from '../../helpers/tools.js';
+import { announceSkip, corpusDir, corpusSkipReason } from '../../helpers/tools.js';
 import { chunks, fileStream, nevraOf } from './support.js';
 
 interface ManifestEntry {
@@ -28,10 +28,10 @@ const manifest: ManifestEntry[] =
 const CORRUPTED = 'hello-2.0-1.x86_64-corrupted.rpm';
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
-const reason = corpus === null ? 'shared corpus absent (../shared/corpus)' : null;
-announceSkip('readRpm corpus', reason);
+const reason = corpusSkipReason();
+announceSkip('readRpm on the third-party corpus', reason);
 
-describe.skipIf(reason !== null)('readRpm on the shared corpus', () => {
+describe.skipIf(reason !== null)('readRpm on the third-party corpus', () => {
   const results = new Map<string, RpmReadResult>();
   const read = async (e: ManifestEntry): Promise<RpmReadResult> => {
     let r = results.get(e.file);

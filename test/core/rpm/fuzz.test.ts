@@ -1,23 +1,33 @@
 // Mutation fuzzing of the reader: whatever the bytes, readRpm resolves or rejects with an
 // RpmFormatError, in bounded time and memory. Seeded, so a failure reproduces.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../../src/adapters/node/platform.js';
 import { RpmFormatError } from '../../../src/core/errors.js';
 import { readRpm } from '../../../src/core/rpm/index.js';
 import { mulberry32 } from '../../helpers/prng.js';
-import { announceSkip, sharedDir } from '../../helpers/tools.js';
+import { rpmbuild, specBytes } from '../../helpers/rpmbuild.js';
+import { disposeSignedPackages, signedPackages, signedPackagesReason } from '../../helpers/signed-packages.js';
+import { announceSkip, corpusDir, corpusSkipReason } from '../../helpers/tools.js';
 import { chunks } from './support.js';
 
-const shared = sharedDir();
-const CANDIDATES = [
-  'docs/example/pkgs/hello-demo-1.2.3-4.noarch.rsa-v3v4-signed.rpm',
-  'corpus/files/pulp-fixtures/rpm-new/assets/packages/complex-package-2.3.4-5.el8.x86_64.rpm',
-  'corpus/files/rpm-rs/tests/assets/RPMS/v6/signed/rpm-basic-multiple-signatures-2.3.4-5.el9.noarch.rpm',
-  'corpus/files/createrepo_c/tests/testdata/packages/empty-0-0.src.rpm',
+// Seeds: packages built here (a signed one with both signature kinds, a source one), plus two
+// third-party ones (an RPM v6 package with several signatures, a complex el8 package) when the
+// corpus is there.
+const corpus = corpusDir();
+const CORPUS_SEEDS = [
+  'rpm-rs/tests/assets/RPMS/v6/signed/rpm-basic-multiple-signatures-2.3.4-5.el9.noarch.rpm',
+  'pulp-fixtures/rpm-new/assets/packages/complex-package-2.3.4-5.el8.x86_64.rpm',
 ];
-const files = shared === null ? [] : CANDIDATES.map((f) => join(shared, f)).filter((f) => existsSync(f));
+const files: string[] = [];
+const work = mkdtempSync(join(tmpdir(), 'berth-fuzz-'));
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  await disposeSignedPackages();
+});
+if (corpus === null) console.warn(`[note] readRpm fuzz: ${corpusSkipReason() ?? ''}: fuzzing the packages built here only`);
 
 interface Layout {
   sigStart: number;
@@ -102,10 +112,18 @@ function mutate(orig: Uint8Array, l: Layout, rnd: () => number): Uint8Array {
   return b;
 }
 
-const reason = files.length === 0 ? 'no sample packages (../shared absent)' : null;
+const reason = signedPackagesReason();
 announceSkip('readRpm fuzz', reason);
 
 describe.skipIf(reason !== null)('readRpm fuzz', () => {
+  beforeAll(async () => {
+    files.push((await signedPackages()).file['rsa-v3v4-signed']);
+    const [src] = await rpmbuild('berth-files', specBytes('berth-files'), work, { mode: 'bs' });
+    if (src === undefined) throw new Error('rpmbuild -bs wrote nothing');
+    files.push(src);
+    if (corpus !== null) files.push(...CORPUS_SEEDS.map((f) => join(corpus, 'files', f)).filter((f) => existsSync(f)));
+  }, 120_000);
+
   it('truncation at every offset through the headers rejects with rpm.truncated; inside the payload it reads', async () => {
     for (const f of files.slice(0, 2)) {
       const bytes = new Uint8Array(readFileSync(f));
