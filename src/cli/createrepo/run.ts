@@ -179,25 +179,29 @@ async function writePass(
   const progress = createProgress('reading packages', todo.length);
   let newest = 0;
   let i = 0;
-  for await (let outcome of outcomes) {
-    const f = todo[i++]!;
-    if (outcome === null) {
-      const prior = await cursor!.match(f);
-      outcome = prior
-        ? { kind: 'ok', fragments: prior, time: prior.time, reused: true }
-        : await describePackage({ path: f.path, href: f.href }, platform, opts.changelogLimit);
+  try {
+    for await (let outcome of outcomes) {
+      const f = todo[i++]!;
+      if (outcome === null) {
+        const prior = await cursor!.match(f);
+        outcome = prior
+          ? { kind: 'ok', fragments: prior, time: prior.time, reused: true }
+          : await describePackage({ path: f.path, href: f.href }, platform, opts.changelogLimit);
+      }
+      progress.tick();
+      if (outcome.kind === 'ok') {
+        if (leftOut.size === 0) for (const kind of KINDS) await channels[kind].push(outcome.fragments[kind]);
+        summary.packages++;
+        if (outcome.reused) summary.reused++;
+        newest = Math.max(newest, outcome.time);
+      } else {
+        summary[outcome.kind].push({ href: f.href, reason: outcome.reason });
+        leftOut.add(f.href);
+        for (const kind of KINDS) channels[kind].close();
+      }
     }
-    progress.tick();
-    if (outcome.kind === 'ok') {
-      if (leftOut.size === 0) for (const kind of KINDS) await channels[kind].push(outcome.fragments[kind]);
-      summary.packages++;
-      if (outcome.reused) summary.reused++;
-      newest = Math.max(newest, outcome.time);
-    } else {
-      summary[outcome.kind].push({ href: f.href, reason: outcome.reason });
-      leftOut.add(f.href);
-      for (const kind of KINDS) channels[kind].close();
-    }
+  } finally {
+    await cursor?.close();
   }
   progress.done();
   for (const kind of KINDS) channels[kind].close();
@@ -248,6 +252,11 @@ class OldCursor {
       if (order < 0) continue;
       return c;
     }
+  }
+
+  /** Closes the old metadata files (the cursor is rarely read to the end). */
+  async close(): Promise<void> {
+    await this.it.return(undefined);
   }
 }
 
