@@ -24,7 +24,7 @@ import { acquirePackage, mapBounded, type AcquireContext } from './packages.js';
 import { readUpstreamPackages, type UpstreamPackage } from './primary.js';
 import { readRepomd, type RepomdEntry } from '../core/repodata/read/repomd.js';
 import { verifyRepomdSignature } from './repomd-signature.js';
-import { selectPackages } from './select.js';
+import { emptySelectionWarning, selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
 import type { IndexEntry } from '../repo/index-entry.js';
@@ -79,6 +79,8 @@ export interface MirrorSummary {
   signedBy: string | null;
   revision: number | null;
   packages: { upstream: number; selected: number; added: number; removed: number; fetched: number; reused: number; skipped: { nevra: string; reason: string }[] };
+  /** Things the run did as asked but that are probably not what was meant (filters that select nothing). */
+  warnings: string[];
   metadataFiles: number;
   /** Record types of upstream's repomd.xml a complete mirror does not keep or serve. */
   metadataSkipped: string[];
@@ -163,6 +165,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
   const summary: MirrorSummary = {
     ok: true, tenant, repo, mode: config.mode, outcome: 'unchanged', upstream: null, repomdSha256: null, signedBy: null, revision: null,
     packages: { upstream: 0, selected: 0, added: 0, removed: 0, fetched: 0, reused: 0, skipped: [] },
+    warnings: [],
     metadataFiles: 0, metadataSkipped: [], bytes: 0, requests: 0, startedAt: started.toISOString(), finishedAt: '', durationMs: 0,
   };
   const signal = anySignal([opts.signal, deps.shutdown]);
@@ -213,6 +216,11 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     const selected = config.mode === 'complete' ? all : selectPackages(all, config);
     summary.packages.upstream = all.length;
     summary.packages.selected = selected.length;
+    const empty = config.mode === 'complete' ? null : emptySelectionWarning(all.length, selected.length, config);
+    if (empty !== null) {
+      summary.warnings.push(empty);
+      deps.logger.warn('mirror filters select nothing', { tenant, repo, upstream: all.length });
+    }
     if (config.mode === 'complete') {
       const bad = selected.find((p) => p.base !== null || !SAFE_HREF.test(p.href));
       if (bad) throw new MirrorError('unsupported_layout', `upstream package ${bad.base ?? ''}${bad.href} cannot be served at its href (xml:base or unusual path)`);

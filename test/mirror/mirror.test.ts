@@ -28,6 +28,7 @@ interface Summary {
   signedBy: string | null;
   requests: number;
   packages: { upstream: number; selected: number; added: number; removed: number; fetched: number; reused: number };
+  warnings: string[];
   error?: { code: string; detail: string };
 }
 
@@ -83,7 +84,7 @@ describe.skipIf(reason !== null)('mirror an upstream repository', () => {
     server = await startBerthServer({ data: join(work, 'data'), env: { BERTH_ADMIN_TOKEN: ADMIN, BERTH_MIRROR_INTERVAL: '0', BERTH_EGRESS_ALLOW: '127.0.0.1' } });
 
     expect((await berthAs(server, ADMIN, ['tenant', 'create', 'acme'])).code).toBe(0);
-    for (const r of ['full', 'sub']) expect((await berthAs(server, ADMIN, ['repo', 'create', `acme/${r}`])).code).toBe(0);
+    for (const r of ['full', 'sub', 'typo']) expect((await berthAs(server, ADMIN, ['repo', 'create', `acme/${r}`])).code).toBe(0);
     admin = jsonOf<{ token: string }>(await berthAs(server, ADMIN, ['token', 'create', 'acme', '--scope', 'admin', '--json'])).token;
     read = jsonOf<{ token: string }>(await berthAs(server, ADMIN, ['token', 'create', 'acme', '--scope', 'read', '--json'])).token;
     expect((await cli(['key', 'add', 'acme', keys.rsa.publicKeyFile])).code).toBe(0);
@@ -204,6 +205,20 @@ describe.skipIf(reason !== null)('mirror an upstream repository', () => {
     writeFileSync(join(dir, 'key.asc'), await (await get('/acme/sub/repodata/repomd.xml.key')).text());
     const gv = await run(findTool('gpgv') ?? 'gpgv', ['--keyring', await dearmor(dir), join(dir, 'repomd.xml.asc'), join(dir, 'repomd.xml')], { allowFail: true });
     expect(gv.code, gv.stderr).toBe(0);
+  }, 300_000);
+
+  it('filters that select nothing warn (JSON and human output), and the run still succeeds', async () => {
+    const c = await cli(['mirror', 'create', 'acme/typo', '--from', nginx.url, '--key', keys.rsa.publicKeyFile, '--include', 'berth-bnech-*', '--arch', 'x86_64', '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    const s = await runMirror('typo');
+    expect(s).toMatchObject({ ok: true, packages: { selected: 0 } });
+    expect(s.warnings).toEqual([`the filters (include berth-bnech-*; arch x86_64) select none of the ${s.packages.upstream} upstream packages: the repository will be empty`]);
+    const human = await cli(['mirror', 'run', 'acme/typo', '--force']);
+    expect(human.stdout).toMatch(/^warning: the filters \(include berth-bnech-\*; arch x86_64\) select none/m);
+    // the noarch packages upstream are kept by an arch filter
+    const arch = await cli(['mirror', 'create', 'acme/typo', '--from', nginx.url, '--key', keys.rsa.publicKeyFile, '--arch', 'x86_64', '--include', 'berth-bench-2', '--json']);
+    expect(arch.code, arch.stderr).toBe(0);
+    expect((await runMirror('typo')).packages).toMatchObject({ selected: 2 });
   }, 300_000);
 
   it.skipIf(dnfReason !== null)('filtered mode: dnf installs with the repo key', async () => {

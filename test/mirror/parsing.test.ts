@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { matchesMetalink, parseMetalink } from '../../src/mirror/metalink.js';
 import type { UpstreamPackage } from '../../src/mirror/primary.js';
-import { globToRegExp, selectPackages } from '../../src/mirror/select.js';
+import { emptySelectionWarning, globToRegExp, selectPackages } from '../../src/mirror/select.js';
 import { createHash } from 'node:crypto';
 
 const repomd = new TextEncoder().encode('<repomd>current</repomd>\n');
@@ -61,6 +61,20 @@ describe('selection', () => {
       pkg('kernel', '6.10', 'aarch64'), pkg('kernel-doc', '1', 'noarch'), pkg('bash', '5')];
     const got = selectPackages(all, { include: ['kernel*'], exclude: ['*-doc'], arches: ['x86_64'], newest: 2 });
     expect(got.map((p) => `${p.epoch}:${p.version}.${p.arch}`)).toEqual(['0:6.10.x86_64', '1:5.0.x86_64']);
+  });
+
+  it('an arch list keeps noarch packages too (dnf installs them on every arch), not other arches or sources', () => {
+    const all = [pkg('tool', '1'), pkg('tool', '1', 'aarch64'), pkg('tool-data', '1', 'noarch'), pkg('tool', '1', 'src'), pkg('tool', '1', 'i686')];
+    const got = selectPackages(all, { include: [], exclude: [], arches: ['x86_64'], newest: null });
+    expect(got.map((p) => `${p.name}.${p.arch}`)).toEqual(['tool.x86_64', 'tool-data.noarch']);
+    expect(selectPackages(all, { include: [], exclude: [], arches: [], newest: null })).toHaveLength(5);
+  });
+
+  it('filters that select nothing of a non-empty upstream are worth a warning', () => {
+    const sel = { include: ['kernal*'], exclude: [], arches: ['x86_64'], newest: null };
+    expect(emptySelectionWarning(12, 0, sel)).toBe('the filters (include kernal*; arch x86_64) select none of the 12 upstream packages: the repository will be empty');
+    expect(emptySelectionWarning(12, 1, sel)).toBeNull();
+    expect(emptySelectionWarning(0, 0, sel)).toBeNull();
   });
 });
 

@@ -25,6 +25,7 @@ interface Summary {
   revision: number | null;
   signedBy: string | null;
   packages: { upstream: number; selected: number; added: number; removed: number; fetched: number; reused: number; skipped: { nevra: string; reason: string }[] };
+  warnings?: string[];
   metadataFiles: number;
   bytes: number;
   requests: number;
@@ -99,6 +100,7 @@ function human(s: Summary): string {
     `packages: ${p.selected} of ${p.upstream} upstream; ${p.added} added, ${p.removed} removed; ${p.fetched} downloaded, ${p.reused} already stored`,
     `${s.metadataFiles} metadata file(s), ${s.bytes} bytes in ${s.requests} requests, ${(s.durationMs / 1000).toFixed(1)} s`,
     ...p.skipped.map((k) => `skipped ${k.nevra}: ${k.reason}`),
+    ...(s.warnings ?? []).map((w) => `warning: ${w}`),
   ];
   return lines.join('\n');
 }
