@@ -2,6 +2,10 @@
 export interface Command {
   summary: string;
   run(args: string[]): Promise<number>;
+  /** The full help text (`berth <command> --help`), for commands that expose it. */
+  help?: string;
+  /** Names of the subcommands, for `berth <group> <sub>` commands. */
+  subcommands?: readonly string[];
 }
 
 /** A user-facing failure: printed as one line without a stack trace. Exit 2 = usage error. */

@@ -5,9 +5,17 @@
 import type { RpmPackage } from '../core/model.js';
 
 export interface IndexSigner {
+  /** Upper-case hex, as trusted keys are stored and shown everywhere else. */
   fingerprint: string;
+  /** Upper-case hex. */
   keyId: string;
   algorithm: string;
+}
+
+/** The signer as the index keeps and the API shows it: hex identifiers upper-case. */
+export function indexSigner(signer: { fingerprint: string; keyId: string; algorithm: string } | null | undefined): IndexSigner | null {
+  if (!signer) return null;
+  return { fingerprint: signer.fingerprint.toUpperCase(), keyId: signer.keyId.toUpperCase(), algorithm: signer.algorithm };
 }
 
 export interface IndexEntry {

@@ -19,7 +19,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { isStorageError } from '../storage/errors.js';
 import { packageBlobKey, uploadKey } from '../storage/keys.js';
 import { Refusal } from './errors.js';
-import { packagePlacement, unplaceableName, type IndexEntry, type IndexSigner } from './index-entry.js';
+import { indexSigner, packagePlacement, unplaceableName, type IndexEntry, type IndexSigner } from './index-entry.js';
 import { fragmentFile, packageRecord, writeFragmentFile, type FragmentFile } from './package-fragments.js';
 
 export interface IngestDeps {
@@ -125,7 +125,7 @@ export async function examine(deps: IngestDeps, blob: { key: string; sha256: str
     const code = VERDICT_CODES[verdict.status as Exclude<Verification['status'], 'ok'>] ?? 'bad_signature';
     throw refuse(code, verdict.reason, { verification: verdict.status });
   }
-  const signer = verdict.signer ? { fingerprint: verdict.signer.fingerprint, keyId: verdict.signer.keyId, algorithm: verdict.signer.algorithm } : null;
+  const signer = indexSigner(verdict.signer);
   return { result, signer };
 }
 

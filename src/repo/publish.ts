@@ -19,7 +19,7 @@ import { discard, examine, prepare, stage, storeBlob, storePackage, type Staged 
 import { packageKey } from './package-fragments.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
-import { nevraOf, type IndexEntry } from './index-entry.js';
+import { indexSigner, nevraOf, type IndexEntry } from './index-entry.js';
 
 export interface PublishDeps {
   store: BlobStore;
@@ -69,7 +69,7 @@ function mirrorRepo(tenant: string, repo: string): Refusal {
 function responseOf(e: IndexEntry, revision: number): PublishedPackage {
   return {
     sha256: e.sha256, nevra: nevraOf(e), name: e.name, epoch: e.epoch, version: e.version, release: e.release,
-    arch: e.arch, size: e.size, location: e.location, addedAt: e.addedAt, signer: e.signer, revision,
+    arch: e.arch, size: e.size, location: e.location, addedAt: e.addedAt, signer: indexSigner(e.signer), revision,
   };
 }
 

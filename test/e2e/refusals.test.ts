@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berthCliPresent } from '../helpers/berth.js';
+import { berth, berthCliPresent } from '../helpers/berth.js';
+import { freePort } from '../helpers/net.js';
 import { disposeTestKeyring, rpmSign, testKeyring } from '../helpers/gpg.js';
 import { rpmbuild, specBytes } from '../helpers/rpmbuild.js';
 import { berthAs, jsonOf, startBerthServer, type BerthServer } from '../helpers/service.js';
@@ -164,6 +165,26 @@ describe.skipIf(reason !== null)('publish refusals (berth push against berth ser
     const r = await berthAs(server, publish, ['push', 'acme/main', '--json', files['good']!]);
     expect(r.code, r.stderr).toBe(0);
     expect(jsonOf<PushJson>(r).results[0]).toMatchObject({ ok: true, status: 201 });
+  }, 60_000);
+
+  it('human output: refused (the server said no) and failed (here) are told apart, and the summary always comes last', async () => {
+    const missing = join(work, 'not-there.rpm');
+    const r = await berthAs(server, publish, ['push', 'acme/main', '--jobs', '1', files['unsigned']!, missing, files['good']!]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^refused {3}berth-lib-[^:]+: .+ \(422, unsigned\)$/m);
+    expect(r.stderr).toMatch(/^failed {4}not-there\.rpm: .+ \(unreadable\)$/m);
+    expect(r.stdout).toMatch(/^unchanged berth-lib-/m);
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('1 of 3 pushed, 1 refused, 1 failed');
+    // one file: the summary too
+    const one = await berthAs(server, publish, ['push', 'acme/main', files['good']!]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.trimEnd().split('\n').pop()).toBe('1 of 1 pushed');
+    // nobody listening: failed, not refused
+    const port = await freePort();
+    const down = await berth(['push', 'acme/main', files['good']!], { allowFail: true, env: { BERTH_URL: `http://127.0.0.1:${port}`, BERTH_TOKEN: publish } });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^failed {4}[^:]+: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(request_failed\)$/m);
+    expect(down.stdout.trimEnd()).toBe('0 of 1 pushed, 1 failed');
   }, 60_000);
 
   it('usage errors exit 2', async () => {

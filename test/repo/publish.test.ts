@@ -70,7 +70,7 @@ describe.skipIf(reason !== null)('publish (packages signed here with rpmsign)', 
     expect(r.body).toMatchObject({
       name: 'berth-signed', epoch: 2, version: '1.2.3', release: '4', arch: 'noarch', nevra: 'berth-signed-2:1.2.3-4.noarch',
       location: 'Packages/b/berth-signed-1.2.3-4.noarch.rpm', revision: 1,
-      signer: { fingerprint: pkgs.keys.rsa.fingerprint, algorithm: 'RSA' },
+      signer: { fingerprint: pkgs.keys.rsa.fingerprint.toUpperCase(), keyId: pkgs.keys.rsa.keyId.toUpperCase(), algorithm: 'RSA' },
     });
     const keys = (await snapshot(w.store)).map((k) => k.split(' ')[0]);
     expect(keys).toContain(`t/acme/blobs/sha256/${r.body.sha256.slice(0, 2)}/${r.body.sha256}`);

@@ -1,7 +1,7 @@
 /** `berth key add T[/R] FILE`: trust a publisher key tenant-wide or for one repo. */
 import { readFile } from 'node:fs/promises';
 import { ApiClient, enc, splitRepo } from '../api-client.js';
-import { emit, parse, subcommand } from '../args.js';
+import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth key add TENANT[/REPO] FILE [--json]
@@ -34,7 +34,4 @@ async function add(args: string[]): Promise<number> {
   return 0;
 }
 
-export const keyCommand: Command = {
-  summary: 'trust a publisher signing key (service)',
-  run: subcommand('key', { add }, HELP),
-};
+export const keyCommand: Command = groupCommand('key', 'trust a publisher signing key (service)', { add }, HELP);

@@ -1,7 +1,7 @@
 /** `berth mirror create|show|run T/R`: configure and run mirroring of an upstream repository. */
 import { readFile } from 'node:fs/promises';
 import { ApiClient, ApiError, enc, splitRepo } from '../api-client.js';
-import { emit, parse, subcommand } from '../args.js';
+import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth mirror create TENANT/REPO --from URL [--metalink] [--key FILE | --no-verify]
@@ -151,7 +151,4 @@ async function runWithProgress(client: ApiClient, path: string): Promise<Summary
   return summary;
 }
 
-export const mirrorCommand: Command = {
-  summary: 'mirror an upstream repository into a repo (service)',
-  run: subcommand('mirror', { create, show, run }, HELP),
-};
+export const mirrorCommand: Command = groupCommand('mirror', 'mirror an upstream repository into a repo (service)', { create, show, run }, HELP);

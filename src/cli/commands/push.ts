@@ -12,7 +12,9 @@ const HELP = `Usage: berth push TENANT/REPO FILE... [--jobs N] [--json]
 
 Uploads each RPM (signed by a key trusted for the repository, unless it allows unsigned
 packages). Each file is streamed with its Content-Length; --jobs uploads run at once (default 4).
-Prints one result per file; exits 1 if any upload was refused or failed. An upload the
+Prints one line per file — added, unchanged, refused (the server said no, with its reason and
+problem code) or failed (the file could not be read, or the server could not be reached) — and
+then "N of M pushed"; exits 1 if any upload was refused or failed. An upload the
 server answers 503 (busy) or 429 is retried after the time its Retry-After names (plus
 jitter), up to 5 attempts in all.
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN (publish scope).`;
@@ -71,6 +73,13 @@ async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T) => P
   return out;
 }
 
+/** The last line: `N of M pushed`, then how many the server refused and how many failed here. */
+export function pushSummary(results: readonly PushResult[]): string {
+  const refused = results.filter((r) => !r.ok && r.status !== null).length;
+  const failed = results.filter((r) => !r.ok && r.status === null).length;
+  return `${results.length - refused - failed} of ${results.length} pushed${refused ? `, ${refused} refused` : ''}${failed ? `, ${failed} failed` : ''}`;
+}
+
 export const pushCommand: Command = {
   summary: 'upload packages to a repository (service)',
   async run(args) {
@@ -92,13 +101,14 @@ export const pushCommand: Command = {
       const r = await pushOne(client, tenant, repo!, file, retry);
       if (!values.json) {
         if (r.ok) console.log(`${r.created ? 'added    ' : 'unchanged'} ${r.nevra} (${r.sha256.slice(0, 12)}) from ${basename(file)}`);
-        else console.error(`refused   ${basename(file)}: ${r.detail} (${r.status ?? 'no response'}, ${r.code})`);
+        else if (r.status !== null) console.error(`refused   ${basename(file)}: ${r.detail} (${r.status}, ${r.code})`);
+        else console.error(`failed    ${basename(file)}: ${r.detail} (${r.code})`);
       }
       return r;
     });
     const failed = results.filter((r) => !r.ok).length;
     if (values.json) console.log(JSON.stringify({ results, failed }, null, 2));
-    else if (results.length > 1) console.log(`${results.length - failed} of ${results.length} pushed${failed ? `, ${failed} failed` : ''}`);
+    else console.log(pushSummary(results));
     return failed === 0 ? 0 : 1;
   },
 };

@@ -1,6 +1,6 @@
 /** `berth repo create T/R [--public] [--allow-unsigned]` (tenant admin token). */
 import { ApiClient, enc, splitRepo } from '../api-client.js';
-import { emit, parse, subcommand } from '../args.js';
+import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth repo create TENANT/REPO [--public] [--allow-unsigned] [--json]
@@ -47,7 +47,4 @@ async function list(args: string[]): Promise<number> {
   return 0;
 }
 
-export const repoCommand: Command = {
-  summary: 'create or list repositories (service)',
-  run: subcommand('repo', { create, list }, HELP),
-};
+export const repoCommand: Command = groupCommand('repo', 'create or list repositories (service)', { create, list }, HELP);

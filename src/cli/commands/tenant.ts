@@ -1,11 +1,13 @@
-/** `berth tenant create NAME` (operator token). */
+/** `berth tenant create|show NAME` (operator token). */
 import { ApiClient, enc } from '../api-client.js';
-import { emit, parse, subcommand } from '../args.js';
+import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth tenant create NAME [--json]
+       berth tenant show NAME [--json]
 
-Creates a tenant (needs the operator token in BERTH_TOKEN). Names: 1-63 of [a-z0-9-].
+create makes a tenant (needs the operator token in BERTH_TOKEN). Names: 1-63 of [a-z0-9-].
+show prints the tenant (name, creation time; any token of the tenant, or the operator's).
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN.`;
 
 async function create(args: string[]): Promise<number> {
@@ -24,12 +26,9 @@ async function create(args: string[]): Promise<number> {
 async function show(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {}, HELP);
   if (positionals.length !== 1) throw new CliError(`expected exactly one NAME\n\n${HELP}`, 2);
-  const res = await ApiClient.fromEnv().request({ method: 'GET', path: `/api/v1/tenants/${enc(positionals[0]!)}` });
-  emit(values.json, res.body, JSON.stringify(res.body, null, 2));
+  const res = await ApiClient.fromEnv().request<{ name?: string; createdAt?: string }>({ method: 'GET', path: `/api/v1/tenants/${enc(positionals[0]!)}` });
+  emit(values.json, res.body, `tenant ${res.body.name ?? positionals[0]!}, created ${res.body.createdAt ?? '?'}`);
   return 0;
 }
 
-export const tenantCommand: Command = {
-  summary: 'create or show a tenant (service)',
-  run: subcommand('tenant', { create, show }, HELP),
-};
+export const tenantCommand: Command = groupCommand('tenant', 'create or show a tenant (service)', { create, show }, HELP);

@@ -1,6 +1,6 @@
 /** `berth token create|revoke`: tenant API tokens. */
 import { ApiClient, enc } from '../api-client.js';
-import { emit, parse, subcommand } from '../args.js';
+import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth token create TENANT --scope read|publish|admin [--repo R]... [--expires DURATION]
@@ -79,7 +79,4 @@ async function revoke(args: string[]): Promise<number> {
   return 0;
 }
 
-export const tokenCommand: Command = {
-  summary: 'create or revoke API tokens (service)',
-  run: subcommand('token', { create, revoke }, HELP),
-};
+export const tokenCommand: Command = groupCommand('token', 'create or revoke API tokens (service)', { create, revoke }, HELP);

@@ -122,7 +122,8 @@ async function checkSignatures(r: RpmReadResult, keyring: Keyring, policy: Verif
 const SIG_PRIORITY: SignatureCheck['status'][] = ['untrusted', 'weak-algorithm', 'unsupported', 'nokey'];
 
 function describe(s: SignatureResult): string {
-  const who = s.issuerFingerprint ?? s.issuerKeyId ?? '?';
+  // fingerprints and key IDs in messages are upper-case hex, as the API shows them
+  const who = (s.issuerFingerprint ?? s.issuerKeyId ?? '?').toUpperCase();
   return `tag ${s.tag} ${s.algorithm}/${s.hash} (${who}): ${s.status}: ${s.reason}`;
 }
 

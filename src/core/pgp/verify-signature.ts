@@ -147,10 +147,11 @@ export async function verifySignature(packet: Uint8Array | SignaturePacket, inpu
   if (!h) return done('unsupported', `hash algorithm ${out.hash} is not supported`);
 
   const lookup = await keyring.lookup({ fingerprint: sig.issuerFingerprint, keyId: sig.issuerKeyId }, date);
-  const issuer = sig.issuerFingerprint ?? sig.issuerKeyId;
+  // hex identifiers in messages are upper-case, as the API shows fingerprints
+  const issuer = (sig.issuerFingerprint ?? sig.issuerKeyId ?? '').toUpperCase();
   if (lookup.usable.length === 0) {
     if (lookup.refused.length === 0) return done('nokey', `no key ${issuer} in the keyring`);
-    return done('untrusted', lookup.refused.map((r) => `key ${r.info.fingerprint} ${r.reason}: ${r.detail}`).join('; '));
+    return done('untrusted', lookup.refused.map((r) => `key ${r.info.fingerprint.toUpperCase()} ${r.reason}: ${r.detail}`).join('; '));
   }
 
   let digest: Uint8Array | null;
@@ -171,20 +172,20 @@ export async function verifySignature(packet: Uint8Array | SignaturePacket, inpu
   const failures: string[] = [];
   for (const key of lookup.usable) {
     if (!compatible(sig.pubkeyAlgorithm, key)) {
-      failures.push(`key ${key.info.fingerprint} is ${key.info.algorithm}, signature is ${out.algorithm}`);
+      failures.push(`key ${key.info.fingerprint.toUpperCase()} is ${key.info.algorithm}, signature is ${out.algorithm}`);
       continue;
     }
     if (sig.creationTime !== null && sig.creationTime * 1000 < key.info.created.getTime()) {
-      failures.push(`signature predates key ${key.info.fingerprint}`);
+      failures.push(`signature predates key ${key.info.fingerprint.toUpperCase()}`);
       continue;
     }
     const result = await checkWithKey(sig, h, key.material, digest, message);
     if (result === true) {
       out.signer = key.info;
       if (h.weak && !opts.allowWeakHashes) return done('weak-algorithm', `${out.algorithm}/${h.name} signature verified, but ${h.name} is refused by policy`);
-      return done('ok', `${out.algorithm}/${h.name} signature by ${key.info.fingerprint}`);
+      return done('ok', `${out.algorithm}/${h.name} signature by ${key.info.fingerprint.toUpperCase()}`);
     }
-    failures.push(result === false ? `signature does not verify with key ${key.info.fingerprint}` : result);
+    failures.push(result === false ? `signature does not verify with key ${key.info.fingerprint.toUpperCase()}` : result);
   }
   const unsupportedOnly = failures.every((f) => /not supported|unsupported|algorithm/i.test(f) && !/does not verify|predates/.test(f));
   return done(unsupportedOnly && failures.some((f) => /not supported|public-key algorithm/.test(f)) ? 'unsupported' : 'bad', failures.join('; '));

@@ -8,6 +8,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { readIndex } from '../../repo/index-store.js';
+import { indexSigner } from '../../repo/index-entry.js';
 import { deletePackage, publishPackage } from '../../repo/publish.js';
 import { tooLarge } from '../../repo/errors.js';
 import type { RepoTenancy } from '../../repo/tenancy.js';
@@ -89,7 +90,8 @@ export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}):
     // private repo looks (and costs) exactly like a missing one.
     await requireRepoAccess(c.get('principal'), { tenant, repo, action: 'read' }, () => tenancy.getRepo(deps.store, tenant, repo));
     const { index } = await readIndex(deps.store, tenant, repo);
-    return c.json(index, 200);
+    // entries written before fingerprints were upper-cased show them as everything else does
+    return c.json({ ...index, packages: index.packages.map((p) => ({ ...p, signer: indexSigner(p.signer) })) }, 200);
   });
 
   app.delete('/api/v1/repos/:tenant/:repo/packages/:sha256', async (c) => {

@@ -1,0 +1,30 @@
+/** The `berth` commands: name → one-line summary and the module that implements it. */
+import type { Command } from './command.js';
+
+/**
+ * Commands load on demand: `berth createrepo` must not pay for hono, the Azure SDK and the
+ * server when it runs (start-up is part of its benchmark against createrepo_c).
+ */
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  createrepo: {
+    summary: 'write dnf repodata for a directory of packages (createrepo_c compatible)',
+    load: async () => (await import('./commands/createrepo.js')).createrepoCommand,
+  },
+  serve: {
+    summary: 'run the repository service (API + dnf endpoints)',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  tenant: { summary: 'create or show a tenant (service)', load: async () => (await import('./commands/tenant.js')).tenantCommand },
+  repo: { summary: 'create or list repositories (service)', load: async () => (await import('./commands/repo.js')).repoCommand },
+  key: { summary: 'trust a publisher signing key (service)', load: async () => (await import('./commands/key.js')).keyCommand },
+  token: { summary: 'create or revoke API tokens (service)', load: async () => (await import('./commands/token.js')).tokenCommand },
+  push: { summary: 'upload packages to a repository (service)', load: async () => (await import('./commands/push.js')).pushCommand },
+  sync: { summary: 'copy a (Berth or any dnf) repository into a directory, verified and resumable', load: async () => (await import('./commands/sync.js')).syncCommand },
+  mirror: { summary: 'mirror an upstream repository into a repo (service)', load: async () => (await import('./commands/mirror.js')).mirrorCommand },
+};
+
