@@ -8,7 +8,7 @@
  * `fetch` first offers a request to the dnf pre-router (dnf-pre-router.ts): plain-path dnf
  * GET/HEAD, the bulk of all traffic, run the same steps and handlers without hono's dispatch.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppDeps } from './deps.js';
 import { dnfPreRouter, type ExecutionContextLike } from './dnf-pre-router.js';
 import type { AppEnv } from './env.js';
@@ -16,11 +16,13 @@ import { onError } from './errors.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticator, authMiddleware } from './middleware/auth.js';
 import { requestId } from './middleware/request-id.js';
+import { allowedMethods } from './method-not-allowed.js';
 import { openApiDocument, type RouteDoc } from './openapi.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { adminRouteDocs, adminRoutes } from './routes/admin.js';
 import { changesRouteDocs, changesRoutes } from './routes/changes.js';
 import { dnfHandlers, dnfRoutes } from './routes/dnf.js';
+import { dnfRouteDocs } from './routes/dnf-docs.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
 
@@ -32,7 +34,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs, ...dnfRouteDocs];
 }
 
 export interface CreateAppOptions {
@@ -42,7 +44,8 @@ export interface CreateAppOptions {
 
 export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const openapi = JSON.stringify(openApiDocument(allRouteDocs(), API_VERSION));
+  const servers = deps.config.publicUrl ? [deps.config.publicUrl.replace(/\/+$/, '')] : ['/'];
+  const openapi = JSON.stringify(openApiDocument(allRouteDocs(), API_VERSION, { servers }));
 
   app.use('*', requestId());
   app.use('*', accessLog(deps.logger));
@@ -55,14 +58,23 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.route('/', packageRoutes(deps));
   app.route('/', mirrorRoutes(deps));
   app.route('/', changesRoutes(deps));
-  const dnf = dnfHandlers(deps);
-  app.route('/', dnfRoutes(deps, {}, dnf));
-
-  app.notFound((c) => {
-    const res = problemResponse(new ProblemError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId'));
+  const allowed = allowedMethods(app);
+  const unmatched = (c: Context<AppEnv>): Response => {
+    // A path that exists for other methods: 405 with Allow (RFC 9110 §15.5.6), else 404.
+    const methods = allowed(c.req.path);
+    const problem = methods.length > 0
+      ? new ProblemError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${methods.join(', ')})`, {}, { Allow: methods.join(', ') })
+      : new ProblemError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`);
+    const res = problemResponse(problem, c.get('requestId'));
     res.headers.set('X-Request-Id', c.get('requestId'));
     return res;
-  });
+  };
+  // An /api/ request no API route took ends here, not in the dnf routes below (whose
+  // `/{tenant}/{repo}/…` patterns match any three-segment path).
+  app.all('/api/*', unmatched);
+  const dnf = dnfHandlers(deps);
+  app.route('/', dnfRoutes(deps, {}, dnf));
+  app.notFound(unmatched);
   app.onError(onError(deps));
 
   if (options.dnfPreRouter === false) return app;

@@ -8,6 +8,8 @@ import type { Scope } from '../auth/principal.js';
 
 export interface RouteDoc {
   method: 'get' | 'put' | 'post' | 'delete' | 'head' | 'patch';
+  /** Stable operation name; default: derived from the method and the path (`operationIdOf`). */
+  operationId?: string;
   /** OpenAPI path template, e.g. `/api/v1/repos/{tenant}/{repo}/packages`. */
   path: string;
   summary: string;
@@ -16,8 +18,8 @@ export interface RouteDoc {
   /** JSON request body schema, or `binary` for a raw upload. */
   body?: z.ZodType | 'binary';
   query?: z.ZodObject;
-  /** Success responses: status → JSON schema (or `binary`). */
-  responses: Record<number, z.ZodType | 'binary' | null>;
+  /** Success responses: status → JSON schema (or `binary`, `text` for text/plain). */
+  responses: Record<number, z.ZodType | 'binary' | 'text' | null>;
   /** Problem codes this route can answer with, by status. */
   problems?: Record<number, string[]>;
 }
@@ -35,12 +37,28 @@ const problemSchema = {
   },
 } as const;
 
-function schema(s: z.ZodType | 'binary'): Record<string, unknown> {
+function schema(s: z.ZodType | 'binary' | 'text'): Record<string, unknown> {
   if (s === 'binary') return { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
+  if (s === 'text') return { 'text/plain': { schema: { type: 'string' } } };
   return { 'application/json': { schema: z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) } };
 }
 
-export function openApiDocument(routes: readonly RouteDoc[], version: string): Record<string, unknown> {
+/** `get /api/v1/repos/{tenant}/{repo}/packages` → `getReposByTenantByRepoPackages`. */
+export function operationIdOf(method: string, path: string): string {
+  const words = path.split('/').filter((p) => p !== '' && p !== 'api' && p !== 'v1').map((p) => {
+    const param = /^\{(\w+)\}$/.exec(p);
+    const word = param ? `By-${param[1]!}` : p;
+    return word.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase()).replace(/^./, (c) => c.toUpperCase());
+  });
+  return `${method}${words.join('')}`;
+}
+
+export interface OpenApiOptions {
+  /** Base URLs the API is served at (default: `/`, the host the document came from). */
+  servers?: readonly string[];
+}
+
+export function openApiDocument(routes: readonly RouteDoc[], version: string, options: OpenApiOptions = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
@@ -68,6 +86,7 @@ export function openApiDocument(routes: readonly RouteDoc[], version: string): R
       };
     }
     (paths[r.path] ??= {})[r.method] = {
+      operationId: r.operationId ?? operationIdOf(r.method, r.path),
       summary: r.summary,
       'x-berth-access': r.access,
       ...(r.access === 'public' ? {} : { security: [{ bearer: [] }, { basic: [] }] }),
@@ -79,6 +98,7 @@ export function openApiDocument(routes: readonly RouteDoc[], version: string): R
   return {
     openapi: '3.1.0',
     info: { title: 'Berth API', version },
+    servers: (options.servers ?? ['/']).map((url) => ({ url })),
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },

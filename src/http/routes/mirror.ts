@@ -43,6 +43,7 @@ export const mirrorRouteDocs: RouteDoc[] = [
   },
   {
     method: 'post', path: `${MIRROR}/run`, summary: 'Run the mirror now (summary; NDJSON progress with Accept: application/x-ndjson)', access: 'admin',
+    query: z.object({ force: z.enum(['1', 'true']).optional().describe('run even when upstream repomd.xml is the one mirrored last') }),
     responses: { 200: summarySchema },
     problems: { 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found', 'mirror_not_configured'], 409: ['mirror_running'] },
   },

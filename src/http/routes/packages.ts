@@ -39,6 +39,10 @@ export const publishedPackageSchema = z.object({
 
 const indexEntrySchema = publishedPackageSchema.omit({ nevra: true, revision: true }).extend({ filename: z.string() });
 export const packageListSchema = z.object({ revision: z.number().int(), updatedAt: z.number().int(), packages: z.array(indexEntrySchema) });
+export const packageListQuerySchema = z.object({
+  name: z.string().min(1).optional().describe('only packages of this name (exact)'),
+  arch: z.string().min(1).optional().describe('only packages of this arch (exact, e.g. x86_64, noarch, src)'),
+});
 
 const PACKAGES = '/api/v1/repos/{tenant}/{repo}/packages';
 
@@ -54,8 +58,9 @@ export const packageRouteDocs: RouteDoc[] = [
     },
   },
   {
-    method: 'get', path: PACKAGES, summary: 'List the packages of a repo (the index)', access: 'read',
-    responses: { 200: packageListSchema }, problems: { 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found'] },
+    method: 'get', path: PACKAGES, summary: 'List the packages of a repo (the index), optionally only those of one name and/or arch', access: 'read',
+    query: packageListQuerySchema,
+    responses: { 200: packageListSchema }, problems: { 400: ['invalid_request'], 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found'] },
   },
   {
     method: 'delete', path: `${PACKAGES}/{sha256}`, summary: 'Remove a package from a repo (its file stays until GC)', access: 'publish',
@@ -89,9 +94,15 @@ export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}):
     // A public repo's list is public, like its primary.xml and changes feed; another tenant's
     // private repo looks (and costs) exactly like a missing one.
     await requireRepoAccess(c.get('principal'), { tenant, repo, action: 'read' }, () => tenancy.getRepo(deps.store, tenant, repo));
+    const q = packageListQuerySchema.safeParse(c.req.query());
+    if (!q.success) throw new ProblemError(400, 'invalid_request', `bad query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const { name, arch } = q.data;
     const { index } = await readIndex(deps.store, tenant, repo);
-    // entries written before fingerprints were upper-cased show them as everything else does
-    return c.json({ ...index, packages: index.packages.map((p) => ({ ...p, signer: indexSigner(p.signer) })) }, 200);
+    const packages = index.packages
+      .filter((p) => (name === undefined || p.name === name) && (arch === undefined || p.arch === arch))
+      // entries written before fingerprints were upper-cased show them as everything else does
+      .map((p) => ({ ...p, signer: indexSigner(p.signer) }));
+    return c.json({ ...index, packages }, 200);
   });
 
   app.delete('/api/v1/repos/:tenant/:repo/packages/:sha256', async (c) => {
