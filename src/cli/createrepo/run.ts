@@ -205,7 +205,6 @@ async function writePass(
   }
   progress.done();
   for (const kind of KINDS) channels[kind].close();
-  await cursor?.close();
   return { summary, newest, leftOut, tmps, written };
 }
 
@@ -252,11 +251,6 @@ class OldCursor {
       if (order < 0) continue;
       return c;
     }
-  }
-
-  /** Closes the old metadata files (the cursor is rarely read to the end). */
-  async close(): Promise<void> {
-    await this.it.return(undefined);
   }
 }
 
