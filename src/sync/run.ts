@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Platform } from '../core/platform.js';
+import type { OutboundLimits } from '../net/limits.js';
+import type { Transport } from '../net/outbound.js';
 import { askFeed, type FeedVerdict } from './changes-client.js';
 import { download } from './download.js';
 import { SyncError } from './errors.js';
@@ -27,6 +29,10 @@ export interface SyncOptions {
   dir: string;
   /** Decompression (and hashing) of the runtime: the CLI passes Node's. */
   platform: Platform;
+  /** The runtime's fetch for the source (the CLI passes Node's, with its connect timeout). */
+  transport?: Transport;
+  /** Timeouts and size limits for the source (defaults: src/net/limits.ts). */
+  limits?: Partial<OutboundLimits>;
   /** BERTH_TOKEN: Basic auth for private Berth repos. */
   token?: string | undefined;
   /** Contents of --key FILE. */
@@ -59,6 +65,21 @@ export interface SyncSummary {
   deleted: number;
   primaryParsed: boolean;
   changesFeed: FeedVerdict | 'not-asked';
+}
+
+/** Berth's own revision of the repomd.xml it served (`Berth-Revision`), or null from other servers. */
+function berthRevision(headers: Headers): string | null {
+  const v = headers.get('berth-revision')?.trim() ?? '';
+  return /^\d{1,12}$/.test(v) ? v : null;
+}
+
+function samePackages(a: readonly PrimaryPackage[], b: readonly PrimaryPackage[]): boolean {
+  if (a.length !== b.length) return false;
+  const byHref = new Map(a.map((p) => [p.href, p]));
+  return b.every((p) => {
+    const q = byHref.get(p.href);
+    return q !== undefined && q.size === p.size && q.checksum.type === p.checksum.type && q.checksum.value === p.checksum.value;
+  });
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -101,7 +122,10 @@ export async function sync(opts: SyncOptions): Promise<SyncSummary> {
   if (!opts.noVerify && !opts.key && !opts.trustServerKey) {
     throw new SyncError('sync.no-key', 'refusing to sync unverified metadata: give --key FILE, or --trust-server-key to trust the key the server offers (or --no-verify)');
   }
-  const source = new Source({ baseUrl: opts.url, token: opts.token, ...(opts.attempts ? { attempts: opts.attempts } : {}), ...(opts.retryDelayMs !== undefined ? { baseDelayMs: opts.retryDelayMs } : {}) });
+  const source = new Source({
+    baseUrl: opts.url, token: opts.token, ...(opts.attempts ? { attempts: opts.attempts } : {}), ...(opts.retryDelayMs !== undefined ? { baseDelayMs: opts.retryDelayMs } : {}),
+    ...(opts.transport ? { transport: opts.transport } : {}), ...(opts.limits ? { limits: opts.limits } : {}),
+  });
   const target = new Target(opts.dir);
   await target.prepare(opts.force ?? false);
   try {
@@ -119,7 +143,11 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   };
   const finish = (): SyncSummary => ({ ...summary, bytes: source.bytes, requests: source.requests });
   const state = await target.readState();
-  const repomd = (await source.getBytes('repodata/repomd.xml')) as Uint8Array;
+  const repomdDoc = (await source.getDocument('repodata/repomd.xml')) as { bytes: Uint8Array; headers: Headers };
+  const repomd = repomdDoc.bytes;
+  // A Berth source names its own revision of this repomd.xml: the changes feed's cursor (a
+  // complete mirror's <revision> is upstream's, which the feed knows nothing of).
+  const cursor = berthRevision(repomdDoc.headers);
   const local = await readFile(target.path('repodata/repomd.xml')).catch(() => null);
   if (state && state.repomdSha256 === sha256(repomd) && same(local, repomd)) {
     summary.upToDate = true;
@@ -149,23 +177,25 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   });
   const primary = staged.find((s) => s.r.type === 'primary') as { r: RepomdRecord; at: string | null };
 
-  // The package set: unchanged per the Berth feed, or read from primary.
-  let packages: PrimaryPackage[];
-  if (state && opts.changesFeed !== false) summary.changesFeed = await askFeed(source, state.revision, md.revision);
-  if (state && summary.changesFeed === 'unchanged') {
-    packages = state.packages;
-  } else {
-    packages = [];
-    const seen = new Map<string, PrimaryPackage>();
-    for await (const p of primaryPackages(primary.at ?? target.path(primary.r.href), opts.platform)) {
-      const dup = seen.get(p.href);
-      if (dup && dup.checksum.value !== p.checksum.value) throw new SyncError('sync.bad-metadata', `primary.xml lists ${p.href} twice with different checksums`);
-      if (dup) continue;
-      target.path(p.href); // refuse unsafe locations before anything is fetched
-      seen.set(p.href, p);
-      packages.push(p);
+  // The package set is what the verified primary.xml lists — always read, because DIR must never
+  // hold a primary.xml that names a file DIR lacks. A Berth source's changes feed is asked with
+  // Berth's own revision as the cursor; its verdict is reported and checked against primary.
+  const packages: PrimaryPackage[] = [];
+  const seen = new Map<string, PrimaryPackage>();
+  for await (const p of primaryPackages(primary.at ?? target.path(primary.r.href), opts.platform)) {
+    const dup = seen.get(p.href);
+    if (dup && dup.checksum.value !== p.checksum.value) throw new SyncError('sync.bad-metadata', `primary.xml lists ${p.href} twice with different checksums`);
+    if (dup) continue;
+    target.path(p.href); // refuse unsafe locations before anything is fetched
+    seen.set(p.href, p);
+    packages.push(p);
+  }
+  summary.primaryParsed = true;
+  if (state && opts.changesFeed !== false) {
+    summary.changesFeed = await askFeed(source, state.cursor ?? null, cursor);
+    if (summary.changesFeed === 'unchanged' && !samePackages(state.packages, packages)) {
+      opts.note?.('the changes feed said nothing changed, but primary.xml lists other packages: primary.xml was followed');
     }
-    summary.primaryParsed = true;
   }
 
   // 3. packages
@@ -197,7 +227,14 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
     opts.progress?.({ phase: 'packages', done: ++done, total: packages.length, bytes });
   });
 
-  // 4. the swap
+  // 4. the swap — only once every package the new primary.xml names is in DIR (or staged for it)
+  const pending = new Set(deferred);
+  for (const p of packages) {
+    const at = pending.has(p.href) ? target.staged(p.href) : target.path(p.href);
+    if ((await sizeOf(at)) !== p.size) {
+      throw new SyncError('sync.incomplete', `${p.href} is listed by the new primary.xml but DIR does not hold it; the metadata was not swapped`);
+    }
+  }
   for (const s of staged) if (s.at) await target.install(s.at, s.r.href);
   for (const href of deferred) await target.install(target.staged(href), href);
   const keep = new Set(['repodata/repomd.xml', ...md.records.map((r) => r.href), ...packages.map((p) => p.href)]);
@@ -214,7 +251,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
 
   // 5. state, then what nothing references any more
   const next: SyncState = {
-    version: 1, source: source.baseUrl, repomdSha256: sha256(repomd), revision: md.revision, packages, metadata: md.records.map((r) => r.href),
+    version: 1, source: source.baseUrl, repomdSha256: sha256(repomd), revision: md.revision, cursor, packages, metadata: md.records.map((r) => r.href),
   };
   await target.writeState(next);
   summary.deleted = await target.prune(keep);

@@ -19,8 +19,13 @@ export interface SyncState {
   source: string;
   /** sha256 of the repomd.xml in place. */
   repomdSha256: string;
-  /** `<revision>` of that repomd.xml (Berth: the index revision), for the changes feed. */
+  /** `<revision>` of that repomd.xml, as shown in summaries. */
   revision: string | null;
+  /**
+   * Berth's own revision of that repomd.xml (its `Berth-Revision` header): the changes feed's
+   * cursor. Null from other servers, and absent in states written before it existed.
+   */
+  cursor?: string | null;
   packages: PrimaryPackage[];
   metadata: string[];
 }

@@ -65,8 +65,11 @@ export const syncCommand: Command = {
     let lastDraw = 0;
     const { sync } = await import('../../sync/run.js');
     const { nodePlatform } = await import('../../adapters/node/platform.js');
+    const { nodeTransport } = await import('../../adapters/node/egress.js');
+    const { DEFAULT_OUTBOUND_LIMITS } = await import('../../net/limits.js');
     const summary = await sync({
-      url, dir, key, platform: nodePlatform, token: process.env['BERTH_TOKEN'] || undefined,
+      // the source is the user's choice: limits and timeouts, but no address policy (docs/security.md)
+      url, dir, key, platform: nodePlatform, transport: nodeTransport('unrestricted', DEFAULT_OUTBOUND_LIMITS), token: process.env['BERTH_TOKEN'] || undefined,
       trustServerKey: values['trust-server-key'] === true, noVerify: values['no-verify'] === true,
       jobs, attempts, force: values.force === true, changesFeed: values['no-changes-feed'] !== true,
       note: (line) => console.error(line),

@@ -27,6 +27,17 @@ import type { CachedSource } from '../cache/file-cache.js';
 import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
 import { blobSource, bytesSource, serveFromMemory, serveSource, type ByteSourceInfo, type ServeOptions } from '../serve-blob.js';
 
+
+/**
+ * repomd.xml (or its .asc) of a generation, with the `Berth-Revision` header naming Berth's own
+ * index revision of that generation: the cursor `berth sync` asks the changes feed with (a
+ * complete mirror's repomd.xml carries upstream's `<revision>`, which the feed knows nothing of).
+ */
+function generationDoc(file: string, revision: number, doc: { bytes: Uint8Array; etag: string; lastModified: Date }): CachedSource {
+  const src: CachedSource = bytesSource(doc.bytes, doc.etag, doc.lastModified);
+  return file === 'repomd.xml' ? { ...src, headers: { 'berth-revision': String(revision) } } : src;
+}
+
 export interface DnfRouteOptions {
   tenancy?: RepoTenancy;
 }
@@ -145,10 +156,11 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     const cache = cachedRepo(req, tenant, repo);
     if (cache === undefined) return undefined;
     if (file === 'repomd.xml' || file === 'repomd.xml.asc') {
-      const doc = hot.generationNow(tenant, repo)?.[file === 'repomd.xml' ? 'repomd' : 'asc'];
-      if (!doc) return undefined;
+      const gen = hot.generationNow(tenant, repo);
+      const doc = gen?.[file === 'repomd.xml' ? 'repomd' : 'asc'];
+      if (!gen || !doc) return undefined;
       const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
-      return serveNow(req, bytesSource(doc.bytes, doc.etag, doc.lastModified), { contentType: type, cacheControl: `${cache}, no-cache` });
+      return serveNow(req, generationDoc(file, gen.revision, doc), { contentType: type, cacheControl: `${cache}, no-cache` });
     }
     if (!METADATA_FILE.test(file)) return undefined;
     const src = hot.fileNow(repodataKey(tenant, repo, file));
@@ -238,7 +250,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
       if (!gen) throw fileMissing(`${tenant}/${repo}/repodata/${file} (no metadata generated yet)`);
       const doc = file === 'repomd.xml' ? gen.repomd : gen.asc;
       if (!doc) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
-      const src = bytesSource(doc.bytes, doc.etag, doc.lastModified);
+      const src = generationDoc(file, gen.revision, doc);
       const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
       return serve(req, src, { contentType: type, cacheControl: `${cache}, no-cache` });
     }
