@@ -45,10 +45,11 @@ describe('berth serve --workers 2', () => {
   const data = mkdtempSync(join(tmpdir(), 'berth-cluster-'));
   let server: BerthServer;
 
-  async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const bytes = body instanceof Uint8Array;
     const res = await fetch(`${server.url}${path}`, {
       method,
+      ...(signal ? { signal } : {}),
       headers: {
         authorization: `Bearer ${ADMIN}`,
         ...(body === undefined ? {} : { 'content-type': bytes ? 'application/x-rpm' : 'application/json' }),
@@ -132,8 +133,10 @@ describe('berth serve --workers 2', () => {
     const [victim] = workerPids(server.pid);
     await api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'after', public: true, allowUnsigned: true });
     const pkgs = Array.from({ length: 8 }, (_, i) => synthPackage(200 + i));
-    // Killed mid-burst: whatever it held is released by the primary when it exits.
-    const burst = Promise.allSettled(pkgs.map((p) => api('PUT', `/api/v1/repos/${TENANT}/after/packages`, p.bytes)));
+    // Killed mid-burst: whatever it held is released by the primary when it exits. A connection
+    // the primary handed to the victim as it died is never answered (node:cluster round-robin
+    // keeps it open), so the burst's requests time out like a real client's would.
+    const burst = Promise.allSettled(pkgs.map((p) => api('PUT', `/api/v1/repos/${TENANT}/after/packages`, p.bytes, AbortSignal.timeout(15_000))));
     process.kill(victim!, 'SIGKILL');
     await burst;
     await eventually('a replacement worker', async () => {

@@ -113,6 +113,9 @@ export async function startCluster(config: NodeConfig, opts: StartOptions): Prom
     next.w.send({ berth: 'granted', id: next.id } satisfies Message);
   };
   const lock = (w: Worker, key: string, id: number): void => {
+    // A request can arrive after its worker's exit was handled: granting it then would hold the
+    // key for a process that is gone, and no exit is left to free it.
+    if (!live.has(w) || !w.isConnected()) return;
     if (!held.has(key)) {
       held.set(key, { w, id });
       w.send({ berth: 'granted', id } satisfies Message);
