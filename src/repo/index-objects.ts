@@ -20,6 +20,7 @@ import { isChangeRecord, type ChangeRecord } from './change-log.js';
 import { canonicalEntry, isIndexEntry, type EntryKey, type IndexEntry } from './index-entry.js';
 import { normalLayout, type IndexLayout } from './index-layout.js';
 import { cachePerStore } from './object-cache.js';
+import { drainExact, readBytes } from './read-bytes.js';
 
 export class CorruptIndexError extends BerthError {
   override name = 'CorruptIndexError';
@@ -68,10 +69,10 @@ export function emptyHead(layout?: Partial<IndexLayout>): IndexHead {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-async function readBytes(store: BlobStore, key: string): Promise<{ bytes: Uint8Array; etag: string } | null> {
+async function readWithEtag(store: BlobStore, key: string): Promise<{ bytes: Uint8Array; etag: string } | null> {
   const obj = await store.get(key);
   if (!obj) return null;
-  return { bytes: new Uint8Array(await new Response(obj.body).arrayBuffer()), etag: obj.etag };
+  return { bytes: await drainExact(obj, key), etag: obj.etag };
 }
 
 function parse(key: string, bytes: Uint8Array): unknown {
@@ -84,7 +85,7 @@ function parse(key: string, bytes: Uint8Array): unknown {
 
 export async function readStoredHead(store: BlobStore, tenant: string, repo: string): Promise<StoredHead> {
   const key = indexKey(tenant, repo);
-  const got = await readBytes(store, key);
+  const got = await readWithEtag(store, key);
   if (!got) return { kind: 'none' };
   const v = parse(key, got.bytes) as Record<string, unknown> | null;
   if (!v || typeof v['revision'] !== 'number') throw new CorruptIndexError(key, 'no revision');
@@ -167,10 +168,10 @@ function decodeObject(kind: IndexObjectKind, key: string, bytes: Uint8Array): un
 async function readObject<T>(store: BlobStore, tenant: string, repo: string, kind: IndexObjectKind, id: string): Promise<T> {
   return objectCache(store).get<T>(`${tenant}/${repo}/${kind}/${id}`, async () => {
     const key = indexObjectKey(tenant, repo, kind, id);
-    const got = await readBytes(store, key);
-    if (!got) throw new CorruptIndexError(key, 'missing');
-    if ((await sha256Hex(got.bytes)) !== id) throw new CorruptIndexError(key, 'content does not match its name');
-    return { value: decodeObject(kind, key, got.bytes) as T, size: got.bytes.length * 2 };
+    const bytes = await readBytes(store, key);
+    if (!bytes) throw new CorruptIndexError(key, 'missing');
+    if ((await sha256Hex(bytes)) !== id) throw new CorruptIndexError(key, 'content does not match its name');
+    return { value: decodeObject(kind, key, bytes) as T, size: bytes.length * 2 };
   });
 }
 

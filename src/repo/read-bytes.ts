@@ -1,7 +1,7 @@
 /**
- * Reading a whole blob, or a byte range of one, into one buffer of its exact size: one
- * allocation per read, whatever the chunking of the store's stream (a `Response` collect would
- * allocate per chunk and then again for the whole).
+ * Reading a whole blob, or a byte range of one, into one buffer of its exact size: the store's
+ * `getBytes` where it has one (the fs store: one read, no stream), else the stream copied into a
+ * buffer allocated once (a `Response` collect would allocate per chunk and again for the whole).
  */
 import { BerthError } from '../core/errors.js';
 import type { BlobObject, BlobStore, ByteRange } from '../storage/blob-store.js';
@@ -29,6 +29,7 @@ export async function drainExact(obj: BlobObject, key: string): Promise<Uint8Arr
 
 /** The blob's bytes (of `range` when given), or null when it does not exist. */
 export async function readBytes(store: BlobStore, key: string, range?: ByteRange): Promise<Uint8Array | null> {
+  if (store.getBytes) return store.getBytes(key, range ? { range } : {});
   const obj = await store.get(key, range ? { range } : {});
   if (!obj) return null;
   return drainExact(obj, key);

@@ -132,10 +132,28 @@ async function loadPrivateKey(store: BlobStore, tenant: string, repo: string): P
   return got ? openpgp.readPrivateKey({ armoredKey: got.text }) : null;
 }
 
+/**
+ * Parsed signing keys, per store, by repo, with the ETag of the blob they were parsed from: a
+ * regeneration checks the ETag (one `head`) instead of reading and parsing an RSA key each time.
+ */
+const parsedKeys = new WeakMap<BlobStore, Map<string, { etag: string; key: openpgp.PrivateKey }>>();
+
 /** The repo's metadata signing key; 404 `not_found` when the repo has none. */
 export async function metadataSigningKey(store: BlobStore, tenant: string, repo: string): Promise<openpgp.PrivateKey> {
-  const key = await loadPrivateKey(store, tenant, repo);
-  if (!key) throw notFound(tenant, repo);
+  let byRepo = parsedKeys.get(store);
+  if (!byRepo) {
+    byRepo = new Map();
+    parsedKeys.set(store, byRepo);
+  }
+  const id = `${tenant}/${repo}`;
+  const info = await store.head(metadataKeyKey(tenant, repo));
+  if (!info) throw notFound(tenant, repo);
+  const cached = byRepo.get(id);
+  if (cached?.etag === info.etag) return cached.key;
+  const got = await readText(store, metadataKeyKey(tenant, repo));
+  if (!got) throw notFound(tenant, repo);
+  const key = await openpgp.readPrivateKey({ armoredKey: got.text });
+  byRepo.set(id, { etag: got.etag, key });
   return key;
 }
 

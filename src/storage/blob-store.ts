@@ -131,6 +131,13 @@ export interface BlobStore {
    * leave it out. GC calls it with a grace period no write takes.
    */
   sweepTemporary?(olderThan: Date): Promise<number>;
+  /**
+   * The blob's bytes (of `range` when given, same rules as `get`) in one buffer of exactly their
+   * size, read without a stream: for small blobs read whole (chunk-cache entries, index
+   * segments), where a stream's per-chunk buffers are pure overhead. Null when the blob does not
+   * exist. Optional: callers fall back to `get`.
+   */
+  getBytes?(key: string, options?: GetOptions): Promise<Uint8Array | null>;
 }
 
 /** Strip quotes so `"abc"` and `abc` compare equal; weak tags are returned as-is and never match. */

@@ -134,8 +134,21 @@ function trackedBody(inner: ReadableStream<Uint8Array>): { body: ReadableStream<
 class CheckedBlobStore implements BlobStore {
   readonly copy?: (source: string, destination: string, options?: CopyOptions) => Promise<PutResult>;
   readonly sweepTemporary?: (olderThan: Date) => Promise<number>;
+  readonly getBytes?: (key: string, options?: GetOptions) => Promise<Uint8Array | null>;
 
   constructor(private readonly inner: BlobStore) {
+    if (inner.getBytes) {
+      const innerGetBytes = inner.getBytes.bind(inner);
+      this.getBytes = async (key, options = {}) => {
+        validateKey(key);
+        if (options.range) validateRange(key, options.range);
+        try {
+          return await innerGetBytes(key, options);
+        } catch (err) {
+          throw normalise('get', key, err);
+        }
+      };
+    }
     if (inner.sweepTemporary) {
       const innerSweep = inner.sweepTemporary.bind(inner);
       this.sweepTemporary = async (olderThan) => {

@@ -83,6 +83,25 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** One read into one buffer of the exact size: no stream, no per-chunk buffers. */
+  async getBytes(key: string, options: GetOptions = {}): Promise<Uint8Array | null> {
+    const o = await this.#open(key);
+    if (!o) return null;
+    try {
+      const range = options.range ? resolveRange(key, o.info.size, options.range) : { offset: 0, length: o.info.size };
+      const out = new Uint8Array(range.length);
+      let n = 0;
+      while (n < out.length) {
+        const { bytesRead } = await o.fh.read(out, n, out.length - n, o.bodyStart + range.offset + n);
+        if (bytesRead === 0) throw new Error('file shrank while reading');
+        n += bytesRead;
+      }
+      return out;
+    } finally {
+      await o.fh.close();
+    }
+  }
+
   async head(key: string): Promise<BlobInfo | null> {
     const o = await this.#open(key);
     if (!o) return null;

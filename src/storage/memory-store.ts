@@ -34,6 +34,14 @@ export class MemoryBlobStore implements BlobStore {
     return { ...info, range, body: bytesToStream(e.bytes.subarray(range.offset, range.offset + range.length)) };
   }
 
+  async getBytes(key: string, options: GetOptions = {}): Promise<Uint8Array | null> {
+    const e = this.#blobs.get(key);
+    if (!e) return null;
+    if (!options.range) return e.bytes.slice();
+    const range = resolveRange(key, e.bytes.length, options.range);
+    return e.bytes.slice(range.offset, range.offset + range.length);
+  }
+
   async head(key: string): Promise<BlobInfo | null> {
     const e = this.#blobs.get(key);
     return e ? this.#info(key, e) : null;

@@ -115,6 +115,17 @@ describe('repos', () => {
     expect(lists).toEqual(['t/acme/repos/']);
   });
 
+  it('parses the signing key once per process, and again only when the key blob changes', async () => {
+    const gets: string[] = [];
+    const seen: BlobStore = { ...store, get: (k, o) => (gets.push(k), store.get(k, o)), head: (k) => store.head(k), put: (k, b, o) => store.put(k, b, o), delete: (k, o) => store.delete(k, o), list: (p, o) => store.list(p, o) };
+    for (let i = 0; i < 3; i++) await signDetached(seen, 'acme', 'stable', `<repomd>${i}</repomd>`);
+    expect(gets.filter((k) => k.endsWith('metadata-key.asc'))).toHaveLength(1);
+    const armored = await new Response((await store.get(metadataKeyKey('acme', 'stable')))!.body).text();
+    await store.put(metadataKeyKey('acme', 'stable'), new TextEncoder().encode(armored)); // rewritten: new ETag
+    await signDetached(seen, 'acme', 'stable', '<repomd>again</repomd>');
+    expect(gets.filter((k) => k.endsWith('metadata-key.asc'))).toHaveLength(2);
+  });
+
   it('each repo has a different key', async () => {
     const a = await getRepo(store, 'acme', 'stable');
     const b = await getRepo(store, 'other', 'solo');

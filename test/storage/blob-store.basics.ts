@@ -153,6 +153,27 @@ export function describeBasics(ref: StoreRef): void {
       await s.delete(longest);
     });
 
+    it('getBytes (where the store has it) gives the bytes and ranges get gives, in one exact buffer', async () => {
+      const s = ref.store;
+      if (!s.getBytes) return;
+      await s.put('bytes/k', bytes('0123456789'));
+      const dec = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
+      expect(dec(await s.getBytes('bytes/k'))).toBe('0123456789');
+      expect(dec(await s.getBytes('bytes/k', { range: { offset: 7 } }))).toBe('789');
+      const mid = await s.getBytes('bytes/k', { range: { offset: 2, length: 4 } });
+      expect(dec(mid)).toBe('2345');
+      expect(mid!.byteLength).toBe(4);
+      expect(mid!.buffer.byteLength).toBe(4);
+      expect(dec(await s.getBytes('bytes/k', { range: { offset: 8, length: 100 } }))).toBe('89');
+      expect(await s.getBytes('bytes/missing')).toBeNull();
+      expect(await code(s.getBytes('bytes/k', { range: { offset: 10 } }))).toBe('range_not_satisfiable');
+      expect(await code(s.getBytes('/bad'))).toBe('invalid_key');
+      await s.put('bytes/empty', new Uint8Array(0));
+      expect((await s.getBytes('bytes/empty'))!.length).toBe(0);
+      await s.delete('bytes/k');
+      await s.delete('bytes/empty');
+    });
+
     it('copies with content type and metadata when the store supports copy', async () => {
       const s = ref.store;
       if (!s.copy) return;

@@ -81,6 +81,16 @@ export function authenticator(deps: Pick<AppDeps, 'store' | 'clock' | 'config' |
     cache?.set(key, verified.principal, verified.expiresAt);
     return verified.principal;
   };
+  // Single-flight: concurrent requests with one credential the cache does not hold (a burst
+  // after its TTL ran out) cost one verification, not one each.
+  const inflight = new Map<string, Promise<Principal>>();
+  const verifyOnce = (key: string, credential: string): Promise<Principal> => {
+    const running = inflight.get(key);
+    if (running) return running;
+    const p = verify(key, credential).finally(() => inflight.delete(key));
+    inflight.set(key, p);
+    return p;
+  };
   return (header) => {
     if (header === undefined) return ANONYMOUS;
     const key = cache ? keyOf(header) : header;
@@ -88,7 +98,7 @@ export function authenticator(deps: Pick<AppDeps, 'store' | 'clock' | 'config' |
     if (hit === REFUSED) throw invalidToken(REVOKED);
     if (hit !== undefined) return hit;
     const credential = presentedCredential(header);
-    return credential === null ? ANONYMOUS : verify(key, credential);
+    return credential === null ? ANONYMOUS : cache ? verifyOnce(key, credential) : verify(key, credential);
   };
 }
 
