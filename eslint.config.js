@@ -23,6 +23,9 @@ const layerRules = LAYERS.filter((l) => l !== 'cli').map((layer) => ({
         ...(layer === 'net'
           ? [{ group: ['node:*', 'hono', 'hono/*', '@hono/*', '@azure/*', '@cloudflare/*', 'undici'], message: 'src/net runs on every runtime: runtime pieces (DNS, sockets) come in as a Transport from src/adapters.' }]
           : []),
+        ...(layer === 'mirror'
+          ? [{ group: ['node:*', 'undici'], message: 'src/mirror runs on every runtime (the Worker mirrors too): decompression comes through Platform, HTTP through src/net.' }]
+          : []),
         ...(layer === 'core'
           ? [
               { group: ['node:*', 'fs', 'path', 'crypto', 'zlib', 'stream', 'os', 'child_process'], message: 'src/core imports no runtime module; take it through Platform.' },
