@@ -55,7 +55,7 @@ function primary(n: number): string {
   return parts.join('');
 }
 
-async function timed(gz: Uint8Array, mode: 'fields' | 'raw'): Promise<{ ms: number; heapMiB: number }> {
+async function timed(gz: Uint8Array<ArrayBuffer>, mode: 'fields' | 'raw'): Promise<{ ms: number; heapMiB: number }> {
   const text = metadataText(new Blob([gz]).stream(), 'primary.xml.gz', nodePlatform);
   const base = process.memoryUsage().heapUsed;
   let peak = 0;

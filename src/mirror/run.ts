@@ -29,6 +29,8 @@ import { fetchUpstreamRepomd } from './upstream-repomd.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
 import type { IndexEntry } from '../repo/index-entry.js';
 import type { Outbound } from '../net/outbound.js';
+import { isOutboundError } from '../net/errors.js';
+import { isRepodataReadError } from '../core/repodata/read/errors.js';
 
 export interface MirrorDeps {
   store: BlobStore;
@@ -283,7 +285,9 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     }, deps.clock());
     return summary;
   } catch (e) {
-    if (!(e instanceof MirrorError)) deps.logger.error('mirror run failed', { tenant, repo, error: String((e as Error).stack ?? e) });
+    // what upstream did wrong is the run's outcome; anything else is Berth's own failure
+    const upstreamFault = e instanceof MirrorError || isOutboundError(e) || isRepodataReadError(e);
+    if (!upstreamFault) deps.logger.error('mirror run failed', { tenant, repo, error: String((e as Error).stack ?? e) });
     const code = e instanceof MirrorError ? e.code : ((e as { code?: unknown }).code as string | undefined) ?? 'mirror_failed';
     summary.ok = false;
     summary.outcome = 'failed';

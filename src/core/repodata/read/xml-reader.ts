@@ -19,6 +19,15 @@ export interface XmlLimits {
 
 export const DEFAULT_XML_LIMITS: XmlLimits = { maxTokenChars: 1024 * 1024, maxDepth: 64, maxAttributes: 256 };
 
+/**
+ * saxes' message without what it quotes of the document (a tag name, a character): an error
+ * about upstream bytes says where and what kind of fault, never repeats the bytes.
+ */
+function faultOf(message: string): string {
+  const m = /^(?:[^:]*:)?(\d+:\d+): ([^:]*)/.exec(message);
+  return m ? `${m[1]}: ${(m[2] as string).replace(/\.$/, '')}` : 'malformed';
+}
+
 /** Text is fed to saxes in slices of at most this many chars, so the checks run that often. */
 export const SLICE = 64 * 1024;
 
@@ -46,7 +55,7 @@ export class XmlReader {
       this.#lastEvent = p.position;
     };
     p.on('error', (e) => {
-      this.#error ??= new RepodataReadError('invalid_xml', `not well-formed XML: ${e.message}`);
+      this.#error ??= new RepodataReadError('invalid_xml', `not well-formed XML: ${faultOf(e.message)}`);
     });
     p.on('doctype', () => this.#fail(new RepodataReadError('invalid_xml', 'a DOCTYPE is not allowed in repodata (no entity is ever declared or expanded)')));
     p.on('xmldecl', (d) => {
@@ -104,7 +113,7 @@ export class XmlReader {
         this.#p.write(slice);
       } catch (e) {
         // a handler's own refusal passes through as it is; anything else is the parser's
-        this.#fail((e as { isBerthError?: boolean }).isBerthError ? e as Error : new RepodataReadError('invalid_xml', `not well-formed XML: ${(e as Error).message}`));
+        this.#fail((e as { isBerthError?: boolean }).isBerthError ? e as Error : new RepodataReadError('invalid_xml', `not well-formed XML: ${faultOf((e as Error).message)}`));
       }
       this.#throwIfFailed();
       if (this.#fed - this.#lastEvent > this.#limits.maxTokenChars) {
@@ -129,7 +138,7 @@ export class XmlReader {
     try {
       this.#p.close();
     } catch (e) {
-      this.#fail(new RepodataReadError('invalid_xml', `not well-formed XML: ${(e as Error).message}`));
+      this.#fail(new RepodataReadError('invalid_xml', `not well-formed XML: ${faultOf((e as Error).message)}`));
     }
     this.#throwIfFailed();
   }
