@@ -23,6 +23,7 @@ import { adminRouteDocs, adminRoutes } from './routes/admin.js';
 import { changesRouteDocs, changesRoutes } from './routes/changes.js';
 import { dnfHandlers, dnfRoutes } from './routes/dnf.js';
 import { dnfRouteDocs } from './routes/dnf-docs.js';
+import { lifecycleRouteDocs, lifecycleRoutes } from './routes/lifecycle.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
 
@@ -34,7 +35,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs, ...dnfRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs];
 }
 
 export interface CreateAppOptions {
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.route('/', packageRoutes(deps));
   app.route('/', mirrorRoutes(deps));
   app.route('/', changesRoutes(deps));
+  app.route('/', lifecycleRoutes(deps));
   const allowed = allowedMethods(app);
   const unmatched = (c: Context<AppEnv>): Response => {
     // A path that exists for other methods: 405 with Allow (RFC 9110 §15.5.6), else 404.

@@ -4,7 +4,7 @@
  * An arch list keeps `noarch` packages too: they install on every arch, as dnf's arch
  * compatibility says (`--arch x86_64` is what a dnf on x86_64 could install, noarch included).
  */
-import { rpmvercmp } from '../core/repodata/evr.js';
+import { globToRegExp, newestOf } from '../core/package-order.js';
 import type { UpstreamPackage } from './primary.js';
 
 export interface Selection {
@@ -14,32 +14,7 @@ export interface Selection {
   newest: number | null;
 }
 
-/** Shell-style glob (`*`, `?`, `[…]`, `[!…]`) over the whole name. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      re += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-export function compareEvr(a: Pick<UpstreamPackage, 'epoch' | 'version' | 'release'>, b: typeof a): number {
-  if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
-  return rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release);
-}
+export { globToRegExp };
 
 export function selectPackages(all: readonly UpstreamPackage[], sel: Selection): UpstreamPackage[] {
   const inc = sel.include.map(globToRegExp);
@@ -50,17 +25,7 @@ export function selectPackages(all: readonly UpstreamPackage[], sel: Selection):
     (inc.length === 0 || inc.some((r) => r.test(p.name))) &&
     !exc.some((r) => r.test(p.name)) &&
     (arches.size === 0 || arches.has(p.arch)));
-  if (sel.newest === null) return kept;
-  const groups = new Map<string, UpstreamPackage[]>();
-  for (const p of kept) {
-    const k = `${p.name}\0${p.arch}`;
-    const g = groups.get(k);
-    if (g) g.push(p);
-    else groups.set(k, [p]);
-  }
-  const chosen = new Set<UpstreamPackage>();
-  for (const g of groups.values()) g.sort((a, b) => compareEvr(b, a)).slice(0, sel.newest).forEach((p) => chosen.add(p));
-  return kept.filter((p) => chosen.has(p));
+  return sel.newest === null ? kept : newestOf(kept, sel.newest);
 }
 
 /** A warning when filters leave nothing of a non-empty upstream (a typo in a glob or an arch). */

@@ -20,6 +20,7 @@ import { packageKey } from './package-fragments.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
 import { indexSigner, nevraOf, type IndexEntry } from './index-entry.js';
+import { retainAfter } from './retention.js';
 
 export interface PublishDeps {
   store: BlobStore;
@@ -144,6 +145,8 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
       // the package is in the index whatever happens to the audit write: regenerate for it
       await notify(deps, tenant, repo, revision);
     }
+    // the repo's retention policy, for this name only (never fails the publish)
+    await retainAfter(deps, tenancy, tenant, repo, [entry], req.actor, 'publish');
     return { status: 201, body: responseOf(entry, revision) };
   } finally {
     await discard(deps, staged);

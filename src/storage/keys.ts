@@ -32,6 +32,11 @@
  *       ├── chunks/<id>.<kind>                         cached compressed chunk + its XML (repo/chunk-cache.ts)
  *       ├── current.json                               pointer to the served generation; If-Match swap
  *       ├── changes/<revision 12 digits>.json          what index revision N added/removed (create-only)
+ *       ├── retention.json                             retention policy `{keepNewest, maxAgeSeconds}` (repo/retention.ts)
+ *       ├── snapshots/<name>.json                      a frozen generation, served under /<t>/<r>/snapshots/<name>/
+ *       ├── snapshot-files/<name>/<file>               a snapshot's own copy of a repodata file not named by its checksum
+ *       ├── metadata-keys.json                         the metadata key set during and after a rotation (repo/metadata-keys.ts)
+ *       ├── metadata-keys/<fpr>.asc                    metadata signing keys added by rotation (secret: never served)
  *       └── repodata/
  *           ├── <sha256>-primary.xml.gz …              write-once, content-named (createrepo style)
  *           ├── repomd.xml                             the pointer: written last, replaced atomically
@@ -318,4 +323,51 @@ export const MIRRORS_PREFIX = 'mirrors/';
 /** One small marker per mirrored repo, so the scheduler lists mirrors without walking tenants. */
 export function mirrorRegistryKey(tenant: string, repo: string): string {
   return `${MIRRORS_PREFIX}${tenantName(tenant)}/${repoName(repo)}.json`;
+}
+
+// --- Repository lifecycle: retention, snapshots, metadata key rotation (docs/service.md) ---
+
+/** A repo's retention policy `{keepNewest, maxAgeSeconds, updatedAt}`. */
+export function retentionPolicyKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}retention.json`;
+}
+
+const SNAPSHOT_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62})$/;
+
+/** Snapshot names: 1-63 chars of [a-z0-9._-], starting with a letter or digit, no "..". */
+export function isValidSnapshotName(name: string): boolean {
+  return typeof name === 'string' && SNAPSHOT_NAME.test(name) && !name.includes('..');
+}
+
+function snapshotName(name: string): string {
+  if (!isValidSnapshotName(name)) throw new InvalidNameError('snapshot', name, '1-63 chars of [a-z0-9._-], starting with a letter or digit, no ".."');
+  return name;
+}
+
+/** Snapshot records of a repo (a small prefix: one blob per snapshot). */
+export function snapshotsPrefix(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}snapshots/`;
+}
+
+export function snapshotKey(tenant: string, repo: string, name: string): string {
+  return `${snapshotsPrefix(tenant, repo)}${snapshotName(name)}.json`;
+}
+
+/** A snapshot's own copy of a repodata file whose name is not its checksum (it could change in repodata/). */
+export function snapshotFileKey(tenant: string, repo: string, name: string, file: string): string {
+  return `${snapshotFilesPrefix(tenant, repo, name)}${repodataKey(tenant, repo, file).slice(repodataPrefix(tenant, repo).length)}`;
+}
+
+export function snapshotFilesPrefix(tenant: string, repo: string, name: string): string {
+  return `${repoPrefix(tenant, repo)}snapshot-files/${snapshotName(name)}/`;
+}
+
+/** The repo's metadata key set, once it has more than its first key (`{signing, keys[]}`). */
+export function metadataKeySetKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}metadata-keys.json`;
+}
+
+/** An armored secret metadata key added by rotation (the first one stays at metadata-key.asc). */
+export function rotatedMetadataKeyKey(tenant: string, repo: string, fpr: string): string {
+  return `${repoPrefix(tenant, repo)}metadata-keys/${fingerprintName(fpr)}.asc`;
 }

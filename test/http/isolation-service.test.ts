@@ -9,6 +9,7 @@ import { createApp } from '../../src/http/app.js';
 import type { AppDeps } from '../../src/http/deps.js';
 import { adminCases } from './isolation-admin-cases.js';
 import { buildWorld, describeMatrix, type MatrixCase } from './isolation-matrix.js';
+import { lifecycleCases } from './isolation-lifecycle-cases.js';
 import {
   changesCases, dnfCases, mirrorCases, mirrorSetup, packageCases, publicCases, serviceSetup,
 } from './isolation-service-cases.js';
@@ -22,6 +23,7 @@ describeMatrix('composed app: package, changes and public routes', [...packageCa
 // Mirror configs make the repos mirrors (publishing there is refused), so they get a world of their own.
 // A run retries the dead upstream a few times (≈1 s): allow for it.
 describeMatrix('composed app: mirror routes', mirrorCases, { app, setup: mirrorSetup, timeout: 30_000 });
+describeMatrix('composed app: lifecycle routes (retention, snapshots, metadata keys, promotion)', lifecycleCases, { app, setup: serviceSetup, timeout: 30_000 });
 describeMatrix('composed app: dnf paths (pre-router)', dnf, { app, setup: serviceSetup });
 describeMatrix('composed app: dnf paths (hono routes)', dnf, { app: honoOnly, setup: serviceSetup });
 
@@ -52,7 +54,7 @@ describe('composed app: route coverage', () => {
     const routes = world.svc.app.routes
       .filter((r) => r.method !== 'ALL') // middleware (`use`)
       .map((r) => ({ method: r.method, path: r.path, re: routeRegex(r.path) }));
-    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...dnf];
+    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...lifecycleCases, ...dnf];
     const covered = new Set<string>();
     const unrouted: string[] = [];
     for (const c of cases) {
