@@ -1,5 +1,6 @@
 /**
- * Conformance for `sweepTemporary`, for drivers that have one (the fs store's temp files): residue
+ * Conformance for `sweepTemporary`, for drivers declared to have one (`sweeps: true`; the fs
+ * store's temp files): residue
  * of interrupted writes older than the cutoff goes, younger residue — a write still in progress —
  * stays, and no blob is ever touched. The driver's test supplies `residue` (leave what a crash
  * would, last written at a given time) and `leftovers` (see it).
@@ -12,10 +13,10 @@ const HOUR = 3600_000;
 
 export function describeSweep(ref: StoreRef, sut: () => StoreUnderTest): void {
   describe('sweepTemporary', () => {
-    it('removes residue older than the cutoff, keeps younger residue and every blob', async (ctx) => {
+    it('removes residue older than the cutoff, keeps younger residue and every blob', async () => {
       const { residue, leftovers } = sut();
       const sweep = ref.store.sweepTemporary;
-      if (!sweep || !residue || !leftovers) return ctx.skip();
+      if (!sweep || !residue || !leftovers) throw new Error('a driver declared to sweep needs sweepTemporary, and its test residue and leftovers');
       await ref.store.put('sweep/keep', bytes('blob'));
       const base = await leftovers(); // what a stored blob looks like to the driver's test
       const now = Date.now();
@@ -31,9 +32,9 @@ export function describeSweep(ref: StoreRef, sut: () => StoreUnderTest): void {
       await ref.store.delete('sweep/keep');
     });
 
-    it('never sweeps a write in progress when the cutoff leaves it its grace', async (ctx) => {
+    it('never sweeps a write in progress when the cutoff leaves it its grace', async () => {
       const sweep = ref.store.sweepTemporary;
-      if (!sweep) return ctx.skip();
+      if (!sweep) throw new Error('a driver declared to sweep needs sweepTemporary');
       let release: () => void = () => undefined;
       const held = new Promise<void>((r) => (release = r));
       let sent = 0;

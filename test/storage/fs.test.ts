@@ -33,7 +33,7 @@ describeBlobStore('fs', async () => {
     },
     close: () => rm(root, { recursive: true, force: true }),
   };
-});
+}, { sweeps: true });
 
 describe('fs store specifics', () => {
   it('two instances on one root sharing a lock runner never lose an If-Match update (berth serve --workers)', async () => {
