@@ -24,6 +24,8 @@ import { changesRouteDocs, changesRoutes } from './routes/changes.js';
 import { dnfHandlers, dnfRoutes } from './routes/dnf.js';
 import { dnfRouteDocs } from './routes/dnf-docs.js';
 import { lifecycleRouteDocs, lifecycleRoutes } from './routes/lifecycle.js';
+import { SnapshotRecords, snapshotDnfRouteDocs, snapshotDnfRoutes } from './routes/snapshot-dnf.js';
+import { readSnapshot } from '../repo/snapshots.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
 
@@ -35,7 +37,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs];
 }
 
 export interface CreateAppOptions {
@@ -59,7 +61,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.route('/', packageRoutes(deps));
   app.route('/', mirrorRoutes(deps));
   app.route('/', changesRoutes(deps));
-  app.route('/', lifecycleRoutes(deps));
+  const snapshots = new SnapshotRecords((t, r, n) => readSnapshot(deps.store, t, r, n));
+  app.route('/', lifecycleRoutes(deps, snapshots));
   const allowed = allowedMethods(app);
   const unmatched = (c: Context<AppEnv>): Response => {
     // A path that exists for other methods: 405 with Allow (RFC 9110 §15.5.6), else 404.
@@ -75,6 +78,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   // `/{tenant}/{repo}/…` patterns match any three-segment path).
   app.all('/api/*', unmatched);
   const dnf = dnfHandlers(deps);
+  // before the repo's own dnf routes, whose `/{t}/{r}/{location}` would take snapshot paths
+  app.route('/', snapshotDnfRoutes(deps, dnf.repoFor, snapshots));
   app.route('/', dnfRoutes(deps, {}, dnf));
   app.notFound(unmatched);
   app.onError(onError(deps));

@@ -16,6 +16,7 @@ import { PER_REVISION, readState, sweepSlice, SWEEP_BASE, writeState, type RepoG
 import { readCurrent, readGenerationAt, type GenerationRecord } from './generations.js';
 import { readHead } from './index-store.js';
 import { fragmentLocation } from './package-fragments.js';
+import { frozenGenerations } from './snapshots.js';
 
 export interface Cutoffs {
   now: number;
@@ -87,8 +88,9 @@ export async function collectRepo(
     if (!gens.some((g) => g.revision === rev) && older(item, cut.grace)) await del(item.key);
   }
 
-  // 2. What the head and the kept generations reach.
-  const marks = await markRepo(store, tenant, repo, head, kept);
+  // 2. What the head, the kept generations and the snapshots reach (a snapshot is a generation
+  // kept until it is deleted; it does not hold back step 4, whose removals check `inRepo`).
+  const marks = await markRepo(store, tenant, repo, head, [...kept, ...(await frozenGenerations(store, tenant, repo))]);
   for await (const item of listAll(store, repodataPrefix(tenant, repo))) {
     const file = item.key.slice(repodataPrefix(tenant, repo).length);
     if (marks.files.has(file) || !older(item, cut.grace)) continue;

@@ -118,6 +118,9 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     const before = await lookupEntry(store, tenant, repo, { filename, location });
     if (before.entry?.sha256 === entry.sha256) return { status: 200, body: responseOf(before.entry, before.revision) };
 
+    // A fragment already there (the package was in this repo before, and a retained generation or
+    // a snapshot may still list it) is never deleted on a refusal below: it keeps its blob alive.
+    const hadFragment = (await store.head(repoFragmentKey(tenant, repo, entry.sha256))) !== null;
     await storePackage(deps, tenant, repo, staged, prepared);
     const { outcome, revision } = await addPackage(store, tenant, repo, entry, deps.clock);
     switch (outcome.kind) {
@@ -126,10 +129,10 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
         return { status: 200, body: responseOf(outcome.entry, revision) };
       }
       case 'nevra_conflict':
-        await forgetFragment(store, tenant, repo, entry.sha256);
+        if (!hadFragment) await forgetFragment(store, tenant, repo, entry.sha256);
         throw new Refusal('conflict', 'nevra_conflict', `${nevraOf(entry)} is already published with other content (sha256 ${outcome.existing.sha256})`, { existing: outcome.existing.sha256 });
       case 'location_conflict':
-        await forgetFragment(store, tenant, repo, entry.sha256);
+        if (!hadFragment) await forgetFragment(store, tenant, repo, entry.sha256);
         throw new Refusal('conflict', 'location_conflict', `${location} is already taken by ${nevraOf(outcome.existing)}`, { existing: outcome.existing.sha256 });
       case 'added':
         break;

@@ -62,6 +62,16 @@ const routes: Route[] = [
   { name: 'delete package', method: 'DELETE', path: (t, r) => `/api/v1/repos/${t}/${r}/packages/${sha}`, writes: true },
   { name: 'configure mirror', method: 'POST', path: (t, r) => `/api/v1/repos/${t}/${r}/mirror`, body: () => '{"upstream":"https://example.org/"}', writes: true },
   { name: 'run mirror', method: 'POST', path: (t, r) => `/api/v1/repos/${t}/${r}/mirror/run`, writes: true },
+  { name: 'retention', method: 'GET', path: (t, r) => `/api/v1/repos/${t}/${r}/retention` },
+  { name: 'set retention', method: 'PUT', path: (t, r) => `/api/v1/repos/${t}/${r}/retention`, body: () => '{"keepNewest":1}', writes: true },
+  { name: 'apply retention', method: 'POST', path: (t, r) => `/api/v1/repos/${t}/${r}/retention/apply`, body: () => '{"dryRun":true}', writes: true },
+  { name: 'snapshots', method: 'GET', path: (t, r) => `/api/v1/repos/${t}/${r}/snapshots` },
+  { name: 'snapshot', method: 'GET', path: (t, r) => `/api/v1/repos/${t}/${r}/snapshots/s1` },
+  { name: 'create snapshot', method: 'POST', path: (t, r) => `/api/v1/repos/${t}/${r}/snapshots`, body: () => '{"name":"s2"}', writes: true },
+  { name: 'delete snapshot', method: 'DELETE', path: (t, r) => `/api/v1/repos/${t}/${r}/snapshots/s1`, writes: true },
+  { name: 'snapshot repomd.xml', method: 'GET', path: (t, r) => `/${t}/${r}/snapshots/s1/repodata/repomd.xml` },
+  { name: 'snapshot package', method: 'GET', path: (t, r) => `/${t}/${r}/snapshots/s1/${location}` },
+  { name: 'snapshot config.repo', method: 'GET', path: (t, r) => `/${t}/${r}/snapshots/s1/config.repo` },
 ];
 
 /** Who asks, and the hidden repo (exists) and its missing twin each of them may not see. */
@@ -92,6 +102,8 @@ describe('no existence oracle in the work a refusal costs', () => {
     primary = /href="(repodata\/[0-9a-f]{64}-primary\.xml\.gz)"/.exec(repomd)![1]!;
     const list = (await (await app.request('/api/v1/repos/acme/main/packages', { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as { packages: { location: string }[] };
     location = list.packages[0]!.location;
+    const snap = await app.request('/api/v1/repos/acme/main/snapshots', { method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' }, body: '{"name":"s1"}' });
+    expect(snap.status).toBe(201);
     const token = async (tenant: string, scopes: ('read' | 'admin')[], repos: string[] | null) =>
       `Bearer ${(await createToken(base, { tenant, scopes, repos, expiresAt: null }, now)).token}`;
     headers.otherTenant = { authorization: await token('other', ['read'], null) };

@@ -2,8 +2,14 @@
  * The isolation matrix rows of the repository lifecycle routes (retention, snapshots, metadata
  * keys, promotion) on the composed app. Expected answers come from `expectedRow`.
  */
-import { expectedRow, type MatrixCase, type Rule } from './isolation-matrix.js';
-import { REPOS } from './isolation-service-cases.js';
+import { createHash } from 'node:crypto';
+import { currentGeneration } from '../../src/repo/generations.js';
+import { writeFragmentFile } from '../../src/repo/package-fragments.js';
+import { regenerate } from '../../src/repo/regenerate.js';
+import { createSnapshot } from '../../src/repo/snapshots.js';
+import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
+import { expectedRow, type MatrixCase, type Rule, type World } from './isolation-matrix.js';
+import { PACKAGE_LOCATION, REPOS, serviceSetup } from './isolation-service-cases.js';
 
 type Repo = (typeof REPOS)[number];
 const label = ({ tenant, repo }: Repo): string => `${tenant}/${repo}${repo === 'pub' ? ' (public)' : ''}`;
@@ -20,4 +26,62 @@ export const retentionCases: MatrixCase[] = REPOS.flatMap((r): MatrixCase[] => [
   },
 ]);
 
-export const lifecycleCases: MatrixCase[] = [...retentionCases];
+/** The service world (a generation and a package per repo) plus a snapshot `fixed` of each repo. */
+export async function lifecycleSetup(world: World): Promise<void> {
+  await serviceSetup(world);
+  for (const r of REPOS) {
+    // metadata with the package in it (a fragment stands in for the placeholder bytes)
+    const sha256 = createHash('sha256').update(`echo of ${r.tenant}/${r.repo}`).digest('hex');
+    await writeFragmentFile(world.svc.store, r.tenant, r.repo, { sha256, location: PACKAGE_LOCATION, addedAt: 1_700_000_000, primary: '', filelists: '', other: '' });
+    await regenerate(world.svc.deps, storeTenancy, r.tenant, r.repo);
+  }
+  for (const r of REPOS) await createSnapshot(world.svc.store, storeTenancy, r.tenant, r.repo, 'fixed', 'operator', world.svc.deps.clock());
+}
+
+const snapshot = async (w: World, r: Repo): Promise<string> => {
+  const name = w.unique('snap');
+  await createSnapshot(w.svc.store, storeTenancy, r.tenant, r.repo, name, 'operator', w.svc.deps.clock());
+  return name;
+};
+
+export const snapshotCases: MatrixCase[] = REPOS.flatMap((r): MatrixCase[] => [
+  {
+    name: `${api(r, 'snapshots')} [${label(r)}]`, method: 'POST',
+    request: (w) => ({ path: api(r, 'snapshots'), ...json({ name: w.unique('new') }) }), expect: row('publish', r, 201),
+  },
+  { name: `${api(r, 'snapshots')} [${label(r)}]`, method: 'GET', request: () => ({ path: api(r, 'snapshots') }), expect: row('read', r, 200) },
+  { name: `${api(r, 'snapshots/{name}')} [${label(r)}]`, method: 'GET', request: () => ({ path: api(r, 'snapshots/fixed') }), expect: row('read', r, 200) },
+  {
+    name: `${api(r, 'snapshots/{name}')} [${label(r)}]`, method: 'DELETE',
+    request: async (w) => ({ path: api(r, `snapshots/${await snapshot(w, r)}`) }), expect: row('admin', r, 200),
+  },
+]);
+
+/** A checksum-named file of the repo's served generation (the snapshot `fixed` froze it). */
+async function checksumFile(w: World, r: Repo): Promise<string> {
+  const file = (await currentGeneration(w.svc.store, r.tenant, r.repo))?.record.files.find((f) => /^[0-9a-f]{64}-/.test(f));
+  if (!file) throw new Error(`${r.tenant}/${r.repo} has no generation`);
+  return file;
+}
+
+const SNAPSHOT_FILES: { what: string; path: (w: World, r: Repo) => string | Promise<string> }[] = [
+  { what: 'repodata/repomd.xml', path: () => 'repodata/repomd.xml' },
+  { what: 'repodata/repomd.xml.asc', path: () => 'repodata/repomd.xml.asc' },
+  { what: 'repodata/repomd.xml.key', path: () => 'repodata/repomd.xml.key' },
+  { what: 'repodata/{sha256}-{kind}.xml.gz', path: async (w, r) => `repodata/${await checksumFile(w, r)}` },
+  { what: PACKAGE_LOCATION, path: () => PACKAGE_LOCATION },
+];
+
+/** The snapshot's dnf paths × GET/HEAD × repos, with Basic (as dnf sends it) and Bearer. */
+export const snapshotDnfCases: MatrixCase[] = (['basic', 'bearer'] as const).flatMap((auth) => REPOS.flatMap((r): MatrixCase[] => [
+  ...SNAPSHOT_FILES.flatMap(({ what, path }) => (['GET', 'HEAD'] as const).map((method): MatrixCase => ({
+    name: `/${r.tenant}/${r.repo}/snapshots/fixed/${what} [${label(r)}, ${auth}]`, method, auth,
+    request: async (w) => ({ path: `/${r.tenant}/${r.repo}/snapshots/fixed/${await path(w, r)}` }), expect: row('read', r, 200),
+  }))),
+  {
+    name: `/${r.tenant}/${r.repo}/snapshots/fixed/config.repo [${label(r)}, ${auth}]`, method: 'GET', auth,
+    request: () => ({ path: `/${r.tenant}/${r.repo}/snapshots/fixed/config.repo` }), expect: row('read', r, 200),
+  },
+]));
+
+export const lifecycleCases: MatrixCase[] = [...retentionCases, ...snapshotCases, ...snapshotDnfCases];

@@ -9,7 +9,7 @@ import { createApp } from '../../src/http/app.js';
 import type { AppDeps } from '../../src/http/deps.js';
 import { adminCases } from './isolation-admin-cases.js';
 import { buildWorld, describeMatrix, type MatrixCase } from './isolation-matrix.js';
-import { lifecycleCases } from './isolation-lifecycle-cases.js';
+import { lifecycleCases, lifecycleSetup } from './isolation-lifecycle-cases.js';
 import {
   changesCases, dnfCases, mirrorCases, mirrorSetup, packageCases, publicCases, serviceSetup,
 } from './isolation-service-cases.js';
@@ -23,7 +23,7 @@ describeMatrix('composed app: package, changes and public routes', [...packageCa
 // Mirror configs make the repos mirrors (publishing there is refused), so they get a world of their own.
 // A run retries the dead upstream a few times (≈1 s): allow for it.
 describeMatrix('composed app: mirror routes', mirrorCases, { app, setup: mirrorSetup, timeout: 30_000 });
-describeMatrix('composed app: lifecycle routes (retention, snapshots, metadata keys, promotion)', lifecycleCases, { app, setup: serviceSetup, timeout: 30_000 });
+describeMatrix('composed app: lifecycle routes (retention, snapshots, metadata keys, promotion)', lifecycleCases, { app, setup: lifecycleSetup, timeout: 30_000 });
 describeMatrix('composed app: dnf paths (pre-router)', dnf, { app, setup: serviceSetup });
 describeMatrix('composed app: dnf paths (hono routes)', dnf, { app: honoOnly, setup: serviceSetup });
 
@@ -49,7 +49,7 @@ describe('composed app: route coverage', () => {
 
   it('every route createApp registers is exercised by a matrix case, and every case reaches a route', async () => {
     const world = await buildWorld({ app });
-    await serviceSetup(world);
+    await lifecycleSetup(world);
     await mirrorSetup(world);
     const routes = world.svc.app.routes
       .filter((r) => r.method !== 'ALL') // middleware (`use`)

@@ -293,7 +293,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
   return { repodata, location, repodataNow, locationNow, repoFor };
 }
 
-type DnfRepoLookup = (req: DnfRequest, tenant: string, repo: string) => Promise<{ settings: RepoSettings; cache: string }>;
+export type DnfRepoLookup = (req: DnfRequest, tenant: string, repo: string) => Promise<{ settings: RepoSettings; cache: string }>;
 
 /** The runtime's waitUntil, when hono was given an execution context (a Worker); undefined on Node. */
 function waitUntilOf(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | undefined {
@@ -306,7 +306,7 @@ function waitUntilOf(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | unde
   return (p) => ctx.waitUntil(p);
 }
 
-const dnfRequest = (c: Context<AppEnv>): DnfRequest => ({
+export const dnfRequest = (c: Context<AppEnv>): DnfRequest => ({
   raw: c.req.raw, path: c.req.path, principal: c.get('principal'), requestId: c.get('requestId') as string | undefined, waitUntil: waitUntilOf(c),
 });
 

@@ -7,11 +7,14 @@ import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import type { RouteDoc } from '../openapi.js';
 import { retentionRouteDocs, retentionRoutes } from './retention.js';
+import type { SnapshotRecords } from './snapshot-dnf.js';
+import { snapshotRouteDocs, snapshotRoutes } from './snapshots.js';
 
-export function lifecycleRoutes(deps: AppDeps): Hono<AppEnv> {
+export function lifecycleRoutes(deps: AppDeps, snapshots: SnapshotRecords): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route('/', retentionRoutes(deps));
+  app.route('/', snapshotRoutes(deps, snapshots));
   return app;
 }
 
-export const lifecycleRouteDocs: RouteDoc[] = [...retentionRouteDocs];
+export const lifecycleRouteDocs: RouteDoc[] = [...retentionRouteDocs, ...snapshotRouteDocs];
