@@ -6,11 +6,9 @@
  */
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../repo/events.js';
-import { readCurrent, type CurrentPointer, type GenerationRecord } from '../repo/generations.js';
+import { publishGeneration, type GenerationRecord } from '../repo/generations.js';
 import { sameNevra, updateIndex } from '../repo/index-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { isStorageError } from '../storage/errors.js';
-import { currentGenerationKey, generationKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
 import { nevraOf, type IndexEntry } from '../repo/index-entry.js';
 
@@ -19,32 +17,6 @@ export interface CommitDeps {
   clock: () => Date;
   logger: Logger;
   events: EventSink;
-}
-
-async function putCreateOnly(store: BlobStore, key: string, value: unknown): Promise<void> {
-  try {
-    await store.put(key, new TextEncoder().encode(JSON.stringify(value)), { ifNoneMatch: '*', contentType: 'application/json' });
-  } catch (e) {
-    if (!isStorageError(e, 'precondition_failed')) throw e;
-  }
-}
-
-/** Moves current.json forward to `pointer` (regeneration's rule: never backwards). */
-async function swapPointer(store: BlobStore, tenant: string, repo: string, pointer: CurrentPointer): Promise<boolean> {
-  const body = new TextEncoder().encode(JSON.stringify(pointer));
-  for (let attempt = 0; attempt < 32; attempt++) {
-    const cur = await readCurrent(store, tenant, repo);
-    if (cur && cur.value.revision >= pointer.revision) return false;
-    try {
-      await store.put(currentGenerationKey(tenant, repo), body, {
-        contentType: 'application/json', ...(cur ? { ifMatch: cur.etag } : { ifNoneMatch: '*' as const }),
-      });
-      return true;
-    } catch (e) {
-      if (!isStorageError(e, 'precondition_failed')) throw e;
-    }
-  }
-  return false;
 }
 
 export async function commitComplete(
@@ -65,11 +37,9 @@ export async function commitComplete(
     return { next: { ...cur, packages: entries }, result: { added, removed } };
   });
   const revision = index.revision;
-  const genKey = generationKey(tenant, repo, revision);
   // its packages are found through the index segments the commit wrote (docs/service.md, Index)
   const record: GenerationRecord = { revision, createdAt: deps.clock().toISOString(), files, repomd, asc, index: list };
-  await putCreateOnly(store, genKey, record);
-  if (!(await swapPointer(store, tenant, repo, { revision, generation: genKey }))) {
+  if (!(await publishGeneration(store, tenant, repo, record)).current) {
     throw new MirrorError('mirror_superseded', `another generation newer than ${revision} became current for ${tenant}/${repo} meanwhile`);
   }
   deps.logger.info('mirror generation published', { tenant, repo, revision, packages: entries.length });

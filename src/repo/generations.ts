@@ -5,6 +5,7 @@
  */
 import type { Codec } from '../core/platform.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { isStorageError } from '../storage/errors.js';
 import { currentGenerationKey, generationKey, generationPackagesKey } from '../storage/keys.js';
 import { keyOfLocation } from './index-entry.js';
 import { findInList } from './index-store.js';
@@ -90,4 +91,34 @@ export async function findInGeneration(
     return entry?.location === location ? entry.sha256 : undefined;
   }
   return (await legacy(record.revision))?.get(location);
+}
+
+const MAX_POINTER_ATTEMPTS = 32;
+
+/**
+ * Writes a generation record (create-only: a record, once written, never changes) and moves
+ * current.json to it unless current.json already points at this revision or a newer one
+ * (never backwards). True when this call made it current. Regeneration and complete mirrors
+ * both commit their generations through here.
+ */
+export async function publishGeneration(store: BlobStore, tenant: string, repo: string, record: GenerationRecord): Promise<{ generation: string; current: boolean }> {
+  const generation = generationKey(tenant, repo, record.revision);
+  try {
+    await store.put(generation, new TextEncoder().encode(JSON.stringify(record)), { ifNoneMatch: '*', contentType: 'application/json' });
+  } catch (e) {
+    if (!isStorageError(e, 'precondition_failed')) throw e;
+  }
+  const key = currentGenerationKey(tenant, repo);
+  const body = new TextEncoder().encode(JSON.stringify({ revision: record.revision, generation } satisfies CurrentPointer));
+  for (let attempt = 0; attempt < MAX_POINTER_ATTEMPTS; attempt++) {
+    const cur = await readCurrent(store, tenant, repo);
+    if (cur && cur.value.revision >= record.revision) return { generation, current: false };
+    try {
+      await store.put(key, body, { contentType: 'application/json', ...(cur ? { ifMatch: cur.etag } : { ifNoneMatch: '*' as const }) });
+      return { generation, current: true };
+    } catch (e) {
+      if (!isStorageError(e, 'precondition_failed')) throw e;
+    }
+  }
+  return { generation, current: false };
 }

@@ -13,10 +13,7 @@ import { repomdXml, type RepomdRecord } from '../core/repodata/repomd.js';
 import type { XmlKind } from '../core/repodata/xml-file.js';
 import type { Logger } from '../core/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { isStorageError } from '../storage/errors.js';
-import { currentGenerationKey, generationKey } from '../storage/keys.js';
-import type { CurrentPointer, GenerationRecord } from './generations.js';
-import { readCurrent } from './generations.js';
+import { publishGeneration, readCurrent, type GenerationRecord } from './generations.js';
 import { readHead } from './index-store.js';
 import { readList } from './index-objects.js';
 import { DEFAULT_PART_BYTES, planChunks, type ChunkingOptions } from './chunk-cache.js';
@@ -54,36 +51,10 @@ export interface RegenerateResult {
 }
 
 const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
-const MAX_POINTER_ATTEMPTS = 32;
 
 /** createrepo_c order: by file name, then location (plain code-unit comparison). */
 export function compareEntries(a: IndexEntry, b: IndexEntry): number {
   return compareKeys(a, b);
-}
-
-async function putCreateOnly(store: BlobStore, key: string, body: Uint8Array, contentType: string): Promise<void> {
-  try {
-    await store.put(key, body, { ifNoneMatch: '*', contentType });
-  } catch (e) {
-    if (!isStorageError(e, 'precondition_failed')) throw e;
-  }
-}
-
-/** Moves current.json to `pointer` unless it already points at this revision or a newer one. */
-async function swapPointer(store: BlobStore, tenant: string, repo: string, pointer: CurrentPointer): Promise<boolean> {
-  const key = currentGenerationKey(tenant, repo);
-  const body = new TextEncoder().encode(JSON.stringify(pointer));
-  for (let attempt = 0; attempt < MAX_POINTER_ATTEMPTS; attempt++) {
-    const cur = await readCurrent(store, tenant, repo);
-    if (cur && cur.value.revision >= pointer.revision) return false;
-    try {
-      await store.put(key, body, { contentType: 'application/json', ...(cur ? { ifMatch: cur.etag } : { ifNoneMatch: '*' as const }) });
-      return true;
-    } catch (e) {
-      if (!isStorageError(e, 'precondition_failed')) throw e;
-    }
-  }
-  return false;
 }
 
 export async function regenerate(
@@ -123,10 +94,7 @@ export async function regenerate(
   const record: GenerationRecord = {
     revision, createdAt: deps.clock().toISOString(), files, repomd, asc, index: head.list, codec, parts: [...source.partIds],
   };
-  const genKey = generationKey(tenant, repo, revision);
-  await putCreateOnly(store, genKey, new TextEncoder().encode(JSON.stringify(record)), 'application/json');
-
-  const moved = await swapPointer(store, tenant, repo, { revision, generation: genKey });
+  const { generation: genKey, current: moved } = await publishGeneration(store, tenant, repo, record);
   if (moved) deps.logger.info('repodata generated', { tenant, repo, revision, packages: head.count, ...source.stats });
   return { revision, outcome: moved ? 'built' : 'superseded', generation: genKey, chunks: { ...source.stats } };
 }
