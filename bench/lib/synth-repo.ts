@@ -3,7 +3,7 @@
  * ~12 files in 4 directories, provides/requires, 12 changelog entries and a gzip payload, with
  * correct header SHA-1/SHA-256, MD5 and payload digests. rpmbuild would take ~15 s per 1,000.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,8 +15,23 @@ const md = (alg: string, ...parts: Uint8Array[]) => {
   return h.digest();
 };
 
-/** `padBytes` adds that many incompressible payload bytes (to reach a target package size). */
-export function synthPackage(i: number, opts: { padBytes?: number } = {}): { name: string; bytes: Uint8Array } {
+export interface SynthOptions {
+  /** Adds that many incompressible payload bytes (to reach a target package size). */
+  padBytes?: number;
+  /**
+   * Adds that many incompressible bytes quickly (AES-CTR keyed by the package name), stored
+   * uncompressed in the gzip payload: for real-size packages of megabytes.
+   */
+  payloadBytes?: number;
+}
+
+/** Deterministic incompressible bytes, fast enough for gigabytes. */
+function noise(seed: Uint8Array, n: number): Buffer {
+  const cipher = createCipheriv('aes-128-ctr', seed.subarray(0, 16), seed.subarray(16, 32));
+  return Buffer.concat([cipher.update(Buffer.alloc(n)), cipher.final()]);
+}
+
+export function synthPackage(i: number, opts: SynthOptions = {}): { name: string; bytes: Uint8Array } {
   const name = `bench-pkg-${String(i).padStart(6, '0')}`;
   const dirs = ['/usr/bin/', `/usr/share/${name}/`, `/usr/share/doc/${name}/`, `/etc/${name}/`];
   const baseNames: string[] = [];
@@ -30,8 +45,9 @@ export function synthPackage(i: number, opts: { padBytes?: number } = {}): { nam
   const lines = Array.from({ length: 64 }, (_, k) => Buffer.from(`${name} line ${k} ${seed.toString('hex')}\n`));
   const pad: Buffer[] = [];
   for (let n = 0, d = seed; n < (opts.padBytes ?? 0); n += d.length) pad.push((d = createHash('sha256').update(d).digest()));
+  if (opts.payloadBytes) pad.push(noise(seed, opts.payloadBytes));
   const content = Buffer.concat([...lines, ...pad]);
-  const payload = gzipSync(content, { level: 6 });
+  const payload = gzipSync(content, { level: opts.payloadBytes ? 0 : 6 });
   const changelogTimes = Array.from({ length: 12 }, (_, k) => 1700000000 - k * 86400 * 7);
   const tags: Record<number, Value> = {
     100: strs('C'),
@@ -97,13 +113,13 @@ export function sealRpm(main: Uint8Array, payload: Uint8Array, payloadSize: numb
 }
 
 /** Writes packages 1..n into dir/Packages/; all mtimes are left as written. */
-export async function synthRepo(dir: string, n: number, opts: { padBytes?: number } = {}): Promise<void> {
+export async function synthRepo(dir: string, n: number, opts: SynthOptions | ((i: number) => SynthOptions) = {}): Promise<void> {
   await mkdir(join(dir, 'Packages'), { recursive: true });
   const batch: Promise<void>[] = [];
   for (let i = 1; i <= n; i++) {
-    const p = synthPackage(i, opts);
+    const p = synthPackage(i, typeof opts === 'function' ? opts(i) : opts);
     batch.push(writeFile(join(dir, 'Packages', `${p.name}.x86_64.rpm`), p.bytes));
-    if (batch.length >= 64) await Promise.all(batch.splice(0));
+    if (batch.length >= 64 || (i % 8 === 0 && typeof opts === 'function')) await Promise.all(batch.splice(0));
   }
   await Promise.all(batch);
 }

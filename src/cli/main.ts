@@ -1,7 +1,13 @@
 /** `berth` command-line entry: dispatches to one module per command. */
+import { enableCompileCache } from 'node:module';
 import { ApiError } from './api-client.js';
 import { CliError } from './command.js';
 import { COMMANDS } from './registry.js';
+
+// Commands load on demand (registry.ts), after this: V8 then reuses their compiled code from the
+// previous run (Node's compile cache, in the OS temp directory) instead of compiling every module
+// at each start. A short command like `berth createrepo` spends a good part of its time starting.
+enableCompileCache();
 
 const USAGE = `Usage: berth <command> [options]
 

@@ -1,5 +1,6 @@
-// The output of berth createrepo must not depend on how packages are scheduled: in-process,
-// on worker threads, or reused from old metadata with --update.
+// The output of berth createrepo must not depend on how packages are scheduled: read in-process
+// (--workers 0, no pipeline), on reader threads feeding the writer (the pipeline), or reused
+// from old metadata with --update.
 import { mkdtemp, readFile, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ async function repodataSnapshot(): Promise<Record<string, string>> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-workers-'));
   await mkdir(join(dir, 'a'));
-  for (let i = 1; i <= 70; i++) {
+  for (let i = 1; i <= 300; i++) {
     const p = synthPackage(i);
     const path = join(dir, i % 2 ? 'a' : '', `${p.name}.x86_64.rpm`);
     await writeFile(path, p.bytes);
@@ -30,23 +31,23 @@ afterAll(async () => {
 });
 
 describe('createrepo scheduling', () => {
-  it('writes byte-identical repodata with 1, 2 and 3 workers and with --update', async () => {
+  it('writes byte-identical repodata in-process, with 1, 2 and 3 reader threads and with --update', async () => {
     const snapshots = [];
-    for (const workers of ['1', '2', '3']) {
+    for (const workers of ['0', '1', '2', '3']) {
       const r = await berth(['createrepo', '--workers', workers, dir]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toContain('70 packages');
+      expect(r.stdout).toContain('300 packages');
       snapshots.push(await repodataSnapshot());
     }
     const r = await berth(['createrepo', '--update', dir]);
-    expect(r.stdout).toContain('(70 reused)');
+    expect(r.stdout).toContain('(300 reused)');
     snapshots.push(await repodataSnapshot());
     expect(Object.keys(snapshots[0]!)).toHaveLength(4);
     for (const s of snapshots.slice(1)) expect(s).toEqual(snapshots[0]);
   });
 
   it('leaves out an unreadable package and writes the same files as without it (second pass)', async () => {
-    await berth(['createrepo', '--workers', '1', dir]);
+    await berth(['createrepo', '--workers', '0', dir]);
     const clean = await repodataSnapshot();
     const broken = join(dir, 'zz-broken-1.0-1.x86_64.rpm');
     await writeFile(broken, synthPackage(999).bytes.subarray(0, 500));
@@ -54,7 +55,7 @@ describe('createrepo scheduling', () => {
       const r = await berth(['createrepo', '--json', dir]);
       expect(r.code, r.stderr).toBe(0);
       const summary = JSON.parse(r.stdout) as { packages: number; failed: { href: string }[] };
-      expect(summary.packages).toBe(70);
+      expect(summary.packages).toBe(300);
       expect(summary.failed.map((f) => f.href)).toEqual(['zz-broken-1.0-1.x86_64.rpm']);
       expect(await repodataSnapshot()).toEqual(clean);
       expect((await readdir(join(dir, 'repodata'))).some((f) => f.endsWith('.tmp'))).toBe(false);
@@ -66,6 +67,6 @@ describe('createrepo scheduling', () => {
   it('defaults the revision to the newest package mtime, so reruns give the same repomd.xml', async () => {
     await berth(['createrepo', dir]);
     const repomd = await readFile(join(dir, 'repodata', 'repomd.xml'), 'utf8');
-    expect(repomd).toContain('<revision>1700000070</revision>');
+    expect(repomd).toContain('<revision>1700000300</revision>');
   });
 });

@@ -1,6 +1,7 @@
 /** `berth createrepo DIR` — a drop-in for createrepo_c on its common flags. */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { nodePlatform } from '../../adapters/node/platform.js';
 import { CliError, type Command } from '../command.js';
 import { createrepo } from '../createrepo/run.js';
@@ -16,8 +17,8 @@ Options:
   --compress gz|zstd      metadata compression (default gz; tdnf reads gz and zstd)
   --changelog-limit N     changelog entries per package in other.xml (default 10)
   --update                reuse metadata of packages whose size and mtime are unchanged
-  --workers N             worker threads reading packages (1 = in-process; default 1 on
-                          machines with 1-2 CPUs, else CPUs - 1, at most 8)
+  --workers N             threads reading packages while the main thread writes (0 = read
+                          on the main thread; default: one per CPU, at most 8)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -27,6 +28,10 @@ written; dnf and tdnf do not read it), --set-timestamp-to-revision (always on), 
 export const createrepoCommand: Command = {
   summary: 'write dnf repodata for a directory of packages (createrepo_c compatible)',
   async run(args) {
+    // A run is a few seconds of the same short functions: V8's top-tier compiler (TurboFan) costs
+    // more CPU than its code saves before the run ends, and Maglev's code is as fast here
+    // (docs/benchmarks.md). Set before any package is read; reader threads share the flag.
+    setFlagsFromString('--no-turbofan');
     let parsed;
     try {
       parsed = parseArgs({
@@ -70,7 +75,7 @@ export const createrepoCommand: Command = {
       codec: compress,
       changelogLimit,
       update: Boolean(values.update),
-      workers: Math.max(1, workers),
+      workers,
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
     });
     for (const f of summary.failed) console.error(`berth createrepo: skipped ${f.href}: ${f.reason}`);
@@ -99,9 +104,9 @@ function integer(flag: string, value: string | undefined, fallback: number): num
 }
 
 /**
- * On 2 CPUs the main thread (compression, writing) competes with the workers, and reading
- * in-process measured faster (docs/benchmarks.md); with more CPUs, one is left to the main thread.
+ * Readers encode the XML and the main thread only assembles, hashes and writes it (compression
+ * runs on the thread pool), so the readers get the CPUs (docs/benchmarks.md).
  */
 function defaultWorkers(cpus: number): number {
-  return cpus <= 2 ? 1 : Math.min(8, cpus - 1);
+  return Math.min(8, Math.max(1, cpus));
 }

@@ -1,68 +1,104 @@
 /**
- * Describes packages on worker threads (reading and XML generation are CPU-bound; createrepo_c
- * uses threads too) and hands the outcomes back in input order, so the output never depends on
- * timing. Work goes out in small batches with a bounded number in flight per worker, which
- * bounds memory whatever the repository size.
+ * Where packages are read. In-process, reading and writing share the main thread. On reader
+ * threads (worker.ts), the main thread only assembles, hashes and writes what the readers
+ * encoded, so even one reader makes a two-stage pipeline; with more, batches are spread over
+ * them. Either way batches come back in input order, so the output never depends on timing,
+ * and a bounded number of batches is in flight per reader, which bounds memory whatever the
+ * repository size.
  */
 import { Worker } from 'node:worker_threads';
-import type { DescribeJob, Outcome } from './describe.js';
+import type { Platform } from '../../core/platform.js';
+import { describeBatch, type EncodedBatch } from './batch.js';
+import { PackageReader, type DescribeJob } from './describe.js';
 
-const BATCH = 16;
-const IN_FLIGHT_PER_WORKER = 3;
+/** Jobs per batch: large enough to amortise a message, small enough to keep readers busy. */
+export const BATCH = 32;
+const IN_FLIGHT_PER_READER = 4;
 
-export async function* describeOnWorkers(
-  jobs: readonly (DescribeJob | null)[],
-  workers: number,
-  changelogLimit: number,
-): AsyncGenerator<Outcome | null> {
-  const pool = Array.from({ length: workers }, () => startWorker({ changelogLimit }));
-  const results = new Map<number, Outcome[]>();
-  const waiting = new Map<number, () => void>();
-  let failure: unknown = null;
-  const inflight = new Array<number>(workers).fill(0);
-  const batches = Math.ceil(jobs.length / BATCH);
-  let sent = 0;
+/** A batch of consecutive jobs (null: reused from old metadata) and the encoded result of the others. */
+export interface DescribedBatch {
+  jobs: readonly (DescribeJob | null)[];
+  batch: EncodedBatch;
+}
 
-  // Keep at most workers × IN_FLIGHT batches between the consumer and the senders.
-  const send = (consumed: number) => {
-    while (sent < batches && sent - consumed < workers * IN_FLIGHT_PER_WORKER) {
-      let w = 0;
-      for (let i = 1; i < workers; i++) if (inflight[i]! < inflight[w]!) w = i;
-      const id = sent++;
-      inflight[w]!++;
-      const slice = jobs.slice(id * BATCH, (id + 1) * BATCH);
-      pool[w]!.postMessage({ id, jobs: slice.filter((j): j is DescribeJob => j !== null) });
-    }
+export interface Readers {
+  describe(jobs: readonly (DescribeJob | null)[]): AsyncGenerator<DescribedBatch>;
+  close(): Promise<void>;
+}
+
+const described = (slice: readonly (DescribeJob | null)[]): DescribeJob[] => slice.filter((j): j is DescribeJob => j !== null);
+
+/** Reads on the calling thread. */
+export function inProcessReaders(platform: Platform, changelogLimit: number): Readers {
+  const reader = new PackageReader(platform);
+  return {
+    async *describe(jobs) {
+      for (let at = 0; at < jobs.length; at += BATCH) {
+        const slice = jobs.slice(at, at + BATCH);
+        yield { jobs: slice, batch: await describeBatch(reader, described(slice), changelogLimit) };
+      }
+    },
+    async close() {},
   };
+}
+
+/** Starts `count` reader threads now (they load while the caller lists the packages). */
+export function threadReaders(count: number, changelogLimit: number): Readers {
+  const pool = Array.from({ length: count }, () => startWorker({ changelogLimit }));
+  let failure: unknown = null;
+  let closing = false;
+  let wake: (() => void) | null = null;
+  const results = new Map<number, EncodedBatch>();
+  const inflight = new Array<number>(count).fill(0);
   pool.forEach((worker, w) => {
-    worker.on('message', (m: { id: number; outcomes: Outcome[] }) => {
+    worker.on('message', (m: { id: number; batch: EncodedBatch }) => {
       inflight[w]!--;
-      results.set(m.id, m.outcomes);
-      waiting.get(m.id)?.();
+      results.set(m.id, m.batch);
+      wake?.();
     });
     worker.on('error', (e) => {
-      failure = e;
-      for (const wake of waiting.values()) wake();
+      failure ??= e;
+      wake?.();
+    });
+    worker.on('exit', (code) => {
+      if (!closing) failure ??= new Error(`a reader thread exited (code ${code})`);
+      wake?.();
     });
   });
+  let nextId = 0;
 
-  try {
-    for (let id = 0; id < batches; id++) {
-      send(id);
-      if (!results.has(id) && !failure) {
-        await new Promise<void>((resolve) => waiting.set(id, resolve));
-        waiting.delete(id);
+  return {
+    async *describe(jobs) {
+      const base = nextId;
+      const batches = Math.ceil(jobs.length / BATCH);
+      nextId += batches;
+      const slice = (k: number) => jobs.slice(k * BATCH, (k + 1) * BATCH);
+      let sent = 0;
+      // Keep at most readers × IN_FLIGHT batches between the consumer and the readers.
+      const send = (consumed: number) => {
+        while (sent < batches && sent - consumed < count * IN_FLIGHT_PER_READER) {
+          let w = 0;
+          for (let i = 1; i < count; i++) if (inflight[i]! < inflight[w]!) w = i;
+          inflight[w]!++;
+          pool[w]!.postMessage({ id: base + sent, jobs: described(slice(sent)) });
+          sent++;
+        }
+      };
+      for (let k = 0; k < batches; k++) {
+        send(k);
+        while (!results.has(base + k) && failure === null) await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+        if (failure !== null) throw failure;
+        const batch = results.get(base + k)!;
+        results.delete(base + k);
+        yield { jobs: slice(k), batch };
       }
-      if (failure) throw failure;
-      const outcomes = results.get(id)!;
-      results.delete(id);
-      // null jobs (reused from old metadata) keep their slot
-      let k = 0;
-      for (const job of jobs.slice(id * BATCH, (id + 1) * BATCH)) yield job === null ? null : outcomes[k++]!;
-    }
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
+    },
+    async close() {
+      closing = true;
+      await Promise.all(pool.map((w) => w.terminate()));
+    },
+  };
 }
 
 /**

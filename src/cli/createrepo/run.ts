@@ -20,8 +20,9 @@ import { createProgress } from '../progress.js';
 import { findPackages, type FoundPackage } from './walk.js';
 import { oldPackages, oldPrimaryIndex, type OldPackage } from './old-metadata.js';
 import { Channel } from './channel.js';
-import { describePackage, type DescribeJob, type Outcome } from './describe.js';
-import { describeOnWorkers } from './pool.js';
+import { PackageReader } from './describe.js';
+import { inProcessReaders, threadReaders, type Readers } from './pool.js';
+import { batchFragments, describeBatch, KINDS } from './batch.js';
 import { carryOver } from './carry-over.js';
 
 export interface CreaterepoOptions {
@@ -30,7 +31,7 @@ export interface CreaterepoOptions {
   codec: Codec;
   changelogLimit: number;
   update: boolean;
-  /** Worker threads reading packages (1 = in-process). */
+  /** Threads reading packages; 0 (the default): read on the main thread. */
   workers?: number;
   progress?: boolean;
 }
@@ -48,7 +49,6 @@ export interface CreaterepoSummary {
   oldRepomdUnreadable?: string;
 }
 
-const KINDS: readonly XmlKind[] = ['primary', 'filelists', 'other'];
 const EXT: Record<Codec, string> = { gz: 'gz', zstd: 'zst' };
 
 export async function createrepo(root: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
@@ -77,6 +77,23 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
 }
 
 async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
+  // reader threads start loading now, while the directory is listed
+  const workers = Math.max(0, opts.workers ?? 0);
+  const readers = workers > 0 ? threadReaders(workers, opts.changelogLimit) : inProcessReaders(platform, opts.changelogLimit);
+  try {
+    return await generateWith(readers, root, work, platform, opts);
+  } finally {
+    await readers.close();
+  }
+}
+
+async function generateWith(
+  readers: Readers,
+  root: string,
+  work: string,
+  platform: Platform,
+  opts: CreaterepoOptions,
+): Promise<CreaterepoSummary> {
   const found = await findPackages(root);
   // --update: a package whose size and mtime match the old metadata is not read again
   const old = opts.update ? await reusable(root, platform) : null;
@@ -85,11 +102,11 @@ async function generate(root: string, work: string, platform: Platform, opts: Cr
   // known: assume every package makes it. If one is left out (a rare, broken package), that
   // pass is abandoned and a second pass writes the files with the real count. No fragment is
   // ever spooled or held beyond a small queue per file.
-  let pass = await writePass(root, work, found, new Set(), found.length, old, platform, opts);
+  let pass = await writePass(readers, root, work, found, new Set(), found.length, old, platform, opts);
   if (pass.leftOut.size > 0) {
     const first = pass;
     for (const t of first.tmps) await rm(t, { force: true });
-    pass = await writePass(root, work, found, first.leftOut, found.length - first.leftOut.size, old, platform, opts);
+    pass = await writePass(readers, root, work, found, first.leftOut, found.length - first.leftOut.size, old, platform, opts);
     if (pass.leftOut.size > 0) throw new CliError('packages changed while createrepo was running; run it again');
     pass.summary.excluded = first.summary.excluded;
     pass.summary.failed = first.summary.failed;
@@ -140,6 +157,7 @@ interface Pass {
  * (their writers are closed early and will reject) and `leftOut` says which.
  */
 async function writePass(
+  readers: Readers,
   root: string,
   work: string,
   found: readonly FoundPackage[],
@@ -160,45 +178,79 @@ async function writePass(
   };
   const todo = found.filter((f) => !skip.has(f.href));
   const jobs = todo.map((f) => (old?.has(f.href, f.path) ? null : { path: f.path, href: f.href }));
-  const workers = Math.max(1, opts.workers ?? 1);
-  const outcomes =
-    workers > 1 ? describeOnWorkers(jobs, workers, opts.changelogLimit) : describeInProcess(jobs, platform, opts.changelogLimit);
   const cursor = old ? new OldCursor(oldPackages(root, platform)) : null;
+  // packages in the old metadata that turn out not to match are read here, on the main thread
+  let fallback: PackageReader | null = null;
   const attempt = skip.size > 0 ? 'retry' : 'live';
-  const channels = {} as Record<XmlKind, Channel<string>>;
+  const channels = {} as Record<XmlKind, Channel<Uint8Array[]>>;
   const written = {} as Pass['written'];
   const tmps: string[] = [];
   for (const kind of KINDS) {
-    channels[kind] = new Channel<string>(64);
+    // a few batches per file: memory stays bounded by them and one chunk per file
+    channels[kind] = new Channel<Uint8Array[]>(4);
     const tmp = join(work, `${kind}.${attempt}.tmp`);
     tmps.push(tmp);
     written[kind] = writeKind(kind, expected, channels[kind], tmp, platform, opts.codec);
     written[kind].catch(() => undefined);
   }
+  const encoder = new TextEncoder();
   const leftOut = new Set<string>();
   const progress = createProgress('reading packages', todo.length);
   let newest = 0;
   let i = 0;
   try {
-    for await (let outcome of outcomes) {
-      const f = todo[i++]!;
-      if (outcome === null) {
-        const prior = await cursor!.match(f);
-        outcome = prior
-          ? { kind: 'ok', fragments: prior, time: prior.time, reused: true }
-          : await describePackage({ path: f.path, href: f.href }, platform, opts.changelogLimit);
+    for await (const { jobs: slice, batch } of readers.describe(jobs)) {
+      const made = batchFragments(batch);
+      const out: Record<XmlKind, Uint8Array[]> = { primary: [], filelists: [], other: [] };
+      let ok = 0; // packages of `batch` that made it, taken so far
+      let d = 0; // jobs of `batch` (the described ones), taken so far
+      let left = 0;
+      for (const job of slice) {
+        const f = todo[i++]!;
+        progress.tick();
+        let time: number | null = null;
+        let reused = false;
+        if (job !== null) {
+          const why = batch.left[left];
+          if (why?.index === d) {
+            left++;
+            summary[why.kind].push({ href: f.href, reason: why.reason });
+            leftOut.add(f.href);
+          } else {
+            for (const kind of KINDS) out[kind].push(made[kind][ok]!);
+            ok++;
+            time = batch.times[d]!;
+          }
+          d++;
+        } else {
+          const prior = await cursor!.match(f);
+          if (prior) {
+            for (const kind of KINDS) out[kind].push(encoder.encode(prior[kind]));
+            time = prior.time;
+            reused = true;
+          } else {
+            fallback ??= new PackageReader(platform);
+            const one = await describeBatch(fallback, [{ path: f.path, href: f.href }], opts.changelogLimit);
+            if (one.left.length === 0) {
+              const mine = batchFragments(one);
+              for (const kind of KINDS) out[kind].push(mine[kind][0]!);
+              time = one.times[0]!;
+            } else {
+              const why = one.left[0]!;
+              summary[why.kind].push({ href: f.href, reason: why.reason });
+              leftOut.add(f.href);
+            }
+          }
+        }
+        if (time !== null) {
+          summary.packages++;
+          if (reused) summary.reused++;
+          newest = Math.max(newest, time);
+        }
       }
-      progress.tick();
-      if (outcome.kind === 'ok') {
-        if (leftOut.size === 0) for (const kind of KINDS) await channels[kind].push(outcome.fragments[kind]);
-        summary.packages++;
-        if (outcome.reused) summary.reused++;
-        newest = Math.max(newest, outcome.time);
-      } else {
-        summary[outcome.kind].push({ href: f.href, reason: outcome.reason });
-        leftOut.add(f.href);
-        for (const kind of KINDS) channels[kind].close();
-      }
+      // once a package is left out the files are abandoned (a second pass writes them)
+      if (leftOut.size === 0) for (const kind of KINDS) await channels[kind].push(out[kind]);
+      else for (const kind of KINDS) channels[kind].close();
     }
   } finally {
     await cursor?.close();
@@ -212,7 +264,7 @@ async function writePass(
 async function writeKind(
   kind: XmlKind,
   count: number,
-  fragments: AsyncIterable<string>,
+  fragments: AsyncIterable<Uint8Array[]>,
   tmp: string,
   platform: Platform,
   codec: Codec,
@@ -268,14 +320,6 @@ async function swap(root: string, work: string): Promise<void> {
   if (hadOld) await rename(live, retired);
   await rename(work, live);
   if (hadOld) await rm(retired, { recursive: true, force: true });
-}
-
-async function* describeInProcess(
-  jobs: readonly (DescribeJob | null)[],
-  platform: Platform,
-  changelogLimit: number,
-): AsyncGenerator<Outcome | null> {
-  for (const job of jobs) yield job === null ? null : await describePackage(job, platform, changelogLimit);
 }
 
 /** Old packages (href → size and mtime) whose files are unchanged on disk. */

@@ -1,19 +1,32 @@
-/** Worker-thread entry for createrepo: describes batches of packages sent by pool.ts. */
+/**
+ * Reader-thread entry for createrepo: describes the batches pool.ts sends, one at a time (the
+ * reader's buffer is reused from package to package), and transfers each encoded batch back.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { nodePlatform } from '../../adapters/node/platform.js';
-import { describePackage, type DescribeJob } from './describe.js';
+import { describeBatch } from './batch.js';
+import { PackageReader, type DescribeJob } from './describe.js';
 
-interface Batch {
+interface Request {
   id: number;
   jobs: DescribeJob[];
 }
 
 const { changelogLimit } = workerData as { changelogLimit: number };
+const reader = new PackageReader(nodePlatform);
+const queue: Request[] = [];
+let busy = false;
 
-parentPort!.on('message', (batch: Batch) => {
-  void (async () => {
-    const outcomes = [];
-    for (const job of batch.jobs) outcomes.push(await describePackage(job, nodePlatform, changelogLimit));
-    parentPort!.postMessage({ id: batch.id, outcomes });
-  })();
+async function work(): Promise<void> {
+  busy = true;
+  for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+    const batch = await describeBatch(reader, r.jobs, changelogLimit);
+    parentPort!.postMessage({ id: r.id, batch }, [batch.xml.buffer, batch.times.buffer, batch.ends.buffer] as ArrayBuffer[]);
+  }
+  busy = false;
+}
+
+parentPort!.on('message', (r: Request) => {
+  queue.push(r);
+  if (!busy) void work();
 });

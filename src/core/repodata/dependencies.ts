@@ -96,6 +96,20 @@ function compareLibc(a: string, b: string): 0 | 1 | 2 | -1 {
   return r === -1 ? 2 : r;
 }
 
+/** createrepo_c's order of the header's lists; the last two only with legacy weak deps. */
+const GROUPS: readonly (DepKind | 'oldSuggests' | 'oldEnhances')[] = [
+  'provides',
+  'conflicts',
+  'obsoletes',
+  'requires',
+  'suggests',
+  'enhances',
+  'recommends',
+  'supplements',
+  'oldSuggests',
+  'oldEnhances',
+];
+
 export interface DependencyResult {
   lists: DependencyLists;
   dropped: DroppedDependency[];
@@ -115,25 +129,16 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
     supplements: [],
   };
   const dropped: DroppedDependency[] = [];
-  const ownFiles = new Set(pkg.files.map((f) => f.path));
+  // built on the first file require (most packages have none)
+  let ownFiles: Set<string> | null = null;
   // name + flag name + raw version, exactly the key createrepo_c builds (ambiguity included)
   const provided = new Set<string>();
   // last kept require per name: its flags, raw version and pre
   const lastRequire = new Map<string, { flags: string; version: string; pre: boolean }>();
 
-  const groups: [DroppedDependency['from'], Dependency[]][] = [
-    ['provides', pkg.provides],
-    ['conflicts', pkg.conflicts],
-    ['obsoletes', pkg.obsoletes],
-    ['requires', pkg.requires],
-    ['suggests', pkg.suggests],
-    ['enhances', pkg.enhances],
-    ['recommends', pkg.recommends],
-    ['supplements', pkg.supplements],
-  ];
-  if (legacy) groups.push(['oldSuggests', pkg.oldSuggests], ['oldEnhances', pkg.oldEnhances]);
-
-  for (const [from, deps] of groups) {
+  for (let g = 0; g < (legacy ? GROUPS.length : GROUPS.length - 2); g++) {
+    const from = GROUPS[g]!;
+    const deps: readonly Dependency[] = pkg[from];
     let libcHighest: DepEntry | null = null;
     for (const dep of deps) {
       const flags = flagName(dep.flags);
@@ -141,7 +146,10 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
       let pre = false;
       if (from === 'requires') {
         if (dep.name.startsWith('rpmlib(')) continue;
-        if (dep.name.startsWith('/') && ownFiles.has(dep.name) && isPrimaryFile(dep.name)) continue;
+        if (dep.name.startsWith('/')) {
+          ownFiles ??= new Set(pkg.files.map((f) => f.path));
+          if (ownFiles.has(dep.name) && isPrimaryFile(dep.name)) continue;
+        }
         if (provided.has(key)) continue;
         pre = (dep.flags & preMask) !== 0;
         const last = lastRequire.get(dep.name);

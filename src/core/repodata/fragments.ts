@@ -9,9 +9,10 @@ import type { DroppedDependency } from './dependencies.js';
 import { filelistsFragment } from './filelists.js';
 import { otherXml } from './other.js';
 import { preparePackage } from './prepared.js';
-import type { PackageOptions } from './prepared.js';
+import type { PackageOptions, PreparedPackage } from './prepared.js';
 import { primaryXml } from './primary.js';
 import { findForbiddenChars } from './xml-escape.js';
+import type { ByteBuffer } from './byte-buffer.js';
 
 export interface PackageFragments {
   primary: string;
@@ -32,7 +33,8 @@ export interface ExcludedPackage {
   };
 }
 
-export function fragments(rec: PackageRecord, opts: PackageOptions = {}): PackageFragments | ExcludedPackage {
+/** The package as the writers take it, or why it is left out. */
+export function checkedPackage(rec: PackageRecord, opts: PackageOptions = {}): PreparedPackage | ExcludedPackage {
   const prepared = preparePackage(rec, opts);
   const hit = findForbiddenChars(prepared);
   if (hit) {
@@ -45,14 +47,34 @@ export function fragments(rec: PackageRecord, opts: PackageOptions = {}): Packag
       },
     };
   }
+  return prepared;
+}
+
+/**
+ * Appends the primary, filelists and other fragment of a checked package to `out` as UTF-8, one
+ * after the other; `ends` receives the end offset of each. (Building each fragment as a string
+ * and encoding it once measured faster in V8 than writing bytes piece by piece.)
+ */
+export function writeFragments(out: ByteBuffer, p: PreparedPackage, ends: Uint32Array, at = 0): void {
+  out.appendString(primaryXml(p));
+  ends[at] = out.length;
+  out.appendString(filelistsFragment(p.rec));
+  ends[at + 1] = out.length;
+  out.appendString(otherXml(p.rec, p.changelog));
+  ends[at + 2] = out.length;
+}
+
+export function fragments(rec: PackageRecord, opts: PackageOptions = {}): PackageFragments | ExcludedPackage {
+  const checked = checkedPackage(rec, opts);
+  if (isExcluded(checked)) return checked;
   return {
-    primary: primaryXml(prepared),
+    primary: primaryXml(checked),
     filelists: filelistsFragment(rec),
-    other: otherXml(rec, prepared.changelog),
-    dropped: prepared.dropped,
+    other: otherXml(rec, checked.changelog),
+    dropped: checked.dropped,
   };
 }
 
-export function isExcluded(r: PackageFragments | ExcludedPackage): r is ExcludedPackage {
+export function isExcluded(r: object): r is ExcludedPackage {
   return 'excluded' in r;
 }

@@ -44,29 +44,25 @@ function assertRepresentable(s: string): void {
   if (m) throw new UnrepresentableCharError(codePointName(m[0]));
 }
 
-const TEXT_SPECIAL = /[&<>\r]/g;
 // The pre-tests below also match the forbidden set and every surrogate code unit (paired ones
 // too, no /u): cheap, and the slow path then checks precisely.
 // eslint-disable-next-line no-control-regex -- the forbidden set
 const HAS_TEXT_SPECIAL = /[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\uD800-\uDFFF\uFFFE\uFFFF]/;
-const TEXT_MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
-// Most strings need no escaping; a non-global test is much cheaper than replace with a callback.
+// Most strings need no escaping: a non-global test settles that. The others (every changelog
+// author has its `<e-mail>`) are escaped in one pass over the code units, which measured several
+// times faster than a global replace with a callback.
 
 /** Escape a text node: `&`, `<`, `>` and CR (quotes stay literal). */
 export function escapeText(s: string): string {
   if (!HAS_TEXT_SPECIAL.test(s)) return s;
   assertRepresentable(s);
-  return s.replace(TEXT_SPECIAL, (c) => TEXT_MAP[c] ?? c);
+  return escapeLoop(s, TEXT_ENTITIES, false);
 }
 
-const ATTR_SPECIAL = /[&<>"\t\n\r]/g;
-const ATTR_SPECIAL_OR_NON_ASCII = /[&<>"\t\n\r]|[\u{80}-\u{10FFFF}]/gu;
-// eslint-disable-next-line no-control-regex -- the forbidden set
-const HAS_ATTR_SPECIAL = /[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\uD800-\uDFFF\uFFFE\uFFFF]/;
-// eslint-disable-next-line no-control-regex -- the forbidden set
-const HAS_ATTR_SPECIAL_OR_NON_ASCII = /[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/;
-const ATTR_MAP: Record<string, string> = {
+/** Replacement per code unit below 0x80 (undefined: kept as is). */
+const TEXT_ENTITIES: (string | undefined)[] = entityTable({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' });
+const ATTR_ENTITIES: (string | undefined)[] = entityTable({
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
@@ -74,7 +70,51 @@ const ATTR_MAP: Record<string, string> = {
   '\t': '&#9;',
   '\n': '&#10;',
   '\r': '&#13;',
-};
+});
+
+function entityTable(map: Record<string, string>): (string | undefined)[] {
+  const table = new Array<string | undefined>(128).fill(undefined);
+  for (const [c, entity] of Object.entries(map)) table[c.charCodeAt(0)] = entity;
+  return table;
+}
+
+/**
+ * `s` with each code unit below 0x80 replaced per `table` and, when `nonAscii`, each code point
+ * from 0x80 up as `&#xHEX;` (a surrogate pair is one code point; `s` holds no lone surrogate,
+ * which assertRepresentable has checked).
+ */
+function escapeLoop(s: string, table: readonly (string | undefined)[], nonAscii: boolean): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let entity: string | undefined;
+    let width = 1;
+    if (c < 0x80) {
+      entity = table[c];
+      if (entity === undefined) continue;
+    } else {
+      if (!nonAscii) continue;
+      let cp = c;
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const low = s.charCodeAt(i + 1);
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          cp = (c - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+          width = 2;
+        }
+      }
+      entity = `&#x${cp.toString(16).toUpperCase()};`;
+    }
+    out += s.slice(last, i) + entity;
+    i += width - 1;
+    last = i + 1;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+// eslint-disable-next-line no-control-regex -- the forbidden set
+const HAS_ATTR_SPECIAL = /[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\uD800-\uDFFF\uFFFE\uFFFF]/;
+// eslint-disable-next-line no-control-regex -- the forbidden set
+const HAS_ATTR_SPECIAL_OR_NON_ASCII = /[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/;
 
 /**
  * Escape an attribute value: `&`, `<`, `>`, `"`, TAB, LF, CR and, unless `asciiOnly` is false,
@@ -84,15 +124,11 @@ export function escapeAttr(s: string, asciiOnly = true): string {
   if (!asciiOnly) {
     if (!HAS_ATTR_SPECIAL.test(s)) return s;
     assertRepresentable(s);
-    return s.replace(ATTR_SPECIAL, (c) => ATTR_MAP[c] ?? c);
+    return escapeLoop(s, ATTR_ENTITIES, false);
   }
   if (!HAS_ATTR_SPECIAL_OR_NON_ASCII.test(s)) return s;
   assertRepresentable(s);
-  return s.replace(ATTR_SPECIAL_OR_NON_ASCII, (c) => {
-    const mapped = ATTR_MAP[c];
-    if (mapped !== undefined) return mapped;
-    return `&#x${(c.codePointAt(0) ?? 0).toString(16).toUpperCase()};`;
-  });
+  return escapeLoop(s, ATTR_ENTITIES, true);
 }
 
 /**
@@ -119,53 +155,59 @@ export interface ForbiddenCharHit {
  * everything the three fragments write.
  */
 export function findForbiddenChars(p: PreparedPackage): ForbiddenCharHit | null {
+  // the field name is built only for a hit: this runs for every package
   const pkg = p.rec.pkg;
-  const hit = (field: string, value: string): ForbiddenCharHit | null => {
-    const m = FORBIDDEN.exec(value);
-    return m ? { field, char: codePointName(m[0]) } : null;
-  };
-  const scalars: [string, string][] = [
-    ['name', pkg.name],
-    ['arch', pkg.arch],
-    ['version', pkg.version],
-    ['release', pkg.release],
-    ['summary', pkg.summary],
-    ['description', pkg.description],
-    ['url', pkg.url],
-    ['license', pkg.license],
-    ['vendor', pkg.vendor],
-    ['group', pkg.group],
-    ['buildhost', pkg.buildHost],
-    ['sourcerpm', pkg.sourceRpm],
-    ['packager', pkg.packager],
-    ['location', p.rec.location],
-  ];
-  for (const [field, value] of scalars) {
-    const h = hit(field, value);
-    if (h) return h;
+  for (let k = 0; k < SCALARS.length; k++) {
+    const [field, get] = SCALARS[k]!;
+    const value = get(p);
+    if (FORBIDDEN.test(value)) return forbiddenHit(field, value);
   }
-  const kinds: DepKind[] = ['requires', 'provides', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'];
-  for (const kind of kinds) {
+  for (const kind of DEP_KINDS) {
     const list = p.deps[kind];
     for (let i = 0; i < list.length; i++) {
       const d = list[i];
       if (!d) continue;
-      for (const part of ['name', 'epoch', 'ver', 'rel'] as const) {
-        const h = hit(`${kind}[${i}].${part}`, d[part]);
-        if (h) return h;
-      }
+      if (FORBIDDEN.test(d.name)) return forbiddenHit(`${kind}[${i}].name`, d.name);
+      if (FORBIDDEN.test(d.epoch)) return forbiddenHit(`${kind}[${i}].epoch`, d.epoch);
+      if (FORBIDDEN.test(d.ver)) return forbiddenHit(`${kind}[${i}].ver`, d.ver);
+      if (FORBIDDEN.test(d.rel)) return forbiddenHit(`${kind}[${i}].rel`, d.rel);
     }
   }
-  for (let i = 0; i < pkg.files.length; i++) {
-    const f = pkg.files[i];
-    const h = f ? hit(`files[${i}]`, f.path) : null;
-    if (h) return h;
+  const files = pkg.files;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    if (f && FORBIDDEN.test(f.path)) return forbiddenHit(`files[${i}]`, f.path);
   }
   for (let i = 0; i < p.changelog.length; i++) {
     const c = p.changelog[i];
     if (!c) continue;
-    const h = hit(`changelog[${i}].author`, c.author) ?? hit(`changelog[${i}].text`, c.text);
-    if (h) return h;
+    if (FORBIDDEN.test(c.author)) return forbiddenHit(`changelog[${i}].author`, c.author);
+    if (FORBIDDEN.test(c.text)) return forbiddenHit(`changelog[${i}].text`, c.text);
   }
   return null;
 }
+
+function forbiddenHit(field: string, value: string): ForbiddenCharHit {
+  const m = FORBIDDEN.exec(value);
+  return { field, char: codePointName(m ? m[0] : '') };
+}
+
+/** The package strings in createrepo_c's check order. */
+const SCALARS: readonly (readonly [string, (p: PreparedPackage) => string])[] = [
+  ['name', (p) => p.rec.pkg.name],
+  ['arch', (p) => p.rec.pkg.arch],
+  ['version', (p) => p.rec.pkg.version],
+  ['release', (p) => p.rec.pkg.release],
+  ['summary', (p) => p.rec.pkg.summary],
+  ['description', (p) => p.rec.pkg.description],
+  ['url', (p) => p.rec.pkg.url],
+  ['license', (p) => p.rec.pkg.license],
+  ['vendor', (p) => p.rec.pkg.vendor],
+  ['group', (p) => p.rec.pkg.group],
+  ['buildhost', (p) => p.rec.pkg.buildHost],
+  ['sourcerpm', (p) => p.rec.pkg.sourceRpm],
+  ['packager', (p) => p.rec.pkg.packager],
+  ['location', (p) => p.rec.location],
+];
+
+const DEP_KINDS: readonly DepKind[] = ['requires', 'provides', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'];

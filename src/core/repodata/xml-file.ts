@@ -1,14 +1,15 @@
 /**
  * Streams primary/filelists/other.xml as concatenated compressed members (formats.md §8):
  * one member holding the XML declaration and root start tag, one member per chunk of
- * packages, one member holding the end tag. Memory is bounded by one chunk; the file is never
- * joined. Header and footer get members of their own (a few dozen bytes each) because the
+ * packages, one member holding the end tag. Memory is bounded by one chunk, assembled as UTF-8
+ * in one reused buffer; the file is never joined. Header and footer get members of their own (a few dozen bytes each) because the
  * header carries `packages="N"`, which changes on every publish: body chunks then depend only
  * on their packages and can be cached and passed back in unchanged.
  */
 import { BerthError } from '../errors.js';
 import { toHex } from '../platform.js';
 import type { Codec, Platform } from '../platform.js';
+import { ByteBuffer } from './byte-buffer.js';
 
 export type XmlKind = 'primary' | 'filelists' | 'other';
 
@@ -68,15 +69,20 @@ export interface XmlFileStream {
   digest: Promise<FileDigest>;
 }
 
+/** One package's fragment: text, or the same text already encoded as UTF-8. */
+export type Fragment = string | Uint8Array;
+
 /**
- * `items`: package fragments (one `<package>…</package>\n` string each) and/or reused
- * compressed chunks, in file order; their package total must equal `count`, which the header
- * states before the items are read (a mismatch rejects at the end: discard the output).
+ * `items`: package fragments (one `<package>…</package>\n` each, as a string or as UTF-8 bytes),
+ * arrays of fragments (a batch, in order) and/or reused compressed chunks, in file order; their
+ * package total must equal `count`, which the header states before the items are read (a
+ * mismatch rejects at the end: discard the output). Fragment bytes are copied before the next
+ * item is read, so a producer may reuse their memory after handing them over.
  */
 export function writeXmlFile(
   kind: XmlKind,
   count: number,
-  items: AsyncIterable<string | CompressedChunk> | Iterable<string | CompressedChunk>,
+  items: AsyncIterable<Fragment | readonly Fragment[] | CompressedChunk> | Iterable<Fragment | readonly Fragment[] | CompressedChunk>,
   platform: Platform,
   opts: WriteXmlOptions,
 ): XmlFileStream {
@@ -105,37 +111,57 @@ export function writeXmlFile(
   async function* generate(): AsyncGenerator<Uint8Array> {
     let seen = 0;
     let settled = false;
-    let parts: string[] = [];
+    // the chunk being assembled, as UTF-8; reused for every chunk of the file
+    const part = new ByteBuffer();
     let partPackages = 0;
+    // strings count their UTF-16 length: an estimate is enough for a memory bound
     let partBytes = 0;
     async function flush(): Promise<Uint8Array | null> {
       if (partPackages === 0) return null;
-      const xml = encoder.encode(parts.join(''));
-      const chunk: CompressedChunk = { packages: partPackages, xml, compressed: await member(xml) };
-      parts = [];
+      const xml = part.view();
+      const compressed = await member(xml);
+      const packages = partPackages;
+      if (opts.onChunk) await opts.onChunk({ packages, xml: xml.slice(), compressed });
+      part.clear();
       partPackages = 0;
       partBytes = 0;
-      if (opts.onChunk) await opts.onChunk(chunk);
-      return chunk.compressed;
+      return compressed;
     }
+    const full = (): boolean => partPackages >= chunkPackages || partBytes >= chunkBytes;
+    const add = (f: Fragment): void => {
+      if (typeof f === 'string') {
+        part.appendString(f);
+        partBytes += f.length;
+      } else {
+        part.appendBytes(f);
+        partBytes += f.length;
+      }
+      partPackages++;
+      seen++;
+    };
     try {
       yield await member(encoder.encode(xmlHeader(kind, count)));
       for await (const item of items) {
-        if (typeof item === 'string') {
-          parts.push(item);
-          partPackages++;
-          // UTF-16 length: an estimate is enough for a memory bound
-          partBytes += item.length;
-          seen++;
-          if (partPackages >= chunkPackages || partBytes >= chunkBytes) {
+        if (typeof item === 'string' || item instanceof Uint8Array) {
+          add(item);
+          if (full()) {
             const out = await flush();
             if (out) yield out;
           }
+        } else if (Array.isArray(item)) {
+          for (const f of item as readonly Fragment[]) {
+            add(f);
+            if (full()) {
+              const out = await flush();
+              if (out) yield out;
+            }
+          }
         } else {
+          const chunk = item as CompressedChunk;
           const out = await flush();
           if (out) yield out;
-          seen += item.packages;
-          yield account(item.xml, item.compressed);
+          seen += chunk.packages;
+          yield account(chunk.xml, chunk.compressed);
         }
       }
       const out = await flush();

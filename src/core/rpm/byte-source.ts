@@ -22,10 +22,16 @@ export class ByteSource {
   /** File offset of the next byte handed out. */
   position = 0;
 
-  /** `onChunk` sees every received byte once, in order (the whole-file hash). */
+  /**
+   * `onChunk` sees every received byte once, in order (the whole-file hash). `transient`: the
+   * stream reuses one buffer for its chunks, so a chunk is valid only until the next is pulled;
+   * the unconsumed rest of a chunk is then copied (once) before pulling, and what `readExactly`
+   * returns is valid only until the next read.
+   */
   constructor(
     stream: ByteStream,
     private readonly onChunk: (chunk: Uint8Array) => void,
+    private readonly transient = false,
   ) {
     if ('getReader' in stream && typeof stream.getReader === 'function') {
       const reader = stream.getReader();
@@ -63,6 +69,7 @@ export class ByteSource {
 
   private async receive(): Promise<boolean> {
     if (this.ended) return false;
+    if (this.transient) this.keepUnconsumed();
     let chunk: Uint8Array | null;
     try {
       chunk = await this.pull();
@@ -81,6 +88,23 @@ export class ByteSource {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     return true;
+  }
+
+  /**
+   * Copies the unconsumed part of the newest chunk, the only one that can still be the
+   * stream's reused buffer (older ones were copied when it arrived): each chunk is copied at
+   * most once, so a header spanning many chunks costs linear time.
+   */
+  private keepUnconsumed(): void {
+    const last = this.chunks.length - 1;
+    if (last < this.head) return;
+    const c = this.chunks[last] as Uint8Array;
+    if (last === this.head) {
+      this.chunks[last] = c.slice(this.chunkPos);
+      this.chunkPos = 0;
+    } else {
+      this.chunks[last] = c.slice();
+    }
   }
 
   /** Exactly n bytes (n already bounded by the caller), or `rpm.truncated` naming `what`. */

@@ -13,6 +13,15 @@ const INTRO = 16;
 const ENTRY = 16;
 const MAX_ARRAY = 0xfffff;
 const ELEMENT_SIZE = [0, 1, 1, 2, 4, 8, 0, 1, 0, 0] as const;
+const FIELDS = 5;
+const TYPE_AT = 1;
+const OFFSET_AT = 2;
+const COUNT_AT = 3;
+const LENGTH_AT = 4;
+const STRINGS: readonly number[] = [TYPE.STRING, TYPE.I18NSTRING, TYPE.STRING_ARRAY];
+const STRING_ARRAYS: readonly number[] = [TYPE.STRING_ARRAY, TYPE.STRING, TYPE.I18NSTRING];
+const NUMBERS: readonly number[] = [TYPE.INT8, TYPE.INT16, TYPE.INT32, TYPE.INT64, TYPE.CHAR];
+const BINARY: readonly number[] = [TYPE.BIN];
 
 export type HeaderKind = 'signature' | 'main';
 
@@ -33,13 +42,8 @@ export interface RegionRule {
   full: boolean;
 }
 
-interface Entry {
-  type: number;
-  offset: number;
-  count: number;
-  /** Data byte length in the store (strings include their NULs). */
-  length: number;
-}
+/** Index of `tag` in a header's entry arrays: found by binary search, as rpm writes tags sorted. */
+type Lookup = (tag: number) => number;
 
 export class Header {
   readonly kind: HeaderKind;
@@ -47,8 +51,16 @@ export class Header {
   readonly bytes: Uint8Array;
   /** The region tag (61/62/63) when the first entry is one, else null (v3 headers). */
   readonly regionTag: number | null;
-  private readonly entries = new Map<number, Entry>();
+  /**
+   * The validated entries (the region entry excluded), FIELDS numbers each: tag, type, data
+   * offset, count, data byte length in the store (strings include their NULs).
+   */
+  private readonly index: number[] = [];
+  private entryCount = 0;
+  private find: Lookup;
   private readonly store: Uint8Array;
+  /** Offset of the store in `bytes`. */
+  private readonly storeStart: number;
   private readonly view: DataView;
   private i18nIndex = -1;
 
@@ -59,8 +71,41 @@ export class Header {
     const il = this.view.getUint32(8);
     const dl = this.view.getUint32(12);
     const storeStart = INTRO + ENTRY * il;
+    this.storeStart = storeStart;
     this.store = bytes.subarray(storeStart, storeStart + dl);
+    this.find = this.sortedLookup;
     this.regionTag = this.validate(il, dl, region);
+  }
+
+  /** Binary search: valid while the tags are strictly ascending (checked by validate). */
+  private readonly sortedLookup: Lookup = (tag) => {
+    const index = this.index;
+    let lo = 0;
+    let hi = this.entryCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = index[mid * FIELDS]!;
+      if (t === tag) return mid;
+      if (t < tag) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  };
+
+  /** Tags out of order (allowed, if unusual): a map, which also finds duplicates. */
+  private unsortedLookup(): Map<number, number> {
+    const index = new Map<number, number>();
+    for (let i = 0; i < this.entryCount; i++) index.set(this.index[i * FIELDS]!, i);
+    this.find = (tag) => index.get(tag) ?? -1;
+    return index;
+  }
+
+  /** Offset of the first NUL in the store at or after `from`, or -1. */
+  private nul(from: number): number {
+    const store = this.store;
+    const n = store.length;
+    for (let i = from; i < n; i++) if (store[i] === 0) return i;
+    return -1;
   }
 
   private validate(il: number, dl: number, rule: RegionRule): number | null {
@@ -79,6 +124,8 @@ export class Header {
       fail('rpm.header.region', `${name} has no immutable region (tag 63) as its first entry`);
     }
     let end = 0;
+    let sorted = true;
+    let index: Map<number, number> | null = null;
     for (let i = first; i < il; i++) {
       const at = INTRO + ENTRY * i;
       const tag = v.getUint32(at);
@@ -99,7 +146,7 @@ export class Header {
       if (type === TYPE.STRING || type === TYPE.STRING_ARRAY || type === TYPE.I18NSTRING) {
         let pos = offset;
         for (let k = 0; k < count; k++) {
-          const nul = this.store.indexOf(0, pos);
+          const nul = this.nul(pos);
           if (nul < 0) fail('rpm.header.unterminated-string', `${what}: string ${k} is not NUL-terminated inside the store`);
           pos = nul + 1;
         }
@@ -112,8 +159,20 @@ export class Header {
       if (region !== null && end > regionEnd - ENTRY && offset < regionEnd) {
         fail('rpm.header.overlap', `${what}: data overlaps the region trailer`);
       }
-      if (this.entries.has(tag)) fail('rpm.header.duplicate-tag', `${what}: tag appears twice`);
-      this.entries.set(tag, { type, offset, count, length });
+      const n = this.entryCount;
+      const last = n > 0 ? this.index[(n - 1) * FIELDS]! : -1;
+      if (sorted && tag <= last) {
+        if (tag === last) fail('rpm.header.duplicate-tag', `${what}: tag appears twice`);
+        sorted = false;
+        index = this.unsortedLookup();
+      }
+      if (index !== null) {
+        if (index.has(tag)) fail('rpm.header.duplicate-tag', `${what}: tag appears twice`);
+        index.set(tag, n);
+      }
+      // a plain array: no ArrayBuffer per header (FIELDS consecutive numbers per entry)
+      this.index.push(tag, type, offset, count, length);
+      this.entryCount = n + 1;
     }
     return region;
   }
@@ -149,56 +208,56 @@ export class Header {
   }
 
   has(tag: number): boolean {
-    return this.entries.has(tag);
+    return this.find(tag) >= 0;
   }
 
-  private typed(tag: number, allowed: readonly number[]): Entry | null {
-    const e = this.entries.get(tag);
-    if (e === undefined) return null;
-    if (!allowed.includes(e.type)) fail('rpm.header.tag-type', `${this.kind} header tag ${tag} has data type ${e.type}, expected one of ${allowed.join('/')}`);
-    return e;
-  }
-
-  private data(e: Entry): Uint8Array {
-    return this.store.subarray(e.offset, e.offset + e.length);
+  /** The entry index of `tag`, or -1; fails when its data type is not one of `allowed`. */
+  private typed(tag: number, allowed: readonly number[]): number {
+    const i = this.find(tag);
+    if (i < 0) return -1;
+    const type = this.index[i * FIELDS + TYPE_AT]!;
+    if (!allowed.includes(type)) fail('rpm.header.tag-type', `${this.kind} header tag ${tag} has data type ${type}, expected one of ${allowed.join('/')}`);
+    return i;
   }
 
   /** A STRING, the "C" entry of an I18NSTRING, or the first of a STRING_ARRAY. */
   string(tag: number): string | null {
-    const e = this.typed(tag, [TYPE.STRING, TYPE.I18NSTRING, TYPE.STRING_ARRAY]);
-    if (e === null) return null;
-    const d = this.data(e);
-    let index = e.type === TYPE.I18NSTRING ? this.localeIndex() : 0;
-    if (index >= e.count) index = 0;
-    let pos = 0;
-    for (let k = 0; k < index; k++) pos = d.indexOf(0, pos) + 1;
-    return decodeString(d.subarray(pos, d.indexOf(0, pos)));
+    const e = this.typed(tag, STRINGS);
+    if (e < 0) return null;
+    let index = this.index[e * FIELDS + TYPE_AT] === TYPE.I18NSTRING ? this.localeIndex() : 0;
+    if (index >= this.index[e * FIELDS + COUNT_AT]!) index = 0;
+    let pos = this.index[e * FIELDS + OFFSET_AT]!;
+    for (let k = 0; k < index; k++) pos = this.nul(pos) + 1;
+    // validated: every string of the entry is NUL-terminated inside the store
+    return decodeString(this.store.subarray(pos, this.nul(pos)));
   }
 
   stringArray(tag: number): string[] | null {
-    const e = this.typed(tag, [TYPE.STRING_ARRAY, TYPE.STRING, TYPE.I18NSTRING]);
-    if (e === null) return null;
-    return decodeStringArray(this.data(e), e.count);
+    const e = this.typed(tag, STRING_ARRAYS);
+    if (e < 0) return null;
+    const offset = this.index[e * FIELDS + OFFSET_AT]!;
+    return decodeStringArray(this.store.subarray(offset, offset + this.index[e * FIELDS + LENGTH_AT]!), this.index[e * FIELDS + COUNT_AT]!);
   }
 
   /** First element of an integer tag; INT32 and INT64 are unsigned. */
   number(tag: number): number | null {
-    const e = this.typed(tag, [TYPE.INT8, TYPE.INT16, TYPE.INT32, TYPE.INT64, TYPE.CHAR]);
-    return e === null ? null : this.element(e, 0);
+    const e = this.typed(tag, NUMBERS);
+    return e < 0 ? null : this.element(e, 0);
   }
 
   numberArray(tag: number): number[] | null {
-    const e = this.typed(tag, [TYPE.INT8, TYPE.INT16, TYPE.INT32, TYPE.INT64, TYPE.CHAR]);
-    if (e === null) return null;
-    const out = new Array<number>(e.count);
-    for (let i = 0; i < e.count; i++) out[i] = this.element(e, i);
+    const e = this.typed(tag, NUMBERS);
+    if (e < 0) return null;
+    const count = this.index[e * FIELDS + COUNT_AT]!;
+    const out = new Array<number>(count);
+    for (let i = 0; i < count; i++) out[i] = this.element(e, i);
     return out;
   }
 
-  private element(e: Entry, i: number): number {
-    const at = this.store.byteOffset - this.bytes.byteOffset + e.offset;
+  private element(e: number, i: number): number {
+    const at = this.storeStart + this.index[e * FIELDS + OFFSET_AT]!;
     const v = this.view;
-    switch (e.type) {
+    switch (this.index[e * FIELDS + TYPE_AT]) {
       case TYPE.INT16:
         return v.getUint16(at + 2 * i);
       case TYPE.INT32:
@@ -213,13 +272,15 @@ export class Header {
 
   /** BIN data as a copy (callers keep it beyond the header's lifetime). */
   bin(tag: number): Uint8Array | null {
-    const e = this.typed(tag, [TYPE.BIN]);
-    return e === null ? null : this.data(e).slice();
+    const e = this.typed(tag, BINARY);
+    if (e < 0) return null;
+    const offset = this.index[e * FIELDS + OFFSET_AT]!;
+    return this.store.slice(offset, offset + this.index[e * FIELDS + LENGTH_AT]!);
   }
 
   private localeIndex(): number {
     if (this.i18nIndex < 0) {
-      const locales = this.entries.has(100) ? this.stringArray(100) : null;
+      const locales = this.has(100) ? this.stringArray(100) : null;
       const c = locales === null ? -1 : locales.indexOf('C');
       this.i18nIndex = c < 0 ? 0 : c;
     }
@@ -240,6 +301,8 @@ export async function readHeader(
     if (intro[i] !== HEADER_MAGIC[i]) fail('rpm.header.bad-magic', `${name} magic 8E AD E8 01 missing at offset ${src.position - INTRO}`);
   }
   const dv = new DataView(intro.buffer, intro.byteOffset, INTRO);
+  // kept as numbers: the source may reuse the intro's memory when `rest` needs more bytes
+  const reserved = dv.getUint32(4);
   const il = dv.getUint32(8);
   const dl = dv.getUint32(12);
   if (il < 1) fail('rpm.header.empty', `${name} has no index entries`);
@@ -249,7 +312,11 @@ export async function readHeader(
   if (total > limits.maxBytes) fail('rpm.header.too-large', `${name} is ${total} bytes (limit ${limits.maxBytes})`);
   const rest = await src.readExactly(total - INTRO, name);
   const bytes = new Uint8Array(total);
-  bytes.set(intro, 0);
+  const out = new DataView(bytes.buffer);
+  bytes.set(HEADER_MAGIC, 0);
+  out.setUint32(4, reserved);
+  out.setUint32(8, il);
+  out.setUint32(12, dl);
   bytes.set(rest, INTRO);
   return new Header(kind, bytes, region);
 }

@@ -77,4 +77,9 @@ export interface ReadOptions {
    * matches, so passing such a result to the verifier fails closed.
    */
   digests?: 'verify' | 'file';
+  /**
+   * The source reuses one buffer for every chunk it yields (a chunk is valid only until the
+   * next is pulled): the reader then copies what it must keep. Default false.
+   */
+  transientChunks?: boolean;
 }

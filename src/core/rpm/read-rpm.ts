@@ -32,7 +32,7 @@ export async function readRpm(source: ByteStream, platform: Platform, options: R
     src = new ByteSource(source, (chunk) => {
       hash.update(chunk);
       fileSize += chunk.length;
-    });
+    }, options.transientChunks === true);
   } catch (e) {
     throw wrap(e);
   }

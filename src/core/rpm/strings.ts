@@ -32,8 +32,21 @@ export function decodeStringArray(bytes: Uint8Array, count: number): string[] {
     whole = null;
   }
   if (whole !== null) {
-    const parts = whole.split('\0');
-    if (parts.length === count) return parts;
+    // indexOf + slice rather than split: V8 caches split results by subject, hashing the whole
+    // (long) string on every call
+    const parts = new Array<string>(count);
+    let pos = 0;
+    let k = 0;
+    for (; k < count - 1; k++) {
+      const nul = whole.indexOf('\0', pos);
+      if (nul < 0) break;
+      parts[k] = whole.slice(pos, nul);
+      pos = nul + 1;
+    }
+    if (k === count - 1 && whole.indexOf('\0', pos) < 0) {
+      parts[k] = whole.slice(pos);
+      return parts;
+    }
   }
   const out = new Array<string>(count);
   let pos = 0;

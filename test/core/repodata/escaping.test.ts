@@ -73,3 +73,28 @@ describe('control characters', () => {
     expect(isExcluded(all) && all.excluded.field).toBe('changelog[0].author');
   });
 });
+
+describe('escapers agree with the plain regular-expression definition', () => {
+  // the definition the escapers implement (libxml2's rules, formats.md §3.9), written the slow way
+  const TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
+  const ATTR: Record<string, string> = { ...TEXT, '"': '&quot;', '\t': '&#9;', '\n': '&#10;' };
+  const refText = (s: string) => s.replace(/[&<>\r]/g, (c) => TEXT[c]!);
+  const refAttr = (s: string, asciiOnly: boolean) =>
+    asciiOnly
+      ? s.replace(/[&<>"\t\n\r]|[\u{80}-\u{10FFFF}]/gu, (c) => ATTR[c] ?? `&#x${c.codePointAt(0)!.toString(16).toUpperCase()};`)
+      : s.replace(/[&<>"\t\n\r]/g, (c) => ATTR[c]!);
+  const alphabet = ['a', 'Z', '0', ' ', '&', '<', '>', '"', "'", '\t', '\n', '\r', 'é', '€', '\u{1D11E}', 'ü', '\u0080', '\uFFFD', '@', ';'];
+
+  it('on random strings of specials, ASCII, non-ASCII and astral characters', () => {
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    for (let n = 0; n < 3000; n++) {
+      let s = '';
+      const len = next() % 24;
+      for (let k = 0; k < len; k++) s += alphabet[next() % alphabet.length];
+      expect(escapeText(s)).toBe(refText(s));
+      expect(escapeAttr(s)).toBe(refAttr(s, true));
+      expect(escapeAttr(s, false)).toBe(refAttr(s, false));
+    }
+  });
+});
