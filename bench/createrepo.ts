@@ -1,51 +1,140 @@
 /**
- * berth createrepo vs createrepo_c on the same directory, in one run.
+ * berth createrepo vs createrepo_c on the same directories, side by side in one run.
  *
- *   npm run bench:createrepo -- [N ...] [--runs R] [--workers W]
+ *   npm run bench:createrepo -- [N ...] [--sets synth,real,rpmbuild] [--runs R] [--workers W,...]
+ *                               [--memory]
  *
- * Generates N synthetic packages per size (cached under bench/.work/), builds the CLI (dist/),
- * then alternates createrepo_c --no-database and berth createrepo on that directory R times
- * each, printing median wall time, peak RSS and the ratio berth / createrepo_c.
+ * Package sets (made once, cached under bench/.work/):
+ *   synth     N synthetic packages of ~3 KiB (bench/lib/synth-repo.ts): reading headers and
+ *             writing XML dominate.
+ *   real      N synthetic packages with 100 KB-5 MB payloads (log-uniform, ~1.25 MB mean):
+ *             hashing the packages dominates.
+ *   rpmbuild  N packages made by rpmbuild (bench/lib/rpmbuild-repo.ts): headers with everything
+ *             rpmbuild writes.
+ * For every set and N, builds the CLI (dist/) once, then runs R rounds, each timing
+ * `createrepo_c --no-database -q DIR` and then `berth createrepo -q --workers W DIR` for every W
+ * given (default: the CLI's default), and prints one row per W: median wall time, median CPU time
+ * (user + system, all threads), median peak RSS (GNU time), the wall ratio berth / createrepo_c
+ * and the load average before and after the row. `--runs 0` only makes the package sets. `--memory` adds, per set and N, the peak of
+ * process.memoryUsage() of an in-process run (main thread: V8 heap, external and ArrayBuffers).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { hasGnuTime, measure, median, type Measurement } from './lib/measure.js';
+import { rpmbuildRepo } from './lib/rpmbuild-repo.js';
 import { synthRepo } from './lib/synth-repo.js';
-import { hasGnuTime, measure, median } from './lib/measure.js';
 
 const root = join(import.meta.dirname, '..');
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '3' }, workers: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '3' },
+    workers: { type: 'string' },
+    sets: { type: 'string', default: 'synth' },
+    memory: { type: 'boolean', default: false },
+  },
 });
 const sizes = positionals.length ? positionals.map(Number) : [4000];
 const runs = Number(values.runs);
+const variants: (string | null)[] = values.workers ? values.workers.split(',') : [null];
+const sets = values.sets.split(',');
+for (const s of sets) if (!['synth', 'real', 'rpmbuild'].includes(s)) throw new Error(`unknown set '${s}' (synth, real, rpmbuild)`);
 
 if (!hasGnuTime()) throw new Error('needs /usr/bin/time (Debian package "time")');
 if (spawnSync('createrepo_c', ['--version']).status !== 0) throw new Error('needs createrepo_c (Debian package "createrepo-c")');
+if (sets.includes('rpmbuild') && spawnSync('rpmbuild', ['--version']).status !== 0) throw new Error('needs rpmbuild (Debian package "rpm")');
 const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) throw new Error('npm run build failed');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 
-console.log(`node ${process.version}, createrepo_c ${spawnSync('createrepo_c', ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
-console.log('| packages | createrepo_c s | berth s | ratio | createrepo_c RSS MiB | berth RSS MiB |');
-console.log('|---:|---:|---:|---:|---:|---:|');
-for (const n of sizes) {
-  const dir = join(root, 'bench', '.work', `synth-${n}`);
-  if (!existsSync(join(dir, 'Packages'))) await synthRepo(dir, n);
-  const c: number[] = [], b: number[] = [], cr: number[] = [], br: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    await rm(join(dir, 'repodata'), { recursive: true, force: true });
-    const m1 = measure('createrepo_c', ['--no-database', '-q', dir]);
-    await rm(join(dir, 'repodata'), { recursive: true, force: true });
-    const args = [cli, 'createrepo', '-q', ...(values.workers ? ['--workers', values.workers] : []), dir];
-    const m2 = measure(process.execPath, args);
-    c.push(m1.seconds); cr.push(m1.maxRssKiB); b.push(m2.seconds); br.push(m2.maxRssKiB);
+/** Payload of package i of the real-size set: 100 KB × 50^u, u spread evenly over [0, 1). */
+const realPayload = (i: number): number => Math.round(100_000 * 50 ** ((i * 0.6180339887) % 1));
+
+async function packageSet(set: string, n: number): Promise<string> {
+  const dir = join(root, 'bench', '.work', `${set}-${n}`);
+  const done = join(dir, '.complete');
+  if (existsSync(done)) return dir;
+  await rm(dir, { recursive: true, force: true });
+  console.error(`making ${n} ${set} packages in ${dir} …`);
+  if (set === 'synth') await synthRepo(dir, n);
+  else if (set === 'real') await synthRepo(dir, n, (i) => ({ payloadBytes: realPayload(i) }));
+  else await rpmbuildRepo(dir, n);
+  writeFileSync(done, '');
+  return dir;
+}
+
+/**
+ * Runs the built createrepo in this process (as the CLI does: no TurboFan) and prints the peak of
+ * process.memoryUsage() sampled every 5 ms: RSS, and of the main thread's isolate the V8 heap
+ * (committed and used), external memory and ArrayBuffers. Reader threads' heaps are in RSS only.
+ */
+const MEMORY_RUN = `
+import { setFlagsFromString } from 'node:v8';
+import { availableParallelism } from 'node:os';
+setFlagsFromString('--no-turbofan');
+const { createrepo } = await import(${JSON.stringify(new URL('../dist/src/cli/createrepo/run.js', import.meta.url).href)});
+const { nodePlatform } = await import(${JSON.stringify(new URL('../dist/src/adapters/node/platform.js', import.meta.url).href)});
+const [dir, w] = process.argv.slice(2);
+const workers = w === '' ? Math.min(8, Math.max(1, availableParallelism())) : Number(w);
+let peak = process.memoryUsage();
+const sample = () => { const m = process.memoryUsage(); if (m.rss > peak.rss) peak = m; };
+const timer = setInterval(sample, 5);
+await createrepo(dir, nodePlatform, { codec: 'gz', changelogLimit: 10, update: false, workers });
+clearInterval(timer);
+sample();
+const mib = (x) => (x / 1048576).toFixed(1);
+console.log(\`peak RSS \${mib(peak.rss)} MiB = V8 heap \${mib(peak.heapTotal)} (used \${mib(peak.heapUsed)}) + external \${mib(peak.external)} (ArrayBuffers \${mib(peak.arrayBuffers)}) + the rest \${mib(peak.rss - peak.heapTotal - peak.external)} (node, code, reader threads, zlib)\`);
+`;
+
+const load = (): string => loadavg()[0]!.toFixed(1);
+const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
+console.log(
+  `node ${process.version}, createrepo_c ${spawnSync('createrepo_c', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ` +
+    `${cpus().length} × ${cpuModel}, median of ${runs}`,
+);
+console.log('| set | packages | berth --workers | createrepo_c s | berth s | ratio | createrepo_c CPU s | berth CPU s | createrepo_c RSS MiB | berth RSS MiB | load avg |');
+console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
+
+const fmt = (xs: Measurement[], f: (m: Measurement) => number, digits = 2): string => median(xs.map(f)).toFixed(digits);
+for (const set of sets) {
+  for (const n of sizes) {
+    const dir = await packageSet(set, n);
+    if (runs === 0) continue;
+    const before = load();
+    const c: Measurement[] = [];
+    const b = variants.map((): Measurement[] => []);
+    for (let r = 0; r < runs; r++) {
+      await rm(join(dir, 'repodata'), { recursive: true, force: true });
+      c.push(measure('createrepo_c', ['--no-database', '-q', dir]));
+      for (const [k, w] of variants.entries()) {
+        await rm(join(dir, 'repodata'), { recursive: true, force: true });
+        b[k]!.push(measure(process.execPath, [cli, 'createrepo', '-q', ...(w === null ? [] : ['--workers', w]), dir]));
+      }
+    }
+    const after = load();
+    for (const [k, w] of variants.entries()) {
+      const bs = b[k]!;
+      const ratio = median(bs.map((m) => m.seconds)) / median(c.map((m) => m.seconds));
+      console.log(
+        `| ${set} | ${n} | ${w ?? 'default'} | ${fmt(c, (m) => m.seconds)} | ${fmt(bs, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ` +
+          `${fmt(c, (m) => m.cpuSeconds)} | ${fmt(bs, (m) => m.cpuSeconds)} | ${fmt(c, (m) => m.maxRssKiB / 1024, 0)} | ` +
+          `${fmt(bs, (m) => m.maxRssKiB / 1024, 0)} | ${before} → ${after} |`,
+      );
+    }
+    if (values.memory) {
+      for (const w of variants) {
+        await rm(join(dir, 'repodata'), { recursive: true, force: true });
+        // a file, not --eval: reader threads inherit the process's flags, --input-type included
+        const harness = join(root, 'bench', '.work', 'createrepo-memory.mjs');
+        writeFileSync(harness, MEMORY_RUN);
+        const m = spawnSync(process.execPath, [harness, dir, w ?? ''], { encoding: 'utf8' });
+        if (m.status !== 0) throw new Error(`memory run failed: ${m.stderr}`);
+        console.log(`|   | memory, --workers ${w ?? 'default'}: ${m.stdout.trim()} |`);
+      }
+    }
   }
-  const [mc, mb] = [median(c), median(b)];
-  console.log(
-    `| ${n} | ${mc.toFixed(2)} | ${mb.toFixed(2)} | ${(mb / mc).toFixed(2)}× | ${(median(cr) / 1024).toFixed(0)} | ${(median(br) / 1024).toFixed(0)} |`,
-  );
 }

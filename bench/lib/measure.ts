@@ -1,9 +1,11 @@
-/** Runs a command under GNU time and returns wall seconds and peak RSS (KiB). */
+/** Runs a command under GNU time and returns wall seconds, CPU seconds and peak RSS (KiB). */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export interface Measurement {
   seconds: number;
+  /** User + system CPU seconds, all threads. */
+  cpuSeconds: number;
   maxRssKiB: number;
   stdout: string;
 }
@@ -13,7 +15,7 @@ export function hasGnuTime(): boolean {
 }
 
 export function measure(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Measurement {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     encoding: 'utf8',
@@ -22,8 +24,8 @@ export function measure(cmd: string, args: string[], opts: { cwd?: string; env?:
   });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [seconds, rss] = last.split(' ').map(Number);
-  return { seconds: seconds!, maxRssKiB: rss!, stdout: r.stdout };
+  const [seconds, rss, user, sys] = last.split(' ').map(Number);
+  return { seconds: seconds!, cpuSeconds: user! + sys!, maxRssKiB: rss!, stdout: r.stdout };
 }
 
 export function median(xs: number[]): number {

@@ -1,18 +1,18 @@
 /**
- * Where packages are read. In-process, reading and writing share the main thread. On reader
- * threads (worker.ts), the main thread only assembles, hashes and writes what the readers
- * encoded, so even one reader makes a two-stage pipeline; with more, batches are spread over
- * them. Either way batches come back in input order, so the output never depends on timing,
- * and a bounded number of batches is in flight per reader, which bounds memory whatever the
- * repository size.
+ * Where packages are read. In-process, reading and writing share the main thread. With reader
+ * threads (worker.ts), the main thread assembles, hashes and writes what the readers encoded,
+ * a two-stage pipeline even with one reader, and reads batches itself whenever it would
+ * otherwise wait: while the threads start, and when they are behind. Either way batches come
+ * back in input order, so the output never depends on timing, and a bounded number of batches
+ * is in flight, which bounds memory whatever the repository size.
  */
 import { Worker } from 'node:worker_threads';
-import type { Platform } from '../../core/platform.js';
 import { describeBatch, type EncodedBatch } from './batch.js';
 import { PackageReader, type DescribeJob } from './describe.js';
 
 /** Jobs per batch: large enough to amortise a message, small enough to keep readers busy. */
 export const BATCH = 32;
+/** Batches queued per reader thread, so it never waits for the main thread. */
 const IN_FLIGHT_PER_READER = 4;
 
 /** A batch of consecutive jobs (null: reused from old metadata) and the encoded result of the others. */
@@ -29,8 +29,8 @@ export interface Readers {
 const described = (slice: readonly (DescribeJob | null)[]): DescribeJob[] => slice.filter((j): j is DescribeJob => j !== null);
 
 /** Reads on the calling thread. */
-export function inProcessReaders(platform: Platform, changelogLimit: number): Readers {
-  const reader = new PackageReader(platform);
+export function inProcessReaders(changelogLimit: number): Readers {
+  const reader = new PackageReader();
   return {
     async *describe(jobs) {
       for (let at = 0; at < jobs.length; at += BATCH) {
@@ -44,16 +44,21 @@ export function inProcessReaders(platform: Platform, changelogLimit: number): Re
 
 /** Starts `count` reader threads now (they load while the caller lists the packages). */
 export function threadReaders(count: number, changelogLimit: number): Readers {
+  const own = new PackageReader();
   const pool = Array.from({ length: count }, () => startWorker({ changelogLimit }));
+  const ready = new Array<boolean>(count).fill(false);
+  const inflight = new Array<number>(count).fill(0);
   let failure: unknown = null;
   let closing = false;
   let wake: (() => void) | null = null;
   const results = new Map<number, EncodedBatch>();
-  const inflight = new Array<number>(count).fill(0);
   pool.forEach((worker, w) => {
-    worker.on('message', (m: { id: number; batch: EncodedBatch }) => {
-      inflight[w]!--;
-      results.set(m.id, m.batch);
+    worker.on('message', (m: { ready: true } | { id: number; batch: EncodedBatch }) => {
+      if ('ready' in m) ready[w] = true;
+      else {
+        inflight[w]!--;
+        results.set(m.id, m.batch);
+      }
       wake?.();
     });
     worker.on('error', (e) => {
@@ -73,22 +78,37 @@ export function threadReaders(count: number, changelogLimit: number): Readers {
       const batches = Math.ceil(jobs.length / BATCH);
       nextId += batches;
       const slice = (k: number) => jobs.slice(k * BATCH, (k + 1) * BATCH);
-      let sent = 0;
-      // Keep at most readers × IN_FLIGHT batches between the consumer and the readers.
-      const send = (consumed: number) => {
-        while (sent < batches && sent - consumed < count * IN_FLIGHT_PER_READER) {
-          let w = 0;
-          for (let i = 1; i < count; i++) if (inflight[i]! < inflight[w]!) w = i;
-          inflight[w]!++;
-          pool[w]!.postMessage({ id: base + sent, jobs: described(slice(sent)) });
-          sent++;
+      // batches below `next` are read or being read; the others are not yet anyone's
+      let next = 0;
+      const window = count * IN_FLIGHT_PER_READER + 2;
+      const refill = (consumed: number) => {
+        for (let w = 0; w < count; w++) {
+          while (ready[w] && inflight[w]! < IN_FLIGHT_PER_READER && next < batches && next - consumed < window) {
+            inflight[w]!++;
+            pool[w]!.postMessage({ id: base + next, jobs: described(slice(next)) });
+            next++;
+          }
         }
       };
       for (let k = 0; k < batches; k++) {
-        send(k);
-        while (!results.has(base + k) && failure === null) await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-        if (failure !== null) throw failure;
+        for (;;) {
+          if (failure !== null) throw failure;
+          refill(k);
+          if (results.has(base + k)) break;
+          if (next < batches && next - k < window) {
+            // rather than wait, read the next unclaimed batch here; first let the event loop
+            // deliver what the threads sent (reading here would not yield to it otherwise)
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            if (failure !== null) throw failure;
+            refill(k);
+            if (results.has(base + k) || next >= batches || next - k >= window) continue;
+            const mine = next++;
+            results.set(base + mine, await describeBatch(own, described(slice(mine)), changelogLimit));
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+        }
         const batch = results.get(base + k)!;
         results.delete(base + k);
         yield { jobs: slice(k), batch };

@@ -79,7 +79,7 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
 async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
   // reader threads start loading now, while the directory is listed
   const workers = Math.max(0, opts.workers ?? 0);
-  const readers = workers > 0 ? threadReaders(workers, opts.changelogLimit) : inProcessReaders(platform, opts.changelogLimit);
+  const readers = workers > 0 ? threadReaders(workers, opts.changelogLimit) : inProcessReaders(opts.changelogLimit);
   try {
     return await generateWith(readers, root, work, platform, opts);
   } finally {
@@ -94,7 +94,7 @@ async function generateWith(
   platform: Platform,
   opts: CreaterepoOptions,
 ): Promise<CreaterepoSummary> {
-  const found = await findPackages(root);
+  const found = findPackages(root);
   // --update: a package whose size and mtime match the old metadata is not read again
   const old = opts.update ? await reusable(root, platform) : null;
 
@@ -229,7 +229,7 @@ async function writePass(
             time = prior.time;
             reused = true;
           } else {
-            fallback ??= new PackageReader(platform);
+            fallback ??= new PackageReader();
             const one = await describeBatch(fallback, [{ path: f.path, href: f.href }], opts.changelogLimit);
             if (one.left.length === 0) {
               const mine = batchFragments(one);

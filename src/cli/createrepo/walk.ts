@@ -2,33 +2,35 @@
  * Find package files under a repository directory, in createrepo_c's order: sorted by file
  * name, then by relative path (formats.md §3.1). `repodata/` and dot-directories are skipped.
  */
-import { opendir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, sep } from 'node:path';
 
 export interface FoundPackage {
-  /** Absolute path on disk. */
+  /** Path on disk. */
   path: string;
   /** Path relative to the repository root with `/` separators: the `location href`. */
   href: string;
   name: string;
 }
 
-export async function findPackages(root: string): Promise<FoundPackage[]> {
+export function findPackages(root: string): FoundPackage[] {
   const found: FoundPackage[] = [];
-  async function walk(dir: string): Promise<void> {
-    const handle = await opendir(dir);
-    for await (const entry of handle) {
-      if (entry.name.startsWith('.')) continue;
-      const full = join(dir, entry.name);
+  // synchronous, one listing per directory, paths joined by hand: a repository is one or a few
+  // directories of thousands of entries, where async iteration and path.relative per entry cost
+  // more than the listing itself
+  const walk = (dir: string, rel: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const name = entry.name;
+      if (name.startsWith('.')) continue;
       if (entry.isDirectory()) {
-        if (dir === root && entry.name === 'repodata') continue;
-        await walk(full);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.rpm')) {
-        found.push({ path: full, href: relative(root, full).split(sep).join('/'), name: entry.name });
+        if (rel === '' && name === 'repodata') continue;
+        walk(dir + sep + name, `${rel}${name}/`);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && name.endsWith('.rpm')) {
+        found.push({ path: dir + sep + name, href: rel + name, name });
       }
     }
-  }
-  await walk(root);
+  };
+  walk(join(root), '');
   found.sort((a, b) => compare(a.name, b.name) || compare(a.href, b.href));
   return found;
 }

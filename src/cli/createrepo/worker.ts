@@ -3,7 +3,6 @@
  * reader's buffer is reused from package to package), and transfers each encoded batch back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { nodePlatform } from '../../adapters/node/platform.js';
 import { describeBatch } from './batch.js';
 import { PackageReader, type DescribeJob } from './describe.js';
 
@@ -13,7 +12,7 @@ interface Request {
 }
 
 const { changelogLimit } = workerData as { changelogLimit: number };
-const reader = new PackageReader(nodePlatform);
+const reader = new PackageReader();
 const queue: Request[] = [];
 let busy = false;
 
@@ -30,3 +29,5 @@ parentPort!.on('message', (r: Request) => {
   queue.push(r);
   if (!busy) void work();
 });
+// loaded: batches can come (until then the main thread reads them itself)
+parentPort!.postMessage({ ready: true });

@@ -74,9 +74,11 @@ export interface ReadOptions {
   /**
    * `verify` (default): compute every digest the verifier checks. `file`: only the whole-file
    * SHA-256 and size (what repodata needs); the other digest fields are then "" — which never
-   * matches, so passing such a result to the verifier fails closed.
+   * matches, so passing such a result to the verifier fails closed. `none`: no digest at all,
+   * `fileSha256` "" too (for a caller that hashes the file's bytes itself); `platform` is then
+   * not used unless `headerPayloadHashes` asks for a hash.
    */
-  digests?: 'verify' | 'file';
+  digests?: 'verify' | 'file' | 'none';
   /**
    * The source reuses one buffer for every chunk it yields (a chunk is valid only until the
    * next is pulled): the reader then copies what it must keep. Default false.

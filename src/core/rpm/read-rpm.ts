@@ -23,14 +23,14 @@ const DEFAULT_MAX_SIGNATURE_HEADER = 16 * 1024 * 1024;
  * (or a BerthError the source itself threw), never with anything else.
  */
 export async function readRpm(source: ByteStream, platform: Platform, options: ReadOptions = {}): Promise<RpmReadResult> {
-  let fileHash: Hash;
+  let fileHash: Hash | null;
   let fileSize = 0;
   let src: ByteSource;
   try {
-    const hash = platform.createHash('sha256');
+    const hash = options.digests === 'none' ? null : platform.createHash('sha256');
     fileHash = hash;
     src = new ByteSource(source, (chunk) => {
-      hash.update(chunk);
+      hash?.update(chunk);
       fileSize += chunk.length;
     }, options.transientChunks === true);
   } catch (e) {
@@ -38,7 +38,7 @@ export async function readRpm(source: ByteStream, platform: Platform, options: R
   }
   let done = false;
   try {
-    const result = await read(src, platform, options, () => ({ hash: toHex(fileHash.digest()), size: fileSize }));
+    const result = await read(src, platform, options, () => ({ hash: fileHash ? toHex(fileHash.digest()) : '', size: fileSize }));
     done = true;
     return result;
   } catch (e) {
@@ -98,7 +98,7 @@ async function read(
 
   const H = main.bytes;
   // createrepo-style callers need only the file SHA-256: skip the four verification hashes
-  const verify = options.digests !== 'file';
+  const verify = options.digests !== 'file' && options.digests !== 'none';
   const headerSha1 = verify ? platform.createHash('sha1') : null;
   const headerSha256 = verify ? platform.createHash('sha256') : null;
   const md5 = verify ? platform.createHash('md5') : null;
