@@ -34,6 +34,9 @@ const NO_HASHING: Platform = {
   compress() {
     return Promise.reject(new Error('the createrepo reader does not compress'));
   },
+  decompress() {
+    throw new Error('the createrepo reader does not decompress');
+  },
 };
 
 /** Reads packages one after another, every file through one reused buffer. */
