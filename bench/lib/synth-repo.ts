@@ -32,6 +32,12 @@ function noise(seed: Uint8Array, n: number): Buffer {
 }
 
 export function synthPackage(i: number, opts: SynthOptions = {}): { name: string; bytes: Uint8Array } {
+  const p = synthParts(i, opts);
+  return { name: p.name, bytes: sealRpm(p.main, p.payload, p.payloadSize) };
+}
+
+/** The encoded main header and compressed payload of synthetic package `i` (to seal, or sign and seal). */
+export function synthParts(i: number, opts: SynthOptions = {}): { name: string; main: Uint8Array; payload: Uint8Array; payloadSize: number } {
   const name = `bench-pkg-${String(i).padStart(6, '0')}`;
   const dirs = ['/usr/bin/', `/usr/share/${name}/`, `/usr/share/doc/${name}/`, `/etc/${name}/`];
   const baseNames: string[] = [];
@@ -87,16 +93,18 @@ export function synthPackage(i: number, opts: SynthOptions = {}): { name: string
     5092: strs(md('sha256', payload).toString('hex')),
     5093: i32(8),
   };
-  return { name, bytes: sealRpm(header(tags, 63), payload, content.length) };
+  return { name, main: header(tags, 63), payload, payloadSize: content.length };
 }
 
 /**
  * The package file for an encoded `main` header and a compressed `payload` of `payloadSize` bytes
- * uncompressed: header SHA-1/SHA-256, size, MD5 in the signature header, and a lead librpm takes.
+ * uncompressed: header SHA-1/SHA-256, size, MD5 in the signature header (plus `extra` tags, e.g. an
+ * OpenPGP header signature), and a lead librpm takes.
  */
-export function sealRpm(main: Uint8Array, payload: Uint8Array, payloadSize: number): Uint8Array {
+export function sealRpm(main: Uint8Array, payload: Uint8Array, payloadSize: number, extra: Record<number, Value> = {}): Uint8Array {
   const sig = header(
     {
+      ...extra,
       269: str(md('sha1', main).toString('hex')),
       273: str(md('sha256', main).toString('hex')),
       1000: i32(main.length + payload.length),

@@ -3,6 +3,11 @@
  * repo that is already regenerating only marks it dirty; when the run ends it runs once more,
  * so a burst of publishes costs a few regenerations and the last one sees every package.
  * `send` never waits for the regeneration (a publish answers as soon as its index CAS is in).
+ *
+ * During a sustained burst the next run starts only after a pause as long as the last run took
+ * (capped): regeneration then takes at most about half of the time, and the publishes the other
+ * half, instead of back-to-back regenerations starving them. A lone publish is regenerated at
+ * once; one during a burst waits at most one run and one pause longer.
  */
 import type { Logger } from '../core/logger.js';
 import type { EventSink, RepoChanged } from './events.js';
@@ -21,6 +26,8 @@ export class CoalescingSink implements EventSink {
   constructor(
     private readonly run: RegenerateFn,
     private readonly logger: Logger,
+    /** Longest pause between two runs of one repo, in ms (default 5,000; 0: none). */
+    private readonly maxPauseMs = 5_000,
   ) {}
 
   async send(event: RepoChanged): Promise<void> {
@@ -41,7 +48,10 @@ export class CoalescingSink implements EventSink {
     try {
       while (state.dirty) {
         state.dirty = false;
+        const started = Date.now();
         await this.#attempt(tenant, repo);
+        const pause = Math.min(this.maxPauseMs, Date.now() - started);
+        if (state.dirty && pause > 0) await new Promise((r) => setTimeout(r, pause));
       }
     } finally {
       this.#states.delete(key);

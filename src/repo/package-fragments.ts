@@ -13,6 +13,8 @@ import { BerthError } from '../core/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { packageBlobKey, repoFragmentKey } from '../storage/keys.js';
 import { keyOfLocation, packagePlacement, type EntryKey, type IndexEntry } from './index-entry.js';
+import { cachePerStore } from './object-cache.js';
+import { readBytes } from './read-bytes.js';
 
 export interface FragmentFile {
   sha256: string;
@@ -44,6 +46,21 @@ export async function writeFragmentFile(store: BlobStore, tenant: string, repo: 
     contentType: 'application/json',
     ...(location.length <= 3000 ? { metadata: { location } } : {}),
   });
+  remember(store, tenant, repo, file);
+}
+
+/**
+ * Fragments read or written recently, per process: a chunk rebuild needs every fragment of its
+ * index segment, and during a burst of publishes the same segments are rebuilt again and again.
+ * A cached file is only used for an entry it was built for (same sha256, addedAt and location),
+ * which is exactly what makes a stored file valid too, so it can never be stale.
+ */
+export const FRAGMENT_CACHE_BYTES = 8 * 1024 * 1024;
+const fragmentCache = cachePerStore<BlobStore>(FRAGMENT_CACHE_BYTES);
+
+function remember(store: BlobStore, tenant: string, repo: string, file: FragmentFile): void {
+  const size = file.primary.length + file.filelists.length + file.other.length + file.location.length + 128;
+  fragmentCache(store).set(`${tenant}/${repo}/${file.sha256}`, file, size);
 }
 
 /** The location a fragment was built for, from its metadata (or its body, for files written before). */
@@ -77,11 +94,11 @@ export async function packageKey(store: BlobStore, platform: Platform, tenant: s
   }
 }
 
-/** The stored fragment file, or null when absent. */
+/** The stored fragment file, or null when absent (one read of its exact size). */
 export async function readFragmentFile(store: BlobStore, tenant: string, repo: string, sha256: string): Promise<FragmentFile | null> {
-  const obj = await store.get(repoFragmentKey(tenant, repo, sha256));
-  if (!obj) return null;
-  return JSON.parse(await new Response(obj.body).text()) as FragmentFile;
+  const bytes = await readBytes(store, repoFragmentKey(tenant, repo, sha256));
+  if (!bytes) return null;
+  return JSON.parse(new TextDecoder().decode(bytes)) as FragmentFile;
 }
 
 export class MissingPackageBlobError extends BerthError {
@@ -98,8 +115,14 @@ export class MissingPackageBlobError extends BerthError {
  * fragment with its own addedAt and then lost the index race to identical bytes.
  */
 export async function fragmentsFor(store: BlobStore, platform: Platform, tenant: string, repo: string, entry: IndexEntry): Promise<FragmentFile> {
+  const matches = (f: FragmentFile | null | undefined): f is FragmentFile => !!f && f.addedAt === entry.addedAt && f.location === entry.location && f.sha256 === entry.sha256;
+  const cached = fragmentCache(store).peek<FragmentFile>(`${tenant}/${repo}/${entry.sha256}`);
+  if (matches(cached)) return cached;
   const stored = await readFragmentFile(store, tenant, repo, entry.sha256);
-  if (stored && stored.addedAt === entry.addedAt && stored.location === entry.location) return stored;
+  if (matches(stored)) {
+    remember(store, tenant, repo, stored);
+    return stored;
+  }
   const blob = await store.get(packageBlobKey(tenant, entry.sha256));
   if (!blob) throw new MissingPackageBlobError(tenant, entry.sha256);
   const result = await readRpm(blob.body, platform);

@@ -54,6 +54,21 @@ export async function readHeader(key: string, fh: FileHandle): Promise<Opened> {
   return { fh, header, bodyStart, info };
 }
 
+/**
+ * The header parsed from the first bytes of a file (`head` holds them; `fileSize` is the whole
+ * file's), or null when `head` is too short to hold it all (then use `readHeader`).
+ */
+export function headerFromBytes(key: string, head: Uint8Array, fileSize: number): { header: Header; bodyStart: number } | null {
+  if (head.length < PREAMBLE) return null;
+  const n = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(MAGIC.length);
+  if (!MAGIC.every((b, i) => head[i] === b) || n > MAX_HEADER || PREAMBLE + n > fileSize) {
+    throw new StorageFailureError('read', key, { cause: new Error('not a Berth blob file (bad header)') });
+  }
+  if (PREAMBLE + n > head.length) return null;
+  const header = JSON.parse(new TextDecoder().decode(head.subarray(PREAMBLE, PREAMBLE + n))) as Header;
+  return { header, bodyStart: PREAMBLE + n };
+}
+
 /** Pull-based: reads one chunk per consumer pull, so memory stays at one chunk. Closes the handle. */
 export function fileStream(fh: FileHandle, start: number, length: number): ReadableStream<Uint8Array> {
   let pos = start;

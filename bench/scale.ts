@@ -1,0 +1,157 @@
+/**
+ * Scale: what a publish costs as a repo and its tenant's history grow (docs/benchmarks.md, Scale).
+ *
+ *   npm run bench:scale -- [--sizes 4000,50000] [--seeded 200000] [--history] [--rounds 5]
+ *                          [--jobs 4] [--no-createrepo] [--keep] [--cpu-prof]
+ *
+ * For each of `--sizes`: N signed packages (bench/lib/synth-signed.ts: synthetic, Ed25519 header
+ * signature, made once under bench/.work/scale/pkgs) are imported into a fresh `berth serve` (fs
+ * store, private repo, signatures required, the key trusted) through the real API and CLI:
+ * `berth push --jobs 4`. Timed: the push (first upload to last answer) and until repomd.xml shows
+ * the last revision. With `--history` (sizes ≥ 20,000), the push stops after 10, 1,000 and 20,000
+ * packages and 20 sequential single publishes are timed to their 201 each time: publish latency
+ * against the tenant's history, in the same tenant. Then, on that repo, `--rounds` single
+ * publishes are timed to 201 and to visible (repomd.xml names their revision). The server's peak
+ * RSS (VmHWM) covers the whole import and the rounds.
+ *
+ * `--seeded N`: the same rounds on a store of N packages written directly (bench/lib/scale-seed.ts:
+ * blobs, fragments, index segments as publish writes them; tenant history empty), for sizes an
+ * import through the API would take too long to reach on every run; the import sizes are where
+ * history is measured.
+ *
+ * Beside each: createrepo_c --update on the same N+1 files in the same run (metadata for N made
+ * untimed first), unless `--no-createrepo`.
+ */
+import { spawnSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBerth } from './lib/berth-server.js';
+import { hasGnuTime } from './lib/measure.js';
+import { pidListeningOn } from './lib/rss.js';
+import { acks, createrepoUpdate, median, p90, publishOne, push, setUp, waitVisible } from './lib/scale-steps.js';
+import { seedStore } from './lib/scale-seed.js';
+import { benchKey, signedPackages } from './lib/synth-signed.js';
+
+const root = join(import.meta.dirname, '..');
+const work = join(root, 'bench', '.work', 'scale');
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '4000,50000' },
+    seeded: { type: 'string', default: '' },
+    history: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '5' },
+    jobs: { type: 'string', default: '4' },
+    'no-createrepo': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(work, 'profiles')] : [];
+const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
+const ADMIN = 'scale-bench-operator-token-0123456789';
+const ROUNDS = Number(values.rounds);
+const PROBE = 20;
+/** Package numbers of probes and rounds: far from the imported ones. */
+const EXTRA = 900_000;
+
+if (!values['no-createrepo'] && (!hasGnuTime() || spawnSync('createrepo_c', ['--version']).status !== 0)) {
+  throw new Error('needs createrepo_c and GNU time (or --no-createrepo)');
+}
+const vmHwmMiB = (pid: number): number => {
+  const m = /VmHWM:\s+(\d+)/.exec(spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout);
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+const s = (ms: number): string => (ms / 1000).toFixed(3);
+
+const key = await benchKey(work);
+const rows: string[] = [];
+const history: string[] = [];
+let extra = EXTRA;
+
+async function rounds(url: string, token: string): Promise<{ ack: number[]; visible: number[] }> {
+  const ack: number[] = [];
+  const visible: number[] = [];
+  // one untimed round first: the server's caches warm, as in steady operation
+  await publishOne(url, token, extra++, key);
+  for (let r = 0; r < ROUNDS; r++) {
+    const x = await publishOne(url, token, extra++, key);
+    ack.push(x.ack);
+    visible.push(x.visible);
+  }
+  return { ack, visible };
+}
+
+async function createrepo(n: number, files: string[]): Promise<string> {
+  if (values['no-createrepo']) return '–';
+  const [more] = await signedPackages(join(work, 'pkgs'), EXTRA - 1, EXTRA, key);
+  const c = await createrepoUpdate(join(work, `cr-${n}`), files, more as string);
+  return `${c.seconds.toFixed(2)} s, ${(c.rssKiB / 1024).toFixed(0)} MiB`;
+}
+
+console.log(`node ${process.version}, createrepo_c ${spawnSync('createrepo_c', ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
+for (const n of list(values.sizes)) {
+  const t0 = performance.now();
+  const files = await signedPackages(join(work, 'pkgs'), 1, n + 1, key);
+  console.error(`${n} signed packages ready (${s(performance.now() - t0)} s)`);
+  const data = join(work, `import-${n}`);
+  await rm(data, { recursive: true, force: true });
+  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `import-${n}.log`), nodeArgs });
+  const pid = pidListeningOn(Number(new URL(b.url).port));
+  try {
+    const token = await setUp(b, ADMIN, key);
+    const stops = values.history && n >= 20_000 ? [10, 1000, 20_000, n] : [n];
+    let pushed = 0;
+    let pushSeconds = 0;
+    let revision = 0;
+    let refused = 0;
+    for (const stop of stops) {
+      const r = await push(root, b.url, token, files.slice(pushed, stop), Number(values.jobs));
+      pushSeconds += r.seconds;
+      revision = Math.max(revision, r.revision);
+      refused += r.refused;
+      pushed = stop;
+      if (stop === n) break;
+      const lat = await acks(b.url, token, extra, PROBE, key);
+      extra += PROBE;
+      history.push(`| ${stop.toLocaleString('en')} | ${median(lat).toFixed(0)} | ${p90(lat).toFixed(0)} | ${Math.max(...lat).toFixed(0)} |`);
+      console.error(`after ${stop}: median ${median(lat).toFixed(0)} ms`);
+    }
+    const wait = await waitVisible(b.url, token, revision);
+    console.error(`import ${n}: push ${pushSeconds.toFixed(1)} s, visible ${(wait / 1000).toFixed(1)} s later, refused ${refused}`);
+    const r = await rounds(b.url, token);
+    rows.push(`| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+  } finally {
+    await b.stop();
+    if (!values.keep) await rm(data, { recursive: true, force: true });
+  }
+}
+
+for (const n of list(values.seeded)) {
+  const data = join(work, `seeded-${n}`);
+  const t0 = performance.now();
+  const files = await signedPackages(join(work, 'pkgs'), 1, n + 1, key);
+  const token = await seedStore(root, data, files, key, ADMIN);
+  console.error(`seeded ${n} (${s(performance.now() - t0)} s)`);
+  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `seeded-${n}.log`), nodeArgs });
+  const pid = pidListeningOn(Number(new URL(b.url).port));
+  try {
+    const first = performance.now();
+    // the server regenerates at start (its metadata is behind the index): the cold build, untimed
+    await waitVisible(b.url, token, 1);
+    console.error(`initial regeneration ${s(performance.now() - first)} s`);
+    const r = await rounds(b.url, token);
+    rows.push(`| ${n.toLocaleString('en')} | seeded | – | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+  } finally {
+    await b.stop();
+  }
+}
+
+console.log('| packages | store | import (push --jobs 4) | publish → 201 s, median | publish → visible s, median | berth serve peak RSS MiB | createrepo_c --update |');
+console.log('|---:|---|---|---:|---:|---:|---|');
+for (const r of rows) console.log(r);
+if (history.length > 0) {
+  console.log('\n| earlier publishes in the tenant | publish → 201 ms, median | p90 | max |');
+  console.log('|---:|---:|---:|---:|');
+  for (const h of history) console.log(h);
+}
