@@ -1,6 +1,7 @@
 // Every cache refill is single-flight (docs/service.md, Serving from memory): N concurrent dnf
 // requests right after a publish cost one read of the index head, one of its segment list, one
-// of the segment covering the location, and one verification of their credential.
+// of the segment covering the location, and one verification of their credential; N concurrent
+// repomd.xml/.asc requests cost one read of the repo's settings, the generation pointer and its record.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/adapters/node/config.js';
 import { buildAppDeps, serveCacheOptions } from '../../../src/adapters/node/deps.js';
@@ -61,5 +62,32 @@ describe('single-flight refills', () => {
     expect(count(/\/index\/segments\//)).toBe(1);
     expect(count(/^tokens\//)).toBe(1);
     expect(count(/\/blobs\//)).toBe(1);
+  });
+
+  it('80 concurrent repomd.xml and .asc requests after a publish elsewhere read the generation pointer and record once', async () => {
+    const base = createMemoryBlobStore();
+    const config = loadConfig({});
+    const { operatorTokenHash } = await import('../../../src/auth/operator.js');
+    await createTenant(base, 'acme', new Date());
+    await createRepo(base, { tenant: 'acme', name: 'main', public: true, allowUnsigned: true }, new Date());
+    const { store, gets } = counting(base);
+    const { deps } = buildAppDeps(config, store, await operatorTokenHash(ADMIN), jsonLogger(() => undefined), serveCacheOptions(config));
+    const app = createApp(deps);
+    // published through another process, whose regeneration commits a generation this one has not seen
+    const elsewhere = buildAppDeps(config, base, await operatorTokenHash(ADMIN), jsonLogger(() => undefined), serveCacheOptions(config));
+    const put = await createApp(elsewhere.deps).request('/api/v1/repos/acme/main/packages', { method: 'PUT', body: syntheticRpm('one'), headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(put.status).toBe(201);
+    await elsewhere.sink.idle();
+
+    gets.length = 0;
+    const paths = Array.from({ length: 80 }, (_, i) => `/acme/main/repodata/repomd.xml${i % 2 ? '.asc' : ''}`);
+    const res = await Promise.all(paths.map((p) => app.request(p)));
+    expect(res.map((r) => r.status)).toEqual(Array(80).fill(200));
+    const bodies = await Promise.all(res.map((r) => r.text()));
+    expect(bodies[0]).toContain('<revision>1</revision>');
+    const count = (re: RegExp): number => gets.filter((k) => re.test(k)).length;
+    expect(count(/\/current\.json$/)).toBe(1);
+    expect(count(/\/generations\/[^/]+\.json$/)).toBe(1);
+    expect(count(/\/config\.json$/)).toBe(1);
   });
 });
