@@ -8,8 +8,8 @@
  * signature, made once under bench/.work/scale/pkgs) are imported into a fresh `berth serve` (fs
  * store, private repo, signatures required, the key trusted) through the real API and CLI:
  * `berth push --jobs 4`. Timed: the push (first upload to last answer) and until repomd.xml shows
- * the last revision. With `--history` (sizes ≥ 20,000), the push stops after 10, 1,000 and 20,000
- * packages and 20 sequential single publishes are timed to their 201 each time: publish latency
+ * the last revision. With `--history`, the push stops after 10, 1,000 and 20,000 packages (those
+ * up to N) and 20 sequential single publishes are timed to their 201 each time: publish latency
  * against the tenant's history, in the same tenant. Then, on that repo, `--rounds` single
  * publishes are timed to 201 and to visible (repomd.xml names their revision). The server's peak
  * RSS (VmHWM) covers the whole import and the rounds.
@@ -100,7 +100,8 @@ for (const n of list(values.sizes)) {
   const pid = pidListeningOn(Number(new URL(b.url).port));
   try {
     const token = await setUp(b, ADMIN, key);
-    const stops = values.history && n >= 20_000 ? [10, 1000, 20_000, n] : [n];
+    const probes = values.history ? [10, 1000, 20_000].filter((x) => x <= n) : [];
+    const stops = [...new Set([...probes, n])];
     let pushed = 0;
     let pushSeconds = 0;
     let revision = 0;
@@ -111,7 +112,7 @@ for (const n of list(values.sizes)) {
       revision = Math.max(revision, r.revision);
       refused += r.refused;
       pushed = stop;
-      if (stop === n) break;
+      if (!probes.includes(stop)) continue;
       const lat = await acks(b.url, token, extra, PROBE, key);
       extra += PROBE;
       history.push(`| ${stop.toLocaleString('en')} | ${median(lat).toFixed(0)} | ${p90(lat).toFixed(0)} | ${Math.max(...lat).toFixed(0)} |`);
