@@ -7,9 +7,9 @@
  * DecompressionStream cannot read concatenated gzip members, which Berth's own metadata is made
  * of, and has no zstd (zlib-streams.ts); zstd input fails clearly where node:zlib lacks it.
  */
-import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import type { Codec, Hash, HashAlgorithm, Platform } from '../../core/platform.js';
+import type { Codec, Platform } from '../../core/platform.js';
+import { nodeCryptoHash } from '../node-hash.js';
 import { decompressWith } from '../zlib-streams.js';
 
 type Compress = (data: Uint8Array, options: object, cb: (err: Error | null, out: Uint8Array) => void) => void;
@@ -30,13 +30,7 @@ function run(fn: Compress, data: Uint8Array, options: object): Promise<Uint8Arra
 }
 
 export const workerPlatform: Platform = {
-  createHash(algorithm: HashAlgorithm): Hash {
-    const h = createHash(algorithm);
-    return {
-      update: (data) => void h.update(data),
-      digest: () => new Uint8Array(h.digest()),
-    };
-  },
+  createHash: nodeCryptoHash,
   async compress(codec: Codec, data: Uint8Array): Promise<Uint8Array> {
     if (codec === 'gz') return run(zlib.gzip as unknown as Compress, data, { level: 6 });
     if (!zstdAvailable || !zstdCompress || zstdLevel === undefined) throw new Error('zstd is not available in this runtime');
