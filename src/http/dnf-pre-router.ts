@@ -8,8 +8,9 @@
  *
  * It takes only plain paths it routes exactly as hono would: no percent-escapes (hono decodes
  * them), no empty segments, not under /api/ (the API is matched before the dnf routes), not
- * config.repo, not under a repo's snapshots/. Anything else returns null and goes through hono,
- * whose dnf routes call the same handlers.
+ * config.repo, not under a repo's snapshots/, not the browse pages (a `-` segment, which no
+ * tenant or repo name can be). Anything else returns null and goes through hono, whose dnf routes
+ * call the same handlers.
  */
 import type { Principal } from '../auth/principal.js';
 import type { AppDeps } from './deps.js';
@@ -109,9 +110,12 @@ export function dnfPreRouter(
     if (s1 <= 1 || s2 <= s1 + 1) return null;
     const tenant = path.slice(1, s1);
     if (tenant === 'api') return null;
+    const repo = path.slice(s1 + 1, s2);
     const rest = path.slice(s2 + 1);
     // snapshots have routes of their own (routes/snapshot-dnf.ts), reached through hono
     if (rest === '' || rest === 'config.repo' || rest.startsWith('snapshots/') || rest.endsWith('/') || rest.includes('//')) return null;
-    return handle(req, method, path, tenant, path.slice(s1 + 1, s2), rest, ctx === undefined ? undefined : (p) => ctx.waitUntil(p));
+    // `-` is never a tenant or repo name: `/-/…`, `/{t}/-/…` and `/{t}/{r}/-/…` are browse pages
+    if (tenant === '-' || repo === '-' || rest.startsWith('-/')) return null;
+    return handle(req, method, path, tenant, repo, rest, ctx === undefined ? undefined : (p) => ctx.waitUntil(p));
   };
 }

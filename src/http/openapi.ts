@@ -18,8 +18,8 @@ export interface RouteDoc {
   /** JSON request body schema, or `binary` for a raw upload. */
   body?: z.ZodType | 'binary';
   query?: z.ZodObject;
-  /** Success responses: status → JSON schema (or `binary`, `text` for text/plain). */
-  responses: Record<number, z.ZodType | 'binary' | 'text' | null>;
+  /** Success responses: status → JSON schema (or `binary`, `text` for text/plain, `html` for a browse page). */
+  responses: Record<number, z.ZodType | 'binary' | 'text' | 'html' | null>;
   /** Problem codes this route can answer with, by status. */
   problems?: Record<number, string[]>;
 }
@@ -37,9 +37,10 @@ const problemSchema = {
   },
 } as const;
 
-function schema(s: z.ZodType | 'binary' | 'text'): Record<string, unknown> {
+function schema(s: z.ZodType | 'binary' | 'text' | 'html'): Record<string, unknown> {
   if (s === 'binary') return { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
   if (s === 'text') return { 'text/plain': { schema: { type: 'string' } } };
+  if (s === 'html') return { 'text/html': { schema: { type: 'string' } } };
   return { 'application/json': { schema: z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) } };
 }
 

@@ -6,7 +6,7 @@
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 411 | 412 | 413 | 415 | 416 | 422 | 429 | 499 | 500 | 503 | 507,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 406 | 409 | 411 | 412 | 413 | 415 | 416 | 422 | 429 | 499 | 500 | 503 | 507,
     readonly code: string,
     readonly detail: string,
     readonly extra: Record<string, unknown> = {},
@@ -35,6 +35,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  406: 'Not Acceptable',
   409: 'Conflict',
   411: 'Length Required',
   412: 'Precondition Failed',

@@ -15,6 +15,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { UPLOADS_PREFIX } from '../storage/keys.js';
 import { collectBlobs, type MarkedRepo } from './gc-blobs.js';
+import { sweepLogins } from './gc-logins.js';
 import { collectRepo, type Cutoffs } from './gc-repo.js';
 import { PER_REVISION } from './gc-sweep.js';
 import { listRepos } from './repos.js';
@@ -38,6 +39,8 @@ export interface GcReport {
   uploads: number;
   /** Residue of interrupted writes inside the store driver (fs temp files), see sweepTemporary. */
   temporary: number;
+  /** Browse-page logins past their lifetime (src/auth/sessions.ts), a bounded slice per pass. */
+  sessions: number;
 }
 
 /**
@@ -50,7 +53,7 @@ export const CHANGE_LOG_SECONDS = 90 * 24 * 3600;
 export const GRACE_SECONDS = 24 * 3600;
 
 export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport> {
-  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, indexObjects: 0, blobs: 0, uploads: 0, temporary: 0 };
+  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, indexObjects: 0, blobs: 0, uploads: 0, temporary: 0, sessions: 0 };
   const t = now.getTime();
   const cut: Cutoffs = {
     now: t, retention: t - deps.config.retentionSeconds * 1000, grace: t - GRACE_SECONDS * 1000, changeLog: t - CHANGE_LOG_SECONDS * 1000,
@@ -84,6 +87,7 @@ export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport>
     }
   }
   report.temporary = await sweepTemporary(deps.store, now);
+  report.sessions = await sweepLogins(deps.store, now);
   deps.logger.info('gc done', { ...report });
   return report;
 }

@@ -10,7 +10,7 @@ import * as openpgp from 'openpgp';
 import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
-import { metadataKeyKey, repoConfigKey, repoRegistryCompleteKey, repoRegistryKey, repoRegistryPrefix, reposPrefix } from '../storage/keys.js';
+import { metadataKeyKey, publicRepoKey, repoConfigKey, repoRegistryCompleteKey, repoRegistryKey, repoRegistryPrefix, reposPrefix } from '../storage/keys.js';
 import { notFound, Refusal } from './errors.js';
 import { readJson, readText, writeJson } from '../storage/json-blob.js';
 import { getTenant } from './tenants.js';
@@ -90,6 +90,8 @@ export async function createRepo(store: BlobStore, input: NewRepo, now: Date): P
     if (isStorageError(err, PreconditionFailedError.CODE)) throw exists();
     throw err;
   }
+  // After the config, so only the creator that won the name marks it (public-repos.ts).
+  if (config.public) await writeJson(store, publicRepoKey(config.tenant, config.name), { tenant: config.tenant, name: config.name, createdAt: config.createdAt });
   return config;
 }
 

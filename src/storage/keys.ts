@@ -6,6 +6,10 @@
  *   tenants/<tenant>.json                              tenant record `{name, createdAt}`
  *   tokens/<sha256(token) hex>.json                    API token record — keyed by the hash, never the token
  *   token-ids/<id>.json                                `{hash, tenant}`: revocation and listing by public id
+ *   logins/<sha256(login id) hex>.json                 browse-page login — keyed by the hash, never the cookie value
+ *   logins-gc.json                                     GC cursor of the login sweep
+ *   public-repos/<tenant>/<repo>.json                  listing marker of a public repo (the browse pages list these)
+ *   public-repos.json                                  every public repo has its marker (written once)
  *   uploads/<uuid>                                     in-flight upload; GC'd after a few hours
  *   t/<tenant>/                                        everything a tenant owns (delete = one prefix)
  *   ├── audit/<seq 12 digits>.json                     hash-chained audit entries, written create-only
@@ -90,6 +94,33 @@ export function tenantKey(tenant: string): string {
 /** `tokenHash` is the hex SHA-256 of the token; the token itself never reaches storage. */
 export function tokenKey(tokenHash: string): string {
   return `tokens/${sha256Hex('token hash', tokenHash)}.json`;
+}
+
+export const LOGINS_PREFIX = 'logins/';
+
+/** A browse-page login (session), by the SHA-256 of the cookie's id (the id itself is never stored). */
+export function loginKey(idHash: string): string {
+  return `${LOGINS_PREFIX}${sha256Hex('login id hash', idHash)}.json`;
+}
+
+/** Where GC keeps its place in the sweep of expired logins. */
+export function loginsGcStateKey(): string {
+  return 'logins-gc.json';
+}
+
+/** Public repos: of every tenant (tenant undefined) or of one. */
+export function publicReposPrefix(tenant?: string): string {
+  return tenant === undefined ? 'public-repos/' : `public-repos/${tenantName(tenant)}/`;
+}
+
+/** Marker `{tenant, name, createdAt}` of a public repo, written when the repo is created public. */
+export function publicRepoKey(tenant: string, repo: string): string {
+  return `${publicReposPrefix(tenant)}${repoName(repo)}.json`;
+}
+
+/** Present once every public repo has its marker (repos created before markers existed get theirs once). */
+export function publicReposCompleteKey(): string {
+  return 'public-repos.json';
 }
 
 export const UPLOADS_PREFIX = 'uploads/';

@@ -32,6 +32,11 @@ export interface World {
   basic: Record<Who, Record<string, string>>;
   /** Token ids (null for none/operator). */
   tokenIds: Record<Who, string | null>;
+  /**
+   * The same credentials as a browse-page session cookie (none: no cookie); made by the page
+   * cases' setup (isolation-page-cases.ts) for `auth: 'session'`.
+   */
+  sessions?: Record<Who, Record<string, string>>;
   /** Fresh per call: unique names for create-routes. */
   unique(prefix: string): string;
 }
@@ -134,11 +139,19 @@ export interface MatrixCase {
   /** Builds the request for one credential (runs before each request: create fresh resources here). */
   request: (world: World, who: Who) => Promise<RequestSpec> | RequestSpec;
   expect: Record<Who, number>;
-  /** How the credential is sent (default Bearer). */
-  auth?: 'bearer' | 'basic';
+  /** How the credential is sent (default Bearer; `session`: as the browse pages' cookie). */
+  auth?: 'bearer' | 'basic' | 'session';
 }
 
 const CODE_FOR: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found' };
+
+function credentials(world: World, auth: MatrixCase['auth']): Record<Who, Record<string, string>> {
+  if (auth === 'session') {
+    if (!world.sessions) throw new Error('session cases need world.sessions (withSessions in their setup)');
+    return world.sessions;
+  }
+  return auth === 'basic' ? world.basic : world.headers;
+}
 
 /** Runs one case for every credential; returns the mismatches (empty = pass). */
 export async function runCase(world: World, c: MatrixCase): Promise<string[]> {
@@ -147,7 +160,7 @@ export async function runCase(world: World, c: MatrixCase): Promise<string[]> {
     const spec = await c.request(world, who);
     const res = await world.svc.app.request(spec.path, {
       method: c.method,
-      headers: { ...spec.headers, ...(c.auth === 'basic' ? world.basic : world.headers)[who] },
+      headers: { ...spec.headers, ...credentials(world, c.auth)[who] },
       ...(spec.body !== undefined ? { body: spec.body } : {}),
     });
     const want = c.expect[who];

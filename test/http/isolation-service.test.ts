@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import type { AppDeps } from '../../src/http/deps.js';
 import { adminCases } from './isolation-admin-cases.js';
-import { buildWorld, describeMatrix, type MatrixCase } from './isolation-matrix.js';
+import { buildWorld, describeMatrix, type MatrixCase, type World } from './isolation-matrix.js';
 import { lifecycleCases, lifecycleSetup } from './isolation-lifecycle-cases.js';
 import {
   changesCases, dnfCases, mirrorCases, mirrorSetup, packageCases, publicCases, serviceSetup,
 } from './isolation-service-cases.js';
+import { pageCases, pageSetup, publicPageCases } from './isolation-page-cases.js';
 
 const app = (deps: AppDeps) => createApp(deps);
 const honoOnly = (deps: AppDeps) => createApp(deps, { dnfPreRouter: false });
@@ -26,6 +27,11 @@ describeMatrix('composed app: mirror routes', mirrorCases, { app, setup: mirrorS
 describeMatrix('composed app: lifecycle routes (retention, snapshots, metadata keys, promotion)', lifecycleCases, { app, setup: lifecycleSetup, timeout: 30_000 });
 describeMatrix('composed app: dnf paths (pre-router)', dnf, { app, setup: serviceSetup });
 describeMatrix('composed app: dnf paths (hono routes)', dnf, { app: honoOnly, setup: serviceSetup });
+const pageWorld = async (w: World): Promise<void> => {
+  await serviceSetup(w);
+  await pageSetup(w);
+};
+describeMatrix('composed app: browse pages', [...pageCases, ...publicPageCases], { app, setup: pageWorld });
 
 /** A hono route pattern (`/:p`, `/:p{re}`, `*`) as an anchored regular expression. */
 function routeRegex(pattern: string): RegExp {
@@ -50,11 +56,12 @@ describe('composed app: route coverage', () => {
   it('every route createApp registers is exercised by a matrix case, and every case reaches a route', async () => {
     const world = await buildWorld({ app });
     await lifecycleSetup(world);
+    await pageSetup(world);
     await mirrorSetup(world);
     const routes = world.svc.app.routes
       .filter((r) => r.method !== 'ALL') // middleware (`use`)
       .map((r) => ({ method: r.method, path: r.path, re: routeRegex(r.path) }));
-    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...lifecycleCases, ...dnf];
+    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...lifecycleCases, ...dnf, ...pageCases, ...publicPageCases];
     const covered = new Set<string>();
     const unrouted: string[] = [];
     for (const c of cases) {

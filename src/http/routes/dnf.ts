@@ -19,6 +19,7 @@ import type { RepoSettings, RepoTenancy } from '../../repo/tenancy.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import { listAll } from '../../storage/blob-store.js';
 import { generationsPrefix, isValidName, packageBlobKey, repodataKey } from '../../storage/keys.js';
+import { configRepoText, publicOrigin } from '../config-repo.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { refuseRegardless, repoDecision, requireRepoAccess, settingsAllowed } from '../middleware/auth.js';
@@ -325,27 +326,7 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}, handlers
     const tenant = param(c, 'tenant');
     const repo = param(c, 'repo');
     const { settings } = await handlers.repoFor(dnfRequest(c), tenant, repo);
-    const origin = deps.config.publicUrl?.replace(/\/+$/, '') ?? new URL(c.req.url).origin;
-    const base = `${origin}/${tenant}/${repo}`;
-    const lines = [
-      `[${tenant}-${repo}]`,
-      `name=${tenant}/${repo} (Berth)`,
-      `baseurl=${base}`,
-      'enabled=1',
-      'gpgcheck=1',
-      'repo_gpgcheck=1',
-      `gpgkey=${base}/repodata/repomd.xml.key`,
-      'metadata_expire=5m',
-    ];
-    if (!settings.public) {
-      lines.push(
-        '# This repository is private: add a read token as the password, e.g.',
-        '#   username=berth',
-        '#   password=<your read token>',
-        '# (keep this file readable by root only: chmod 600)',
-      );
-    }
-    return c.body(`${lines.join('\n')}\n`, 200, {
+    return c.body(configRepoText(publicOrigin(deps.config, c.req.url), tenant, repo, settings.public), 200, {
       'content-type': 'text/plain; charset=utf-8',
       'cache-control': `${settings.public ? 'public' : 'private'}, no-cache`,
       'content-disposition': `inline; filename="${tenant}-${repo}.repo"`,
