@@ -117,7 +117,7 @@ describe('browse pages: negotiation and headers', () => {
   });
 
   it('sends /a and /a/x to their pages, for GET only', async () => {
-    for (const [path, to] of [['/a', '/a/'], ['/a/x', '/a/x/'], ['/nosuch', '/nosuch/']]) {
+    for (const [path, to] of [['/a', '/a/'], ['/a/x', '/a/x/'], ['/nosuch', '/nosuch/']] as const) {
       const res = await world.svc.app.request(path);
       expect(res.status, path).toBe(308);
       expect(res.headers.get('location')).toBe(to);
