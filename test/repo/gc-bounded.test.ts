@@ -47,7 +47,7 @@ describe('GC passes are bounded', () => {
     const report = await collectGarbage({ ...w.deps, store: seen.store }, new Date(Date.now() + 2 * DAY));
     const prefixes = new Set(seen.lists.map((l) => l.prefix));
     for (const p of prefixes) {
-      expect(['tenants/', 'uploads/', 't/acme/repos/', 'logins/'].includes(p) || /^t\/acme\/(r\/(open|other)\/(generations|repodata|index\/(segments|lists|changes)|chunks|fragments)\/|blobs\/sha256\/)$/.test(p), p).toBe(true);
+      expect(['tenants/', 'uploads/', 't/acme/repos/', 'logins/'].includes(p) || /^t\/acme\/(r\/(open|other)\/(generations|repodata|snapshots|index\/(segments|lists|changes)|chunks|fragments)\/|blobs\/sha256\/)$/.test(p), p).toBe(true);
     }
     const chunkItems = seen.lists.filter((l) => l.prefix === 't/acme/r/open/chunks/').reduce((n, l) => n + l.items, 0);
     expect(chunkItems).toBeLessThanOrEqual(SWEEP_BASE + 16 * 5);
