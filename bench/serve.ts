@@ -3,18 +3,24 @@
  *
  *   npm run bench:serve -- [--packages N] [--duration 10s] [--connections 16] [--threads 2]
  *                          [--warmup 2s] [--workers 1,auto] [--cpu-prof DIR] [--keep]
+ *                          [--big-mb 5] [--files repomd.xml,primary.xml.gz,package,package-big]
+ *                          [--concurrency 8] [--data DIR]
  *
- * Publishes N synthetic packages plus one ~11 KB package into a public and a private repo
- * (allow-unsigned) through the API of a `berth serve` child process, waits for the metadata,
- * copies repomd.xml, primary.xml.gz and the ~11 KB package out of Berth into an nginx docroot
+ * Publishes N synthetic packages (default 5,000: a ~527 KB primary.xml.gz) plus one ~11 KB and
+ * one ~5 MB package into a public and a private repo (allow-unsigned) through the API of a
+ * `berth serve` child process (`--concurrency` PUTs at a time), waits for the metadata,
+ * copies repomd.xml, primary.xml.gz and both packages out of Berth into an nginx docroot
  * (same paths), then runs `wrk -tT -cC -dD --latency` on loopback against each, printing req/s,
  * p99 and the ratio Berth / nginx. A bare node:http server answering the same files from memory
  * is measured too, as the ceiling for a Node server on the machine. The private repo is read with Basic auth (a read token as
  * the password, as dnf sends it); nginx serves the same files without auth in both rows.
+ * `--data DIR` keeps Berth's data directory there and reuses it on the next run (publishing
+ * 5,000 packages twice takes minutes on a busy machine).
  * `--workers` lists the `berth serve --workers` settings to measure, each as its own server on
  * the same data directory (nginx runs `worker_processes auto`; `auto` is Berth's equivalent).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,7 +34,10 @@ import { hasWrk, wrk, type WrkOptions, type WrkResult } from './lib/wrk.js';
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
-    packages: { type: 'string', default: '200' },
+    packages: { type: 'string', default: '5000' },
+    'big-mb': { type: 'string', default: '5' },
+    files: { type: 'string', default: 'repomd.xml,primary.xml.gz,package,package-big' },
+    concurrency: { type: 'string', default: '8' },
     duration: { type: 'string', default: '10s' },
     warmup: { type: 'string', default: '2s' },
     connections: { type: 'string', default: '16' },
@@ -36,6 +45,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,auto' },
     'cpu-prof': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    data: { type: 'string' },
   },
 });
 if (!hasWrk()) throw new Error('needs wrk (Debian package "wrk")');
@@ -46,7 +56,7 @@ const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
 const prof = values['cpu-prof'];
 const workerSettings = values.workers.split(',').map((w) => w.trim()).filter((w) => w !== '');
 const startOne = (workers: string, i: number): Promise<BerthChild> => startBerth(root, {
-  data: join(work, 'data'),
+  data: values.data ?? join(work, 'data'),
   adminToken,
   logFile: join(work, `berth-${i}.log`),
   workers,
@@ -55,12 +65,26 @@ const startOne = (workers: string, i: number): Promise<BerthChild> => startBerth
 const berth = await startOne(workerSettings[0] ?? '1', 0);
 const others: BerthChild[] = [];
 
-async function publishAll(b: BerthChild, repo: string, pkgs: Uint8Array[]): Promise<number> {
+async function publishAll(b: BerthChild, repo: string, pkgs: (() => Uint8Array)[]): Promise<number> {
   let revision = 0;
-  for (const bytes of pkgs) {
-    const r = (await b.api('PUT', `/api/v1/repos/${TENANT}/${repo}/packages`, bytes)) as { revision: number };
-    revision = Math.max(revision, r.revision);
-  }
+  let next = 0;
+  await Promise.all(Array.from({ length: Number(values.concurrency) }, async () => {
+    while (next < pkgs.length) {
+      const bytes = (pkgs[next++] as () => Uint8Array)();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = (await b.api('PUT', `/api/v1/repos/${TENANT}/${repo}/packages`, bytes)) as { revision: number };
+          revision = Math.max(revision, r.revision);
+          break;
+        } catch (err) {
+          // a busy machine: 503 busy, or a keep-alive socket closed under us; a retry of a publish
+          // that did land answers 200 (the same package again)
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
+    }
+  }));
   return revision;
 }
 
@@ -84,34 +108,50 @@ async function copyOut(url: string, headers: Record<string, string>, dest: strin
 }
 
 try {
-  await berth.api('POST', '/api/v1/tenants', { name: TENANT });
-  await berth.api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'pub', public: true, allowUnsigned: true });
-  await berth.api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'priv', public: false, allowUnsigned: true });
+  // With --data, a data directory seeded by an earlier run (same --packages and --big-mb) is reused.
+  const seeded = values.data !== undefined && existsSync(join(values.data, 'seeded'));
+  if (!seeded) {
+    await berth.api('POST', '/api/v1/tenants', { name: TENANT });
+    await berth.api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'pub', public: true, allowUnsigned: true });
+    await berth.api('POST', `/api/v1/tenants/${TENANT}/repos`, { name: 'priv', public: false, allowUnsigned: true });
+  }
   const { token } = (await berth.api('POST', `/api/v1/tenants/${TENANT}/tokens`, { scopes: ['read'], repos: ['priv'] })) as { token: string };
   const privAuth = { authorization: `Basic ${Buffer.from(`dnf:${token}`).toString('base64')}` };
 
   const n = Number(values.packages);
   const small = synthPackage(n + 1, { padBytes: 8 * 1024 });
-  const pkgs = [...Array.from({ length: n }, (_, i) => synthPackage(i + 1).bytes), small.bytes];
+  const big = synthPackage(n + 2, { padBytes: Number(values['big-mb']) * 1024 * 1024 });
+  const pkgs = [...Array.from({ length: n }, (_, i) => () => synthPackage(i + 1).bytes), () => small.bytes, () => big.bytes];
   const docroot = join(work, 'www');
+  const wanted = new Set(values.files.split(',').map((f) => f.trim()));
   // Per repo: primary.xml.gz differs between repos (`<time file>` is per repo).
   const paths: Record<string, Record<string, string>> = {};
   for (const repo of ['pub', 'priv']) {
     const headers = repo === 'priv' ? privAuth : {};
-    const revision = await publishAll(berth, repo, pkgs);
+    const t = performance.now();
+    const revision = seeded ? 0 : await publishAll(berth, repo, pkgs);
     const base = `${berth.url}/${TENANT}/${repo}`;
     const repomd = await waitForRevision(`${base}/repodata/repomd.xml`, revision, headers);
+    console.error(`  ${repo}: ${pkgs.length} packages published and visible in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const primary = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)?.[1];
     if (!primary) throw new Error('no primary in repomd.xml');
-    const listing = (await berth.api('GET', `/api/v1/repos/${TENANT}/${repo}/packages`)) as { packages: { name: string; location: string }[] };
-    const loc = listing.packages.find((p) => p.name === small.name)?.location;
-    if (!loc) throw new Error('the ~11 KB package is not listed');
-    paths[repo] = { 'repomd.xml': 'repodata/repomd.xml', 'primary.xml.gz': primary, package: loc };
+    const located = async (name: string): Promise<string> => {
+      const listing = (await berth.api('GET', `/api/v1/repos/${TENANT}/${repo}/packages?name=${name}`)) as { packages: { name: string; location: string }[] };
+      const loc = listing.packages.find((p) => p.name === name)?.location;
+      if (!loc) throw new Error(`package ${name} is not listed`);
+      return loc;
+    };
+    const all: Record<string, string> = {
+      'repomd.xml': 'repodata/repomd.xml', 'primary.xml.gz': primary, package: await located(small.name), 'package-big': await located(big.name),
+    };
+    paths[repo] = Object.fromEntries(Object.entries(all).filter(([k]) => wanted.has(k)));
     for (const p of Object.values(paths[repo])) {
       const size = await copyOut(`${base}/${p}`, headers, join(docroot, TENANT, repo, p));
       if (repo === 'pub') console.error(`  ${p}: ${size} bytes`);
     }
   }
+
+  if (values.data !== undefined) await writeFile(join(values.data, 'seeded'), `${n}\n`);
 
   // More servers on the same data directory, for the other --workers settings.
   for (const [i, w] of workerSettings.slice(1).entries()) others.push(await startOne(w, i + 1));

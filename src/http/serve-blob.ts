@@ -21,6 +21,8 @@ export interface ByteSourceInfo {
   open(offset?: number, length?: number): Promise<ReadableStream<Uint8Array>>;
   /** The whole content, when it is already in memory: a full response then skips streams. */
   bytes?: Uint8Array;
+  /** Response headers this source adds to every answer (lower-case names), e.g. a cache's verdict. */
+  headers?: Record<string, string>;
 }
 
 export interface ServeOptions {
@@ -28,7 +30,7 @@ export interface ServeOptions {
   cacheControl: string;
   /** Ignore Range headers with more range-specs than this (whole body sent); default MAX_RANGES. */
   maxRanges?: number;
-  /** Extra response headers (lower-case names), e.g. the request id. */
+  /** Extra response headers (lower-case names). */
   headers?: Record<string, string>;
 }
 
@@ -61,7 +63,8 @@ export function bytesSource(bytes: Uint8Array, etag: string, lastModified: Date)
     lastModified,
     bytes,
     async open(offset = 0, length = bytes.length - offset) {
-      const part = bytes.slice(offset, offset + length);
+      // a view, not a copy: the bytes are immutable once a source holds them
+      const part = bytes.subarray(offset, offset + length);
       return new ReadableStream<Uint8Array>({
         start(controller) {
           if (part.length > 0) controller.enqueue(part);
@@ -142,54 +145,94 @@ const encoder = new TextEncoder();
 const once = (text: string) => (): ReadableStream<Uint8Array> =>
   new ReadableStream({ start(c) { c.enqueue(encoder.encode(text)); c.close(); } });
 
-function baseHeaders(src: ByteSourceInfo, opts: ServeOptions): Record<string, string> {
-  const base: Record<string, string> = {
-    'content-type': opts.contentType,
-    'cache-control': opts.cacheControl,
-    etag: src.etag,
-    'last-modified': httpDate(src.lastModified),
-    'accept-ranges': 'bytes',
-  };
-  if (opts.headers) Object.assign(base, opts.headers);
-  return base;
+/**
+ * The header records of one source under one set of options, built once: sources held by a cache
+ * and the options the routes keep as constants are long-lived, so a hit costs two WeakMap
+ * lookups and one copy (for the request id) instead of rebuilding every field.
+ */
+interface Templates {
+  /** 304s and the base of ranged answers: no Content-Length. */
+  bare: Record<string, string>;
+  /** Full 200s and HEAD: with Content-Length. */
+  full: Record<string, string>;
+}
+const templates = new WeakMap<ByteSourceInfo, WeakMap<ServeOptions, Templates>>();
+
+function templatesOf(src: ByteSourceInfo, opts: ServeOptions): Templates {
+  let bySrc = templates.get(src);
+  if (bySrc === undefined) {
+    bySrc = new WeakMap();
+    templates.set(src, bySrc);
+  }
+  let t = bySrc.get(opts);
+  if (t === undefined) {
+    const bare: Record<string, string> = {
+      'content-type': opts.contentType,
+      'cache-control': opts.cacheControl,
+      etag: src.etag,
+      'last-modified': httpDate(src.lastModified),
+      'accept-ranges': 'bytes',
+    };
+    if (src.headers) Object.assign(bare, src.headers);
+    if (opts.headers) Object.assign(bare, opts.headers);
+    t = { bare, full: { ...bare, 'content-length': String(src.size) } };
+    bySrc.set(opts, t);
+  }
+  return t;
+}
+
+/** A fresh header record (the caller may add to it) with the request id, when there is one. */
+function headersFor(template: Record<string, string>, requestId: string | undefined): Record<string, string> {
+  const h = { ...template };
+  if (requestId !== undefined) h['x-request-id'] = requestId;
+  return h;
 }
 
 /**
- * The answers that need no stream, synchronously: 304, and a full 200 of bytes already in
- * memory. Null for anything else (ranges, streamed sources), which `serveSource` answers.
+ * The answers that need no stream, synchronously: 304, and a full 200 or a single-range 206 of
+ * bytes already in memory (a view of them, never a copy). Null for anything else (several
+ * ranges, unsatisfiable ranges, streamed sources), which `serveSource` answers.
  * Synchronous so that a server can write the response in the same turn (@hono/node-server then
- * skips its promise handling and per-request close listener).
+ * skips its promise handling and per-request close listener). `requestId` goes into
+ * `X-Request-Id`.
  */
-export function serveFromMemory(req: Request, src: ByteSourceInfo, opts: ServeOptions): Response | null {
+export function serveFromMemory(req: Request, src: ByteSourceInfo, opts: ServeOptions, requestId?: string): Response | null {
+  const t = templatesOf(src, opts);
   if (req.headers.get('range') !== null && rangeApplies(req, src)) {
-    if (notModified(req, src)) return new Response(null, { status: 304, headers: baseHeaders(src, opts) });
-    return null;
+    if (notModified(req, src)) return new Response(null, { status: 304, headers: headersFor(t.bare, requestId) });
+    if (src.bytes === undefined) return null;
+    const spans = parseRange(req.headers.get('range'), src.size, opts.maxRanges);
+    if (spans !== null && spans.length !== 1) return null;
+    if (spans === null) return full(req, src, t, requestId);
+    const s = spans[0] as Span;
+    const h = headersFor(t.bare, requestId);
+    h['content-range'] = `bytes ${s.start}-${s.end}/${src.size}`;
+    h['content-length'] = String(s.end - s.start + 1);
+    const part = req.method === 'HEAD' ? null : src.bytes.subarray(s.start, s.end + 1) as Uint8Array<ArrayBuffer>;
+    return new Response(part, { status: 206, headers: h });
   }
-  const base = baseHeaders(src, opts);
-  if (notModified(req, src)) return new Response(null, { status: 304, headers: base });
-  if (req.method === 'HEAD') {
-    base['content-length'] = String(src.size);
-    return new Response(null, { status: 200, headers: base });
-  }
-  if (src.bytes === undefined) return null;
-  base['content-length'] = String(src.size);
-  return new Response(src.bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: base });
+  if (notModified(req, src)) return new Response(null, { status: 304, headers: headersFor(t.bare, requestId) });
+  if (req.method !== 'HEAD' && src.bytes === undefined) return null;
+  return full(req, src, t, requestId);
 }
 
-export async function serveSource(req: Request, src: ByteSourceInfo, opts: ServeOptions): Promise<Response> {
-  const now = serveFromMemory(req, src, opts);
+function full(req: Request, src: ByteSourceInfo, t: Templates, requestId: string | undefined): Response {
+  const body = req.method === 'HEAD' ? null : src.bytes as Uint8Array<ArrayBuffer>;
+  return new Response(body, { status: 200, headers: headersFor(t.full, requestId) });
+}
+
+export async function serveSource(req: Request, src: ByteSourceInfo, opts: ServeOptions, requestId?: string): Promise<Response> {
+  const now = serveFromMemory(req, src, opts, requestId);
   if (now !== null) return now;
   const head = req.method === 'HEAD';
-  const base = baseHeaders(src, opts);
+  const t = templatesOf(src, opts);
 
   const spans = rangeApplies(req, src) ? parseRange(req.headers.get('range'), src.size, opts.maxRanges) : null;
   if (spans === null) {
-    // The common case, so no Headers object and, for bytes already in memory, no stream:
-    // @hono/node-server writes a plain header record and a Uint8Array body straight to the socket.
-    base['content-length'] = String(src.size);
-    return new Response(head ? null : (src.bytes as Uint8Array<ArrayBuffer> | undefined) ?? await src.open(), { status: 200, headers: base });
+    // The common case, so no Headers object: @hono/node-server writes a plain header record.
+    return new Response(head ? null : (src.bytes as Uint8Array<ArrayBuffer> | undefined) ?? await src.open(), { status: 200, headers: headersFor(t.full, requestId) });
   }
-  const headers = new Headers(base);
+  const headers = new Headers(headersFor(t.bare, requestId));
   if (spans.length === 0) {
     headers.set('content-range', `bytes */${src.size}`);
     headers.delete('content-type');

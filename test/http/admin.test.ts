@@ -181,8 +181,14 @@ describe('admin API', () => {
     expect(kept.headers.get('x-request-id')).toBe('trace-1234abcd');
     const replaced = await svc.app.request('/api/v1/tenants/acme', { headers: { 'x-request-id': 'bad id\twith junk' } });
     const id = replaced.headers.get('x-request-id');
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    // generated: a per-process random prefix and a counter, itself acceptable as an incoming id
+    expect(id).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
     expect(((await replaced.json()) as { requestId: string }).requestId).toBe(id);
+    const again = (await svc.app.request('/api/v1/tenants/acme', { headers: op })).headers.get('x-request-id');
+    expect(again).not.toBe(id);
+    expect(again?.slice(0, 17)).toBe(id?.slice(0, 17));
+    const echoed = await svc.app.request('/api/v1/tenants/acme', { headers: { 'x-request-id': id!, ...op } });
+    expect(echoed.headers.get('x-request-id')).toBe(id);
   });
 
   it('unknown errors become 500 internal without internals, logged with the request id', async () => {

@@ -112,7 +112,7 @@ describe('dnf pre-router', () => {
     expect([...statuses].sort()).toEqual([200, 206, 304, 401, 403, 404, 416]);
   }, 120_000);
 
-  it('answers warm cache hits synchronously (no promise) and cold or ranged requests asynchronously', async () => {
+  it('answers warm cache hits synchronously (no promise), single ranges included; cold or multi-range requests asynchronously', async () => {
     const w = await world();
     const pre = dnfPreRouter(w.deps, dnfHandlers(w.deps), authenticator(w.deps));
     const get = (path: string, headers: Record<string, string> = {}) => pre(new Request(`http://repo.test${path}`, { headers }));
@@ -122,7 +122,10 @@ describe('dnf pre-router', () => {
       const hit = get(path);
       expect(hit, path).toBeInstanceOf(Response);
       expect((hit as Response).status).toBe(200);
-      expect(get(path, { range: 'bytes=0-3' }), path).toBeInstanceOf(Promise);
+      const ranged = get(path, { range: 'bytes=0-3' });
+      expect(ranged, path).toBeInstanceOf(Response);
+      expect([(ranged as Response).status, (await (ranged as Response).arrayBuffer()).byteLength]).toEqual([206, 4]);
+      expect(get(path, { range: 'bytes=0-1,5-7' }), path).toBeInstanceOf(Promise);
     }
     // an access refusal goes through the async handler, which answers it
     const refused = get('/acme/closed/repodata/repomd.xml');

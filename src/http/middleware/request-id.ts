@@ -8,9 +8,28 @@ import type { AppEnv } from '../env.js';
 
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/*
+ * Generated ids: a random prefix per process (16 hex digits, so ids of sibling processes and of
+ * restarts never collide) and a counter. Ids name requests, they guard nothing, so they need not
+ * be unpredictable — a UUID per request cost a CSPRNG read on the hot path.
+ */
+const PREFIX = (() => {
+  const b = crypto.getRandomValues(new Uint8Array(8));
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return `${s}-`;
+})();
+let counter = 0;
+
+/** A new request id, unique across processes: `<16 hex digits>-<counter in base 36>`. */
+export function newRequestId(): string {
+  counter = counter === Number.MAX_SAFE_INTEGER ? 0 : counter + 1;
+  return PREFIX + counter.toString(36);
+}
+
 /** The id for a request carrying `incoming` as its X-Request-Id header. */
 export function requestIdFrom(incoming: string | undefined | null): string {
-  return incoming != null && ACCEPTABLE.test(incoming) ? incoming : crypto.randomUUID();
+  return incoming != null && ACCEPTABLE.test(incoming) ? incoming : newRequestId();
 }
 
 /** Sets X-Request-Id on a response that lacks it (copying one whose headers are immutable). */

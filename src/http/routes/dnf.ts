@@ -26,18 +26,49 @@ import { refuseRegardless, repoDecision, requireRepoAccess, settingsAllowed } fr
 import { ProblemError } from '../problem.js';
 import type { CachedSource } from '../cache/file-cache.js';
 import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
-import { blobSource, bytesSource, serveFromMemory, serveSource, type ByteSourceInfo, type ServeOptions } from '../serve-blob.js';
+import { blobSource, bytesSource, serveFromMemory, serveSource, type ServeOptions } from '../serve-blob.js';
 
 
 /**
  * repomd.xml (or its .asc) of a generation, with the `Berth-Revision` header naming Berth's own
  * index revision of that generation: the cursor `berth sync` asks the changes feed with (a
  * complete mirror's repomd.xml carries upstream's `<revision>`, which the feed knows nothing of).
+ * One source per cached document, so its header records are built once (serve-blob.ts).
  */
-function generationDoc(file: string, revision: number, doc: { bytes: Uint8Array; etag: string; lastModified: Date }): CachedSource {
-  const src: CachedSource = bytesSource(doc.bytes, doc.etag, doc.lastModified);
-  return file === 'repomd.xml' ? { ...src, headers: { 'berth-revision': String(revision) } } : src;
+const generationDocs = new WeakMap<MemoryDoc, CachedSource>();
+function generationDoc(file: string, revision: number, doc: MemoryDoc): CachedSource {
+  let src = generationDocs.get(doc);
+  if (src === undefined) {
+    src = bytesSource(doc.bytes, doc.etag, doc.lastModified);
+    if (file === 'repomd.xml') src.headers = { 'berth-revision': String(revision) };
+    generationDocs.set(doc, src);
+  }
+  return src;
 }
+
+/**
+ * The options of every answer, per content type and visibility: constants, so that serve-blob.ts
+ * can keep each source's header records per options object.
+ */
+function optionsFor(contentType: string, cacheControl: string): { public: ServeOptions; private: ServeOptions } {
+  return {
+    public: { contentType, cacheControl: `public, ${cacheControl}` },
+    private: { contentType, cacheControl: `private, ${cacheControl}` },
+  };
+}
+const IMMUTABLE = 'max-age=31536000, immutable';
+const OPTIONS = {
+  repomd: optionsFor('text/xml; charset=utf-8', 'no-cache'),
+  asc: optionsFor('application/pgp-signature', 'no-cache'),
+  key: optionsFor('application/pgp-keys', 'no-cache'),
+  gzip: optionsFor('application/gzip', IMMUTABLE),
+  zstd: optionsFor('application/zstd', IMMUTABLE),
+  other: optionsFor('application/octet-stream', IMMUTABLE),
+  rpm: optionsFor('application/x-rpm', IMMUTABLE),
+};
+export type Visibility = 'public' | 'private';
+const metadataOptions = (file: string, cache: Visibility): ServeOptions =>
+  (file.endsWith('.gz') ? OPTIONS.gzip : file.endsWith('.zst') ? OPTIONS.zstd : OPTIONS.other)[cache];
 
 export interface DnfRouteOptions {
   tenancy?: RepoTenancy;
@@ -69,7 +100,6 @@ export interface DnfHandlers {
   locationNow(req: DnfRequest, tenant: string, repo: string, location: string): Response | undefined;
 }
 
-const IMMUTABLE = 'max-age=31536000, immutable';
 const METADATA_FILE = /^[0-9a-f]{64}-[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?$/;
 const GENERATION_RECORD = /\/(\d{12})\.json$/;
 // Berth's own `Packages/<l>/<file>`, and a complete mirror's upstream hrefs (src/mirror): any
@@ -110,26 +140,16 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
    * repo reads nothing, and the settings read (cached, absence included) is the same for a
    * private repo and a missing one, so nothing tells another tenant whether a repo exists.
    */
-  async function repoFor(req: DnfRequest, tenant: string, repo: string): Promise<{ settings: RepoSettings; cache: string }> {
+  async function repoFor(req: DnfRequest, tenant: string, repo: string): Promise<{ settings: RepoSettings; cache: Visibility }> {
     if (!isValidName(tenant) || !isValidName(repo)) throw fileMissing(req.path);
     const settings = await requireRepoAccess(req.principal, { tenant, repo, action: 'read' },
       () => hot.settings(tenant, repo, () => tenancy.getRepo(store, tenant, repo)));
     return { settings, cache: settings.public ? 'public' : 'private' };
   }
 
-  /**
-   * The headers a response adds: the request id, and what a file cache says about its answer
-   * (the Worker's `X-Berth-Edge-Cache`). Undefined when none, so the common case builds nothing.
-   */
-  function extraHeaders(req: DnfRequest, src: ByteSourceInfo & CachedSource): Record<string, string> | undefined {
-    if (src.headers === undefined) return req.requestId === undefined ? undefined : { 'x-request-id': req.requestId };
-    return req.requestId === undefined ? src.headers : { ...src.headers, 'x-request-id': req.requestId };
-  }
-
-  /** serveSource with the extra headers in the header record it builds (no Headers conversion later). */
-  function serve(req: DnfRequest, src: CachedSource, opts: Omit<ServeOptions, 'headers'>): Promise<Response> {
-    const headers = extraHeaders(req, src);
-    return serveSource(req.raw, src, headers === undefined ? opts : { ...opts, headers });
+  /** serveSource with the request id in the header record it builds (no Headers conversion later). */
+  function serve(req: DnfRequest, src: CachedSource, opts: ServeOptions): Promise<Response> {
+    return serveSource(req.raw, src, opts, req.requestId);
   }
 
   /** The immutable file at `key` through the runtime's file cache. */
@@ -138,7 +158,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
   }
 
   /** repoFor from the cache only (undefined: not cached); throws the same refusals. */
-  function cachedRepo(req: DnfRequest, tenant: string, repo: string): string | undefined {
+  function cachedRepo(req: DnfRequest, tenant: string, repo: string): Visibility | undefined {
     if (!isValidName(tenant) || !isValidName(repo)) return undefined;
     const access = { tenant, repo, action: 'read' } as const;
     const decision = repoDecision(req.principal, access);
@@ -148,9 +168,8 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     return settingsAllowed(decision, access, settings).public ? 'public' : 'private';
   }
 
-  function serveNow(req: DnfRequest, src: CachedSource, opts: Omit<ServeOptions, 'headers'>): Response | undefined {
-    const headers = extraHeaders(req, src);
-    return serveFromMemory(req.raw, src, headers === undefined ? opts : { ...opts, headers }) ?? undefined;
+  function serveNow(req: DnfRequest, src: CachedSource, opts: ServeOptions): Response | undefined {
+    return serveFromMemory(req.raw, src, opts, req.requestId) ?? undefined;
   }
 
   function repodataNow(req: DnfRequest, tenant: string, repo: string, file: string): Response | undefined {
@@ -160,14 +179,12 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
       const gen = hot.generationNow(tenant, repo);
       const doc = gen?.[file === 'repomd.xml' ? 'repomd' : 'asc'];
       if (!gen || !doc) return undefined;
-      const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
-      return serveNow(req, generationDoc(file, gen.revision, doc), { contentType: type, cacheControl: `${cache}, no-cache` });
+      return serveNow(req, generationDoc(file, gen.revision, doc), (file === 'repomd.xml' ? OPTIONS.repomd : OPTIONS.asc)[cache]);
     }
     if (!METADATA_FILE.test(file)) return undefined;
     const src = hot.fileNow(repodataKey(tenant, repo, file));
     if (!src) return undefined;
-    const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';
-    return serveNow(req, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
+    return serveNow(req, src, metadataOptions(file, cache));
   }
 
   function locationNow(req: DnfRequest, tenant: string, repo: string, location: string): Response | undefined {
@@ -180,7 +197,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     });
     const src = sha === undefined ? undefined : hot.fileNow(packageBlobKey(tenant, sha));
     if (!src) return undefined;
-    return serveNow(req, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
+    return serveNow(req, src, OPTIONS.rpm[cache]);
   }
 
   function currentLocation(tenant: string, repo: string, location: string): Promise<string | undefined> {
@@ -252,8 +269,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
       const doc = file === 'repomd.xml' ? gen.repomd : gen.asc;
       if (!doc) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
       const src = generationDoc(file, gen.revision, doc);
-      const type = file === 'repomd.xml' ? 'text/xml; charset=utf-8' : 'application/pgp-signature';
-      return serve(req, src, { contentType: type, cacheControl: `${cache}, no-cache` });
+      return serve(req, src, (file === 'repomd.xml' ? OPTIONS.repomd : OPTIONS.asc)[cache]);
     }
     if (file === 'repomd.xml.key') {
       const key = await hot.publicKey(tenant, repo, async () => {
@@ -265,7 +281,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
       });
       if (!key) throw fileMissing(`${tenant}/${repo}/repodata/repomd.xml.key`);
       const src = bytesSource(key.bytes, key.etag, key.lastModified);
-      return serve(req, src, { contentType: 'application/pgp-keys', cacheControl: `${cache}, no-cache` });
+      return serve(req, src, OPTIONS.key[cache]);
     }
     // Other names (a complete mirror keeps upstream's, e.g. comps or modules files) only when
     // the current generation lists them.
@@ -277,8 +293,7 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     const key = repodataKey(tenant, repo, file);
     const src = checksumNamed ? await cachedFile(req, key) : await blobSource(store, key)();
     if (!src) throw fileMissing(`${tenant}/${repo}/repodata/${file}`);
-    const type = file.endsWith('.gz') ? 'application/gzip' : file.endsWith('.zst') ? 'application/zstd' : 'application/octet-stream';
-    return serve(req, src, { contentType: type, cacheControl: `${cache}, ${IMMUTABLE}` });
+    return serve(req, src, metadataOptions(file, cache));
   }
 
   async function location(req: DnfRequest, tenant: string, repo: string, location: string): Promise<Response> {
@@ -288,13 +303,13 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
     if (!sha) throw fileMissing(`${tenant}/${repo}/${location}`);
     const src = await cachedFile(req, packageBlobKey(tenant, sha));
     if (!src) throw fileMissing(`${tenant}/${repo}/${location}`);
-    return serve(req, src, { contentType: 'application/x-rpm', cacheControl: `${cache}, ${IMMUTABLE}` });
+    return serve(req, src, OPTIONS.rpm[cache]);
   }
 
   return { repodata, location, repodataNow, locationNow, repoFor };
 }
 
-export type DnfRepoLookup = (req: DnfRequest, tenant: string, repo: string) => Promise<{ settings: RepoSettings; cache: string }>;
+export type DnfRepoLookup = (req: DnfRequest, tenant: string, repo: string) => Promise<{ settings: RepoSettings; cache: Visibility }>;
 
 /** The runtime's waitUntil, when hono was given an execution context (a Worker); undefined on Node. */
 function waitUntilOf(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | undefined {
