@@ -117,6 +117,41 @@ describe('serve cache (Node wiring)', () => {
     expect(await cache.file(store, 'f/4')).toBeNull();
   });
 
+  it('a large file is streamed with one store call per request while its head is fresh, re-checked after the interval', async () => {
+    const inner = createMemoryBlobStore();
+    const calls: string[] = [];
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if ((prop === 'head' || prop === 'get') && typeof v === 'function') {
+          return (...args: unknown[]) => {
+            calls.push(String(prop));
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return v;
+      },
+    });
+    let now = 0;
+    const cache = new ServeCache({ ...DEFAULT_SERVE_CACHE, maxFileBytes: 600, now: () => now });
+    await inner.put('f/big', new Uint8Array(700).fill(7));
+    const serve = async (): Promise<Uint8Array | null> => {
+      const src = await cache.file(store, 'f/big');
+      return src ? new Uint8Array(await new Response(await src.open()).arrayBuffer()) : null;
+    };
+    expect(await serve()).toEqual(new Uint8Array(700).fill(7));
+    expect(calls.splice(0)).toEqual(['head', 'get']);
+    for (let i = 0; i < 3; i++) expect(await serve()).toEqual(new Uint8Array(700).fill(7));
+    expect(calls.splice(0)).toEqual(['get', 'get', 'get']);
+    expect(cache.fileBytes).toBe(0); // never held in memory
+    // deleted (GC): within the interval the open fails cleanly; after it, head says so
+    await inner.delete('f/big');
+    await expect(serve()).rejects.toMatchObject({ status: 404 });
+    now += DEFAULT_SERVE_CACHE.recheckMs;
+    expect(await serve()).toBeNull();
+    expect(calls.splice(0)).toEqual(['get', 'head']);
+  });
+
   it('a file deleted by GC is served from memory at most for the recheck interval', async () => {
     const store = createMemoryBlobStore();
     let now = 0;
