@@ -22,12 +22,21 @@ export interface TokenRecord {
   expiresAt: string | null;
   createdAt: string;
   description?: string;
+  /**
+   * ISO 8601 of a use of the token, to the hour: a verification writes it only when the stored
+   * value is older than `LAST_USED_RESOLUTION_SECONDS` (or absent), so a busy token costs one
+   * conditional write an hour, not one per request. Absent = not used since it was made.
+   */
+  lastUsedAt?: string;
   /** SHA-256 hex of the whole token (what the record is keyed by); compared in constant time. */
   hash: string;
 }
 
-/** What listings show: the record without the hash. */
-export type TokenInfo = Omit<TokenRecord, 'hash'>;
+/** What listings show: the record without the hash; `lastUsedAt` null when never used. */
+export type TokenInfo = Omit<TokenRecord, 'hash' | 'lastUsedAt'> & { lastUsedAt: string | null };
+
+/** How coarse "last used" is: uses within this many seconds of the recorded one write nothing. */
+export const LAST_USED_RESOLUTION_SECONDS = 3600;
 
 export interface TokenIdEntry {
   hash: string;
@@ -46,8 +55,8 @@ const TOKEN_FORMAT = /^berth_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/;
 const MAX_ID_ATTEMPTS = 5;
 
 export function tokenInfo(record: TokenRecord): TokenInfo {
-  const { hash: _hash, ...info } = record;
-  return info;
+  const { hash: _hash, lastUsedAt, ...info } = record;
+  return { ...info, lastUsedAt: lastUsedAt ?? null };
 }
 
 /** Creates a token; the returned `token` is the only copy of the secret. */
@@ -110,7 +119,24 @@ export async function verifyTokenUntil(store: BlobStore, token: string, now: Dat
   if (typeof record.hash !== 'string' || !constantTimeEqual(record.hash, hash) || record.id !== m[1]) return null;
   const expiresAt = record.expiresAt === null ? null : Date.parse(record.expiresAt);
   if (expiresAt !== null && !(expiresAt > now.getTime())) return null;
+  await noteUse(store, tokenKey(hash), got, now);
   return { principal: { kind: 'token', id: record.id, tenant: record.tenant, scopes: record.scopes, repos: record.repos }, expiresAt };
+}
+
+/**
+ * Records that the token was used, when the stored time is older than the resolution: one write,
+ * conditional on the record read (a revocation or a concurrent note in between wins, and nothing
+ * is written). Never fails the request: a read-only store (the Worker over SAS) or a lost race
+ * only leaves the older time.
+ */
+async function noteUse(store: BlobStore, key: string, got: { value: TokenRecord; etag: string }, now: Date): Promise<void> {
+  const last = got.value.lastUsedAt === undefined ? NaN : Date.parse(got.value.lastUsedAt);
+  if (now.getTime() - last < LAST_USED_RESOLUTION_SECONDS * 1000) return;
+  try {
+    await writeJson(store, key, { ...got.value, lastUsedAt: now.toISOString() } satisfies TokenRecord, { ifMatch: got.etag });
+  } catch {
+    // see above: the time stays as it was
+  }
 }
 
 /** The record behind a public token id, or null. */
@@ -145,4 +171,14 @@ export async function listTokens(store: BlobStore, tenant: string): Promise<Toke
     if (got) out.push(got.value);
   }
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+/** Revokes every token of a tenant (a deleted one); returns their ids. Reads every token's id index. */
+export async function revokeTenantTokens(store: BlobStore, tenant: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const t of await listTokens(store, tenant)) {
+    await revokeToken(store, t.id);
+    ids.push(t.id);
+  }
+  return ids;
 }

@@ -28,6 +28,7 @@ import { lifecycleRouteDocs, lifecycleRoutes } from './routes/lifecycle.js';
 import { SnapshotRecords, snapshotDnfRouteDocs, snapshotDnfRoutes } from './routes/snapshot-dnf.js';
 import { readSnapshot } from '../repo/snapshots.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
+import { mirrorEditRouteDocs, mirrorEditRoutes } from './routes/mirror-edit.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
 import { pageRouteDocs } from './pages/docs.js';
 import { pageRedirect, pageRoutes } from './pages/index.js';
@@ -44,7 +45,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...pageRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...mirrorEditRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...pageRouteDocs];
 }
 
 export interface CreateAppOptions {
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.route('/', adminRoutes(deps));
   app.route('/', packageRoutes(deps));
   app.route('/', mirrorRoutes(deps));
+  app.route('/', mirrorEditRoutes(deps));
   app.route('/', changesRoutes(deps));
   const snapshots = new SnapshotRecords((t, r, n) => readSnapshot(deps.store, t, r, n));
   app.route('/', lifecycleRoutes(deps, snapshots));

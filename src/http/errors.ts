@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { isRefusal, notFound as notFoundRefusal, type RefusalKind } from '../repo/errors.js';
+import { loggablePath } from './middleware/access-log.js';
 import { ProblemError, problemResponse } from './problem.js';
 
 /**
@@ -110,7 +111,7 @@ export function errorResponse(deps: Pick<AppDeps, 'logger'>, err: unknown, req: 
   deps.logger.error('unhandled error', {
     requestId,
     method: req.method,
-    path: req.path,
+    path: loggablePath(req.path),
     error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
     stack: err instanceof Error ? err.stack : undefined,
   });

@@ -257,6 +257,12 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       return config.mode === 'complete' ? { ...old, location: p.href, filename: p.href.slice(p.href.lastIndexOf('/') + 1) } : old;
     };
     const entries = selected.map(entry);
+    // The repo may have been deleted (even made again) or stopped mirroring while the run
+    // fetched: publish only into the repo and configuration this run started with.
+    const current = await getRepo(store, tenant, repo);
+    if (current?.createdAt !== settings.createdAt || (await readMirrorConfig(store, tenant, repo))?.updatedAt !== config.updatedAt) {
+      throw new MirrorError('mirror_superseded', `${tenant}/${repo} was deleted or its mirror configuration changed during the run: nothing published`);
+    }
     let managed: string[];
     if (config.mode === 'complete') {
       await publishMetadataFiles(store, tenant, repo, staged);

@@ -19,6 +19,7 @@ import { sweepLogins } from './gc-logins.js';
 import { collectRepo, type Cutoffs } from './gc-repo.js';
 import { PER_REVISION } from './gc-sweep.js';
 import { listRepos } from './repos.js';
+import { finishDeletions } from './tenant-delete.js';
 import { tenantNames } from './tenants.js';
 
 export interface GcDeps {
@@ -41,6 +42,8 @@ export interface GcReport {
   temporary: number;
   /** Browse-page logins past their lifetime (src/auth/sessions.ts), a bounded slice per pass. */
   sessions: number;
+  /** Keys of deleted repos and tenants whose deleting request left them for GC. */
+  deleted: number;
 }
 
 /**
@@ -53,7 +56,7 @@ export const CHANGE_LOG_SECONDS = 90 * 24 * 3600;
 export const GRACE_SECONDS = 24 * 3600;
 
 export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport> {
-  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, indexObjects: 0, blobs: 0, uploads: 0, temporary: 0, sessions: 0 };
+  const report: GcReport = { generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, indexObjects: 0, blobs: 0, uploads: 0, temporary: 0, sessions: 0, deleted: 0 };
   const t = now.getTime();
   const cut: Cutoffs = {
     now: t, retention: t - deps.config.retentionSeconds * 1000, grace: t - GRACE_SECONDS * 1000, changeLog: t - CHANGE_LOG_SECONDS * 1000,
@@ -63,6 +66,10 @@ export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport>
   };
 
   for await (const tenant of tenantNames(deps.store)) {
+    // Deletions a request left unfinished (repo-delete.ts, tenant-delete.ts) go on here.
+    const deleted = await finishDeletions(deps.store, tenant);
+    report.deleted += deleted.keys;
+    if (deleted.tenantGone) continue;
     const marked: MarkedRepo[] = [];
     const candidates: string[] = [];
     let complete = true;

@@ -17,6 +17,7 @@ import type { EventSink } from './events.js';
 import { addPackage, lookupEntry, removePackage } from './index-store.js';
 import { discard, examine, prepare, stage, storeBlob, storePackage, type Staged } from './ingest.js';
 import { packageKey } from './package-fragments.js';
+import { resolvePackageRef, type PackageRef } from './package-ref.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
 import { indexSigner, nevraOf, type IndexEntry } from './index-entry.js';
@@ -117,6 +118,10 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     // the segment covering the package's sort key is read (docs/service.md, Index).
     const before = await lookupEntry(store, tenant, repo, { filename, location });
     if (before.entry?.sha256 === entry.sha256) return { status: 200, body: responseOf(before.entry, before.revision) };
+    // The repo may have been deleted (even made again under its name) while the upload
+    // streamed: commit only into the repo this publish started with (repo-delete.ts).
+    const again = await tenancy.getRepo(store, tenant, repo);
+    if (!again || again.createdAt !== settings.createdAt) throw notFound(tenant, repo);
 
     // A fragment already there (the package was in this repo before, and a retained generation or
     // a snapshot may still list it) is never deleted on a refusal below: it keeps its blob alive.
@@ -156,19 +161,19 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
   }
 }
 
-export interface DeleteRequest {
+export type DeleteRequest = {
   tenant: string;
   repo: string;
-  sha256: string;
   actor: string;
-}
+} & ({ sha256: string } | { ref: PackageRef });
 
 /** Removes a package from the index. Its blob stays until GC: retained generations may list it. */
 export async function deletePackage(deps: PublishDeps, tenancy: RepoTenancy, req: DeleteRequest): Promise<PublishedPackage> {
   const { store } = deps;
-  const { tenant, repo, sha256 } = req;
+  const { tenant, repo } = req;
   if (!(await tenancy.getRepo(store, tenant, repo))) throw notFound(tenant, repo);
   if (await isCompleteMirror(store, tenant, repo)) throw mirrorRepo(tenant, repo);
+  const sha256 = 'sha256' in req ? req.sha256 : await resolvePackageRef(store, tenant, repo, req.ref);
   const missing = (): Refusal => new Refusal('not_found', 'package_not_found', `no package with sha256 ${sha256} in ${tenant}/${repo}`);
   // Where it sorts (from its fragment or blob) is where the index looks: one segment, no scan.
   const key = await packageKey(store, deps.platform, tenant, repo, sha256);

@@ -12,6 +12,7 @@ import { listAll } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
 import { metadataKeyKey, publicRepoKey, repoConfigKey, repoRegistryCompleteKey, repoRegistryKey, repoRegistryPrefix, reposPrefix } from '../storage/keys.js';
 import { notFound, Refusal } from './errors.js';
+import { clearForReuse, startIndexAt } from './repo-reuse.js';
 import { readJson, readText, writeJson } from '../storage/json-blob.js';
 import { getTenant } from './tenants.js';
 
@@ -20,9 +21,27 @@ export interface RepoConfig {
   name: string;
   public: boolean;
   allowUnsigned: boolean;
+  /** Free text shown with the repo (at most 500 characters). */
+  description?: string;
+  /**
+   * When this repo (this incarnation of the name) was made: a repo deleted and made again has
+   * a new one, which is how long-running writers notice they belong to the old one.
+   */
   createdAt: string;
   /** Fingerprint uppercase hex, algorithm e.g. `RSA-3072`. */
   metadataKey: { fingerprint: string; algorithm: string };
+}
+
+/**
+ * What config.json holds once the repo is deleted (repo-delete.ts): never served as a repo.
+ * `revision` is the index revision the repo had; a repo made again under the name starts its
+ * index past it, so nothing a writer of the old repo still finishes can pass for the new one's.
+ */
+export interface RepoTombstone {
+  tenant: string;
+  name: string;
+  createdAt: string;
+  deleted: { at: string; actor: string; revision: number; swept: boolean };
 }
 
 export interface NewRepo {
@@ -30,6 +49,16 @@ export interface NewRepo {
   name: string;
   public: boolean;
   allowUnsigned: boolean;
+  description?: string;
+}
+
+export function isTombstone(record: RepoConfig | RepoTombstone): record is RepoTombstone {
+  return (record as Partial<RepoTombstone>).deleted !== undefined;
+}
+
+/** config.json as stored: a live config, a tombstone, or null. */
+export async function readRepoRecord(store: BlobStore, tenant: string, repo: string): Promise<{ value: RepoConfig | RepoTombstone; etag: string } | null> {
+  return readJson<RepoConfig | RepoTombstone>(store, repoConfigKey(tenant, repo));
 }
 
 /** Signatures use SHA-256: accepted by every rpm/gpgme, and not weaker than the policy floor. */
@@ -58,7 +87,11 @@ export async function createRepo(store: BlobStore, input: NewRepo, now: Date): P
     throw notFound(input.tenant);
   }
   const exists = () => new Refusal('conflict', 'repo_exists', `repo ${input.tenant}/${input.name} already exists`);
-  if (await store.head(configKey)) throw exists();
+  const before = await readRepoRecord(store, input.tenant, input.name);
+  if (before && !isTombstone(before.value)) throw exists();
+  // A name used before: whatever the old repo (or a writer of it still finishing) left goes
+  // first, and the new index starts past the old revisions (repo-delete.ts).
+  const base = await clearForReuse(store, input.tenant, input.name, before && isTombstone(before.value) ? before.value : null);
 
   const keyKey = metadataKeyKey(input.tenant, input.name);
   let key = await generateMetadataKey(input.tenant, input.name, now);
@@ -81,11 +114,13 @@ export async function createRepo(store: BlobStore, input: NewRepo, now: Date): P
     name: input.name,
     public: input.public,
     allowUnsigned: input.allowUnsigned,
+    ...(input.description ? { description: input.description } : {}),
     createdAt: now.toISOString(),
     metadataKey: { fingerprint: key.getFingerprint().toUpperCase(), algorithm: `RSA-${key.getAlgorithmInfo().bits ?? '?'}` },
   };
+  if (base > 0) await startIndexAt(store, input.tenant, input.name, base);
   try {
-    await writeJson(store, configKey, config, { ifNoneMatch: '*' });
+    await writeJson(store, configKey, config, before ? { ifMatch: before.etag } : { ifNoneMatch: '*' });
   } catch (err) {
     if (isStorageError(err, PreconditionFailedError.CODE)) throw exists();
     throw err;
@@ -95,9 +130,10 @@ export async function createRepo(store: BlobStore, input: NewRepo, now: Date): P
   return config;
 }
 
+/** The repo's config; null when there is none or the repo was deleted. */
 export async function getRepo(store: BlobStore, tenant: string, repo: string): Promise<RepoConfig | null> {
-  const got = await readJson<RepoConfig>(store, repoConfigKey(tenant, repo));
-  return got ? got.value : null;
+  const got = await readRepoRecord(store, tenant, repo);
+  return got && !isTombstone(got.value) ? got.value : null;
 }
 
 /**

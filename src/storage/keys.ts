@@ -216,6 +216,12 @@ export function repoFragmentsPrefix(tenant: string, repo: string): string {
   return `${repoPrefix(tenant, repo)}fragments/`;
 }
 
+/** The fragments of the packages whose sha256 starts with `hexPrefix` (1-64 lowercase hex digits). */
+export function repoFragmentsWithPrefix(tenant: string, repo: string, hexPrefix: string): string {
+  if (typeof hexPrefix !== 'string' || !/^[0-9a-f]{1,64}$/.test(hexPrefix)) throw new InvalidNameError('sha256 prefix', hexPrefix, '1-64 lowercase hex digits');
+  return `${repoFragmentsPrefix(tenant, repo)}${hexPrefix}`;
+}
+
 function revisionName(revision: number): string {
   if (!Number.isSafeInteger(revision) || revision < 0 || revision > 999_999_999_999) {
     throw new InvalidNameError('revision', String(revision), 'an integer 0..999999999999');

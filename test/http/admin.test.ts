@@ -36,6 +36,11 @@ describe('admin API', () => {
   });
 
   it('token lifecycle: create (secret once), use, list without secrets, revoke at once', async () => {
+    // a token for a repo that does not exist (yet) is refused: it would start working the day one is made
+    const early = await call(svc, 'POST', '/api/v1/tenants/acme/tokens', op, { scopes: ['publish'], repos: ['stable'] });
+    expect([early.status, early.body.code]).toEqual([404, 'not_found']);
+    expect(early.body.detail).toBe('repo acme/stable not found');
+    await call(svc, 'POST', '/api/v1/tenants/acme/repos', op, { name: 'stable' });
     const created = await call(svc, 'POST', '/api/v1/tenants/acme/tokens', op, { scopes: ['publish'], repos: ['stable'], expiresIn: '30d', description: 'ci' });
     expect(created.status).toBe(201);
     expect(created.res.headers.get('cache-control')).toBe('no-store');
@@ -44,7 +49,6 @@ describe('admin API', () => {
     expect(Date.parse(expiresAt) - Date.parse(createdAt)).toBe(30 * 86400_000);
     expect(token.startsWith(`berth_${id}_`)).toBe(true);
 
-    await call(svc, 'POST', '/api/v1/tenants/acme/repos', op, { name: 'stable' });
     expect((await call(svc, 'GET', '/api/v1/repos/acme/stable', bearer(token))).status).toBe(200);
     expect((await call(svc, 'GET', '/api/v1/repos/acme/stable', basic(token))).status).toBe(200);
 
@@ -74,6 +78,7 @@ describe('admin API', () => {
   });
 
   it('a token cannot mint a stronger or wider token', async () => {
+    for (const name of ['x', 'y']) await call(svc, 'POST', '/api/v1/tenants/acme/repos', op, { name });
     const limited = (await call(svc, 'POST', '/api/v1/tenants/acme/tokens', op, { scopes: ['admin'], repos: ['x'] })).body.token as string;
     expect((await call(svc, 'POST', '/api/v1/tenants/acme/tokens', bearer(limited), { scopes: ['read'] })).status).toBe(403);
     expect((await call(svc, 'POST', '/api/v1/tenants/acme/tokens', bearer(limited), { scopes: ['read'], repos: ['x', 'y'] })).status).toBe(403);

@@ -35,6 +35,6 @@ describe('collectGarbage', () => {
     expect(await w.store.head(packageBlobKey('acme', a.body.sha256))).toBeNull();
     expect(await w.store.head(packageBlobKey('acme', b.body.sha256))).not.toBeNull();
     expect((await currentGeneration(w.store, 'acme', 'open'))!.record).toEqual(cur);
-    expect(await collectGarbage(w.deps, new Date(Date.now() + 5 * DAY))).toEqual({ generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, indexObjects: 0, blobs: 0, uploads: 0, temporary: 0, sessions: 0 });
+    expect(await collectGarbage(w.deps, new Date(Date.now() + 5 * DAY))).toEqual({ generations: 0, repodataFiles: 0, fragments: 0, chunks: 0, indexObjects: 0, blobs: 0, uploads: 0, temporary: 0, sessions: 0, deleted: 0 });
   });
 });

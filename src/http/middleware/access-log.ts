@@ -19,12 +19,20 @@ export interface AccessEntry {
   principal: Principal | undefined;
 }
 
+/**
+ * The path as logged: a whole API token someone put in a URL by mistake (`DELETE
+ * /api/v1/tokens/berth_…`) keeps only its public id.
+ */
+export function loggablePath(path: string): string {
+  return path.includes('berth_') ? path.replace(/berth_([a-z2-7]{12})_[^/?#]*/g, 'berth_$1_[redacted]') : path;
+}
+
 export function logAccess(logger: Logger, e: AccessEntry): void {
   const p = e.principal;
   const fields: AccessLine = {
     requestId: e.requestId,
     method: e.method,
-    path: e.path,
+    path: loggablePath(e.path),
     status: e.status,
     ms: Math.round((performance.now() - e.started) * 10) / 10,
     principal: p === undefined ? 'unauthenticated' : p.kind === 'token' ? `token:${p.id}` : p.kind,

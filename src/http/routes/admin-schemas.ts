@@ -10,12 +10,14 @@ export const repoCreateSchema = z.object({
   name: z.string().min(1).max(63),
   public: z.boolean().default(false),
   allowUnsigned: z.boolean().default(false),
+  description: z.string().max(500).optional(),
 });
 export const repoSchema = z.object({
   tenant: z.string(),
   name: z.string(),
   public: z.boolean(),
   allowUnsigned: z.boolean(),
+  description: z.string().optional(),
   createdAt: z.string(),
   metadataKey: z.object({ fingerprint: z.string(), algorithm: z.string() }),
 });
@@ -63,6 +65,7 @@ const tokenFields = {
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
   description: z.string().optional(),
+  lastUsedAt: z.string().nullable().describe('a use of the token, to the hour (null: never used)'),
 };
 export const tokenSchema = z.object(tokenFields);
 export const tokenCreatedSchema = z.object({ ...tokenFields, token: z.string().describe('The secret; shown only once') });

@@ -48,7 +48,9 @@ export function tenantRoutes(deps: AppDeps): Hono<AppEnv> {
     const principal = requireAccess(c, { tenant: t, action: 'admin' });
     const body = await jsonBody(c, repoCreateSchema);
     const now = deps.clock();
-    const repo = await createRepo(deps.store, { tenant: t, name: body.name, public: body.public, allowUnsigned: body.allowUnsigned }, now);
+    const repo = await createRepo(deps.store, {
+      tenant: t, name: body.name, public: body.public, allowUnsigned: body.allowUnsigned, ...(body.description ? { description: body.description } : {}),
+    }, now);
     // The serve cache may remember this name as missing (it does, for as long as it remembers a
     // repo): the new repo is served here (and by sibling workers) at once.
     await deps.cache?.invalidateRepo(t, repo.name);
@@ -105,7 +107,7 @@ export const tenantRouteDocs: RouteDoc[] = [
   {
     method: 'post', path: '/api/v1/tenants', summary: 'Create a tenant', access: 'operator',
     body: tenantCreateSchema, responses: { 201: tenantSchema },
-    problems: { 400: ['invalid_request', 'invalid_name'], ...AUTH, 409: ['tenant_exists'] },
+    problems: { 400: ['invalid_request', 'invalid_name'], ...AUTH, 409: ['tenant_exists', 'tenant_deleting'] },
   },
   {
     method: 'get', path: '/api/v1/tenants/{tenant}', summary: 'Get a tenant', access: 'read',
@@ -114,7 +116,7 @@ export const tenantRouteDocs: RouteDoc[] = [
   {
     method: 'post', path: '/api/v1/tenants/{tenant}/repos', summary: 'Create a repo (with its metadata signing key)', access: 'admin',
     body: repoCreateSchema, responses: { 201: repoSchema },
-    problems: { 400: ['invalid_request', 'invalid_name'], ...AUTH, ...NOT_FOUND, 409: ['repo_exists'] },
+    problems: { 400: ['invalid_request', 'invalid_name'], ...AUTH, ...NOT_FOUND, 409: ['repo_exists', 'repo_deleting'] },
   },
   {
     method: 'get', path: '/api/v1/tenants/{tenant}/repos', summary: 'List the repos a credential can see', access: 'read',

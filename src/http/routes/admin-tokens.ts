@@ -3,9 +3,11 @@ import { Hono } from 'hono';
 import { hasScope, type Principal } from '../../auth/principal.js';
 import { createToken, getToken, listTokens, revokeToken, tokenInfo } from '../../auth/tokens.js';
 import { appendAudit } from '../../repo/audit.js';
+import { getRepo } from '../../repo/repos.js';
 import { isValidName } from '../../storage/keys.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
+import { notFound } from '../errors.js';
 import { actorOf, CHALLENGE, requireAccess } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
@@ -40,6 +42,11 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
       if (!isValidName(r)) throw new ProblemError(400, 'invalid_name', `invalid repo name ${JSON.stringify(r)}`);
     }
     checkDelegation(principal, body.scopes, repos);
+    // A token for a repo that does not exist would silently start working the day someone
+    // creates a repo of that name: refuse it (the caller is this tenant's admin, who may know).
+    for (const r of repos ?? []) {
+      if (!(await getRepo(deps.store, t, r))) throw notFound(t, r);
+    }
     const now = deps.clock();
     const seconds = body.expiresIn === undefined ? null : durationSeconds(body.expiresIn);
     const { token, record } = await createToken(deps.store, {
@@ -67,6 +74,13 @@ export function tokenRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.delete('/api/v1/tokens/:id', async (c) => {
     const id = c.req.param('id');
+    // A whole token in the path is a secret on its way into logs: refuse it without echoing it
+    // (the access log redacts it too). The id is its public part.
+    if (id.startsWith('berth_')) {
+      const publicId = /^berth_([a-z2-7]{12})_/.exec(id)?.[1];
+      throw new ProblemError(400, 'secret_in_path', `that is a token secret, not its id: revoke by the id${publicId ? ` (${publicId})` : ''}, and treat the secret as exposed`);
+    }
+    if (!/^[a-z2-7]{12}$/.test(id)) throw new ProblemError(400, 'invalid_name', 'a token id is 12 characters of [a-z2-7]');
     const missing = new ProblemError(404, 'not_found', `token ${id} not found`);
     const record = await getToken(deps.store, id);
     if (!record) {
@@ -107,6 +121,6 @@ export const tokenRouteDocs: RouteDoc[] = [
   },
   {
     method: 'delete', path: '/api/v1/tokens/{id}', summary: 'Revoke a token (admin of its tenant); effective at once', access: 'admin',
-    responses: { 204: null }, problems: { 400: ['invalid_name'], ...AUTH, 404: ['not_found'] },
+    responses: { 204: null }, problems: { 400: ['invalid_name', 'secret_in_path'], ...AUTH, 404: ['not_found'] },
   },
 ];

@@ -8,6 +8,7 @@ import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import type { RouteDoc } from '../openapi.js';
 import { keyRouteDocs, keyRoutes } from './admin-keys.js';
+import { editRouteDocs, editRoutes } from './admin-edit.js';
 import { tenantRouteDocs, tenantRoutes } from './admin-tenants.js';
 import { tokenRouteDocs, tokenRoutes } from './admin-tokens.js';
 
@@ -16,7 +17,8 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route('/', tenantRoutes(deps));
   app.route('/', keyRoutes(deps));
   app.route('/', tokenRoutes(deps));
+  app.route('/', editRoutes(deps));
   return app;
 }
 
-export const adminRouteDocs: RouteDoc[] = [...tenantRouteDocs, ...keyRouteDocs, ...tokenRouteDocs];
+export const adminRouteDocs: RouteDoc[] = [...tenantRouteDocs, ...keyRouteDocs, ...tokenRouteDocs, ...editRouteDocs];

@@ -7,10 +7,12 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { readIndex } from '../../repo/index-store.js';
+import { decodeCursor, encodeCursor, readPackagePage } from '../../repo/index-page.js';
 import { indexSigner } from '../../repo/index-entry.js';
 import { deletePackage, publishPackage } from '../../repo/publish.js';
 import { tooLarge } from '../../repo/errors.js';
+import { isCompleteMirror } from '../../repo/mirror-config.js';
+import { parsePackageRef } from '../../repo/package-ref.js';
 import type { RepoTenancy } from '../../repo/tenancy.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { AppDeps } from '../deps.js';
@@ -38,10 +40,16 @@ export const publishedPackageSchema = z.object({
 });
 
 const indexEntrySchema = publishedPackageSchema.omit({ nevra: true, revision: true }).extend({ filename: z.string() });
-export const packageListSchema = z.object({ revision: z.number().int(), updatedAt: z.number().int(), packages: z.array(indexEntrySchema) });
+export const packageListSchema = z.object({
+  revision: z.number().int(), updatedAt: z.number().int(), count: z.number().int().describe('packages in the repo (unfiltered)'),
+  packages: z.array(indexEntrySchema),
+  next: z.string().nullable().describe('pass as `after` for the next page; null on the last page'),
+});
 export const packageListQuerySchema = z.object({
   name: z.string().min(1).optional().describe('only packages of this name (exact)'),
   arch: z.string().min(1).optional().describe('only packages of this arch (exact, e.g. x86_64, noarch, src)'),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000).describe('packages per page (1-1000, default 1000)'),
+  after: z.string().min(1).optional().describe('the `next` of the previous page'),
 });
 
 const PACKAGES = '/api/v1/repos/{tenant}/{repo}/packages';
@@ -58,14 +66,21 @@ export const packageRouteDocs: RouteDoc[] = [
     },
   },
   {
-    method: 'get', path: PACKAGES, summary: 'List the packages of a repo (the index), optionally only those of one name and/or arch', access: 'read',
+    method: 'get', path: PACKAGES,
+    summary: 'A page of the packages of a repo (createrepo_c order), optionally only those of one name and/or arch; `next` names the following page (a page may be short, even empty, and still have a next)',
+    access: 'read',
     query: packageListQuerySchema,
     responses: { 200: packageListSchema }, problems: { 400: ['invalid_request'], 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found'] },
   },
   {
-    method: 'delete', path: `${PACKAGES}/{sha256}`, summary: 'Remove a package from a repo (its file stays until GC)', access: 'publish',
+    method: 'delete', path: `${PACKAGES}/{package}`,
+    summary: 'Remove a package from a repo (its file stays until GC), named by its sha256, a unique prefix of it (at least 6 hex digits) or its NEVRA (name-[epoch:]version-release.arch); an ambiguous prefix is 409 with the candidates',
+    access: 'publish',
     responses: { 200: publishedPackageSchema },
-    problems: { 400: ['invalid_sha256'], 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found', 'package_not_found'], 409: ['mirror_repo'], 503: ['busy'] },
+    problems: {
+      400: ['invalid_sha256', 'invalid_package_ref'], 401: ['unauthenticated'], 403: ['forbidden'], 404: ['not_found', 'package_not_found'],
+      409: ['mirror_repo', 'ambiguous_package'], 503: ['busy'],
+    },
   },
 ];
 
@@ -96,21 +111,24 @@ export function packageRoutes(deps: AppDeps, options: PackageRouteOptions = {}):
     await requireRepoAccess(c.get('principal'), { tenant, repo, action: 'read' }, () => tenancy.getRepo(deps.store, tenant, repo));
     const q = packageListQuerySchema.safeParse(c.req.query());
     if (!q.success) throw new ProblemError(400, 'invalid_request', `bad query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const { name, arch } = q.data;
-    const { index } = await readIndex(deps.store, tenant, repo);
-    const packages = index.packages
-      .filter((p) => (name === undefined || p.name === name) && (arch === undefined || p.arch === arch))
-      // entries written before fingerprints were upper-cased show them as everything else does
-      .map((p) => ({ ...p, signer: indexSigner(p.signer) }));
-    return c.json({ ...index, packages }, 200);
+    const { name, arch, limit, after } = q.data;
+    const cursor = after === undefined ? undefined : decodeCursor(after);
+    if (cursor === null) throw new ProblemError(400, 'invalid_request', 'bad query: after: not a cursor this API gave out (use the previous page\'s "next")');
+    // Upstream file names (complete mirrors) need not start with the package name.
+    const nameRange = name === undefined || !(await isCompleteMirror(deps.store, tenant, repo));
+    const page = await readPackagePage(deps.store, tenant, repo, {
+      limit, nameRange, ...(name !== undefined ? { name } : {}), ...(arch !== undefined ? { arch } : {}), ...(cursor ? { after: cursor } : {}),
+    });
+    // entries written before fingerprints were upper-cased show them as everything else does
+    const packages = page.packages.map((p) => ({ ...p, signer: indexSigner(p.signer) }));
+    return c.json({ revision: page.revision, updatedAt: page.updatedAt, count: page.count, packages, next: page.next ? encodeCursor(page.next) : null }, 200);
   });
 
-  app.delete('/api/v1/repos/:tenant/:repo/packages/:sha256', async (c) => {
+  app.delete('/api/v1/repos/:tenant/:repo/packages/:package', async (c) => {
     const { tenant, repo } = c.req.param();
     requireAccess(c, { tenant, repo, action: 'publish' });
-    const sha256 = c.req.param('sha256').toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ProblemError(400, 'invalid_sha256', 'the package is named by the sha256 of its file: 64 hex digits');
-    const removed = await deletePackage(deps, tenancy, { tenant, repo, sha256, actor: actorOf(c.get('principal')) });
+    const ref = parsePackageRef(c.req.param('package'));
+    const removed = await deletePackage(deps, tenancy, { tenant, repo, ref, actor: actorOf(c.get('principal')) });
     return c.json(removed, 200);
   });
 
