@@ -135,7 +135,7 @@ export interface RequestSpec {
 
 export interface MatrixCase {
   name: string;
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Builds the request for one credential (runs before each request: create fresh resources here). */
   request: (world: World, who: Who) => Promise<RequestSpec> | RequestSpec;
   expect: Record<Who, number>;

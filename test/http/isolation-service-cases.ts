@@ -106,6 +106,16 @@ export const mirrorCases: MatrixCase[] = REPOS.flatMap((r): MatrixCase[] => [
   { name: `${api(r, 'mirror')} [${label(r)}]`, method: 'GET', request: () => ({ path: api(r, 'mirror') }), expect: expectedRow({ need: 'read', ...r, ok: 200 }) },
   // the run fails (nothing listens upstream) and says so in a 200 summary: the route's answer after authorization
   { name: `${api(r, 'mirror/run')} [${label(r)}]`, method: 'POST', request: () => ({ path: api(r, 'mirror/run') }), expect: expectedRow({ need: 'admin', ...r, ok: 200 }) },
+  { name: `${api(r, 'mirror')} [${label(r)}]`, method: 'PATCH', request: () => ({ path: api(r, 'mirror'), ...json({ intervalSeconds: 7200 }) }), expect: expectedRow({ need: 'admin', ...r, ok: 200 }) },
+  {
+    name: `${api(r, 'mirror')} [${label(r)}]`, method: 'DELETE',
+    // configured again before every request: every allowed credential removes a configuration that is there
+    request: async (w) => {
+      await writeMirrorConfig(w.svc.store, r.tenant, r.repo, normalizeMirrorInput({ ...(await mirrorInput()), metalink: false, include: [], exclude: [], arches: [] }, w.svc.deps.clock()));
+      return { path: api(r, 'mirror') };
+    },
+    expect: expectedRow({ need: 'admin', ...r, ok: 204 }),
+  },
 ]);
 
 const everyone = (status: number): Record<Who, number> => Object.fromEntries(WHO.map((w) => [w, status])) as Record<Who, number>;
