@@ -32,7 +32,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 export interface ApiRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   json?: unknown;
   /** Raw body; a stream needs `contentLength` (uploads are never sent chunked). */

@@ -1,14 +1,16 @@
-/** `berth mirror create|show|run T/R`: configure and run mirroring of an upstream repository. */
+/** `berth mirror create|show|run|update|remove T/R`: configure and run mirroring of an upstream repository. */
 import { readFile } from 'node:fs/promises';
 import { ApiClient, ApiError, enc, splitRepo } from '../api-client.js';
 import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
+import { MIRROR_EDIT_HELP, MIRROR_EDIT_TEXT, removeMirror, updateMirror } from './mirror-edit.js';
 
 const HELP = `Usage: berth mirror create TENANT/REPO --from URL [--metalink] [--key FILE | --no-verify]
                           [--mode complete|filtered] [--include GLOB]... [--exclude GLOB]...
                           [--arch ARCH]... [--newest N] [--interval SECONDS] [--concurrency N] [--json]
        berth mirror show TENANT/REPO [--json]
        berth mirror run TENANT/REPO [--force] [--json]
+${MIRROR_EDIT_HELP}
 
 Makes an existing repository a mirror of an upstream dnf repository (URL = its base URL, or a
 metalink with --metalink). Complete mode (the default without filters) serves upstream's
@@ -16,6 +18,7 @@ metadata and signature unchanged: give upstream's repomd.xml signing key with --
 --no-verify to skip the check. Filters select packages (name globs, arches, the newest N of each
 name and arch) and imply filtered mode: Berth then regenerates and signs the metadata itself.
 'run' mirrors now and prints a summary; it exits 1 when the run failed (nothing was published).
+${MIRROR_EDIT_TEXT}
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN (admin scope).`;
 
 interface Summary {
@@ -151,4 +154,6 @@ async function runWithProgress(client: ApiClient, path: string): Promise<Summary
   return summary;
 }
 
-export const mirrorCommand: Command = groupCommand('mirror', 'mirror an upstream repository into a repo (service)', { create, show, run }, HELP);
+export const mirrorCommand: Command = groupCommand('mirror', 'mirror an upstream repository into a repo (service)', {
+  create, show, run, update: (a) => updateMirror(a, HELP), remove: (a) => removeMirror(a, HELP),
+}, HELP);

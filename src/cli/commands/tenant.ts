@@ -1,13 +1,16 @@
-/** `berth tenant create|show NAME` (operator token). */
+/** `berth tenant create|show|delete NAME` (operator token; show takes any of the tenant's). */
 import { ApiClient, enc } from '../api-client.js';
 import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth tenant create NAME [--json]
        berth tenant show NAME [--json]
+       berth tenant delete NAME --yes [--force] [--json]
 
 create makes a tenant (needs the operator token in BERTH_TOKEN). Names: 1-63 of [a-z0-9-].
 show prints the tenant (name, creation time; any token of the tenant, or the operator's).
+delete removes the tenant and revokes its tokens (operator only; asks for --yes). It is refused
+while the tenant has repositories, unless --force, which deletes them with it.
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN.`;
 
 async function create(args: string[]): Promise<number> {
@@ -31,4 +34,17 @@ async function show(args: string[]): Promise<number> {
   return 0;
 }
 
-export const tenantCommand: Command = groupCommand('tenant', 'create or show a tenant (service)', { create, show }, HELP);
+async function del(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { yes: { type: 'boolean' }, force: { type: 'boolean' } }, HELP);
+  if (positionals.length !== 1) throw new CliError(`expected exactly one NAME\n\n${HELP}`, 2);
+  const name = positionals[0]!;
+  if (!values.yes) {
+    throw new CliError(`deleting tenant ${name} revokes its tokens${values.force ? ' and deletes all its repositories' : ''} and cannot be undone: repeat with --yes to confirm`, 2);
+  }
+  const res = await ApiClient.fromEnv().request<{ detail?: string } | null>({ method: 'DELETE', path: `/api/v1/tenants/${enc(name)}${values.force ? '?force=1' : ''}` });
+  const complete = res.status === 204;
+  emit(values.json, { tenant: name, deleted: true, complete }, complete ? `deleted tenant ${name}` : (res.body?.detail ?? `deleted tenant ${name} (cleanup continues)`));
+  return 0;
+}
+
+export const tenantCommand: Command = groupCommand('tenant', 'create, show or delete a tenant (service)', { create, show, delete: del }, HELP);
