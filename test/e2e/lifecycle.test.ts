@@ -1,7 +1,7 @@
 // End to end: the repository lifecycle through `berth serve` and the CLI, with real dnf
 // (repo_gpgcheck + gpgcheck): retention keeps exactly the newest N after 3N pushes, a snapshot
 // taken before keeps serving the old versions byte for byte and dnf installs an old version from
-// it.
+// it; promotion from acme/testing to acme/prod (dnf installs from prod; an untrusted signer is refused).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,8 @@ describe.skipIf(reason !== null)('repository lifecycle end to end', () => {
   let read = '';
   const versions = Array.from({ length: 3 * N }, (_, i) => `1.${i + 1}`);
   const rpms = new Map<string, string>();
+  let promo = '';
+  let foreign = '';
   const basic = (): string => `Basic ${Buffer.from(`dnf:${read}`).toString('base64')}`;
   const get = (path: string): Promise<Response> => fetch(`${server.url}${path}`, { headers: { authorization: basic() } });
 
@@ -77,13 +79,18 @@ describe.skipIf(reason !== null)('repository lifecycle end to end', () => {
     gpgkeys: [`${baseurl}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`],
   });
 
+
   beforeAll(async () => {
     keys = await testKeyring();
     const dir = join(work, 'rpms');
     for (const v of versions) rpms.set(v, await build('berth-ret', v, dir));
     await rpmSign([...rpms.values()], 'rsa');
     server = await startBerthServer({ data: join(work, 'data'), env: { BERTH_ADMIN_TOKEN: ADMIN } });
-    for (const args of [['tenant', 'create', 'acme'], ['repo', 'create', 'acme/prod']]) {
+    promo = await build('berth-promo', '1.0', join(work, 'promo'));
+    await rpmSign([promo], 'rsa');
+    foreign = await build('berth-foreign', '1.0', join(work, 'foreign'));
+    await rpmSign([foreign], 'ed25519');
+    for (const args of [['tenant', 'create', 'acme'], ['repo', 'create', 'acme/prod'], ['repo', 'create', 'acme/testing']]) {
       const r = await berthAs(server, ADMIN, args);
       expect(r.code, r.stderr).toBe(0);
     }
@@ -91,6 +98,9 @@ describe.skipIf(reason !== null)('repository lifecycle end to end', () => {
     [admin, publish, read] = [await token(['--scope', 'admin']), await token(['--scope', 'publish']), await token(['--scope', 'read'])];
     const k = await berthAs(server, admin, ['key', 'add', 'acme', keys.rsa.publicKeyFile]);
     expect(k.code, k.stderr).toBe(0);
+    // testing also trusts the Ed25519 key; prod does not
+    const k2 = await berthAs(server, admin, ['key', 'add', 'acme/testing', keys.ed25519.publicKeyFile]);
+    expect(k2.code, k2.stderr).toBe(0);
   }, 300_000);
 
   afterAll(async () => {
@@ -149,5 +159,30 @@ describe.skipIf(reason !== null)('repository lifecycle end to end', () => {
     const avail = await now.dnf(['-q', 'repoquery', '--qf', '%{version}', 'berth-ret']);
     expect(avail.code, avail.stderr).toBe(0);
     expect(avail.stdout.trim().split('\n').sort()).toEqual(versions.slice(-N));
+  }, 300_000);
+
+  it('a package published to acme/testing is promoted to acme/prod and dnf on prod installs it; one signed by a key prod does not trust is refused with 422', async () => {
+    const pushed = await berthAs(server, publish, ['push', 'acme/testing', '--json', promo, foreign]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const refused = await berthAs(server, publish, ['promote', 'acme/testing', 'acme/prod', '--name', 'berth-foreign', '--json']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/422|untrusted_key/);
+    const direct = await fetch(`${server.url}/api/v1/repos/acme/testing/promote`, {
+      method: 'POST', headers: { authorization: `Bearer ${publish}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: 'prod', names: ['berth-foreign'] }),
+    });
+    expect(direct.status).toBe(422);
+    expect(await direct.json()).toMatchObject({ code: 'untrusted_key', nevra: 'berth-foreign-1.0-1.noarch' });
+
+    const moved = await berthAs(server, publish, ['promote', 'acme/testing', 'acme/prod', '--name', 'berth-promo', '--json']);
+    expect(moved.code, moved.stderr).toBe(0);
+    const result = jsonOf<{ packages: { nevra: string; status: string }[]; revision: number }>(moved);
+    expect(result.packages).toMatchObject([{ nevra: 'berth-promo-1.0-1.noarch', status: 'added' }]);
+    await waitForRevision('prod', result.revision);
+    const prod = client('promoted', `${server.url}/acme/prod`);
+    const r = await prod.dnf(['install', 'berth-promo']);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(await prod.installed('berth-promo')).toBe('berth-promo-1.0-1.noarch');
+    const foreignThere = await prod.dnf(['-q', 'repoquery', 'berth-foreign']);
+    expect(foreignThere.stdout.trim()).toBe('');
   }, 300_000);
 });

@@ -65,6 +65,7 @@ const routes: Route[] = [
   { name: 'retention', method: 'GET', path: (t, r) => `/api/v1/repos/${t}/${r}/retention` },
   { name: 'set retention', method: 'PUT', path: (t, r) => `/api/v1/repos/${t}/${r}/retention`, body: () => '{"keepNewest":1}', writes: true },
   { name: 'apply retention', method: 'POST', path: (t, r) => `/api/v1/repos/${t}/${r}/retention/apply`, body: () => '{"dryRun":true}', writes: true },
+  { name: 'promote', method: 'POST', path: (t, r) => `/api/v1/repos/${t}/${r}/promote`, body: () => `{"to":"${'main'}","names":["x"],"dryRun":true}`, writes: true },
   { name: 'snapshots', method: 'GET', path: (t, r) => `/api/v1/repos/${t}/${r}/snapshots` },
   { name: 'snapshot', method: 'GET', path: (t, r) => `/api/v1/repos/${t}/${r}/snapshots/s1` },
   { name: 'create snapshot', method: 'POST', path: (t, r) => `/api/v1/repos/${t}/${r}/snapshots`, body: () => '{"name":"s2"}', writes: true },

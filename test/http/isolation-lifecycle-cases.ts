@@ -84,4 +84,10 @@ export const snapshotDnfCases: MatrixCase[] = (['basic', 'bearer'] as const).fla
   },
 ]));
 
-export const lifecycleCases: MatrixCase[] = [...retentionCases, ...snapshotCases, ...snapshotDnfCases];
+/** Promotion needs read on the source and publish on the target: the repo itself as the target is refused (400) once both pass. */
+export const promoteCases: MatrixCase[] = REPOS.map((r): MatrixCase => ({
+  name: `${api(r, 'promote')} [${label(r)}]`, method: 'POST',
+  request: () => ({ path: api(r, 'promote'), ...json({ to: r.repo, names: ['echo'], dryRun: true }) }), expect: row('publish', r, 400),
+}));
+
+export const lifecycleCases: MatrixCase[] = [...retentionCases, ...snapshotCases, ...snapshotDnfCases, ...promoteCases];

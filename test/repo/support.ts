@@ -20,7 +20,7 @@ import type { BlobStore, CopyOptions } from '../../src/storage/blob-store.js';
 import { listAll } from '../../src/storage/blob-store.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { repodataKey } from '../../src/storage/keys.js';
-import { header, i18n, i32, rpmFile, str } from '../core/rpm/build-rpm.js';
+import { header, i18n, i32, rpmFile, str, strs } from '../core/rpm/build-rpm.js';
 import { toHex } from '../../src/core/platform.js';
 
 /** Bytes as a request body would arrive: several chunks. */
@@ -152,10 +152,24 @@ export async function servedPrimary(store: BlobStore, tenant: string, repo: stri
 }
 
 /** A small unsigned package built in memory (for repos with allowUnsigned): distinct NEVRA per name. */
-export function syntheticRpm(name: string, version = '1.0'): Uint8Array<ArrayBuffer> {
+const SENSE: Record<string, number> = { '<': 2, '>': 4, '=': 8, '<=': 10, '>=': 12 };
+
+/** Dependency tags (name, flags, version) from `name` or `name >= 1.0` strings. */
+function depTags(list: readonly string[], tags: [number, number, number]): Record<number, ReturnType<typeof str>> {
+  if (list.length === 0) return {};
+  const parsed = list.map((d) => {
+    const [n, op, v] = d.split(' ');
+    return { n: n as string, f: op === undefined ? 0 : (SENSE[op] ?? 0), v: v ?? '' };
+  });
+  return { [tags[0]]: strs(...parsed.map((p) => p.n)), [tags[1]]: i32(...parsed.map((p) => p.f)), [tags[2]]: strs(...parsed.map((p) => p.v)) };
+}
+
+/** An unsigned package; `deps` adds requires and provides (`name` or `name >= 1.0`). */
+export function syntheticRpm(name: string, version = '1.0', deps: { requires?: string[]; provides?: string[] } = {}): Uint8Array<ArrayBuffer> {
   const main = header({
     1000: str(name), 1001: str(version), 1002: str('1'), 1004: i18n(`synthetic ${name}`), 1005: i18n('test package'),
     1006: i32(1700000000), 1014: str('MIT'), 1022: str('noarch'), 1044: str(`${name}-${version}-1.src.rpm`), 1124: str('cpio'), 1125: str('gzip'),
+    ...depTags(deps.requires ?? [], [1049, 1048, 1050]), ...depTags(deps.provides ?? [], [1047, 1112, 1113]),
   }, 63);
   const payload = new TextEncoder().encode(`payload of ${name}`);
   const h = nodePlatform.createHash('sha256');

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import type { RouteDoc } from '../openapi.js';
+import { promoteRouteDocs, promoteRoutes } from './promote.js';
 import { retentionRouteDocs, retentionRoutes } from './retention.js';
 import type { SnapshotRecords } from './snapshot-dnf.js';
 import { snapshotRouteDocs, snapshotRoutes } from './snapshots.js';
@@ -14,7 +15,8 @@ export function lifecycleRoutes(deps: AppDeps, snapshots: SnapshotRecords): Hono
   const app = new Hono<AppEnv>();
   app.route('/', retentionRoutes(deps));
   app.route('/', snapshotRoutes(deps, snapshots));
+  app.route('/', promoteRoutes(deps));
   return app;
 }
 
-export const lifecycleRouteDocs: RouteDoc[] = [...retentionRouteDocs, ...snapshotRouteDocs];
+export const lifecycleRouteDocs: RouteDoc[] = [...retentionRouteDocs, ...snapshotRouteDocs, ...promoteRouteDocs];
