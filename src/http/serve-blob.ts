@@ -221,6 +221,28 @@ function full(req: Request, src: ByteSourceInfo, t: Templates, requestId: string
   return new Response(body, { status: 200, headers: headersFor(t.full, requestId) });
 }
 
+/**
+ * A streamed answer as built: status, the header record and the body stream, so that a runtime
+ * that writes responses itself (the Node server, for bodies it can read directly) need not go
+ * through the Response's getters. Registered for streamed 200s and single-range 206s only.
+ */
+export interface StreamedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: ReadableStream<Uint8Array>;
+}
+const streamedAnswers = new WeakMap<Response, StreamedAnswer>();
+
+export function streamedAnswerOf(res: Response): StreamedAnswer | undefined {
+  return streamedAnswers.get(res);
+}
+
+function streamed(status: number, headers: Record<string, string>, body: ReadableStream<Uint8Array>): Response {
+  const res = new Response(body, { status, headers });
+  streamedAnswers.set(res, { status, headers, body });
+  return res;
+}
+
 export async function serveSource(req: Request, src: ByteSourceInfo, opts: ServeOptions, requestId?: string): Promise<Response> {
   const now = serveFromMemory(req, src, opts, requestId);
   if (now !== null) return now;
@@ -230,20 +252,23 @@ export async function serveSource(req: Request, src: ByteSourceInfo, opts: Serve
   const spans = rangeApplies(req, src) ? parseRange(req.headers.get('range'), src.size, opts.maxRanges) : null;
   if (spans === null) {
     // The common case, so no Headers object: @hono/node-server writes a plain header record.
-    return new Response(head ? null : (src.bytes as Uint8Array<ArrayBuffer> | undefined) ?? await src.open(), { status: 200, headers: headersFor(t.full, requestId) });
+    const headers = headersFor(t.full, requestId);
+    if (head || src.bytes !== undefined) return new Response(head ? null : src.bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
+    return streamed(200, headers, await src.open());
+  }
+  if (spans.length === 1) {
+    const s = spans[0] as Span;
+    const length = s.end - s.start + 1;
+    const h = headersFor(t.bare, requestId);
+    h['content-range'] = `bytes ${s.start}-${s.end}/${src.size}`;
+    h['content-length'] = String(length);
+    return head ? new Response(null, { status: 206, headers: h }) : streamed(206, h, await src.open(s.start, length));
   }
   const headers = new Headers(headersFor(t.bare, requestId));
   if (spans.length === 0) {
     headers.set('content-range', `bytes */${src.size}`);
     headers.delete('content-type');
     throw new ProblemError(416, 'range_not_satisfiable', `no requested range lies within the ${src.size} bytes`, {}, Object.fromEntries(headers));
-  }
-  if (spans.length === 1) {
-    const s = spans[0] as Span;
-    const length = s.end - s.start + 1;
-    headers.set('content-range', `bytes ${s.start}-${s.end}/${src.size}`);
-    headers.set('content-length', String(length));
-    return new Response(head ? null : await src.open(s.start, length), { status: 206, headers });
   }
   const boundary = `berth-${crypto.randomUUID()}`;
   const partHead = (s: Span, first: boolean): string =>

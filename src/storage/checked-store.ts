@@ -14,6 +14,7 @@ import type {
   ListPage, PutOptions, PutResult,
 } from './blob-store.js';
 import { InvalidKeyError, InvalidStorageArgumentError, StorageFailureError, isStorageError } from './errors.js';
+import { directBodyOf, withDirectBody } from './direct-body.js';
 
 export const MAX_KEY_LENGTH = 1024;
 export const MAX_SEGMENT_LENGTH = 200;
@@ -87,10 +88,14 @@ function normalise(op: string, key: string | undefined, err: unknown): Error {
   return new StorageFailureError(op, key, { cause: err });
 }
 
-/** Driver read errors surface mid-stream; give them the same typed shape as call errors. */
+/**
+ * Driver read errors surface mid-stream; give them the same typed shape as call errors. A direct
+ * reader of the driver's body (direct-body.ts) stays available, its errors typed the same way.
+ */
 function checkedBody(key: string, inner: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const reader = inner.getReader();
-  return new ReadableStream<Uint8Array>({
+  const direct = directBodyOf(inner);
+  const out = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
@@ -104,6 +109,13 @@ function checkedBody(key: string, inner: ReadableStream<Uint8Array>): ReadableSt
       await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+  if (direct === undefined) return out;
+  return withDirectBody(out, {
+    length: direct.length,
+    read: (into, offset, length) => direct.read(into, offset, length).catch((err: unknown) => {
+      throw normalise('read', key, err);
+    }),
+  });
 }
 
 /**

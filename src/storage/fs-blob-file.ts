@@ -6,6 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { BlobInfo } from './blob-store.js';
+import { withDirectBody } from './direct-body.js';
 import { StorageFailureError } from './errors.js';
 
 const MAGIC = new TextEncoder().encode('BERTHBL1');
@@ -69,7 +70,11 @@ export function headerFromBytes(key: string, head: Uint8Array, fileSize: number)
   return { header, bodyStart: PREAMBLE + n };
 }
 
-/** Pull-based: reads one chunk per consumer pull, so memory stays at one chunk. Closes the handle. */
+/**
+ * Pull-based: reads one chunk per consumer pull, so memory stays at one chunk. Closes the handle
+ * at the end or on cancel. Also readable directly (direct-body.ts): a server that writes to its
+ * socket itself reads the same bytes into buffers it reuses, then cancels the stream.
+ */
 export function fileStream(fh: FileHandle, start: number, length: number): ReadableStream<Uint8Array> {
   let pos = start;
   const end = start + length;
@@ -80,7 +85,7 @@ export function fileStream(fh: FileHandle, start: number, length: number): Reada
       await fh.close();
     }
   };
-  return new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         if (pos >= end) {
@@ -106,4 +111,13 @@ export function fileStream(fh: FileHandle, start: number, length: number): Reada
       await close();
     },
   }, { highWaterMark: 0 });
+  return withDirectBody(stream, {
+    length,
+    async read(into, offset, n) {
+      const want = Math.min(n, length - offset, into.length);
+      if (want <= 0) return 0;
+      const { bytesRead } = await fh.read(into, 0, want, start + offset);
+      return bytesRead;
+    },
+  });
 }

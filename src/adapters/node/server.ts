@@ -20,6 +20,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import type { KeyLockRunner } from '../../storage/fs-store.js';
 import type { CacheInvalidation } from '../../http/cache/serve-cache.js';
 import { ConfigError, type NodeConfig } from './config.js';
+import { sendingFileBodies } from './file-bodies.js';
 import { buildAppDeps, createStore, secureStorage, serveCacheOptions } from './deps.js';
 
 export interface RunningServer {
@@ -89,7 +90,7 @@ export async function startServer(config: NodeConfig, opts: StartOptions): Promi
   const app = createApp(deps);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s));
+    const s = serve({ fetch: sendingFileBodies(app.fetch), port: config.port, hostname: config.host }, () => resolveServer(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
