@@ -2,7 +2,7 @@
  * Scale: what a publish costs as a repo and its tenant's history grow (docs/benchmarks.md, Scale).
  *
  *   npm run bench:scale -- [--sizes 4000,50000] [--seeded 200000] [--history] [--rounds 5]
- *                          [--jobs 4] [--no-createrepo] [--keep] [--cpu-prof]
+ *                          [--jobs 4] [--no-createrepo] [--keep] [--cpu-prof] [--heap-mb 128] [--gets 500]
  *
  * For each of `--sizes`: N signed packages (bench/lib/synth-signed.ts: synthetic, Ed25519 header
  * signature, made once under bench/.work/scale/pkgs) are imported into a fresh `berth serve` (fs
@@ -19,6 +19,11 @@
  * import through the API would take too long to reach on every run; the import sizes are where
  * history is measured.
  *
+ * `--heap-mb M`: after a seeded size's rounds (server stopped), one more publish, its regeneration
+ * and serving (repomd.xml, the three files, `--gets` packages) run in one Node process whose V8
+ * heap is capped at M MB, as an isolate's is (bench/lib/scale-heap-child.ts): peaks of the used
+ * heap and of ArrayBuffers.
+ *
  * Beside each: createrepo_c --update on the same N+1 files in the same run (metadata for N made
  * untimed first), unless `--no-createrepo`.
  */
@@ -29,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { startBerth } from './lib/berth-server.js';
 import { hasGnuTime } from './lib/measure.js';
 import { pidListeningOn } from './lib/rss.js';
-import { acks, createrepoUpdate, median, p90, publishOne, push, setUp, waitVisible } from './lib/scale-steps.js';
+import { acks, createrepoUpdate, median, p90, publishOne, push, REPO, setUp, TENANT, waitVisible } from './lib/scale-steps.js';
 import { seedStore } from './lib/scale-seed.js';
 import { benchKey, signedPackages } from './lib/synth-signed.js';
 
@@ -45,6 +50,8 @@ const { values } = parseArgs({
     'no-createrepo': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'heap-mb': { type: 'string', default: '0' },
+    gets: { type: 'string', default: '500' },
   },
 });
 const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(work, 'profiles')] : [];
@@ -66,6 +73,7 @@ const s = (ms: number): string => (ms / 1000).toFixed(3);
 
 const key = await benchKey(work);
 const rows: string[] = [];
+const heap: string[] = [];
 const history: string[] = [];
 let extra = EXTRA;
 
@@ -87,6 +95,20 @@ async function createrepo(n: number, files: string[]): Promise<string> {
   const [more] = await signedPackages(join(work, 'pkgs'), EXTRA - 1, EXTRA, key);
   const c = await createrepoUpdate(join(work, `cr-${n}`), files, more as string);
   return `${c.seconds.toFixed(2)} s, ${(c.rssKiB / 1024).toFixed(0)} MiB`;
+}
+
+/** bench/lib/scale-heap-child.ts on the stopped server's data root, heap capped at --heap-mb. */
+async function cappedRun(n: number, data: string, token: string): Promise<string> {
+  const [file] = await signedPackages(join(work, 'pkgs'), extra, extra + 1, key);
+  extra++;
+  const mb = values['heap-mb'];
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${mb}`, '--import', 'tsx', join(root, 'bench', 'lib', 'scale-heap-child.ts'), data, token, `${TENANT}/${REPO}`, file as string, values.gets], {
+    cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`capped run (heap ${mb} MB) failed: ${r.status ?? r.signal}\n${r.stderr.slice(-4000)}`);
+  const o = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { phases: Record<string, number>; peakMiB: { heap: number; buffers: number; sum: number } };
+  const p = o.phases;
+  return `| ${n.toLocaleString('en')} | ${mb} | ${p['publish']} | ${p['regenerate']} | ${p['serve metadata']} | ${p['serve packages']} | ${o.peakMiB.heap.toFixed(1)} | ${o.peakMiB.buffers.toFixed(1)} | ${o.peakMiB.sum.toFixed(1)} |`;
 }
 
 console.log(`node ${process.version}, createrepo_c ${spawnSync('createrepo_c', ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
@@ -146,6 +168,7 @@ for (const n of list(values.seeded)) {
   } finally {
     await b.stop();
   }
+  if (Number(values['heap-mb']) > 0) heap.push(await cappedRun(n, data, token));
 }
 
 console.log('| packages | store | import (push --jobs 4) | publish → 201 s, median | publish → visible s, median | berth serve peak RSS MiB | createrepo_c --update |');
@@ -155,4 +178,9 @@ if (history.length > 0) {
   console.log('\n| earlier publishes in the tenant | publish → 201 ms, median | p90 | max |');
   console.log('|---:|---:|---:|---:|');
   for (const h of history) console.log(h);
+}
+if (heap.length > 0) {
+  console.log(`\n| packages | V8 heap cap MB | publish s | regenerate s | serve metadata s | serve ${values.gets} packages s | peak used heap MiB | peak ArrayBuffers MiB | peak heap + buffers MiB |`);
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const h of heap) console.log(h);
 }
