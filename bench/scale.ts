@@ -72,8 +72,13 @@ const vmHwmMiB = (pid: number): number => {
 const s = (ms: number): string => (ms / 1000).toFixed(3);
 
 const key = await benchKey(work);
+/** Table rows, printed at the end and to stderr as each is measured (a long run may be cut short). */
 const rows: string[] = [];
 const heap: string[] = [];
+const done = (to: string[], row: string): void => {
+  to.push(row);
+  console.error(row);
+};
 const history: string[] = [];
 let extra = EXTRA;
 
@@ -137,13 +142,13 @@ for (const n of list(values.sizes)) {
       if (!probes.includes(stop)) continue;
       const lat = await acks(b.url, token, extra, PROBE, key);
       extra += PROBE;
-      history.push(`| ${stop.toLocaleString('en')} | ${median(lat).toFixed(0)} | ${p90(lat).toFixed(0)} | ${Math.max(...lat).toFixed(0)} |`);
+      done(history, `| ${stop.toLocaleString('en')} | ${median(lat).toFixed(0)} | ${p90(lat).toFixed(0)} | ${Math.max(...lat).toFixed(0)} |`);
       console.error(`after ${stop}: median ${median(lat).toFixed(0)} ms`);
     }
     const wait = await waitVisible(b.url, token, revision);
     console.error(`import ${n}: push ${pushSeconds.toFixed(1)} s, visible ${(wait / 1000).toFixed(1)} s later, refused ${refused}`);
     const r = await rounds(b.url, token);
-    rows.push(`| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+    done(rows, `| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
   } finally {
     await b.stop();
     if (!values.keep) await rm(data, { recursive: true, force: true });
@@ -164,11 +169,11 @@ for (const n of list(values.seeded)) {
     await waitVisible(b.url, token, 1);
     console.error(`initial regeneration ${s(performance.now() - first)} s`);
     const r = await rounds(b.url, token);
-    rows.push(`| ${n.toLocaleString('en')} | seeded | – | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+    done(rows, `| ${n.toLocaleString('en')} | seeded | – | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
   } finally {
     await b.stop();
   }
-  if (Number(values['heap-mb']) > 0) heap.push(await cappedRun(n, data, token));
+  if (Number(values['heap-mb']) > 0) done(heap, await cappedRun(n, data, token));
 }
 
 console.log('| packages | store | import (push --jobs 4) | publish → 201 s, median | publish → visible s, median | berth serve peak RSS MiB | createrepo_c --update |');
