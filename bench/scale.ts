@@ -28,7 +28,9 @@
  * untimed first), unless `--no-createrepo`.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBerth } from './lib/berth-server.js';
@@ -70,6 +72,13 @@ const vmHwmMiB = (pid: number): number => {
   return m ? Number(m[1]) / 1024 : NaN;
 };
 const s = (ms: number): string => (ms / 1000).toFixed(3);
+/** CPU seconds (user + system) a process has used: under load, what the work cost, unlike wall time. */
+const cpuSeconds = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+/** The 1-minute load average (2 CPUs: above 2, everything here waits for a CPU). */
+const load = (): string => loadavg()[0]!.toFixed(1);
 
 const key = await benchKey(work);
 /** Table rows, printed at the end and to stderr as each is measured (a long run may be cut short). */
@@ -127,6 +136,8 @@ for (const n of list(values.sizes)) {
   const pid = pidListeningOn(Number(new URL(b.url).port));
   try {
     const token = await setUp(b, ADMIN, key);
+    const cpu0 = cpuSeconds(pid);
+    const load0 = load();
     const probes = values.history ? [10, 1000, 20_000].filter((x) => x <= n) : [];
     const stops = [...new Set([...probes, n])];
     let pushed = 0;
@@ -146,9 +157,10 @@ for (const n of list(values.sizes)) {
       console.error(`after ${stop}: median ${median(lat).toFixed(0)} ms`);
     }
     const wait = await waitVisible(b.url, token, revision);
+    const cpu = cpuSeconds(pid) - cpu0;
     console.error(`import ${n}: push ${pushSeconds.toFixed(1)} s, visible ${(wait / 1000).toFixed(1)} s later, refused ${refused}`);
     const r = await rounds(b.url, token);
-    done(rows, `| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+    done(rows, `| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible; server CPU ${cpu.toFixed(0)} s (${((cpu * 1000) / n).toFixed(1)} ms/package); load ${load0}–${load()} | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
   } finally {
     await b.stop();
     if (!values.keep) await rm(data, { recursive: true, force: true });
@@ -169,7 +181,7 @@ for (const n of list(values.seeded)) {
     await waitVisible(b.url, token, 1);
     console.error(`initial regeneration ${s(performance.now() - first)} s`);
     const r = await rounds(b.url, token);
-    done(rows, `| ${n.toLocaleString('en')} | seeded | – | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+    done(rows, `| ${n.toLocaleString('en')} | seeded | – (load ${load()}) | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
   } finally {
     await b.stop();
   }
