@@ -104,11 +104,12 @@ async function rounds(url: string, token: string): Promise<{ ack: number[]; visi
   return { ack, visible };
 }
 
-async function createrepo(n: number, files: string[]): Promise<string> {
-  if (values['no-createrepo']) return '–';
+/** createrepo_c --update adding one package to the same N (its own row, beside berth's). */
+async function createrepo(n: number, files: string[]): Promise<void> {
+  if (values['no-createrepo']) return;
   const [more] = await signedPackages(join(work, 'pkgs'), EXTRA - 1, EXTRA, key);
   const c = await createrepoUpdate(join(work, `cr-${n}`), files, more as string);
-  return `${c.seconds.toFixed(2)} s, ${(c.rssKiB / 1024).toFixed(0)} MiB`;
+  done(rows, `| ${n.toLocaleString('en')} | createrepo_c --update (load ${load()}) | – | – | ${c.seconds.toFixed(2)} | ${(c.rssKiB / 1024).toFixed(0)} |`);
 }
 
 /** bench/lib/scale-heap-child.ts on the stopped server's data root, heap capped at --heap-mb. */
@@ -162,11 +163,12 @@ for (const n of list(values.sizes)) {
     const cpu = cpuSeconds(pid) - cpu0;
     console.error(`import ${n}: push ${pushSeconds.toFixed(1)} s, visible ${(wait / 1000).toFixed(1)} s later, refused ${refused}`);
     const r = await rounds(b.url, token);
-    done(rows, `| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible; server CPU ${cpu.toFixed(0)} s (${((cpu * 1000) / n).toFixed(1)} ms/package); load ${load0}–${load()} | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+    done(rows, `| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible; server CPU ${cpu.toFixed(0)} s (${((cpu * 1000) / n).toFixed(1)} ms/package); load ${load0}–${load()} | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} |`);
   } finally {
     await b.stop();
     if (!values.keep) await rm(data, { recursive: true, force: true });
   }
+  await createrepo(n, files);
 }
 
 for (const n of list(values.seeded)) {
@@ -183,15 +185,16 @@ for (const n of list(values.seeded)) {
     await waitVisible(b.url, token, 1);
     console.error(`initial regeneration ${s(performance.now() - first)} s`);
     const r = await rounds(b.url, token);
-    done(rows, `| ${n.toLocaleString('en')} | seeded | – (load ${load()}) | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} | ${await createrepo(n, files)} |`);
+    done(rows, `| ${n.toLocaleString('en')} | seeded | – (load ${load()}) | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} |`);
   } finally {
     await b.stop();
   }
   if (Number(values['heap-mb']) > 0) done(heap, await cappedRun(n, data, token));
+  await createrepo(n, files);
 }
 
-console.log('| packages | store | import (push --jobs 4) | publish → 201 s, median | publish → visible s, median | berth serve peak RSS MiB | createrepo_c --update |');
-console.log('|---:|---|---|---:|---:|---:|---|');
+console.log('| packages | what | import (push --jobs 4) | publish → 201 s, median | publish → visible s, median (createrepo_c: --update s) | peak RSS MiB (berth serve, createrepo_c) |');
+console.log('|---:|---|---|---:|---:|---:|');
 for (const r of rows) console.log(r);
 if (history.length > 0) {
   console.log('\n| earlier publishes in the tenant | publish → 201 ms, median | p90 | max | server CPU ms per publish (incl. its regeneration) | load |');
