@@ -14,6 +14,8 @@ import { repodataKey } from '../storage/keys.js';
 export interface MappedFile {
   /** href in repomd.xml (`repodata/<name>`). */
   href: string;
+  /** Its record type. */
+  type: string;
   members: readonly { size: number; id: string }[];
 }
 
@@ -22,7 +24,7 @@ export async function writeMemberMap(store: BlobStore, platform: Platform, tenan
   const h = platform.createHash('sha256');
   h.update(new TextEncoder().encode(repomd));
   const name = memberMapName(toHex(h.digest()));
-  const body = encodeMemberMap(files.map((f) => fileMembers(f.href, f.members)));
+  const body = encodeMemberMap(files.map((f) => fileMembers(f.href, f.type, f.members)));
   try {
     await store.put(repodataKey(tenant, repo, name), body, { ifNoneMatch: '*', contentType: 'application/json' });
   } catch (e) {

@@ -92,7 +92,7 @@ export async function regenerate(
   const asc = await tenancy.signDetached(store, tenant, repo, repomd);
   // Where each file's members lie, for clients that fetch only the changed ones (listed with the
   // files, so GC keeps it as long as them).
-  const map = await writeMemberMap(store, deps.platform, tenant, repo, repomd, written.map((w) => ({ href: w.record.location, members: w.members })));
+  const map = await writeMemberMap(store, deps.platform, tenant, repo, repomd, written.map((w) => ({ href: w.record.location, type: w.record.type, members: w.members })));
   const files = [...written.map((w) => w.name), map];
 
   const record: GenerationRecord = {

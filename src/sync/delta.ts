@@ -10,16 +10,15 @@
  * other bytes, a checksum that differs — returns `fallback`, and the caller downloads the file
  * whole from scratch.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { memberMapName, parseMemberMap, planDelta, piecesFrom, worthRanges, type FileMembers, type Piece } from '../core/repodata/members.js';
+import { checkFileMembers, memberMapName, parseMemberMap, planDelta, piecesFrom, worthRanges, type FileMembers, type Member, type Piece } from '../core/repodata/members.js';
 import { isOutboundError } from '../net/errors.js';
 import { exactly, rangeAnswer } from '../net/range.js';
 import { SyncError } from './errors.js';
 import type { Source } from './http.js';
 import type { RepomdRecord } from './metadata.js';
-import { hashFile, sizeOf, type Target } from './target.js';
+import { hashFile, sizeOf, type SyncState, type Target } from './target.js';
 
 export interface OldCopy {
   /** The old file in DIR. */
@@ -35,21 +34,70 @@ export type DeltaResult =
 const BLOCK = 1024 * 1024;
 
 /**
- * The member map of the repomd.xml just fetched (`repodata/<its sha256>-members.json`), as the
- * files of that repomd.xml it describes with the size repomd.xml gives them; null when the source
- * has none or it cannot be used (a map is only ever a shortcut).
+ * The member map of the repomd.xml with this sha256 (`repodata/<sha256>-members.json`), keeping
+ * the files `keep` accepts, by type; null when the source has none or it cannot be used (a map is
+ * only ever a shortcut).
  */
-export async function fetchMemberMap(source: Source, repomd: Uint8Array, records: readonly RepomdRecord[]): Promise<Map<string, FileMembers> | null> {
+export async function fetchMemberMap(source: Source, repomdSha256: string, keep: (f: FileMembers) => boolean): Promise<Map<string, FileMembers> | null> {
   let files: FileMembers[];
   try {
-    const bytes = await source.getBytes(`repodata/${memberMapName(createHash('sha256').update(repomd).digest('hex'))}`, { allowMissing: true });
+    const bytes = await source.getBytes(`repodata/${memberMapName(repomdSha256)}`, { allowMissing: true });
     if (!bytes) return null;
     files = parseMemberMap(bytes);
   } catch {
     return null;
   }
-  const sizes = new Map(records.map((r) => [r.href, r.size]));
-  return new Map(files.filter((f) => sizes.get(f.href) === f.size).map((f) => [f.href, f]));
+  return new Map(files.filter(keep).map((f) => [f.type, f]));
+}
+
+/**
+ * DIR's file of this type as the last run saved its members: checked like a map from the network
+ * (state.json is a file anyone with access to DIR may edit), and only a file that run installed.
+ */
+function savedCopy(state: SyncState, type: string, target: Target): OldCopy | undefined {
+  const saved = state.members?.[type] as { members?: unknown } | undefined;
+  if (!saved || !Array.isArray(saved.members)) return undefined;
+  try {
+    const wire = (saved.members as Partial<Member>[]).map((m) => [m?.offset, m?.size, m?.id]);
+    const members = checkFileMembers({ type, ...saved, members: wire });
+    return members.type === type && state.metadata.includes(members.href) ? { path: target.path(members.href), members } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For each changed metadata file of a Berth source's new repomd.xml (sha256 `repomdSha256`):
+ * where its members lie (the new generation's map), and DIR's current file of the same type with
+ * its members — saved by the last run, or else from the previous generation's map (state.json
+ * names that repomd.xml), which the source still serves while it keeps that generation.
+ */
+export async function memberMaps(
+  source: Source, target: Target, state: SyncState | null, repomdSha256: string, records: readonly RepomdRecord[],
+): Promise<{ next: Map<string, FileMembers>; old: Map<string, OldCopy> }> {
+  const byHref = new Map(records.map((r) => [r.href, r]));
+  const next = await fetchMemberMap(source, repomdSha256, (f) => byHref.get(f.href)?.type === f.type && byHref.get(f.href)?.size === f.size) ?? new Map<string, FileMembers>();
+  const old = new Map<string, OldCopy>();
+  const metadata = Array.isArray(state?.metadata) ? state.metadata : null;
+  if (!state || !metadata) return { next, old };
+  const changed = records.filter((r) => next.has(r.type) && !metadata.includes(r.href));
+  for (const r of changed) {
+    const copy = savedCopy(state, r.type, target);
+    if (copy) old.set(r.type, copy);
+  }
+  const missing = changed.filter((r) => !old.has(r.type));
+  if (missing.length > 0 && typeof state.repomdSha256 === 'string' && /^[0-9a-f]{64}$/.test(state.repomdSha256)) {
+    const prev = await fetchMemberMap(source, state.repomdSha256, (f) => metadata.includes(f.href));
+    for (const r of missing) {
+      const f = prev?.get(r.type);
+      try {
+        if (f) old.set(r.type, { path: target.path(f.href), members: f });
+      } catch {
+        // an href that is not a path inside DIR: no old copy
+      }
+    }
+  }
+  return { next, old };
 }
 
 class Fallback extends Error {}

@@ -18,7 +18,7 @@ import type { OutboundLimits } from '../net/limits.js';
 import type { Transport } from '../net/outbound.js';
 import { askFeed, type FeedVerdict } from './changes-client.js';
 import type { FileMembers } from '../core/repodata/members.js';
-import { assembleFile, fetchMemberMap } from './delta.js';
+import { assembleFile, memberMaps, type OldCopy } from './delta.js';
 import { download } from './download.js';
 import { SyncError } from './errors.js';
 import { Source } from './http.js';
@@ -174,7 +174,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   summary.revision = md.revision;
   // A Berth source (it names its revision) serves where each file's members lie: changed
   // members are then fetched by range, the rest copied from DIR's previous files.
-  const maps = cursor !== null ? await fetchMemberMap(source, repomd, md.records) : null;
+  const maps = cursor !== null ? await memberMaps(source, target, state, sha256(repomd), md.records) : null;
 
   // 2. metadata into staging (or already in place)
   let done = 0;
@@ -183,7 +183,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
     bytes += n;
   };
   const staged = await mapLimit(md.records, jobs, async (r: RepomdRecord) => {
-    const at = await placeMetadata(source, target, r, summary, onBytes, { next: maps?.get(r.href), old: state?.members?.[r.type] });
+    const at = await placeMetadata(source, target, r, summary, onBytes, { next: maps?.next.get(r.type), old: maps?.old.get(r.type) });
     opts.progress?.({ phase: 'metadata', done: ++done, total: md.records.length, bytes });
     return { r, at };
   });
@@ -266,7 +266,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   // describes a file that did not change)
   const members: Record<string, FileMembers> = {};
   for (const r of md.records) {
-    const m = maps?.get(r.href) ?? (state?.members?.[r.type]?.href === r.href ? state.members[r.type] : undefined);
+    const m = maps?.next.get(r.type) ?? (state?.members?.[r.type]?.href === r.href ? state.members[r.type] : undefined);
     if (m) members[r.type] = m;
   }
   const next: SyncState = {
@@ -279,7 +279,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
 
 async function placeMetadata(
   source: Source, target: Target, r: RepomdRecord, summary: SyncSummary, onBytes: (n: number) => void,
-  delta: { next: FileMembers | undefined; old: FileMembers | undefined },
+  delta: { next: FileMembers | undefined; old: OldCopy | undefined },
 ): Promise<string | null> {
   if (await target.holds(target.path(r.href), r.size, r.checksum)) {
     summary.reused.metadata++;
@@ -291,7 +291,7 @@ async function placeMetadata(
     return at;
   }
   if (delta.next && delta.old) {
-    const d = await assembleFile(source, target, r, delta.next, { path: target.path(delta.old.href), members: delta.old }, at, onBytes);
+    const d = await assembleFile(source, target, r, delta.next, delta.old, at, onBytes);
     if (d.outcome === 'assembled') {
       summary.fetched.metadata++;
       summary.ranges.files++;

@@ -9,8 +9,8 @@
  * the work a hostile map can cause and refuse what cannot describe a file.
  *
  * Wire form (JSON, one per generation, named `<sha256 of repomd.xml>-members.json`):
- *   {"format": "berth-members-1", "files": [{"href": "repodata/…-primary.xml.gz", "size": N,
- *    "members": [[offset, size, "id"], …]}, …]}
+ *   {"format": "berth-members-1", "files": [{"href": "repodata/…-primary.xml.gz", "type": "primary",
+ *    "size": N, "members": [[offset, size, "id"], …]}, …]}
  * Offsets are contiguous from 0 and the sizes add up to the file's size. Two members with the
  * same id (in files of the same kind) have the same bytes.
  */
@@ -28,6 +28,8 @@ export interface Member {
 export interface FileMembers {
   /** The file's href in repomd.xml (`repodata/<name>`). */
   href: string;
+  /** Its record type in repomd.xml (`primary`, `filelists`, …). */
+  type: string;
   size: number;
   members: Member[];
 }
@@ -48,6 +50,7 @@ export class MemberMapError extends Error {
 const SHA256 = /^[0-9a-f]{64}$/;
 const ID = /^[0-9a-f]{8,64}$/;
 const HREF = /^[A-Za-z0-9._/-]{1,500}$/;
+const TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** The map's file name under repodata/ for the repomd.xml with this sha256. */
 export function memberMapName(repomdSha256: string): string {
@@ -61,18 +64,18 @@ export function isMemberMapName(name: string): boolean {
 }
 
 /** Members from their sizes and ids, in file order (offsets follow). */
-export function fileMembers(href: string, parts: readonly { size: number; id: string }[]): FileMembers {
+export function fileMembers(href: string, type: string, parts: readonly { size: number; id: string }[]): FileMembers {
   let offset = 0;
   const members = parts.map((p) => {
     const m = { offset, size: p.size, id: p.id };
     offset += p.size;
     return m;
   });
-  return { href, size: offset, members };
+  return { href, type, size: offset, members };
 }
 
 export function encodeMemberMap(files: readonly FileMembers[]): Uint8Array {
-  const body = files.map((f) => ({ href: f.href, size: f.size, members: f.members.map((m) => [m.offset, m.size, m.id]) }));
+  const body = files.map((f) => ({ href: f.href, type: f.type, size: f.size, members: f.members.map((m) => [m.offset, m.size, m.id]) }));
   return new TextEncoder().encode(JSON.stringify({ format: MEMBER_MAP_FORMAT, files: body }));
 }
 
@@ -80,9 +83,10 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 
 /** One file of a map, checked: contiguous offsets from 0, positive sizes adding up to `size`. */
 export function checkFileMembers(f: unknown, limits: MemberMapLimits = DEFAULT_MEMBER_MAP_LIMITS): FileMembers {
-  const o = f as { href?: unknown; size?: unknown; members?: unknown };
-  if (typeof o !== 'object' || o === null || typeof o.href !== 'string' || !HREF.test(o.href) || !isCount(o.size) || !Array.isArray(o.members)) {
-    throw new MemberMapError('a file entry needs href, size and members');
+  const o = f as { href?: unknown; type?: unknown; size?: unknown; members?: unknown };
+  if (typeof o !== 'object' || o === null || typeof o.href !== 'string' || !HREF.test(o.href) || typeof o.type !== 'string' || !TYPE.test(o.type) ||
+    !isCount(o.size) || !Array.isArray(o.members)) {
+    throw new MemberMapError('a file entry needs href, type, size and members');
   }
   if (o.members.length > limits.maxMembers) throw new MemberMapError(`a file has more than ${limits.maxMembers} members`);
   const members: Member[] = [];
@@ -96,7 +100,7 @@ export function checkFileMembers(f: unknown, limits: MemberMapLimits = DEFAULT_M
     members.push({ offset, size, id });
   }
   if (at !== o.size) throw new MemberMapError('the members do not add up to the file size');
-  return { href: o.href, size: o.size, members };
+  return { href: o.href, type: o.type, size: o.size, members };
 }
 
 /** Parses and checks a map (the caller bounds its bytes); throws MemberMapError on any defect. */
@@ -113,7 +117,9 @@ export function parseMemberMap(bytes: Uint8Array, limits: MemberMapLimits = DEFA
   }
   if (d.files.length > limits.maxFiles) throw new MemberMapError(`the member map describes more than ${limits.maxFiles} files`);
   const files = (d.files as unknown[]).map((f) => checkFileMembers(f, limits));
-  if (new Set(files.map((f) => f.href)).size !== files.length) throw new MemberMapError('the member map names a file twice');
+  if (new Set(files.map((f) => f.href)).size !== files.length || new Set(files.map((f) => f.type)).size !== files.length) {
+    throw new MemberMapError('the member map names a file or a type twice');
+  }
   return files;
 }
 
