@@ -4,6 +4,7 @@
 // answer (a hostile map, a server that ignores ranges, a range that stalls half-way).
 import { serve } from '@hono/node-server';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
@@ -86,7 +87,7 @@ export async function startSynthBerth(count: number, opts: { divisor?: number } 
       },
     }, () => resolve(s));
   });
-  server.on('request', (_req, res: import('node:http').ServerResponse) => {
+  server.on('request', (_req, res: ServerResponse) => {
     res.on('finish', () => {
       const sock = res.socket;
       if (!sock) return;
