@@ -4,7 +4,7 @@
 // answer (a hostile map, a server that ignores ranges, a range that stalls half-way).
 import { serve } from '@hono/node-server';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
@@ -87,20 +87,19 @@ export async function startSynthBerth(count: number, opts: { divisor?: number } 
       },
     }, () => resolve(s));
   });
-  server.on('request', (_req, res: ServerResponse) => {
-    res.on('finish', () => {
-      const sock = res.socket;
-      if (!sock) return;
-      const before = seen.get(sock) ?? 0;
-      sent += sock.bytesWritten - before;
-      seen.set(sock, sock.bytesWritten);
-    });
+  // a socket's bytes are counted as each answer finishes (keep-alive connections outlive a sync)
+  // and when it closes; the socket is taken at the request (node detaches it at 'finish')
+  const tally = (sock: Socket): void => {
+    sent += sock.bytesWritten - (seen.get(sock) ?? 0);
+    seen.set(sock, sock.bytesWritten);
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const sock = req.socket;
+    res.once('finish', () => tally(sock));
+    res.once('close', () => tally(sock));
   });
   server.on('connection', (sock: Socket) => {
-    sock.on('close', () => {
-      sent += sock.bytesWritten - (seen.get(sock) ?? 0);
-      seen.set(sock, sock.bytesWritten);
-    });
+    sock.once('close', () => tally(sock));
   });
   handle.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${TENANT}/${REPO}`;
   handle.stop = () => new Promise<void>((resolve) => {
