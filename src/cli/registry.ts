@@ -29,6 +29,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   sync: { summary: 'copy a (Berth or any dnf) repository into a directory, verified and resumable', load: async () => (await import('./commands/sync.js')).syncCommand },
   mirror: { summary: 'mirror an upstream repository into a repo (service)', load: async () => (await import('./commands/mirror.js')).mirrorCommand },
   promote: { summary: 'copy or move packages into another repository without uploading them (service)', load: async () => (await import('./commands/promote.js')).promoteCommand },
+  'metadata-key': { summary: "rotate the key that signs a repository's metadata (service)", load: async () => (await import('./commands/metadata-key.js')).metadataKeyCommand },
   snapshot: { summary: 'freeze a repository under a name dnf can pin (service)', load: async () => (await import('./commands/snapshot.js')).snapshotCommand },
   retention: { summary: 'keep the newest versions of each package (service)', load: async () => (await import('./commands/retention.js')).retentionCommand },
 };

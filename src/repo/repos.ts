@@ -7,6 +7,7 @@
  * 0.2-0.8 s), so it happens inline in the create request.
  */
 import * as openpgp from 'openpgp';
+import { readKeySet, secretKeyKey, signingKeyKey } from './metadata-key-set.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { PreconditionFailedError, isStorageError } from '../storage/errors.js';
@@ -64,7 +65,7 @@ export async function readRepoRecord(store: BlobStore, tenant: string, repo: str
 /** Signatures use SHA-256: accepted by every rpm/gpgme, and not weaker than the policy floor. */
 const SIGN_CONFIG: Partial<openpgp.Config> = { preferredHashAlgorithm: openpgp.enums.hash.sha256 };
 
-async function generateMetadataKey(tenant: string, repo: string, now: Date): Promise<openpgp.PrivateKey> {
+export async function generateMetadataKey(tenant: string, repo: string, now: Date): Promise<openpgp.PrivateKey> {
   const { privateKey } = await openpgp.generateKey({
     type: 'rsa',
     rsaBits: 3072,
@@ -176,29 +177,46 @@ async function loadPrivateKey(store: BlobStore, tenant: string, repo: string): P
  */
 const parsedKeys = new WeakMap<BlobStore, Map<string, { etag: string; key: openpgp.PrivateKey }>>();
 
-/** The repo's metadata signing key; 404 `not_found` when the repo has none. */
+/** The repo's metadata signing key (the key set's `signing` one, after a rotation); 404 `not_found` when the repo has none. */
 export async function metadataSigningKey(store: BlobStore, tenant: string, repo: string): Promise<openpgp.PrivateKey> {
   let byRepo = parsedKeys.get(store);
   if (!byRepo) {
     byRepo = new Map();
     parsedKeys.set(store, byRepo);
   }
-  const id = `${tenant}/${repo}`;
-  const info = await store.head(metadataKeyKey(tenant, repo));
+  const path = signingKeyKey(tenant, repo, (await readKeySet(store, tenant, repo))?.value ?? null);
+  const info = await store.head(path);
   if (!info) throw notFound(tenant, repo);
-  const cached = byRepo.get(id);
+  const cached = byRepo.get(path);
   if (cached?.etag === info.etag) return cached.key;
-  const got = await readText(store, metadataKeyKey(tenant, repo));
+  const got = await readText(store, path);
   if (!got) throw notFound(tenant, repo);
   const key = await openpgp.readPrivateKey({ armoredKey: got.text });
-  byRepo.set(id, { etag: got.etag, key });
+  byRepo.set(path, { etag: got.etag, key });
   return key;
 }
 
-/** The public half, armored (served as repomd.xml.key); null when the repo has no key. */
+/**
+ * The public halves, armored (served as repomd.xml.key): every key of the key set during a
+ * rotation, one after the other, else the repo's key; null when the repo has none.
+ */
 export async function metadataPublicKeyArmored(store: BlobStore, tenant: string, repo: string): Promise<string | null> {
-  const key = await loadPrivateKey(store, tenant, repo);
-  return key ? key.toPublic().armor() : null;
+  const set = (await readKeySet(store, tenant, repo))?.value;
+  if (!set) {
+    const key = await loadPrivateKey(store, tenant, repo);
+    return key ? key.toPublic().armor() : null;
+  }
+  // one armored block holding every key (as `gpg --export --armor A B` writes): read whole by
+  // gpgme (dnf), rpm and OpenPGP libraries alike
+  const parts: Uint8Array[] = [];
+  for (const k of set.keys) {
+    const got = await readText(store, secretKeyKey(tenant, repo, k));
+    if (got) parts.push((await openpgp.readPrivateKey({ armoredKey: got.text })).toPublic().write());
+  }
+  if (parts.length === 0) return null;
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+  return openpgp.armor(openpgp.enums.armor.publicKey, bytes);
 }
 
 /** Detached, armored signature of `data` (bytes, or a string signed as its UTF-8 bytes). */

@@ -39,7 +39,7 @@
  *       ├── retention.json                             retention policy `{keepNewest, maxAgeSeconds}` (repo/retention.ts)
  *       ├── snapshots/<name>.json                      a frozen generation, served under /<t>/<r>/snapshots/<name>/
  *       ├── snapshot-files/<name>/<file>               a snapshot's own copy of a repodata file not named by its checksum
- *       ├── metadata-keys.json                         the metadata key set during and after a rotation (repo/metadata-keys.ts)
+ *       ├── metadata-keys.json                         the metadata key set during and after a rotation (repo/metadata-key-set.ts)
  *       ├── metadata-keys/<fpr>.asc                    metadata signing keys added by rotation (secret: never served)
  *       └── repodata/
  *           ├── <sha256>-primary.xml.gz …              write-once, content-named (createrepo style)

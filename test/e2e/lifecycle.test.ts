@@ -185,4 +185,44 @@ describe.skipIf(reason !== null)('repository lifecycle end to end', () => {
     const foreignThere = await prod.dnf(['-q', 'repoquery', 'berth-foreign']);
     expect(foreignThere.stdout.trim()).toBe('');
   }, 300_000);
+
+  it('metadata key rotation: dnf configured before and after each step (add, use, retire) succeeds at every step', async () => {
+    const r = await berthAs(server, ADMIN, ['repo', 'create', 'acme/rot']);
+    expect(r.code, r.stderr).toBe(0);
+    const pushed = await berthAs(server, publish, ['push', 'acme/rot', '--json', rpms.get(versions[0]!)!]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    await waitForRevision('rot', Math.max(...jsonOf<{ results: { revision: number }[] }>(pushed).results.map((x) => x.revision)));
+    const base = `${server.url}/acme/rot`;
+    const clients: DnfClient[] = [];
+    /** A client configured now, then every client so far reads the metadata again (repo_gpgcheck) and sees the package. */
+    const step = async (label: string): Promise<void> => {
+      clients.push(client(`rot-${label}`, base));
+      for (const [i, c] of clients.entries()) {
+        const q = await c.dnf(['repoquery', '--qf', '%{name}-%{version}', 'berth-ret']);
+        expect(q.code, `${label}: client ${i}\n${q.stdout}\n${q.stderr}`).toBe(0);
+        expect(q.stdout, `${label}: client ${i}`).toContain(`berth-ret-${versions[0]!}`);
+      }
+    };
+    const keyBlocks = async (): Promise<number> => {
+      const { readKeys } = await import('openpgp');
+      return (await readKeys({ armoredKeys: await (await get('/acme/rot/repodata/repomd.xml.key')).text() })).length;
+    };
+    await step('initial');
+
+    const added = await berthAs(server, admin, ['metadata-key', 'add', 'acme/rot', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const [old, next] = jsonOf<{ keys: { fingerprint: string }[] }>(added).keys.map((k) => k.fingerprint);
+    expect(await keyBlocks()).toBe(2);
+    await step('overlap');
+
+    const used = await berthAs(server, admin, ['metadata-key', 'use', 'acme/rot', next!, '--json']);
+    expect(used.code, used.stderr).toBe(0);
+    await waitForRevision('rot', jsonOf<{ revision: number }>(used).revision);
+    await step('switched');
+
+    const retired = await berthAs(server, admin, ['metadata-key', 'retire', 'acme/rot', old!, '--yes', '--json']);
+    expect(retired.code, retired.stderr).toBe(0);
+    expect(await keyBlocks()).toBe(1);
+    await step('retired');
+  }, 600_000);
 });

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { currentGeneration } from '../../src/repo/generations.js';
 import { writeFragmentFile } from '../../src/repo/package-fragments.js';
 import { regenerate } from '../../src/repo/regenerate.js';
+import { getRepo } from '../../src/repo/repos.js';
 import { createSnapshot } from '../../src/repo/snapshots.js';
+import { metadataKeySetKey } from '../../src/storage/keys.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { expectedRow, type MatrixCase, type Rule, type World } from './isolation-matrix.js';
 import { PACKAGE_LOCATION, REPOS, serviceSetup } from './isolation-service-cases.js';
@@ -90,4 +92,21 @@ export const promoteCases: MatrixCase[] = REPOS.map((r): MatrixCase => ({
   request: () => ({ path: api(r, 'promote'), ...json({ to: r.repo, names: ['echo'], dryRun: true }) }), expect: row('publish', r, 400),
 }));
 
-export const lifecycleCases: MatrixCase[] = [...retentionCases, ...snapshotCases, ...snapshotDnfCases, ...promoteCases];
+/** Metadata keys: list (read), add (admin); `use` of the signing key (a no-op, 200) and retiring it (409 signing_key) reach the route. */
+const signingKey = async (w: World, r: Repo): Promise<string> => (await getRepo(w.svc.store, r.tenant, r.repo))!.metadataKey.fingerprint;
+export const metadataKeyCases: MatrixCase[] = REPOS.flatMap((r): MatrixCase[] => [
+  { name: `${api(r, 'metadata-keys')} [${label(r)}]`, method: 'GET', request: () => ({ path: api(r, 'metadata-keys') }), expect: row('read', r, 200) },
+  {
+    // each request starts from the repo's first key alone (else the key limit would answer 409)
+    name: `${api(r, 'metadata-keys')} [${label(r)}]`, method: 'POST',
+    request: async (w) => {
+      await w.svc.store.delete(metadataKeySetKey(r.tenant, r.repo));
+      return { path: api(r, 'metadata-keys') };
+    },
+    expect: row('admin', r, 201),
+  },
+  { name: `${api(r, 'metadata-keys/{fingerprint}/use')} [${label(r)}]`, method: 'POST', request: async (w) => ({ path: api(r, `metadata-keys/${await signingKey(w, r)}/use`) }), expect: row('admin', r, 200) },
+  { name: `${api(r, 'metadata-keys/{fingerprint}')} [${label(r)}]`, method: 'DELETE', request: async (w) => ({ path: api(r, `metadata-keys/${await signingKey(w, r)}`) }), expect: row('admin', r, 409) },
+]);
+
+export const lifecycleCases: MatrixCase[] = [...retentionCases, ...snapshotCases, ...snapshotDnfCases, ...promoteCases, ...metadataKeyCases];

@@ -150,7 +150,7 @@ export class ServeCache {
   }
 
   /**
-   * The repo's metadata changed (regeneration committed): forget its generation and index head.
+   * The repo's metadata changed (regeneration committed, or its metadata keys): forget its generation, index head and key.
    * Applied here at once; the promise settles when siblings (if any) have applied it too.
    */
   invalidateRepo(tenant: string, repo: string): Promise<void> {
@@ -177,6 +177,7 @@ export class ServeCache {
     if (!st) return;
     st.epoch++;
     delete st.settings;
+    delete st.key; // a metadata key rotation publishes other keys
     delete st.generation;
     delete st.head;
   }

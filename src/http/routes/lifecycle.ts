@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import type { RouteDoc } from '../openapi.js';
+import { metadataKeyRouteDocs, metadataKeyRoutes } from './metadata-keys.js';
 import { promoteRouteDocs, promoteRoutes } from './promote.js';
 import { retentionRouteDocs, retentionRoutes } from './retention.js';
 import type { SnapshotRecords } from './snapshot-dnf.js';
@@ -16,7 +17,8 @@ export function lifecycleRoutes(deps: AppDeps, snapshots: SnapshotRecords): Hono
   app.route('/', retentionRoutes(deps));
   app.route('/', snapshotRoutes(deps, snapshots));
   app.route('/', promoteRoutes(deps));
+  app.route('/', metadataKeyRoutes(deps));
   return app;
 }
 
-export const lifecycleRouteDocs: RouteDoc[] = [...retentionRouteDocs, ...snapshotRouteDocs, ...promoteRouteDocs];
+export const lifecycleRouteDocs: RouteDoc[] = [...retentionRouteDocs, ...snapshotRouteDocs, ...promoteRouteDocs, ...metadataKeyRouteDocs];
