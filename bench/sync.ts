@@ -1,7 +1,7 @@
 /**
  * berth sync vs dnf reposync from the same nginx-served repo, side by side in one run.
  *
- *   npm run bench:sync -- [N] [--change 0.01] [--pad BYTES] [--jobs 4] [--keep]
+ *   npm run bench:sync -- [N] [--change 0.01] [--pad BYTES] [--jobs 4] [--keep] [--berth-only | --skip-berth]
  *
  * Upstream: N synthetic packages (bench/lib/synth-repo.ts; `--pad` adds incompressible payload
  * bytes to each), `createrepo_c --no-database`, repomd.xml signed (detached, armored) with a
@@ -16,6 +16,11 @@
  *      "Changed bytes" = the new packages + every repodata file whose bytes changed (new
  *      checksum-named files, repomd.xml and its .asc).
  *
+ *   3. Berth upstream (bench/lib/sync-berth.ts; `--berth-only` runs just this, `--skip-berth`
+ *      skips it): N synthetic packages in an in-process Berth; berth sync fetching changed
+ *      members by Range vs the same sync downloading whole files, after one publish and after
+ *      round(N × change) packages replaced; bytes counted at the server's sockets.
+ *
  * Everything lives in a mkdtemp directory removed at the end (unless --keep).
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { detachSign, disposeTestKeyring, testKeyring } from '../test/helpers/gpg.js';
 import { nginxVersion, startNginx } from '../test/helpers/nginx.js';
 import { hasGnuTime, measure, type Measurement } from './lib/measure.js';
+import { benchBerthUpstream, printBerthRows } from './lib/sync-berth.js';
 import { synthPackage, synthRepo } from './lib/synth-repo.js';
 
 const root = join(import.meta.dirname, '..');
@@ -37,6 +43,8 @@ const { values, positionals } = parseArgs({
     pad: { type: 'string', default: '0' },
     jobs: { type: 'string', default: '4' },
     keep: { type: 'boolean', default: false },
+    'berth-only': { type: 'boolean', default: false },
+    'skip-berth': { type: 'boolean', default: false },
   },
 });
 const n = Number(positionals[0] ?? 4000);
@@ -44,6 +52,18 @@ const padBytes = Number(values.pad);
 const jobs = Number(values.jobs);
 const changed = Math.max(1, Math.round(n * Number(values.change)));
 const TIMEOUT = 20 * 60_000;
+
+async function berthPart(): Promise<void> {
+  console.log('');
+  console.log(`Berth upstream: ${n} packages, berth sync by ranges (member map) vs whole files, ${changed} replaced in the last round; bytes = everything the server wrote`);
+  const rows = await benchBerthUpstream(n, changed, jobs, (l) => console.error(l));
+  printBerthRows(rows, (l) => console.log(l));
+}
+
+if (values['berth-only']) {
+  await berthPart();
+  process.exit(0);
+}
 
 if (!hasGnuTime()) throw new Error('needs /usr/bin/time (Debian package "time")');
 const need = (cmd: string, args: string[], pkg: string): void => {
@@ -209,3 +229,4 @@ try {
   if (values.keep) console.error(`kept ${work}`);
   else await rm(work, { recursive: true, force: true });
 }
+if (!values['skip-berth']) await berthPart();

@@ -35,6 +35,18 @@ const EXT: Record<Codec, string> = { gz: 'xml.gz', zstd: 'xml.zst' };
 export interface WrittenFile {
   name: string;
   record: Omit<RepomdRecord, 'timestamp'>;
+  /** Every compressed member of the file in order, with its content id (for the member map). */
+  members: { size: number; id: string }[];
+}
+
+/** Content ids are 32 hex digits: a cached member's chunk-cache id, else the sha256 of its bytes. */
+const ID_LENGTH = 32;
+
+function memberId(platform: Platform, piece: Piece): string {
+  if (!(piece instanceof Uint8Array)) return piece.key.slice(piece.key.lastIndexOf('/') + 1, piece.key.lastIndexOf('/') + 1 + ID_LENGTH);
+  const h = platform.createHash('sha256');
+  h.update(piece);
+  return toHex(h.digest()).slice(0, ID_LENGTH);
 }
 
 export async function writeMetadataFile(
@@ -58,7 +70,12 @@ export async function writeMetadataFile(
   }
   const file = writeXmlFile(kind, count, chunks(), platform, { codec });
   const pieces: Piece[] = [];
-  for await (const out of file.bytes) pieces.push(where.get(out) ?? out);
+  const mapped: { size: number; id: string }[] = [];
+  for await (const out of file.bytes) {
+    const piece = where.get(out) ?? out;
+    pieces.push(piece);
+    mapped.push({ size: out.length, id: memberId(platform, piece) });
+  }
   const d = await file.digest;
   const name = repodataFileName(d.checksum, kind, EXT[codec]);
   const key = repodataKey(tenant, repo, name);
@@ -74,6 +91,7 @@ export async function writeMetadataFile(
   return {
     name,
     record: { type: kind, checksum: d.checksum, openChecksum: d.openChecksum, location: `repodata/${name}`, size: d.size, openSize: d.openSize },
+    members: mapped,
   };
 }
 

@@ -38,8 +38,11 @@ export interface SnapshotRecord {
   createdBy: string;
 }
 
-/** Checksum-named repodata: immutable by name, so the repo's own copy is served. */
-export const CHECKSUM_NAMED = /^[0-9a-f]{64}-[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?$/;
+/**
+ * Checksum-named repodata: immutable by name, so the repo's own copy is served. The member map is
+ * named by the checksum of the repomd.xml it describes, and create-only like the files.
+ */
+export const CHECKSUM_NAMED = /^[0-9a-f]{64}-(?:[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?|members\.json)$/;
 
 const NAME_IN_PREFIX = /\/([^/]+)\.json$/;
 

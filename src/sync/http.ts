@@ -10,6 +10,7 @@ import { readAll } from '../net/bounded-body.js';
 import { isOutboundError } from '../net/errors.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../net/limits.js';
 import { createOutbound, shownUrl, type Outbound, type OutboundResponse, type Transport } from '../net/outbound.js';
+import { rangeHeader, type ByteSpan } from '../net/range.js';
 import { SyncError } from './errors.js';
 
 export interface SourceOptions {
@@ -29,6 +30,8 @@ export interface SourceOptions {
 export interface GetOptions {
   /** Ask for the bytes from this offset on (`Range: bytes=N-`). */
   from?: number;
+  /** Ask for exactly these bytes (`Range: bytes=first-last`); the caller checks the answer (src/net/range.ts). */
+  range?: ByteSpan;
   /** Answer null instead of failing on 404. */
   allowMissing?: boolean;
   /** Most body bytes accepted (reading stops past it); default the document limit. */
@@ -93,7 +96,8 @@ export class Source {
     const shown = shownUrl(url);
     const headers: Record<string, string> = {};
     if (this.#auth && new URL(url).origin === this.origin) headers['authorization'] = this.#auth;
-    if (opts.from !== undefined && opts.from > 0) headers['range'] = `bytes=${opts.from}-`;
+    if (opts.range) headers['range'] = rangeHeader(opts.range);
+    else if (opts.from !== undefined && opts.from > 0) headers['range'] = `bytes=${opts.from}-`;
     let last = '';
     for (let attempt = 1; attempt <= this.#attempts; attempt++) {
       if (attempt > 1) await this.backoff(attempt - 1);

@@ -17,6 +17,8 @@ import type { Platform } from '../core/platform.js';
 import type { OutboundLimits } from '../net/limits.js';
 import type { Transport } from '../net/outbound.js';
 import { askFeed, type FeedVerdict } from './changes-client.js';
+import type { FileMembers } from '../core/repodata/members.js';
+import { assembleFile, memberMaps, type OldCopy } from './delta.js';
 import { download } from './download.js';
 import { SyncError } from './errors.js';
 import { Source } from './http.js';
@@ -65,6 +67,12 @@ export interface SyncSummary {
   deleted: number;
   primaryParsed: boolean;
   changesFeed: FeedVerdict | 'not-asked';
+  /**
+   * Metadata files made from DIR's previous copy plus the changed members fetched by range (a
+   * Berth source's member map): how many, the bytes fetched and copied, and files that fell back
+   * to a whole download.
+   */
+  ranges: { files: number; fetchedBytes: number; copiedBytes: number; fallbacks: number };
 }
 
 /** Berth's own revision of the repomd.xml it served (`Berth-Revision`), or null from other servers. */
@@ -140,6 +148,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   const summary: SyncSummary = {
     source: source.baseUrl, dir: target.dir, upToDate: false, revision: null, signer: null, bytes: 0, requests: 0,
     fetched: { metadata: 0, packages: 0 }, reused: { metadata: 0, packages: 0 }, deleted: 0, primaryParsed: false, changesFeed: 'not-asked',
+    ranges: { files: 0, fetchedBytes: 0, copiedBytes: 0, fallbacks: 0 },
   };
   const finish = (): SyncSummary => ({ ...summary, bytes: source.bytes, requests: source.requests });
   const state = await target.readState();
@@ -163,6 +172,9 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   }
   const md = parseRepomd(new TextDecoder().decode(repomd));
   summary.revision = md.revision;
+  // A Berth source (it names its revision) serves where each file's members lie: changed
+  // members are then fetched by range, the rest copied from DIR's previous files.
+  const maps = cursor !== null ? await memberMaps(source, target, state, sha256(repomd), md.records) : null;
 
   // 2. metadata into staging (or already in place)
   let done = 0;
@@ -171,7 +183,7 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
     bytes += n;
   };
   const staged = await mapLimit(md.records, jobs, async (r: RepomdRecord) => {
-    const at = await placeMetadata(source, target, r, summary, onBytes);
+    const at = await placeMetadata(source, target, r, summary, onBytes, { next: maps?.next.get(r.type), old: maps?.old.get(r.type) });
     opts.progress?.({ phase: 'metadata', done: ++done, total: md.records.length, bytes });
     return { r, at };
   });
@@ -250,15 +262,25 @@ async function run(opts: SyncOptions, source: Source, target: Target): Promise<S
   await writeAtomic(target.path('repodata/repomd.xml'), repomd);
 
   // 5. state, then what nothing references any more
+  // the members of the files now in DIR, for the next run (a map from an earlier run still
+  // describes a file that did not change)
+  const members: Record<string, FileMembers> = {};
+  for (const r of md.records) {
+    const m = maps?.next.get(r.type) ?? (state?.members?.[r.type]?.href === r.href ? state.members[r.type] : undefined);
+    if (m) members[r.type] = m;
+  }
   const next: SyncState = {
-    version: 1, source: source.baseUrl, repomdSha256: sha256(repomd), revision: md.revision, cursor, packages, metadata: md.records.map((r) => r.href),
+    version: 1, source: source.baseUrl, repomdSha256: sha256(repomd), revision: md.revision, cursor, packages, metadata: md.records.map((r) => r.href), members,
   };
   await target.writeState(next);
   summary.deleted = await target.prune(keep);
   return finish();
 }
 
-async function placeMetadata(source: Source, target: Target, r: RepomdRecord, summary: SyncSummary, onBytes: (n: number) => void): Promise<string | null> {
+async function placeMetadata(
+  source: Source, target: Target, r: RepomdRecord, summary: SyncSummary, onBytes: (n: number) => void,
+  delta: { next: FileMembers | undefined; old: OldCopy | undefined },
+): Promise<string | null> {
   if (await target.holds(target.path(r.href), r.size, r.checksum)) {
     summary.reused.metadata++;
     return null;
@@ -267,6 +289,17 @@ async function placeMetadata(source: Source, target: Target, r: RepomdRecord, su
   if (await target.holds(at, r.size, r.checksum)) {
     summary.reused.metadata++;
     return at;
+  }
+  if (delta.next && delta.old) {
+    const d = await assembleFile(source, target, r, delta.next, delta.old, at, onBytes);
+    if (d.outcome === 'assembled') {
+      summary.fetched.metadata++;
+      summary.ranges.files++;
+      summary.ranges.fetchedBytes += d.fetched;
+      summary.ranges.copiedBytes += d.copied;
+      return at;
+    }
+    summary.ranges.fallbacks++;
   }
   await download(source, r.href, target.partial(r.href), at, { size: r.size, checksum: r.checksum }, onBytes);
   summary.fetched.metadata++;

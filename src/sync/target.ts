@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { SyncError } from './errors.js';
+import type { FileMembers } from '../core/repodata/members.js';
 import type { Checksum, PrimaryPackage } from './metadata.js';
 
 export const SYNC_DIR = '.berth-sync';
@@ -28,6 +29,11 @@ export interface SyncState {
   cursor?: string | null;
   packages: PrimaryPackage[];
   metadata: string[];
+  /**
+   * Where the members of DIR's metadata files lie (from the source's member map), by repomd type:
+   * the next run copies unchanged members from these files. Absent when the source had no map.
+   */
+  members?: Record<string, FileMembers>;
 }
 
 export async function hashFile(path: string, type: string): Promise<string> {

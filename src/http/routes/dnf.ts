@@ -63,12 +63,13 @@ const OPTIONS = {
   key: optionsFor('application/pgp-keys', 'no-cache'),
   gzip: optionsFor('application/gzip', IMMUTABLE),
   zstd: optionsFor('application/zstd', IMMUTABLE),
+  json: optionsFor('application/json', IMMUTABLE),
   other: optionsFor('application/octet-stream', IMMUTABLE),
   rpm: optionsFor('application/x-rpm', IMMUTABLE),
 };
 export type Visibility = 'public' | 'private';
 const metadataOptions = (file: string, cache: Visibility): ServeOptions =>
-  (file.endsWith('.gz') ? OPTIONS.gzip : file.endsWith('.zst') ? OPTIONS.zstd : OPTIONS.other)[cache];
+  (file.endsWith('.gz') ? OPTIONS.gzip : file.endsWith('.zst') ? OPTIONS.zstd : file.endsWith('.json') ? OPTIONS.json : OPTIONS.other)[cache];
 
 export interface DnfRouteOptions {
   tenancy?: RepoTenancy;
@@ -100,7 +101,8 @@ export interface DnfHandlers {
   locationNow(req: DnfRequest, tenant: string, repo: string, location: string): Response | undefined;
 }
 
-const METADATA_FILE = /^[0-9a-f]{64}-[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?$/;
+// checksum-named metadata files, and the member map named by its repomd.xml's checksum
+const METADATA_FILE = /^[0-9a-f]{64}-(?:[a-z_]+\.xml(?:\.(?:gz|zst|xz|bz2))?|members\.json)$/;
 const GENERATION_RECORD = /\/(\d{12})\.json$/;
 // Berth's own `Packages/<l>/<file>`, and a complete mirror's upstream hrefs (src/mirror): any
 // relative path to an .rpm without dot segments. The location is only ever a lookup key.
