@@ -37,6 +37,8 @@ export interface ChangeRecord {
   at: number;
   added: AddedPackage[];
   removed: RemovedPackage[];
+  /** Repomd types besides the package files that this revision changed (updateinfo, group, …). */
+  metadata?: string[];
 }
 
 export function addedOf(e: IndexEntry): AddedPackage {

@@ -41,6 +41,8 @@
  *       ├── snapshot-files/<name>/<file>               a snapshot's own copy of a repodata file not named by its checksum
  *       ├── metadata-keys.json                         the metadata key set during and after a rotation (repo/metadata-key-set.ts)
  *       ├── metadata-keys/<fpr>.asc                    metadata signing keys added by rotation (secret: never served)
+ *       ├── advisories.json                            the repo's advisories `{serial, advisories[]}` (repo/advisories.ts; CAS)
+ *       ├── repo-files.json                            updateinfo, comps and modules files repomd lists (repo/repo-files.ts; CAS)
  *       └── repodata/
  *           ├── <sha256>-primary.xml.gz …              write-once, content-named (createrepo style)
  *           ├── repomd.xml                             the pointer: written last, replaced atomically
@@ -407,4 +409,16 @@ export function metadataKeySetKey(tenant: string, repo: string): string {
 /** An armored secret metadata key added by rotation (the first one stays at metadata-key.asc). */
 export function rotatedMetadataKeyKey(tenant: string, repo: string, fpr: string): string {
   return `${repoPrefix(tenant, repo)}metadata-keys/${fingerprintName(fpr)}.asc`;
+}
+
+// --- Advisories, groups and modules (docs/advisories.md) ---
+
+/** The repo's advisories `{serial, advisories[]}`, changed by compare-and-swap. */
+export function advisoriesKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}advisories.json`;
+}
+
+/** The metadata files besides primary/filelists/other that regeneration lists in repomd.xml. */
+export function repoFilesKey(tenant: string, repo: string): string {
+  return `${repoPrefix(tenant, repo)}repo-files.json`;
 }
