@@ -25,6 +25,7 @@ import { changesRouteDocs, changesRoutes } from './routes/changes.js';
 import { dnfHandlers, dnfRoutes } from './routes/dnf.js';
 import { dnfRouteDocs } from './routes/dnf-docs.js';
 import { lifecycleRouteDocs, lifecycleRoutes } from './routes/lifecycle.js';
+import { advisoryRouteDocs, advisoryRoutes } from './routes/advisories.js';
 import { SnapshotRecords, snapshotDnfRouteDocs, snapshotDnfRoutes } from './routes/snapshot-dnf.js';
 import { readSnapshot } from '../repo/snapshots.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
@@ -45,7 +46,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...mirrorEditRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...pageRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...mirrorEditRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...advisoryRouteDocs, ...pageRouteDocs];
 }
 
 export interface CreateAppOptions {
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.route('/', changesRoutes(deps));
   const snapshots = new SnapshotRecords((t, r, n) => readSnapshot(deps.store, t, r, n));
   app.route('/', lifecycleRoutes(deps, snapshots));
+  app.route('/', advisoryRoutes(deps));
   // An /api/ request no API route took ends below, never in the pages or the dnf routes (whose
   // `/{tenant}/{repo}/…` patterns match any three-segment path).
   app.all('/api/*', (c) => unmatched(c));

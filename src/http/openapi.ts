@@ -15,8 +15,8 @@ export interface RouteDoc {
   summary: string;
   /** Scope needed (`operator` for operator-only routes, `public` for none). */
   access: Scope | 'operator' | 'public';
-  /** JSON request body schema, or `binary` for a raw upload. */
-  body?: z.ZodType | 'binary';
+  /** JSON request body schema, `binary` for a raw upload, or several forms (JSON and text media types such as XML). */
+  body?: z.ZodType | 'binary' | { json: z.ZodType; text: string[] };
   query?: z.ZodObject;
   /** Success responses: status → JSON schema (or `binary`, `text` for text/plain, `html` for a browse page). */
   responses: Record<number, z.ZodType | 'binary' | 'text' | 'html' | null>;
@@ -42,6 +42,13 @@ function schema(s: z.ZodType | 'binary' | 'text' | 'html'): Record<string, unkno
   if (s === 'text') return { 'text/plain': { schema: { type: 'string' } } };
   if (s === 'html') return { 'text/html': { schema: { type: 'string' } } };
   return { 'application/json': { schema: z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) } };
+}
+
+function bodyContent(b: NonNullable<RouteDoc['body']>): Record<string, unknown> {
+  if (typeof b === 'object' && 'text' in b && Array.isArray(b.text)) {
+    return { ...schema(b.json), ...Object.fromEntries(b.text.map((t) => [t, { schema: { type: 'string' } }])) };
+  }
+  return schema(b as z.ZodType | 'binary');
 }
 
 /** `get /api/v1/repos/{tenant}/{repo}/packages` → `getReposByTenantByRepoPackages`. */
@@ -92,7 +99,7 @@ export function openApiDocument(routes: readonly RouteDoc[], version: string, op
       'x-berth-access': r.access,
       ...(r.access === 'public' ? {} : { security: [{ bearer: [] }, { basic: [] }] }),
       parameters: [...params, ...query],
-      ...(r.body ? { requestBody: { required: true, content: schema(r.body) } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: bodyContent(r.body) } } : {}),
       responses,
     };
   }

@@ -13,12 +13,15 @@ import { BerthError } from '../core/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { addedOf, readChangeRecord, type AddedPackage, type ChangeRecord, type RemovedPackage } from './change-log.js';
 import { readIndex } from './index-store.js';
+import { readRepoFiles } from './repo-files.js';
 
 export interface ChangesFeed {
   from: number;
   to: number;
   added: AddedPackage[];
   removed: RemovedPackage[];
+  /** Repomd types besides the package files changed in the range (updateinfo, group, group_gz, modules). */
+  metadata: string[];
   complete: boolean;
 }
 
@@ -57,9 +60,11 @@ async function readRange(store: BlobStore, tenant: string, repo: string, from: n
 
 type Net = Map<string, { kind: 'added'; entry: AddedPackage } | { kind: 'removed'; entry: RemovedPackage }>;
 
-function fold(records: readonly ChangeRecord[]): { added: AddedPackage[]; removed: RemovedPackage[] } {
+function fold(records: readonly ChangeRecord[]): { added: AddedPackage[]; removed: RemovedPackage[]; metadata: string[] } {
   const net: Net = new Map();
+  const metadata = new Set<string>();
   for (const r of records) {
+    for (const t of r.metadata ?? []) metadata.add(t);
     for (const p of r.removed) {
       if (net.get(p.sha256)?.kind === 'added') net.delete(p.sha256);
       else net.set(p.sha256, { kind: 'removed', entry: { sha256: p.sha256, location: p.location } });
@@ -75,20 +80,22 @@ function fold(records: readonly ChangeRecord[]): { added: AddedPackage[]; remove
     if (v.kind === 'added') added.push(v.entry);
     else removed.push(v.entry);
   }
-  return { added: added.sort(byLocation), removed: removed.sort(byLocation) };
+  return { added: added.sort(byLocation), removed: removed.sort(byLocation), metadata: [...metadata].sort() };
 }
 
+/** The full answer names every metadata type the repo carries (a client re-reads them all). */
 export async function changesSince(store: BlobStore, tenant: string, repo: string, since: number, until?: number): Promise<ChangesFeed> {
   const { index, lastChange } = await readIndex(store, tenant, repo);
   const current = index.revision;
   if (until !== undefined && until > current) throw new ChangesRangeError(`until=${until} is ahead of the index (revision ${current})`);
   if (until !== undefined && until < since) throw new ChangesRangeError(`until=${until} is before since=${since}`);
   const full = (): ChangesFeed => ({
-    from: since, to: current, added: index.packages.map(addedOf).sort(byLocation), removed: [], complete: false,
+    from: since, to: current, added: index.packages.map(addedOf).sort(byLocation), removed: [], metadata: fullMetadata, complete: false,
   });
+  const fullMetadata = [...new Set((await readRepoFiles(store, tenant, repo)).map((f) => f.type))].sort();
   const to = until ?? current;
   if (since > current || to - since > MAX_FOLD) return full();
-  if (to === since) return { from: since, to, added: [], removed: [], complete: true };
+  if (to === since) return { from: since, to, added: [], removed: [], metadata: [], complete: true };
   const records = await readRange(store, tenant, repo, since, to, lastChange);
   if (!records) return full();
   return { from: since, to, ...fold(records), complete: true };

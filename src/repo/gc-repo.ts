@@ -17,6 +17,7 @@ import { readCurrent, readGenerationAt, type GenerationRecord } from './generati
 import { readHead } from './index-store.js';
 import { fragmentLocation } from './package-fragments.js';
 import { frozenGenerations } from './snapshots.js';
+import { readRepoFiles } from './repo-files.js';
 
 export interface Cutoffs {
   now: number;
@@ -91,6 +92,8 @@ export async function collectRepo(
   // 2. What the head, the kept generations and the snapshots reach (a snapshot is a generation
   // kept until it is deleted; it does not hold back step 4, whose removals check `inRepo`).
   const marks = await markRepo(store, tenant, repo, head, [...kept, ...(await frozenGenerations(store, tenant, repo))]);
+  // the current updateinfo/comps/modules files, even before a generation lists them
+  for (const f of await readRepoFiles(store, tenant, repo)) marks.files.add(f.name);
   for await (const item of listAll(store, repodataPrefix(tenant, repo))) {
     const file = item.key.slice(repodataPrefix(tenant, repo).length);
     if (marks.files.has(file) || !older(item, cut.grace)) continue;

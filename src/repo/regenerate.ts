@@ -21,6 +21,7 @@ import { ChunkSource, type ChunkStats } from './chunk-source.js';
 import { writeMemberMap } from './member-map.js';
 import { writeMetadataFile } from './metadata-writer.js';
 import { isCompleteMirror } from './mirror-config.js';
+import { readRepoFiles, repomdRecordOf } from './repo-files.js';
 import type { RepoTenancy } from './tenancy.js';
 import { compareKeys, type IndexEntry } from './index-entry.js';
 
@@ -87,13 +88,15 @@ export async function regenerate(
   // cache is built once for all three (fragments read once), see chunk-source.ts.
   const written = await Promise.all(KINDS.map((kind) =>
     writeMetadataFile(deps, tenant, repo, kind, head.count, source.members(plans, kind, prefetch), codec, prefetch)));
-  const records: RepomdRecord[] = written.map((w) => ({ ...w.record, timestamp: head.updatedAt }));
+  // updateinfo, comps and modules: stored when they changed, listed as they are (repo-files.ts)
+  const extra = await readRepoFiles(store, tenant, repo);
+  const records: RepomdRecord[] = [...written.map((w) => ({ ...w.record, timestamp: head.updatedAt })), ...extra.map(repomdRecordOf)];
   const repomd = repomdXml(records, { revision: String(revision) });
   const asc = await tenancy.signDetached(store, tenant, repo, repomd);
   // Where each file's members lie, for clients that fetch only the changed ones (listed with the
   // files, so GC keeps it as long as them).
   const map = await writeMemberMap(store, deps.platform, tenant, repo, repomd, written.map((w) => ({ href: w.record.location, type: w.record.type, members: w.members })));
-  const files = [...written.map((w) => w.name), map];
+  const files = [...written.map((w) => w.name), map, ...extra.map((f) => f.name)];
 
   const record: GenerationRecord = {
     revision, createdAt: deps.clock().toISOString(), files, repomd, asc, index: head.list, codec, parts: [...source.partIds],

@@ -31,7 +31,7 @@ export interface RepoFileRecord {
   timestamp: number;
 }
 
-interface RepoFilesDoc {
+export interface RepoFilesDoc {
   files: RepoFileRecord[];
   /** Per source, the serial of the document it was built from (advisories): never goes back. */
   serials: Partial<Record<RepoFileSource, number>>;
@@ -39,8 +39,12 @@ interface RepoFilesDoc {
 
 const EMPTY: RepoFilesDoc = { files: [], serials: {} };
 
+export async function readRepoFilesState(store: BlobStore, tenant: string, repo: string): Promise<RepoFilesDoc> {
+  return (await readJson<RepoFilesDoc>(store, repoFilesKey(tenant, repo)))?.value ?? EMPTY;
+}
+
 export async function readRepoFiles(store: BlobStore, tenant: string, repo: string): Promise<RepoFileRecord[]> {
-  return (await readJson<RepoFilesDoc>(store, repoFilesKey(tenant, repo)))?.value.files ?? [];
+  return (await readRepoFilesState(store, tenant, repo)).files;
 }
 
 export function repomdRecordOf(f: RepoFileRecord): RepomdRecord {

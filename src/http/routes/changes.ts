@@ -30,6 +30,7 @@ export const changesSchema = z.object({
   to: z.number().int(),
   added: z.array(z.object({ sha256, location: z.string(), size: z.number().int(), nevra: z.string(), addedAt: z.number().int() })),
   removed: z.array(z.object({ sha256, location: z.string() })),
+  metadata: z.array(z.string()).describe('repomd types besides the package files that changed in the range: updateinfo (advisories), group and group_gz (comps), modules'),
   /** false: `added` is the full package list at `to` (the client does a full sync). */
   complete: z.boolean(),
 });
@@ -37,7 +38,7 @@ export const changesSchema = z.object({
 export const changesRouteDocs: RouteDoc[] = [
   {
     method: 'get', path: '/api/v1/repos/{tenant}/{repo}/changes',
-    summary: 'Packages added and removed since an index revision (complete=false: full list, do a full sync)',
+    summary: 'Packages added and removed, and metadata (advisories, groups, modules) changed, since an index revision (complete=false: full list, do a full sync)',
     access: 'read', query: changesQuerySchema, responses: { 200: changesSchema },
     problems: { 400: ['invalid_request', 'invalid_range'], 401: ['unauthenticated', 'invalid_token'], 403: ['forbidden'], 404: ['not_found'] },
   },
