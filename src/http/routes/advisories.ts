@@ -18,7 +18,7 @@ import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { invalidRequest, readBodyText } from '../validate.js';
 import {
-  ADVISORY_ID, advisoryChangeSchema, advisoryListSchema, advisorySchema, advisoryUploadSchema, cleanAdvisory,
+  ADVISORY_ID, advisoryChangeSchema, advisoryListSchema, advisoryListUploadSchema, advisorySchema, advisoryUploadSchema, cleanAdvisory,
 } from './advisory-schema.js';
 
 const ADVISORIES = '/api/v1/repos/{tenant}/{repo}/advisories';
@@ -93,7 +93,9 @@ async function uploaded(c: Context<AppEnv>): Promise<Advisory[]> {
   } catch {
     throw invalidRequest('the body must be a JSON document');
   }
-  const parsed = advisoryUploadSchema.safeParse(raw);
+  // one advisory, or {advisories: [...]}: each checked by its own schema, so errors name fields
+  const many = typeof raw === 'object' && raw !== null && 'advisories' in raw;
+  const parsed = (many ? advisoryListUploadSchema : advisorySchema).safeParse(raw);
   if (!parsed.success) throw invalidRequest('the body does not match the schema', issuesOf(parsed.error, '').slice(0, 50));
   return ('advisories' in parsed.data ? parsed.data.advisories : [parsed.data]).map(cleanAdvisory);
 }

@@ -61,7 +61,8 @@ export const advisorySchema = z.object({
 }).strict();
 
 /** A JSON upload: one advisory, or `{advisories: [...]}`. */
-export const advisoryUploadSchema = z.union([advisorySchema, z.object({ advisories: z.array(advisorySchema).min(1).max(1000) }).strict()]);
+export const advisoryListUploadSchema = z.object({ advisories: z.array(advisorySchema).min(1).max(1000) }).strict();
+export const advisoryUploadSchema = z.union([advisorySchema, advisoryListUploadSchema]);
 
 /** Drops keys zod left undefined, so stored advisories compare by their fields alone. */
 export function cleanAdvisory(a: z.output<typeof advisorySchema>): Advisory {
