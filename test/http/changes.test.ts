@@ -36,10 +36,10 @@ describe('GET …/changes', () => {
     expect(r.status).toBe(200);
     expect(r.cache).toBe('private, no-cache');
     expect(r.body).toEqual({
-      from: 0, to: 1, complete: true, removed: [],
+      from: 0, to: 1, complete: true, removed: [], metadata: [],
       added: [{ sha256: entry.sha256, location: entry.location, size: 4242, nevra: 'echo-1:2-3.x86_64', addedAt: 1_700_000_001 }],
     });
-    expect((await get('since=1')).body).toEqual({ from: 1, to: 1, added: [], removed: [], complete: true });
+    expect((await get('since=1')).body).toEqual({ from: 1, to: 1, added: [], removed: [], metadata: [], complete: true });
   });
 
   it('refuses a bad since or until with 400', async () => {

@@ -14,6 +14,7 @@ import {
   changesCases, dnfCases, mirrorCases, mirrorSetup, packageCases, publicCases, serviceSetup,
 } from './isolation-service-cases.js';
 import { pageCases, pageSetup, publicPageCases } from './isolation-page-cases.js';
+import { advisoryCases, advisorySetup } from './isolation-advisory-cases.js';
 
 const app = (deps: AppDeps) => createApp(deps);
 const honoOnly = (deps: AppDeps) => createApp(deps, { dnfPreRouter: false });
@@ -25,6 +26,7 @@ describeMatrix('composed app: package, changes and public routes', [...packageCa
 // A run retries the dead upstream a few times (≈1 s): allow for it.
 describeMatrix('composed app: mirror routes', mirrorCases, { app, setup: mirrorSetup, timeout: 30_000 });
 describeMatrix('composed app: lifecycle routes (retention, snapshots, metadata keys, promotion)', lifecycleCases, { app, setup: lifecycleSetup, timeout: 30_000 });
+describeMatrix('composed app: advisory routes', advisoryCases, { app, setup: advisorySetup, timeout: 30_000 });
 describeMatrix('composed app: dnf paths (pre-router)', dnf, { app, setup: serviceSetup });
 describeMatrix('composed app: dnf paths (hono routes)', dnf, { app: honoOnly, setup: serviceSetup });
 const pageWorld = async (w: World): Promise<void> => {
@@ -61,7 +63,7 @@ describe('composed app: route coverage', () => {
     const routes = world.svc.app.routes
       .filter((r) => r.method !== 'ALL') // middleware (`use`)
       .map((r) => ({ method: r.method, path: r.path, re: routeRegex(r.path) }));
-    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...lifecycleCases, ...dnf, ...pageCases, ...publicPageCases];
+    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...lifecycleCases, ...advisoryCases, ...dnf, ...pageCases, ...publicPageCases];
     const covered = new Set<string>();
     const unrouted: string[] = [];
     for (const c of cases) {

@@ -45,7 +45,7 @@ describe('change log and feed', () => {
     expect([names(from1.added), names(from1.removed)]).toEqual([['beta', 'gamma'], ['alpha']]);
     const from2 = await changesSince(store, 'acme', 'main', 2);
     expect([names(from2.added), names(from2.removed)]).toEqual([['gamma'], ['alpha']]);
-    expect(await changesSince(store, 'acme', 'main', 4)).toEqual({ from: 4, to: 4, added: [], removed: [], complete: true });
+    expect(await changesSince(store, 'acme', 'main', 4)).toEqual({ from: 4, to: 4, added: [], removed: [], metadata: [], complete: true });
     const bounded = await changesSince(store, 'acme', 'main', 0, 2);
     expect([bounded.to, names(bounded.added), bounded.complete]).toEqual([2, ['alpha', 'beta'], true]);
     await expect(changesSince(store, 'acme', 'main', 0, 5)).rejects.toMatchObject({ code: 'invalid_range' });

@@ -116,7 +116,7 @@ describe.skipIf(reason !== null)('berth sync from a Berth repo', () => {
     const rev = await push([file]); // same bytes back: new revision, same package set
     await waitForRevision(rev);
     const feed = await fetch(`${server.url}/api/v1/repos/acme/edge/changes?since=5&until=${rev}`, { headers: { authorization: `Bearer ${read}` } });
-    expect(await feed.json()).toEqual({ from: 5, to: rev, added: [], removed: [], complete: true });
+    expect(await feed.json()).toEqual({ from: 5, to: rev, added: [], removed: [], metadata: [], complete: true });
     const mark = logLines();
     const r = await sync(['--trust-server-key']);
     expect(r.code, r.stderr).toBe(0);
