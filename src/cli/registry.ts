@@ -31,6 +31,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   promote: { summary: 'copy or move packages into another repository without uploading them (service)', load: async () => (await import('./commands/promote.js')).promoteCommand },
   'metadata-key': { summary: "rotate the key that signs a repository's metadata (service)", load: async () => (await import('./commands/metadata-key.js')).metadataKeyCommand },
   snapshot: { summary: 'freeze a repository under a name dnf can pin (service)', load: async () => (await import('./commands/snapshot.js')).snapshotCommand },
+  advisory: { summary: 'publish security and bugfix advisories (updateinfo) (service)', load: async () => (await import('./commands/advisory.js')).advisoryCommand },
   retention: { summary: 'keep the newest versions of each package (service)', load: async () => (await import('./commands/retention.js')).retentionCommand },
 };
 

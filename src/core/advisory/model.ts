@@ -80,7 +80,7 @@ export function formatDate(d: Date): string {
  */
 export function normalDate(s: string): string | null {
   const t = s.trim();
-  let d: Date | null = null;
+  let d: Date;
   if (/^\d{1,12}$/.test(t)) d = new Date(Number(t) * 1000);
   else {
     const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
