@@ -23,6 +23,8 @@ export interface DescribedBatch {
 
 export interface Readers {
   describe(jobs: readonly (DescribeJob | null)[]): AsyncGenerator<DescribedBatch>;
+  /** The writer is done with `batch`: its buffer is written into again by a later batch. */
+  release(batch: EncodedBatch): void;
   close(): Promise<void>;
 }
 
@@ -31,12 +33,16 @@ const described = (slice: readonly (DescribeJob | null)[]): DescribeJob[] => sli
 /** Reads on the calling thread. */
 export function inProcessReaders(changelogLimit: number): Readers {
   const reader = new PackageReader();
+  const spare: ArrayBuffer[] = [];
   return {
     async *describe(jobs) {
       for (let at = 0; at < jobs.length; at += BATCH) {
         const slice = jobs.slice(at, at + BATCH);
-        yield { jobs: slice, batch: await describeBatch(reader, described(slice), changelogLimit) };
+        yield { jobs: slice, batch: await describeBatch(reader, described(slice), changelogLimit, spare.pop()) };
       }
+    },
+    release(batch) {
+      spare.push(batch.xml.buffer as ArrayBuffer);
     },
     async close() {},
   };
@@ -45,6 +51,9 @@ export function inProcessReaders(changelogLimit: number): Readers {
 /** Starts `count` reader threads now (they load while the caller lists the packages). */
 export function threadReaders(count: number, changelogLimit: number): Readers {
   const own = new PackageReader();
+  const spare: ArrayBuffer[] = [];
+  // which thread made a batch (-1: this one), so that its buffer goes back there
+  const maker = new WeakMap<EncodedBatch, number>();
   const pool = Array.from({ length: count }, () => startWorker({ changelogLimit }));
   const ready = new Array<boolean>(count).fill(false);
   const inflight = new Array<number>(count).fill(0);
@@ -57,6 +66,7 @@ export function threadReaders(count: number, changelogLimit: number): Readers {
       if ('ready' in m) ready[w] = true;
       else {
         inflight[w]!--;
+        maker.set(m.batch, w);
         results.set(m.id, m.batch);
       }
       wake?.();
@@ -103,7 +113,9 @@ export function threadReaders(count: number, changelogLimit: number): Readers {
             refill(k);
             if (results.has(base + k) || next >= batches || next - k >= window) continue;
             const mine = next++;
-            results.set(base + mine, await describeBatch(own, described(slice(mine)), changelogLimit));
+            const batch = await describeBatch(own, described(slice(mine)), changelogLimit, spare.pop());
+            maker.set(batch, -1);
+            results.set(base + mine, batch);
             continue;
           }
           await new Promise<void>((resolve) => (wake = resolve));
@@ -113,6 +125,12 @@ export function threadReaders(count: number, changelogLimit: number): Readers {
         results.delete(base + k);
         yield { jobs: slice(k), batch };
       }
+    },
+    release(batch) {
+      const w = maker.get(batch);
+      const buffer = batch.xml.buffer as ArrayBuffer;
+      if (w === undefined || w < 0) spare.push(buffer);
+      else if (!closing) pool[w]!.postMessage({ recycle: buffer }, [buffer]);
     },
     async close() {
       closing = true;

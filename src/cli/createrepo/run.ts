@@ -249,8 +249,14 @@ async function writePass(
         }
       }
       // once a package is left out the files are abandoned (a second pass writes them)
-      if (leftOut.size === 0) for (const kind of KINDS) await channels[kind].push(out[kind]);
-      else for (const kind of KINDS) channels[kind].close();
+      if (leftOut.size === 0) {
+        // the batch's buffer is reused once all three writers copied their fragments out of it
+        let pending = KINDS.length;
+        const done = () => {
+          if (--pending === 0) readers.release(batch);
+        };
+        for (const kind of KINDS) await channels[kind].push(out[kind], done);
+      } else for (const kind of KINDS) channels[kind].close();
     }
   } finally {
     await cursor?.close();

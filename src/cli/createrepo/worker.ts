@@ -14,18 +14,24 @@ interface Request {
 const { changelogLimit } = workerData as { changelogLimit: number };
 const reader = new PackageReader();
 const queue: Request[] = [];
+// buffers of batches the writer is done with, sent back to be written into again
+const spare: ArrayBuffer[] = [];
 let busy = false;
 
 async function work(): Promise<void> {
   busy = true;
   for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-    const batch = await describeBatch(reader, r.jobs, changelogLimit);
+    const batch = await describeBatch(reader, r.jobs, changelogLimit, spare.pop());
     parentPort!.postMessage({ id: r.id, batch }, [batch.xml.buffer, batch.times.buffer, batch.ends.buffer] as ArrayBuffer[]);
   }
   busy = false;
 }
 
-parentPort!.on('message', (r: Request) => {
+parentPort!.on('message', (r: Request | { recycle: ArrayBuffer }) => {
+  if ('recycle' in r) {
+    spare.push(r.recycle);
+    return;
+  }
   queue.push(r);
   if (!busy) void work();
 });

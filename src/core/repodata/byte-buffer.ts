@@ -11,8 +11,9 @@ export class ByteBuffer {
   private buf: Uint8Array;
   length = 0;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = new Uint8Array(Math.max(16, initialBytes));
+  /** `initial`: a size to allocate, or a buffer to write into (and replace if it must grow). */
+  constructor(initial: number | Uint8Array = 64 * 1024) {
+    this.buf = typeof initial === 'number' ? new Uint8Array(Math.max(16, initial)) : initial;
   }
 
   /** Bytes currently allocated (the high-water mark of what it held). */
@@ -23,7 +24,7 @@ export class ByteBuffer {
   private reserve(n: number): void {
     const need = this.length + n;
     if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(16, this.buf.length * 2);
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.length));
