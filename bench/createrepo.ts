@@ -68,14 +68,14 @@ async function packageSet(set: string, n: number): Promise<string> {
 }
 
 /**
- * Runs the built createrepo in this process (as the CLI does: no TurboFan) and prints the peak of
+ * Runs the built createrepo in this process (with the CLI's V8 settings) and prints the peak of
  * process.memoryUsage() sampled every 5 ms: RSS, and of the main thread's isolate the V8 heap
  * (committed and used), external memory and ArrayBuffers. Reader threads' heaps are in RSS only.
  */
 const MEMORY_RUN = `
-import { setFlagsFromString } from 'node:v8';
 import { availableParallelism } from 'node:os';
-setFlagsFromString('--no-turbofan');
+const { tuneV8ForCreaterepo } = await import(${JSON.stringify(new URL('../dist/src/cli/createrepo/v8-flags.js', import.meta.url).href)});
+tuneV8ForCreaterepo();
 const { createrepo } = await import(${JSON.stringify(new URL('../dist/src/cli/createrepo/run.js', import.meta.url).href)});
 const { nodePlatform } = await import(${JSON.stringify(new URL('../dist/src/adapters/node/platform.js', import.meta.url).href)});
 const [dir, w] = process.argv.slice(2);

@@ -1,10 +1,10 @@
 /** `berth createrepo DIR` — a drop-in for createrepo_c on its common flags. */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import { nodePlatform } from '../../adapters/node/platform.js';
 import { CliError, type Command } from '../command.js';
 import { createrepo } from '../createrepo/run.js';
+import { tuneV8ForCreaterepo } from '../createrepo/v8-flags.js';
 
 const HELP = `Usage: berth createrepo [options] DIR
 
@@ -18,7 +18,7 @@ Options:
   --changelog-limit N     changelog entries per package in other.xml (default 10)
   --update                reuse metadata of packages whose size and mtime are unchanged
   --workers N             threads reading packages while the main thread writes (0 = read
-                          on the main thread; default: one per CPU, at most 8)
+                          on the main thread; default: CPUs - 1, at most 8)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -28,16 +28,8 @@ written; dnf and tdnf do not read it), --set-timestamp-to-revision (always on), 
 export const createrepoCommand: Command = {
   summary: 'write dnf repodata for a directory of packages (createrepo_c compatible)',
   async run(args) {
-    // V8 settings for a run of seconds to minutes over the same short functions (measured:
-    // docs/benchmarks.md). Set before any package is read; reader threads share them.
-    // - No TurboFan: it costs more CPU than its code saves before the run ends; Maglev's code is
-    //   as fast here.
-    // - The young generation keeps its starting size: V8 otherwise doubles it each time the
-    //   bytes that survived collections add up to its size, which a long run always reaches
-    //   (a 64 MiB young generation at 50,000 packages, most of the peak RSS), while nearly
-    //   nothing per package survives a collection here.
-    setFlagsFromString('--no-turbofan');
-    setFlagsFromString('--semi-space-growth-factor=1');
+    // V8 settings for a run like this one (v8-flags.ts), before any package is read
+    tuneV8ForCreaterepo();
     let parsed;
     try {
       parsed = parseArgs({
@@ -110,9 +102,11 @@ function integer(flag: string, value: string | undefined, fallback: number): num
 }
 
 /**
- * Readers encode the XML and the main thread only assembles, hashes and writes it (compression
- * runs on the thread pool), so the readers get the CPUs (docs/benchmarks.md).
+ * One reader thread per CPU beyond the first (at most 8): the main thread assembles, hashes and
+ * writes what the readers encoded, and reads too whenever it would otherwise wait. On 2 CPUs
+ * that is one reader thread, a two-stage pipeline; a second thread measured more CPU time and
+ * RSS for no shorter run (docs/benchmarks.md). On one CPU packages are read in-process.
  */
 function defaultWorkers(cpus: number): number {
-  return Math.min(8, Math.max(1, cpus));
+  return Math.min(8, Math.max(0, cpus - 1));
 }

@@ -8,7 +8,6 @@
  */
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readRepomd } from '../../core/repodata/read/repomd.js';
 
 /** An old repomd.xml larger than this is not read (Berth and createrepo_c write a few KiB). */
 export const OLD_REPOMD_LIMIT = 4 * 1024 * 1024;
@@ -45,6 +44,8 @@ async function listedFiles(path: string): Promise<{ files: string[] } | { error:
   if (size === null) return { files: [] };
   if (size > OLD_REPOMD_LIMIT) return { error: `larger than ${OLD_REPOMD_LIMIT} bytes` };
   try {
+    // loaded only when there is an old repomd.xml: an XML parser is costly to start
+    const { readRepomd } = await import('../../core/repodata/read/repomd.js');
     const records = readRepomd(await readFile(path, 'utf8')).entries;
     return { files: records.filter((r) => r.base === null).map((r) => r.href.slice(r.href.lastIndexOf('/') + 1)) };
   } catch (e) {

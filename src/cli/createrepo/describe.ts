@@ -8,9 +8,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { PackageRecord } from '../../core/model.js';
 import type { Platform } from '../../core/platform.js';
 import { readRpm } from '../../core/rpm/index.js';
+import { packagePath } from './walk.js';
 
+/** A package to read: its path relative to the reader's root, which is also its `location href`. */
 export interface DescribeJob {
-  path: string;
   href: string;
 }
 
@@ -45,9 +46,12 @@ export class PackageReader {
   private mtimeMs = 0;
   private sha256 = '';
 
+  /** `root`: the repository directory the jobs' hrefs are relative to. */
+  constructor(private readonly root: string) {}
+
   async read(job: DescribeJob): Promise<PackageRecord | LeftOut> {
     try {
-      const result = await readRpm(this.chunks(job.path), NO_HASHING, { digests: 'none', transientChunks: true });
+      const result = await readRpm(this.chunks(packagePath(this.root, job.href)), NO_HASHING, { digests: 'none', transientChunks: true });
       if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
       return {
         pkg: result.pkg,

@@ -31,8 +31,8 @@ export interface Readers {
 const described = (slice: readonly (DescribeJob | null)[]): DescribeJob[] => slice.filter((j): j is DescribeJob => j !== null);
 
 /** Reads on the calling thread. */
-export function inProcessReaders(changelogLimit: number): Readers {
-  const reader = new PackageReader();
+export function inProcessReaders(root: string, changelogLimit: number): Readers {
+  const reader = new PackageReader(root);
   const spare: ArrayBuffer[] = [];
   return {
     async *describe(jobs) {
@@ -49,12 +49,12 @@ export function inProcessReaders(changelogLimit: number): Readers {
 }
 
 /** Starts `count` reader threads now (they load while the caller lists the packages). */
-export function threadReaders(count: number, changelogLimit: number): Readers {
-  const own = new PackageReader();
+export function threadReaders(count: number, root: string, changelogLimit: number): Readers {
+  const own = new PackageReader(root);
   const spare: ArrayBuffer[] = [];
   // which thread made a batch (-1: this one), so that its buffer goes back there
   const maker = new WeakMap<EncodedBatch, number>();
-  const pool = Array.from({ length: count }, () => startWorker({ changelogLimit }));
+  const pool = Array.from({ length: count }, () => startWorker({ root, changelogLimit }));
   const ready = new Array<boolean>(count).fill(false);
   const inflight = new Array<number>(count).fill(0);
   let failure: unknown = null;

@@ -17,8 +17,8 @@ import { writeXmlFile, type FileDigest, type XmlKind } from '../../core/repodata
 import { repomdXml, type RepomdRecord } from '../../core/repodata/repomd.js';
 import { CliError } from '../command.js';
 import { createProgress } from '../progress.js';
-import { findPackages, type FoundPackage } from './walk.js';
-import { oldPackages, oldPrimaryIndex, type OldPackage } from './old-metadata.js';
+import { findPackages, packagePath, type FoundPackage } from './walk.js';
+import type { OldPackage } from './old-metadata.js';
 import { Channel } from './channel.js';
 import { PackageReader } from './describe.js';
 import { inProcessReaders, threadReaders, type Readers } from './pool.js';
@@ -79,7 +79,7 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
 async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
   // reader threads start loading now, while the directory is listed
   const workers = Math.max(0, opts.workers ?? 0);
-  const readers = workers > 0 ? threadReaders(workers, opts.changelogLimit) : inProcessReaders(opts.changelogLimit);
+  const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit);
   try {
     return await generateWith(readers, root, work, platform, opts);
   } finally {
@@ -163,7 +163,7 @@ async function writePass(
   found: readonly FoundPackage[],
   skip: ReadonlySet<string>,
   expected: number,
-  old: { has(href: string, path: string): boolean } | null,
+  old: OldMetadata | null,
   platform: Platform,
   opts: CreaterepoOptions,
 ): Promise<Pass> {
@@ -176,9 +176,10 @@ async function writePass(
     files: { primary: '', filelists: '', other: '' },
     kept: [],
   };
-  const todo = found.filter((f) => !skip.has(f.href));
-  const jobs = todo.map((f) => (old?.has(f.href, f.path) ? null : { path: f.path, href: f.href }));
-  const cursor = old ? new OldCursor(oldPackages(root, platform)) : null;
+  // held for the whole pass: references to `found`, no object per package
+  const todo = skip.size === 0 ? found : found.filter((f) => !skip.has(f.href));
+  const jobs = old ? todo.map((f) => (old.has(f.href) ? null : f)) : todo;
+  const cursor = old ? new OldCursor(old.packages()) : null;
   // packages in the old metadata that turn out not to match are read here, on the main thread
   let fallback: PackageReader | null = null;
   const attempt = skip.size > 0 ? 'retry' : 'live';
@@ -229,8 +230,8 @@ async function writePass(
             time = prior.time;
             reused = true;
           } else {
-            fallback ??= new PackageReader();
-            const one = await describeBatch(fallback, [{ path: f.path, href: f.href }], opts.changelogLimit);
+            fallback ??= new PackageReader(root);
+            const one = await describeBatch(fallback, [f], opts.changelogLimit);
             if (one.left.length === 0) {
               const mine = batchFragments(one);
               for (const kind of KINDS) out[kind].push(mine[kind][0]!);
@@ -328,14 +329,24 @@ async function swap(root: string, work: string): Promise<void> {
   if (hadOld) await rm(retired, { recursive: true, force: true });
 }
 
+interface OldMetadata {
+  /** The old package at `href` is unchanged on disk (same size and mtime). */
+  has(href: string): boolean;
+  /** The old packages, in file order. */
+  packages(): AsyncGenerator<OldPackage>;
+}
+
 /** Old packages (href → size and mtime) whose files are unchanged on disk. */
-async function reusable(root: string, platform: Platform): Promise<{ has(href: string, path: string): boolean }> {
+async function reusable(root: string, platform: Platform): Promise<OldMetadata> {
+  // the repodata reader (an XML parser) loads only for --update: start-up counts in short runs
+  const { oldPackages, oldPrimaryIndex } = await import('./old-metadata.js');
   const index = await oldPrimaryIndex(root, platform);
   return {
-    has(href, path) {
+    packages: () => oldPackages(root, platform),
+    has(href) {
       const prior = index.get(href);
       if (!prior) return false;
-      const st = statSync(path);
+      const st = statSync(packagePath(root, href));
       return st.size === prior.size && Math.floor(st.mtimeMs / 1000) === prior.time;
     },
   };

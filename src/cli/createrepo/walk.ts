@@ -3,14 +3,22 @@
  * name, then by relative path (formats.md §3.1). `repodata/` and dot-directories are skipped.
  */
 import { readdirSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { sep } from 'node:path';
 
+/**
+ * One package file. Held for every package of the run, so it holds only what the order needs:
+ * the path on disk is the root joined with `href` (packagePath), made when the file is read.
+ */
 export interface FoundPackage {
-  /** Path on disk. */
-  path: string;
   /** Path relative to the repository root with `/` separators: the `location href`. */
   href: string;
+  /** The file name (the same string as `href` for a file at the top of the repository). */
   name: string;
+}
+
+/** Where `href` is on disk. */
+export function packagePath(root: string, href: string): string {
+  return root + sep + href;
 }
 
 export function findPackages(root: string): FoundPackage[] {
@@ -26,11 +34,11 @@ export function findPackages(root: string): FoundPackage[] {
         if (rel === '' && name === 'repodata') continue;
         walk(dir + sep + name, `${rel}${name}/`);
       } else if ((entry.isFile() || entry.isSymbolicLink()) && name.endsWith('.rpm')) {
-        found.push({ path: dir + sep + name, href: rel + name, name });
+        found.push({ href: rel === '' ? name : rel + name, name });
       }
     }
   };
-  walk(join(root), '');
+  walk(root, '');
   found.sort((a, b) => compare(a.name, b.name) || compare(a.href, b.href));
   return found;
 }

@@ -11,8 +11,8 @@ interface Request {
   jobs: DescribeJob[];
 }
 
-const { changelogLimit } = workerData as { changelogLimit: number };
-const reader = new PackageReader();
+const { root, changelogLimit } = workerData as { root: string; changelogLimit: number };
+const reader = new PackageReader(root);
 const queue: Request[] = [];
 // buffers of batches the writer is done with, sent back to be written into again
 const spare: ArrayBuffer[] = [];
