@@ -43,11 +43,18 @@ describe('metadata key rotation API', () => {
     expect(before.fingerprints).toEqual([old]);
     expect((await app.request('http://x/api/v1/repos/acme/main/snapshots', jsonReq('POST', { name: 'pre' }))).status).toBe(201);
 
+    const keyBefore = await app.request('http://x/acme/main/repodata/repomd.xml.key', { headers: asOperator() });
+    const since = keyBefore.headers.get('last-modified')!;
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // Last-Modified has whole seconds
+    w.now.value = new Date();
     const added = await app.request(KEYS, { method: 'POST', headers: asOperator() });
     expect(added.status).toBe(201);
     const keys = ((await added.json()) as { keys: Key[] }).keys;
     expect(keys.map((k) => k.signing)).toEqual([true, false]);
     const next = keys[1]!.fingerprint;
+    // a client asking whether its copy of the key file is current learns that it is not
+    const ims = await app.request('http://x/acme/main/repodata/repomd.xml.key', { headers: asOperator({ 'if-modified-since': since }) });
+    expect(ims.status).toBe(200);
     const overlap = await verify(get, '/acme/main');
     expect(overlap.fingerprints).toEqual([old, next]);
     expect(old.endsWith(overlap.signer)).toBe(true);

@@ -12,6 +12,7 @@ import type { Context } from 'hono';
 import type { Principal } from '../../auth/principal.js';
 import type { Platform } from '../../core/platform.js';
 import { toHex } from '../../core/platform.js';
+import { readKeySet } from '../../repo/metadata-key-set.js';
 import { currentGeneration, findInGeneration, readGenerationAt, readGenerationPackages, type GenerationRecord } from '../../repo/generations.js';
 import { keyOfLocation } from '../../repo/index-entry.js';
 import { findInList, peekInList, readHead } from '../../repo/index-store.js';
@@ -277,9 +278,10 @@ export function dnfHandlers(deps: AppDeps, options: DnfRouteOptions = {}): DnfHa
       const key = await hot.publicKey(tenant, repo, async () => {
         const armored = await tenancy.metadataPublicKeyArmored(store, tenant, repo);
         if (!armored) return null;
-        // The key never changes for a repo: its creation time is a stable Last-Modified.
-        const created = settings.createdAt ? new Date(settings.createdAt) : new Date(0);
-        return { bytes: new TextEncoder().encode(armored), etag: strongEtag(deps.platform, armored), lastModified: created };
+        // The key changes only by a rotation: the key set's time, else the repo's creation time.
+        const changed = (await readKeySet(store, tenant, repo))?.value.updatedAt ?? settings.createdAt;
+        const lastModified = changed ? new Date(changed) : new Date(0);
+        return { bytes: new TextEncoder().encode(armored), etag: strongEtag(deps.platform, armored), lastModified };
       });
       if (!key) throw fileMissing(`${tenant}/${repo}/repodata/repomd.xml.key`);
       const src = bytesSource(key.bytes, key.etag, key.lastModified);
