@@ -1,7 +1,7 @@
 /**
  * Serving throughput: berth serve (fs store) vs nginx on the same files, side by side in one run.
  *
- *   npm run bench:serve -- [--packages N] [--duration 10s] [--connections 16] [--threads 2]
+ *   npm run bench:serve -- [--packages N] [--duration 5s] [--rounds 3] [--connections 16] [--threads 2]
  *                          [--warmup 2s] [--workers 1,auto] [--cpu-prof DIR] [--keep]
  *                          [--big-mb 5] [--files repomd.xml,primary.xml.gz,package,package-big]
  *                          [--concurrency 8] [--data DIR]
@@ -11,7 +11,9 @@
  * `berth serve` child process (`--concurrency` PUTs at a time), waits for the metadata,
  * copies repomd.xml, primary.xml.gz and both packages out of Berth into an nginx docroot
  * (same paths), then runs `wrk -tT -cC -dD --latency` on loopback against each, printing req/s,
- * p99 and the ratio Berth / nginx. A bare node:http server answering the same files from memory
+ * p99 and the ratio Berth / nginx. Each row measures nginx and its server back to back, `--rounds`
+ * times in alternating order, and reports medians: on a shared machine the load changes within
+ * seconds, so only ratios taken moments apart mean much. A bare node:http server answering the same files from memory
  * is measured too, as the ceiling for a Node server on the machine. The private repo is read with Basic auth (a read token as
  * the password, as dnf sends it); nginx serves the same files without auth in both rows.
  * `--data DIR` keeps Berth's data directory there and reuses it on the next run (publishing
@@ -22,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nginxVersion, startNginx } from '../test/helpers/nginx.js';
@@ -38,7 +40,8 @@ const { values } = parseArgs({
     'big-mb': { type: 'string', default: '5' },
     files: { type: 'string', default: 'repomd.xml,primary.xml.gz,package,package-big' },
     concurrency: { type: 'string', default: '8' },
-    duration: { type: 'string', default: '10s' },
+    duration: { type: 'string', default: '5s' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2s' },
     connections: { type: 'string', default: '16' },
     threads: { type: 'string', default: '2' },
@@ -159,28 +162,43 @@ try {
   const nginx = await startNginx({ prefix: join(work, 'nginx'), root: docroot, workers: 'auto', stock: true });
   const bare = await startBareNode(docroot);
   console.log(`node ${process.version}, ${nginxVersion()}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${n + 1} packages`);
-  console.log(`wrk -t${opts.threads} -c${opts.connections} -d${opts.duration} --latency (after a ${values.warmup} warm-up per URL), loopback`);
-  console.log('| file | nginx req/s | nginx p99 ms | berth req/s | berth p99 ms | ratio |');
+  const rounds = Number(values.rounds);
+  console.log(`wrk -t${opts.threads} -c${opts.connections} -d${opts.duration} --latency, loopback; per row ${rounds} rounds of nginx and the row's server ` +
+    `back to back (order alternating, after a ${values.warmup} warm-up of each); medians, and the median of the per-round ratios`);
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('| file | nginx req/s | nginx p99 ms | berth req/s | berth p99 ms | ratio (rounds) |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  const row = (label: string, a: WrkResult, b: WrkResult): void => {
-    const bad = a.errors + b.errors > 0 ? ` (errors: nginx ${a.errors}, other ${b.errors})` : '';
-    console.log(`| ${label} | ${a.rps.toFixed(0)} | ${a.p99ms.toFixed(2)} | ${b.rps.toFixed(0)} | ${b.p99ms.toFixed(2)} | ${(b.rps / a.rps).toFixed(2)}×${bad} |`);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  /** nginx and `url` back to back, `rounds` times: under load, only ratios taken moments apart mean much. */
+  const paired = (label: string, nUrl: string, url: string, headers: Record<string, string>): void => {
+    wrk(nUrl, { ...opts, duration: values.warmup });
+    wrk(url, { ...opts, duration: values.warmup, headers });
+    const pairs: [WrkResult, WrkResult][] = [];
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        const a = wrk(nUrl, opts);
+        pairs.push([a, wrk(url, { ...opts, headers })]);
+      } else {
+        const b = wrk(url, { ...opts, headers });
+        pairs.push([wrk(nUrl, opts), b]);
+      }
+    }
+    const errors = pairs.reduce((e, [a, b]) => e + a.errors + b.errors, 0);
+    const ratios = pairs.map(([a, b]) => b.rps / a.rps);
+    const m = (f: (p: [WrkResult, WrkResult]) => number): string => median(pairs.map(f)).toFixed(0);
+    const mp = (f: (p: [WrkResult, WrkResult]) => number): string => median(pairs.map(f)).toFixed(2);
+    console.log(`| ${label} | ${m(([a]) => a.rps)} | ${mp(([a]) => a.p99ms)} | ${m(([, b]) => b.rps)} | ${mp(([, b]) => b.p99ms)} | ` +
+      `${median(ratios).toFixed(2)}× (${ratios.map((x) => x.toFixed(2)).join(', ')})${errors > 0 ? ` (errors: ${errors})` : ''} |`);
   };
   try {
     for (const label of Object.keys(paths['pub'] ?? {})) {
       const nUrl = `${nginx.url}/${TENANT}/pub/${paths['pub']?.[label]}`;
-      wrk(nUrl, { ...opts, duration: values.warmup });
-      const ng = wrk(nUrl, opts);
       // The ceiling for Node here: bare node:http from memory (the berth columns hold it in this row).
-      const bUrl = `${bare.url}/${TENANT}/pub/${paths['pub']?.[label]}`;
-      wrk(bUrl, { ...opts, duration: values.warmup });
-      row(`${label} (bare node:http from memory)`, ng, wrk(bUrl, opts));
+      paired(`${label} (bare node:http from memory)`, nUrl, `${bare.url}/${TENANT}/pub/${paths['pub']?.[label]}`, {});
       for (const { b, label: w } of servers) {
         for (const repo of ['pub', 'priv']) {
           const headers = repo === 'priv' ? privAuth : {};
-          const bUrl = `${b.url}/${TENANT}/${repo}/${paths[repo]?.[label]}`;
-          wrk(bUrl, { ...opts, duration: values.warmup, headers });
-          row(`${label} (${repo === 'pub' ? 'public' : 'private, Basic'}${w})`, ng, wrk(bUrl, { ...opts, headers }));
+          paired(`${label} (${repo === 'pub' ? 'public' : 'private, Basic'}${w})`, nUrl, `${b.url}/${TENANT}/${repo}/${paths[repo]?.[label]}`, headers);
         }
       }
     }
