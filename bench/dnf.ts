@@ -1,7 +1,7 @@
 /**
  * dnf through Berth vs the same repo behind nginx, side by side in one run.
  *
- *   npm run bench:dnf -- [N ...] [--runs 3] [--workers 1]
+ *   npm run bench:dnf -- [N ...] [--runs 3] [--workers 1] [--seed-only]
  *
  * For each N (default 4000 and 50000): a public repo (allow-unsigned) of N synthetic packages
  * (bench/lib/synth-repo.ts) written straight into an fs store as publish leaves them (blobs,
@@ -45,6 +45,7 @@ const { values, positionals } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     workers: { type: 'string', default: '1' },
+    'seed-only': { type: 'boolean', default: false },
   },
 });
 const sizes = positionals.length > 0 ? positionals.map(Number) : [4000, 50000];
@@ -150,6 +151,7 @@ for (const n of sizes) {
   const data = join(dir, 'data');
   await mkdir(dir, { recursive: true });
   await seed(data, n);
+  if (values['seed-only']) continue;
   const work = await mkdtemp(join(tmpdir(), 'berth-bench-dnf-'));
   const berth = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, 'berth.log'), workers: values.workers });
   try {
