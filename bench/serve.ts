@@ -6,7 +6,7 @@
  *                          [--big-mb 5] [--files repomd.xml,primary.xml.gz,package,package-big]
  *                          [--concurrency 8] [--data DIR]
  *
- * Publishes N synthetic packages (default 5,000: a ~527 KB primary.xml.gz) plus one ~11 KB and
+ * Publishes N synthetic packages (default 5,000: a ~515 KB primary.xml.gz) plus one ~11 KB and
  * one ~5 MB package into a public and a private repo (allow-unsigned) through the API of a
  * `berth serve` child process (`--concurrency` PUTs at a time), waits for the metadata,
  * copies repomd.xml, primary.xml.gz and both packages out of Berth into an nginx docroot
