@@ -31,6 +31,7 @@ import { readSnapshot } from '../repo/snapshots.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
 import { mirrorEditRouteDocs, mirrorEditRoutes } from './routes/mirror-edit.js';
 import { packageRouteDocs, packageRoutes } from './routes/packages.js';
+import { publicKeyRouteDocs, publicKeyRoutes } from './routes/public-keys.js';
 import { pageRouteDocs } from './pages/docs.js';
 import { pageRedirect, pageRoutes } from './pages/index.js';
 import { htmlProblem, namesHtml } from './pages/context.js';
@@ -46,7 +47,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...mirrorEditRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...advisoryRouteDocs, ...pageRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...mirrorEditRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...advisoryRouteDocs, ...pageRouteDocs, ...publicKeyRouteDocs];
 }
 
 export interface CreateAppOptions {
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   // Public endpoints answer before auth so a probe never needs (or trips over) credentials.
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/api/v1/openapi.json', (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
+  app.route('/', publicKeyRoutes(deps));
   app.use('*', authMiddleware(deps));
 
   app.route('/', adminRoutes(deps));

@@ -1,6 +1,7 @@
 /** The real tenancy functions behind the `RepoTenancy` port (tests pass fakes instead). */
 import { appendAudit } from './audit.js';
-import { getRepo, metadataPublicKeyArmored, signDetached } from './repos.js';
+import { servedMetadataKeys } from './metadata-keys.js';
+import { getRepo, signDetached } from './repos.js';
 import type { RepoTenancy } from './tenancy.js';
 import { trustedKeyring } from './trusted-keys.js';
 
@@ -8,6 +9,7 @@ export const storeTenancy: RepoTenancy = {
   getRepo,
   trustedKeyring,
   signDetached,
-  metadataPublicKeyArmored,
+  // what repodata/repomd.xml.key serves: a complete mirror's is upstream's key
+  metadataPublicKeyArmored: servedMetadataKeys,
   appendAudit,
 };

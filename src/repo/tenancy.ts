@@ -27,7 +27,10 @@ export interface RepoTenancy {
   trustedKeyring(store: BlobStore, tenant: string, repo: string): Promise<Keyring>;
   /** Detached armored OpenPGP signature of `data` with the repo's metadata key. */
   signDetached(store: BlobStore, tenant: string, repo: string, data: string): Promise<string>;
-  /** The repo's metadata public key (armored), null when the repo has none. */
+  /**
+   * The public key(s) that verify the repo's served repomd.xml (armored; repodata/repomd.xml.key):
+   * its metadata key, a complete mirror's upstream key; null when there is none.
+   */
   metadataPublicKeyArmored(store: BlobStore, tenant: string, repo: string): Promise<string | null>;
   appendAudit(store: BlobStore, tenant: string, entry: AuditInput, now: Date): Promise<unknown>;
 }

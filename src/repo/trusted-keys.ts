@@ -11,6 +11,7 @@ import { Keyring, type KeyInfo } from '../core/pgp/keyring.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { listAll } from '../storage/blob-store.js';
 import { trustedKeyKey, trustedKeysPrefix } from '../storage/keys.js';
+import { publishPublicKey } from './client-keys.js';
 import { Refusal } from './errors.js';
 import { readText } from '../storage/json-blob.js';
 
@@ -75,6 +76,8 @@ export async function addTrustedKey(store: BlobStore, scope: KeyScope, armored: 
   await store.put(trustedKeyKey(scope.tenant, scope.repo, info.fingerprint), new TextEncoder().encode(armoredPublic), {
     contentType: 'application/pgp-keys',
   });
+  // what clients import for gpgcheck, without credentials (config.repo lists it)
+  await publishPublicKey(store, info.fingerprint, armoredPublic);
   return info;
 }
 

@@ -11,6 +11,7 @@
  *   public-repos/<tenant>/<repo>.json                  listing marker of a public repo (the browse pages list these)
  *   public-repos.json                                  every public repo has its marker (written once)
  *   uploads/<uuid>                                     in-flight upload; GC'd after a few hours
+ *   pubkeys/<fpr>.asc                                  public keys clients fetch at /keys/<FPR>.asc (repo/client-keys.ts)
  *   t/<tenant>/                                        everything a tenant owns (delete = one prefix)
  *   ├── audit/<seq 12 digits>.json                     hash-chained audit entries, written create-only
  *   ├── audit-head.json                                `{seq, hash}` of the last entry (a hint, CAS)
@@ -303,6 +304,11 @@ function fingerprintName(fpr: string): string {
   const lower = typeof fpr === 'string' ? fpr.toLowerCase() : '';
   if (!FINGERPRINT.test(lower)) throw new InvalidNameError('key fingerprint', fpr, '40 or 64 hex digits');
   return lower;
+}
+
+/** A public key served without credentials at /keys/<FPR>.asc (repo/client-keys.ts). */
+export function publicKeyKey(fpr: string): string {
+  return `pubkeys/${fingerprintName(fpr)}.asc`;
 }
 
 /** Trusted publisher keys: tenant-wide when `repo` is undefined, else for that repo only. */

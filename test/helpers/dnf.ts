@@ -31,6 +31,18 @@ export interface DnfClient {
 
 /** A dnf that sees only `repo`, with everything it writes under `base`. */
 export function dnfClient(base: string, repo: DnfRepo): DnfClient {
+  const auth = repo.password === undefined ? [] : ['username=dnf', `password=${repo.password}`];
+  return dnfWithRepoFile(base, repo.id, [
+    `[${repo.id}]`, `name=${repo.name}`, `baseurl=${repo.baseurl}`, 'enabled=1', 'gpgcheck=1', 'repo_gpgcheck=1',
+    `gpgkey=${repo.gpgkeys.join(' ')}`, ...auth, 'metadata_expire=0', '',
+  ].join('\n'));
+}
+
+/**
+ * A dnf that sees only the repository `id` of `repoFile` (a whole .repo file, such as the one a
+ * server serves), with everything it writes under `base`.
+ */
+export function dnfWithRepoFile(base: string, id: string, repoFile: string): DnfClient {
   const root = join(base, 'root');
   const reposd = join(base, 'repos.d');
   const cache = join(base, 'cache');
@@ -41,14 +53,10 @@ export function dnfClient(base: string, repo: DnfRepo): DnfClient {
     '[main]', 'gpgcheck=1', 'repo_gpgcheck=1', 'skip_if_unavailable=False', 'install_weak_deps=False',
     `reposdir=${reposd}`, `cachedir=${cache}`, `logdir=${join(base, 'log')}`, 'keepcache=False', '',
   ].join('\n'));
-  const auth = repo.password === undefined ? [] : ['username=dnf', `password=${repo.password}`];
-  writeFileSync(join(reposd, `${repo.id}.repo`), [
-    `[${repo.id}]`, `name=${repo.name}`, `baseurl=${repo.baseurl}`, 'enabled=1', 'gpgcheck=1', 'repo_gpgcheck=1',
-    `gpgkey=${repo.gpgkeys.join(' ')}`, ...auth, 'metadata_expire=0', '',
-  ].join('\n'));
+  writeFileSync(join(reposd, `${id}.repo`), repoFile);
   const dnf = (args: readonly string[]): Promise<RunResult> => run(findTool('dnf') ?? 'dnf', [
     '--config', conf, '--installroot', root, '--releasever', '1', `--setopt=reposdir=${reposd}`, `--setopt=cachedir=${cache}`,
-    '--disablerepo=*', `--enablerepo=${repo.id}`, '-y', ...args,
+    '--disablerepo=*', `--enablerepo=${id}`, '-y', ...args,
   ], { allowFail: true, env: { LC_ALL: 'C.UTF-8' } });
   // Debian's rpm keeps its database in ~/.rpmdb, i.e. <root>/root/.rpmdb for root.
   const rpm = (args: readonly string[]): Promise<RunResult> =>
@@ -56,6 +64,11 @@ export function dnfClient(base: string, repo: DnfRepo): DnfClient {
   const rpmQuery = (names: readonly string[]): Promise<RunResult> => rpm(['-q', '--qf', '%{NEVRA}\n', ...names]);
   const installed = async (name: string): Promise<string> => (await rpmQuery([name])).stdout.trim();
   return { root, dnf, rpm, rpmQuery, installed };
+}
+
+/** A served Berth config.repo with the read token filled in where the file says to. */
+export function withReadToken(repoFile: string, token: string): string {
+  return repoFile.replace(/^#username=(.*)$/m, 'username=$1').replace(/^#password=.*$/m, `password=${token}`);
 }
 
 /**

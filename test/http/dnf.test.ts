@@ -2,7 +2,11 @@ import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { createToken } from '../../src/auth/tokens.js';
 import { collectGarbage } from '../../src/repo/gc.js';
+import { addTrustedKey } from '../../src/repo/trusted-keys.js';
+import { publicKeyKey } from '../../src/storage/keys.js';
+import { publisherKey } from '../repo/pgp-fixtures.js';
 import { makeWorld, publish, syntheticRpm, type World } from '../repo/support.js';
+import { composedApp } from './lifecycle-app.js';
 import { appFor, basic, bearer } from './serving-app.js';
 
 async function setup(publicRepo = true): Promise<{ w: World; app: Awaited<ReturnType<typeof appFor>>; base: string }> {
@@ -115,10 +119,41 @@ describe('dnf routes', () => {
     const conf = await (await app.request(`${base}/config.repo`, { headers: basic(token) })).text();
     expect(conf).toContain('baseurl=http://repo.test/acme/open\n');
     expect(conf).toContain('gpgkey=http://repo.test/acme/open/repodata/repomd.xml.key\n');
-    expect(conf).toMatch(/^gpgcheck=1$/m);
+    // the repo accepts unsigned packages and trusts no key: dnf cannot require package signatures
+    expect(conf).toMatch(/^gpgcheck=0$/m);
     expect(conf).toMatch(/^repo_gpgcheck=1$/m);
-    expect(conf).toMatch(/^# .*password/m);
+    expect(conf).toMatch(/^#password=<read token>$/m);
+    expect(conf).toMatch(/^#username=berth$/m);
     expect(conf).not.toContain(token);
+  });
+
+  it('config.repo lists every trusted publisher key at /keys/<FPR>.asc, served to anyone; gpgcheck once signatures are required', async () => {
+    const w = await makeWorld([{ name: 'signed' }]);
+    const app = await composedApp(w);
+    const [tenantKey, repoKey, otherKey] = await Promise.all([publisherKey('T'), publisherKey('R'), publisherKey('O')]);
+    await addTrustedKey(w.store, { tenant: 'acme' }, tenantKey.publicArmored);
+    await addTrustedKey(w.store, { tenant: 'acme', repo: 'signed' }, repoKey.publicArmored);
+    const { token } = await createToken(w.store, { tenant: 'acme', scopes: ['read'], repos: null, expiresAt: null }, new Date());
+    const conf = await (await app.request('http://repo.test/acme/signed/config.repo', { headers: basic(token) })).text();
+    const fprs = [tenantKey.fingerprint, repoKey.fingerprint].sort();
+    expect(/^gpgkey=(.*)$/m.exec(conf)?.[1]).toBe(['http://repo.test/acme/signed/repodata/repomd.xml.key', ...fprs.map((f) => `http://repo.test/keys/${f}.asc`)].join(' '));
+    expect(conf).toMatch(/^gpgcheck=1$/m);
+    for (const key of [tenantKey, repoKey]) {
+      // no credentials, even a bad one
+      for (const headers of [{}, basic('berth_aaaaaaaaaaaa_wrong')]) {
+        const res = await app.request(`http://repo.test/keys/${key.fingerprint.toLowerCase()}.asc`, { headers });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('application/pgp-keys');
+        expect((await openpgp.readKey({ armoredKey: await res.text() })).getFingerprint().toUpperCase()).toBe(key.fingerprint);
+      }
+    }
+    expect((await app.request(`http://repo.test/keys/${otherKey.fingerprint}.asc`)).status).toBe(404);
+    expect((await app.request('http://repo.test/keys/secret.asc')).status).toBe(404);
+    // a key trusted before the public copies existed is published when a config.repo lists it
+    await w.store.delete(publicKeyKey(repoKey.fingerprint));
+    expect((await app.request(`http://repo.test/keys/${repoKey.fingerprint}.asc`)).status).toBe(404);
+    await app.request('http://repo.test/acme/signed/config.repo', { headers: basic(token) });
+    expect((await app.request(`http://repo.test/keys/${repoKey.fingerprint}.asc`)).status).toBe(200);
   });
 
   it('config.repo of a public repo uses the configured public URL and has no credential hint', async () => {

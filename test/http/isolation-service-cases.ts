@@ -16,6 +16,8 @@ import { regenerate } from '../../src/repo/regenerate.js';
 import { getRepo } from '../../src/repo/repos.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { packageBlobKey, repoConfigKey } from '../../src/storage/keys.js';
+import { addTrustedKey } from '../../src/repo/trusted-keys.js';
+import { publisherKey, type TestPgpKey } from '../repo/pgp-fixtures.js';
 import { syntheticRpm } from '../repo/support.js';
 import { expectedRow, WHO, type MatrixCase, type Rule, type Who, type World } from './isolation-matrix.js';
 import type { IndexEntry } from '../../src/repo/index-entry.js';
@@ -123,7 +125,20 @@ const everyone = (status: number): Record<Who, number> => Object.fromEntries(WHO
 export const publicCases: MatrixCase[] = [
   { name: '/healthz', method: 'GET', request: () => ({ path: '/healthz' }), expect: everyone(200) },
   { name: '/api/v1/openapi.json', method: 'GET', request: () => ({ path: '/api/v1/openapi.json' }), expect: everyone(200) },
+  // a publisher key b trusts, served to anyone who names its fingerprint (config.repo lists it)
+  {
+    name: '/keys/{fingerprint}.asc', method: 'GET',
+    request: async (w) => {
+      const key = await keyOfB();
+      await addTrustedKey(w.svc.store, { tenant: 'b', repo: 'z' }, key.publicArmored);
+      return { path: `/keys/${key.fingerprint}.asc` };
+    },
+    expect: everyone(200),
+  },
 ];
+
+let bKey: Promise<TestPgpKey> | undefined;
+const keyOfB = (): Promise<TestPgpKey> => (bKey ??= publisherKey('B publisher'));
 
 /** A checksum-named file of the repo's served generation. */
 async function checksumFile(w: World, r: Repo): Promise<string> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berthCliPresent } from '../helpers/berth.js';
-import { dnfClient as confinedDnf, disposeDnfWork, type DnfClient } from '../helpers/dnf.js';
+import { dnfClient as confinedDnf, disposeDnfWork, dnfWithRepoFile, withReadToken, type DnfClient } from '../helpers/dnf.js';
 import { disposeTestKeyring, rpmSign, testKeyring, type TestKeyring } from '../helpers/gpg.js';
 import { run, type RunResult } from '../helpers/run.js';
 import { berthAs, eventually, jsonOf, startBerthServer, type BerthServer } from '../helpers/service.js';
@@ -150,6 +150,23 @@ describe.skipIf(reason !== null)('mirror an upstream repository', () => {
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const q = await c.rpmQuery(['berth-bench-2', 'berth-bench-7']);
     expect(q.stdout.trim().split('\n').sort()).toEqual(['berth-bench-2-2.0-1.noarch', 'berth-bench-7-1.0-1.noarch']);
+  }, 300_000);
+
+  it.skipIf(dnfReason !== null)('complete mode: dnf installs with exactly the served config.repo (upstream key, read token filled in)', async () => {
+    const res = await fetch(`${server.url}/acme/full/config.repo`, { headers: { authorization: `Bearer ${read}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    // repomd.xml.key of a complete mirror is upstream's key, which signed the served repomd.xml
+    const served = await (await fetch(`${server.url}/acme/full/repodata/repomd.xml.key`, { headers: { authorization: `Bearer ${read}` } })).text();
+    expect(served).toContain('BEGIN PGP PUBLIC KEY BLOCK');
+    expect(/^gpgkey=(.*)$/m.exec(text)?.[1]?.split(' ')).toEqual([
+      `${server.url}/acme/full/repodata/repomd.xml.key`, `${server.url}/keys/${keys.rsa.fingerprint.toUpperCase()}.asc`,
+    ]);
+    expect((await fetch(`${server.url}/keys/${keys.rsa.fingerprint.toUpperCase()}.asc`)).status).toBe(200);
+    const c = dnfWithRepoFile(join(work, 'served-config'), 'acme-full', withReadToken(text, read));
+    const r = await c.dnf(['install', 'berth-bench-3']);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(await c.installed('berth-bench-3')).toMatch(/^berth-bench-3-/);
   }, 300_000);
 
   it('an unchanged upstream costs one request and no package', async () => {

@@ -19,6 +19,8 @@ import type { CachedSource } from '../cache/file-cache.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { blobSource, bytesSource, serveSource } from '../serve-blob.js';
+import { clientConfig } from '../../repo/client-keys.js';
+import { repoFileText } from './config-repo.js';
 import { dnfRequest, type DnfRepoLookup, type DnfRequest } from './dnf.js';
 
 const IMMUTABLE = 'max-age=31536000, immutable';
@@ -83,11 +85,11 @@ export function snapshotDnfRoutes(deps: AppDeps, repoFor: DnfRepoLookup, records
   const app = new Hono<AppEnv>();
   const param = (c: Context<AppEnv>, name: string): string => c.req.param(name) ?? '';
 
-  async function open(req: DnfRequest, tenant: string, repo: string, name: string): Promise<{ snap: SnapshotRecord; cache: string }> {
-    const { cache } = await repoFor(req, tenant, repo);
+  async function open(req: DnfRequest, tenant: string, repo: string, name: string): Promise<{ snap: SnapshotRecord; cache: string; allowUnsigned: boolean }> {
+    const { cache, settings } = await repoFor(req, tenant, repo);
     const snap = isValidSnapshotName(name) ? await records.get(tenant, repo, name) : null;
     if (!snap) throw missing(`snapshot ${name} of ${tenant}/${repo}`);
-    return { snap, cache };
+    return { snap, cache, allowUnsigned: settings.allowUnsigned };
   }
 
   function serve(req: DnfRequest, src: CachedSource, contentType: string, cacheControl: string): Promise<Response> {
@@ -127,22 +129,16 @@ export function snapshotDnfRoutes(deps: AppDeps, repoFor: DnfRepoLookup, records
   app.get('/:tenant/:repo/snapshots/:name/config.repo', async (c) => {
     const req = dnfRequest(c);
     const [tenant, repo, name] = [param(c, 'tenant'), param(c, 'repo'), param(c, 'name')];
-    const { snap, cache } = await open(req, tenant, repo, name);
+    const { snap, cache, allowUnsigned } = await open(req, tenant, repo, name);
     const origin = deps.config.publicUrl?.replace(/\/+$/, '') ?? new URL(c.req.url).origin;
     const base = `${origin}/${tenant}/${repo}/snapshots/${snap.name}`;
-    const lines = [
-      `[${tenant}-${repo}-${snap.name.replace(/[^a-z0-9-]/g, '-')}]`,
-      `name=${tenant}/${repo} snapshot ${snap.name} (Berth)`,
-      `baseurl=${base}`,
-      'enabled=1',
-      'gpgcheck=1',
-      `repo_gpgcheck=${snap.generation.asc === '' ? 0 : 1}`,
-      `gpgkey=${base}/repodata/repomd.xml.key`,
-    ];
-    if (cache === 'private') {
-      lines.push('# This repository is private: add a read token as the password, e.g.', '#   username=berth', '#   password=<your read token>');
-    }
-    return c.body(`${lines.join('\n')}\n`, 200, {
+    const keys = await clientConfig(deps.store, tenant, repo);
+    const text = repoFileText({
+      id: `${tenant}-${repo}-${snap.name.replace(/[^a-z0-9-]/g, '-')}`, name: `${tenant}/${repo} snapshot ${snap.name} (Berth)`, base, origin,
+      private: cache === 'private', allowUnsigned,
+      keys: { ...keys, metadataKey: snap.generation.asc !== '' },
+    });
+    return c.body(text, 200, {
       'content-type': 'text/plain; charset=utf-8', 'cache-control': `${cache}, no-cache`,
       'content-disposition': `inline; filename="${tenant}-${repo}-${snap.name}.repo"`,
     });
