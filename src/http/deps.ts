@@ -8,6 +8,7 @@ import type { EventSink } from '../repo/events.js';
 import type { ServeCache } from './cache/serve-cache.js';
 import type { Logger } from '../core/logger.js';
 import type { Outbound } from '../net/outbound.js';
+import type { RateLimitConfig } from './rate-limit.js';
 
 export interface ServiceConfig {
   /** Largest package accepted by PUT …/packages, in bytes (413 above it). */
@@ -18,6 +19,8 @@ export interface ServiceConfig {
   operatorTokenHash: string | null;
   /** Public base URL used in config.repo (e.g. https://repo.example.com); from the request when null. */
   publicUrl: string | null;
+  /** Requests per token per window (http/rate-limit.ts); absent or null: no limit. */
+  rateLimit?: RateLimitConfig | null;
 }
 
 export interface AppDeps {

@@ -67,6 +67,8 @@ export const settingsSchema = z.object({
   BERTH_MAX_UPLOAD_BYTES: size(1, 5 * GiB).default(GiB),
   BERTH_RETENTION: duration(0, 365 * 86400, 'from 0 to 365d such as 259200, 72h or 3d').default(3 * 86400),
   BERTH_METADATA_CODEC: z.enum(['gz', 'zstd'], { error: 'expected gz or zstd' }).default('gz'),
+  BERTH_RATE_LIMIT: z.string().regex(/^\d{1,9}$/, 'expected a number of requests from 0 (off) to 999999999').transform(Number).default(0),
+  BERTH_RATE_LIMIT_WINDOW: duration(1, 86400, 'from 1s to 1d such as 60, 1m or 1h').default(60),
   // --- where a cache is kept (Node server, Worker) ----------------------------------------------
   BERTH_TOKEN_CACHE_SECONDS: seconds(0, 60).default(5),
   BERTH_METADATA_CACHE_SECONDS: seconds(0, 60).default(1),
@@ -154,6 +156,11 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
     meaning: 'how long superseded metadata stays downloadable, 0 to 365d (`72h`, seconds)',
   },
   BERTH_METADATA_CODEC: { runtimes: ALL, shownDefault: 'gz', meaning: 'compression of generated repodata: `gz` or `zstd` (a Worker accepts `zstd` only where its runtime has it)' },
+  BERTH_RATE_LIMIT: {
+    runtimes: ALL, shownDefault: '0',
+    meaning: 'requests one token may make per window (`BERTH_RATE_LIMIT_WINDOW`); the next gets 429 `rate_limited` with `Retry-After`. Counted per process (per isolate on Workers); the operator and anonymous reads are not limited; `0` turns it off',
+  },
+  BERTH_RATE_LIMIT_WINDOW: { runtimes: ALL, shownDefault: '1m', meaning: 'the window of `BERTH_RATE_LIMIT`, 1s to 1d; windows start at whole multiples of it' },
   BERTH_TOKEN_CACHE_SECONDS: {
     runtimes: ['node', 'worker'], shownDefault: '5',
     meaning: 'how long a verified credential is reused, 0 to 60 seconds: a token revoked through another instance is refused within this window (never past the token\'s own expiry)',

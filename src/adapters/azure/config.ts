@@ -14,6 +14,8 @@
 import type { Codec } from '../../core/platform.js';
 import { loadSettings, SettingsError } from '../../settings/load.js';
 import { outboundSettings, type OutboundSettings } from '../../settings/outbound.js';
+import { rateLimitSettings } from '../../settings/limits.js';
+import type { RateLimitConfig } from '../../http/rate-limit.js';
 import { SETTING_DOCS, settingsOf, settingsSchema, type SettingName } from '../../settings/schema.js';
 
 export { SettingsError as ConfigError } from '../../settings/load.js';
@@ -43,6 +45,8 @@ export interface AzureConfig {
   mirrorSchedule: string;
   /** Egress policy (BERTH_EGRESS_ALLOW), upstream limits and timeouts, tenants mirrored at once. */
   outbound: OutboundSettings;
+  /** Per-token rate limit (BERTH_RATE_LIMIT); null: off. */
+  rateLimit: RateLimitConfig | null;
   /** Deprecated names in use: logged once when the runtime is built. */
   warnings: string[];
 }
@@ -98,6 +102,7 @@ export function loadAzureConfig(env: Record<string, string | undefined>): AzureC
     codec: e.BERTH_METADATA_CODEC,
     mirrorSchedule: e.BERTH_MIRROR_SCHEDULE,
     outbound: outboundSettings(e),
+    rateLimit: rateLimitSettings(e),
     warnings,
   };
 }

@@ -60,6 +60,7 @@ export function buildAzureRuntime(config: AzureConfig, logger: Logger = consoleL
       retentionSeconds: config.retentionSeconds,
       operatorTokenHash: config.operatorTokenHash,
       publicUrl: config.publicUrl,
+      rateLimit: config.rateLimit,
     },
   };
   return {

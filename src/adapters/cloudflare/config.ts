@@ -8,6 +8,8 @@ import type { Codec } from '../../core/platform.js';
 import type { R2BucketLike } from '../../storage/r2-store.js';
 import { loadSettings, SettingsError } from '../../settings/load.js';
 import { outboundSettings, type OutboundSettings } from '../../settings/outbound.js';
+import { rateLimitSettings } from '../../settings/limits.js';
+import type { RateLimitConfig } from '../../http/rate-limit.js';
 import { zstdAvailable } from './platform.js';
 
 export interface QueueLike<T> {
@@ -46,6 +48,8 @@ export interface WorkerConfig {
   codec: Codec;
   /** Egress policy (BERTH_EGRESS_ALLOW), upstream limits and timeouts, tenants mirrored at once. */
   outbound: OutboundSettings;
+  /** Per-token rate limit (BERTH_RATE_LIMIT); null: off. */
+  rateLimit: RateLimitConfig | null;
   /** Deprecated names in use: logged once when the isolate builds its deps. */
   warnings: string[];
 }
@@ -80,6 +84,7 @@ export function parseWorkerEnv(env: WorkerEnv): WorkerConfig {
     metadataCacheSeconds: s.BERTH_METADATA_CACHE_SECONDS,
     codec: s.BERTH_METADATA_CODEC,
     outbound: outboundSettings(s),
+    rateLimit: rateLimitSettings(s),
     warnings,
   };
 }

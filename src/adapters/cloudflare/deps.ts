@@ -84,6 +84,7 @@ export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLo
       retentionSeconds: config.retentionSeconds,
       operatorTokenHash: config.operatorTokenHash,
       publicUrl: config.publicUrl,
+      rateLimit: config.rateLimit,
     },
   };
   return { deps, config };

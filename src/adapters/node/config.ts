@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 import type { Codec } from '../../core/platform.js';
 import { loadSettings, SettingsError } from '../../settings/load.js';
 import { outboundSettings, type OutboundSettings } from '../../settings/outbound.js';
+import { rateLimitSettings } from '../../settings/limits.js';
+import type { RateLimitConfig } from '../../http/rate-limit.js';
 
 export { SettingsError as ConfigError } from '../../settings/load.js';
 
@@ -34,6 +36,8 @@ export interface NodeConfig {
   storage: StorageConfig;
   /** Egress policy (BERTH_EGRESS_ALLOW), upstream limits and timeouts, tenants mirrored at once. */
   outbound: OutboundSettings;
+  /** Per-token rate limit (BERTH_RATE_LIMIT); null: off. */
+  rateLimit: RateLimitConfig | null;
   /** Deprecated names in use: logged once at start. */
   warnings: string[];
 }
@@ -73,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     workers: s.BERTH_WORKERS === 'auto' ? availableParallelism() : s.BERTH_WORKERS,
     storage,
     outbound: outboundSettings(s),
+    rateLimit: rateLimitSettings(s),
     warnings,
   };
 }

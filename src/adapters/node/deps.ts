@@ -110,6 +110,7 @@ export function buildAppDeps(
       retentionSeconds: config.retentionSeconds,
       operatorTokenHash,
       publicUrl: config.publicUrl,
+      rateLimit: config.rateLimit,
     },
   };
   return { deps, sink, shutdown };

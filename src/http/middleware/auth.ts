@@ -7,6 +7,7 @@
  *
  * Routes then call `requireAccess` with the `Access` they need (src/auth/principal.ts).
  */
+import type { RateLimiter } from '../rate-limit.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isOperatorToken } from '../../auth/operator.js';
 import { authorize, type Access, type Decision, type Principal } from '../../auth/principal.js';
@@ -58,7 +59,18 @@ const REVOKED = 'the token is invalid, expired or revoked';
  * header (a repeated credential then costs one map lookup: no Basic decoding, no hash) or by its
  * SHA-256, never past the token's expiry, refusals too where the policy says so.
  */
-export function authenticator(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>): (header: string | undefined) => Principal | Promise<Principal> {
+/**
+ * Reads the Authorization header into a principal (cached, single-flight). With a `limiter`,
+ * every request of a token counts against its rate limit (429 over it), whatever route it is
+ * for: the dnf pre-router and the app's middleware share one.
+ */
+export function authenticator(
+  deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>, limiter?: RateLimiter,
+): (header: string | undefined) => Principal | Promise<Principal> {
+  const limit = (p: Principal): Principal => {
+    if (limiter !== undefined && p.kind === 'token') limiter.hit(p.id);
+    return p;
+  };
   const cache = deps.cache?.tokens;
   const keyOf = cache?.opts.hashKeys
     ? (header: string): string => {
@@ -96,14 +108,15 @@ export function authenticator(deps: Pick<AppDeps, 'store' | 'clock' | 'config' |
     const key = cache ? keyOf(header) : header;
     const hit = cache?.get(key);
     if (hit === REFUSED) throw invalidToken(REVOKED);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return limit(hit);
     const credential = presentedCredential(header);
-    return credential === null ? ANONYMOUS : cache ? verifyOnce(key, credential) : verify(key, credential);
+    if (credential === null) return ANONYMOUS;
+    return (cache ? verifyOnce(key, credential) : verify(key, credential)).then(limit);
   };
 }
 
-export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>): MiddlewareHandler<AppEnv> {
-  const authenticate = authenticator(deps);
+export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>, limiter?: RateLimiter): MiddlewareHandler<AppEnv> {
+  const authenticate = authenticator(deps, limiter);
   return async (c, next) => {
     c.set('principal', await authenticate(c.req.header('authorization')));
     await next();
