@@ -59,7 +59,7 @@ ${searchForm(tenant, repo)}
     const repo = p.c.req.param('repo') ?? '';
     const config = await readableRepo(p, tenant, repo);
     const origin = publicOrigin(deps.config, p.c.req.url);
-    const text = configRepoText(origin, tenant, repo, config.public);
+    const text = await configRepoText(deps.store, origin, tenant, repo, config);
     const [tenantKeys, repoKeys] = await Promise.all([listTrustedKeys(deps.store, { tenant }), listTrustedKeys(deps.store, { tenant, repo })]);
     const publisher = [...keyRows(tenantKeys, `every repo of ${tenant}`), ...keyRows(repoKeys, 'this repo')];
     const file = `/etc/yum.repos.d/${tenant}-${repo}.repo`;

@@ -18,7 +18,6 @@ import { keyOfLocation } from '../../repo/index-entry.js';
 import { findInList, peekInList, readHead } from '../../repo/index-store.js';
 import type { RepoSettings, RepoTenancy } from '../../repo/tenancy.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
-import { clientConfig } from '../../repo/client-keys.js';
 import { listAll } from '../../storage/blob-store.js';
 import { generationsPrefix, isValidName, packageBlobKey, repodataKey } from '../../storage/keys.js';
 import { configRepoText, publicOrigin } from '../config-repo.js';
@@ -28,7 +27,6 @@ import { refuseRegardless, repoDecision, requireRepoAccess, settingsAllowed } fr
 import { ProblemError } from '../problem.js';
 import type { CachedSource } from '../cache/file-cache.js';
 import { NO_SERVE_CACHE, ServeCache, type MemoryDoc, type ServedGeneration } from '../cache/serve-cache.js';
-import { repoFileText } from './config-repo.js';
 import { blobSource, bytesSource, serveFromMemory, serveSource, type ServeOptions } from '../serve-blob.js';
 
 
@@ -347,11 +345,7 @@ export function dnfRoutes(deps: AppDeps, options: DnfRouteOptions = {}, handlers
     const tenant = param(c, 'tenant');
     const repo = param(c, 'repo');
     const { settings } = await handlers.repoFor(dnfRequest(c), tenant, repo);
-    const origin = deps.config.publicUrl?.replace(/\/+$/, '') ?? new URL(c.req.url).origin;
-    const text = repoFileText({
-      id: `${tenant}-${repo}`, name: `${tenant}/${repo} (Berth)`, base: `${origin}/${tenant}/${repo}`, origin,
-      private: !settings.public, allowUnsigned: settings.allowUnsigned, keys: await clientConfig(deps.store, tenant, repo), metadataExpire: '5m',
-    });
+    const text = await configRepoText(deps.store, publicOrigin(deps.config, c.req.url), tenant, repo, settings);
     return c.body(text, 200, {
       'content-type': 'text/plain; charset=utf-8',
       'cache-control': `${settings.public ? 'public' : 'private'}, no-cache`,

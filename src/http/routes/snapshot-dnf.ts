@@ -20,7 +20,7 @@ import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { blobSource, bytesSource, serveSource } from '../serve-blob.js';
 import { clientConfig } from '../../repo/client-keys.js';
-import { repoFileText } from './config-repo.js';
+import { repoFileText } from '../config-repo.js';
 import { dnfRequest, type DnfRepoLookup, type DnfRequest } from './dnf.js';
 
 const IMMUTABLE = 'max-age=31536000, immutable';
