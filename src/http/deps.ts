@@ -21,6 +21,8 @@ export interface ServiceConfig {
   publicUrl: string | null;
   /** Requests per token per window (http/rate-limit.ts); absent or null: no limit. */
   rateLimit?: RateLimitConfig | null;
+  /** Bytes of packages a tenant may store (repo/usage.ts); absent or null: no quota. */
+  tenantQuotaBytes?: number | null;
 }
 
 export interface AppDeps {

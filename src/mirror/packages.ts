@@ -18,6 +18,7 @@ import type { IndexEntry } from '../repo/index-entry.js';
 import { nevraOf } from '../repo/index-entry.js';
 import { isRefusal } from '../repo/errors.js';
 import { discard, examine, prepare, storePackage, type Examined, type Prepared, type Staged, type Trust } from '../repo/ingest.js';
+import { addUsage } from '../repo/usage.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { packageBlobKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
@@ -101,7 +102,7 @@ export async function acquirePackage(ctx: AcquireContext, p: UpstreamPackage): P
       throw new MirrorError('package_checksum_mismatch', `${p.href} does not match its ${p.checksum.type} checksum in primary.xml`, { package: p.href });
     }
     const prepared = await ingestVerified(ctx, p, staged);
-    await storePackage(ctx, tenant, ctx.repo, staged, prepared);
+    if (await storePackage(ctx, tenant, ctx.repo, staged, prepared)) await addUsage(store, tenant, staged.size);
     ctx.onStored?.(staged.sha256);
     return { pkg: p, entry: prepared.entry, fetched: true, bytes: staged.size };
   } finally {

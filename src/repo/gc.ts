@@ -20,6 +20,7 @@ import { collectRepo, type Cutoffs } from './gc-repo.js';
 import { PER_REVISION } from './gc-sweep.js';
 import { listRepos } from './repos.js';
 import { finishDeletions } from './tenant-delete.js';
+import { addUsage } from './usage.js';
 import { tenantNames } from './tenants.js';
 
 export interface GcDeps {
@@ -85,7 +86,13 @@ export async function collectGarbage(deps: GcDeps, now: Date): Promise<GcReport>
         deps.logger.error('gc of a repo failed', { tenant, repo: name, error: String(e) });
       }
     }
-    if (complete) report.blobs += await collectBlobs(deps.store, tenant, marked, candidates, cut.grace, PER_REVISION * candidates.length, del);
+    // a deleted blob frees its bytes from the tenant's usage (repo/usage.ts)
+    const delBlob = async (key: string): Promise<void> => {
+      const size = (await deps.store.head(key))?.size;
+      await del(key);
+      if (size !== undefined) await addUsage(deps.store, tenant, -size);
+    };
+    if (complete) report.blobs += await collectBlobs(deps.store, tenant, marked, candidates, cut.grace, PER_REVISION * candidates.length, delBlob);
   }
   for await (const item of listAll(deps.store, UPLOADS_PREFIX)) {
     if (item.lastModified.getTime() < cut.grace) {

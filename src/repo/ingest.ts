@@ -161,7 +161,7 @@ export function prepare(examined: Examined, blob: { sha256: string; size: number
 }
 
 /** Content-addressed copy of the staged bytes; an existing blob holds the same bytes by construction. */
-export async function storeBlob(deps: Pick<IngestDeps, 'store'>, tenant: string, staged: Pick<Staged, 'key' | 'sha256'>): Promise<void> {
+export async function storeBlob(deps: Pick<IngestDeps, 'store'>, tenant: string, staged: Pick<Staged, 'key' | 'sha256'>): Promise<boolean> {
   const { store } = deps;
   const to = packageBlobKey(tenant, staged.sha256);
   try {
@@ -172,13 +172,17 @@ export async function storeBlob(deps: Pick<IngestDeps, 'store'>, tenant: string,
       if (!obj) throw new Error(`staged ${staged.key} vanished`);
       await store.put(to, obj.body, { ifNoneMatch: '*', contentType: 'application/x-rpm' });
     }
+    return true;
   } catch (e) {
     if (!isStorageError(e, 'precondition_failed')) throw e;
+    return false;
   }
 }
 
 /** Stores what a verified package needs before the index names it: its blob and its fragment file. */
-export async function storePackage(deps: Pick<IngestDeps, 'store'>, tenant: string, repo: string, staged: Pick<Staged, 'key' | 'sha256'>, prepared: Prepared): Promise<void> {
-  await storeBlob(deps, tenant, staged);
+/** True when the blob was new (the tenant's usage grows by its size: the caller records that). */
+export async function storePackage(deps: Pick<IngestDeps, 'store'>, tenant: string, repo: string, staged: Pick<Staged, 'key' | 'sha256'>, prepared: Prepared): Promise<boolean> {
+  const created = await storeBlob(deps, tenant, staged);
   if (prepared.fragment) await writeFragmentFile(deps.store, tenant, repo, prepared.fragment);
+  return created;
 }

@@ -18,6 +18,7 @@ import { addPackage, lookupEntry, removePackage } from './index-store.js';
 import { discard, examine, prepare, stage, storeBlob, storePackage, type Staged } from './ingest.js';
 import { packageKey } from './package-fragments.js';
 import { resolvePackageRef, type PackageRef } from './package-ref.js';
+import { addUsage, checkQuota } from './usage.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
 import { indexSigner, nevraOf, type IndexEntry } from './index-entry.js';
@@ -29,7 +30,8 @@ export interface PublishDeps {
   events: EventSink;
   clock: () => Date;
   logger: Logger;
-  config: { maxUploadBytes: number };
+  /** tenantQuotaBytes: the per-tenant storage quota (repo/usage.ts); absent or null: none. */
+  config: { maxUploadBytes: number; tenantQuotaBytes?: number | null };
 }
 
 export interface PublishRequest {
@@ -126,7 +128,10 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     // A fragment already there (the package was in this repo before, and a retained generation or
     // a snapshot may still list it) is never deleted on a refusal below: it keeps its blob alive.
     const hadFragment = (await store.head(repoFragmentKey(tenant, repo, entry.sha256))) !== null;
-    await storePackage(deps, tenant, repo, staged, prepared);
+    // the tenant's storage quota (off unless configured): only bytes not stored yet count
+    const quota = deps.config.tenantQuotaBytes;
+    if (quota != null && !(await store.head(packageBlobKey(tenant, entry.sha256)))) await checkQuota(store, tenant, staged.size, quota);
+    if (await storePackage(deps, tenant, repo, staged, prepared)) await addUsage(store, tenant, staged.size);
     const { outcome, revision } = await addPackage(store, tenant, repo, entry, deps.clock);
     switch (outcome.kind) {
       case 'exists': {
@@ -143,7 +148,7 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
         break;
     }
     // GC may have dropped an old unreferenced blob of the same bytes between our copy and the CAS.
-    if (!(await store.head(packageBlobKey(tenant, entry.sha256)))) await storeBlob(deps, tenant, staged);
+    if (!(await store.head(packageBlobKey(tenant, entry.sha256))) && (await storeBlob(deps, tenant, staged))) await addUsage(store, tenant, staged.size);
     try {
       await tenancy.appendAudit(store, tenant, {
         actor: req.actor, action: 'package.publish', target: `${repo}/${entry.sha256}`,

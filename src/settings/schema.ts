@@ -69,6 +69,7 @@ export const settingsSchema = z.object({
   BERTH_METADATA_CODEC: z.enum(['gz', 'zstd'], { error: 'expected gz or zstd' }).default('gz'),
   BERTH_RATE_LIMIT: z.string().regex(/^\d{1,9}$/, 'expected a number of requests from 0 (off) to 999999999').transform(Number).default(0),
   BERTH_RATE_LIMIT_WINDOW: duration(1, 86400, 'from 1s to 1d such as 60, 1m or 1h').default(60),
+  BERTH_TENANT_QUOTA: size(1, 1024 ** 5).optional(),
   // --- where a cache is kept (Node server, Worker) ----------------------------------------------
   BERTH_TOKEN_CACHE_SECONDS: seconds(0, 60).default(5),
   BERTH_METADATA_CACHE_SECONDS: seconds(0, 60).default(1),
@@ -161,6 +162,10 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
     meaning: 'requests one token may make per window (`BERTH_RATE_LIMIT_WINDOW`); the next gets 429 `rate_limited` with `Retry-After`. Counted per process (per isolate on Workers); the operator and anonymous reads are not limited; `0` turns it off',
   },
   BERTH_RATE_LIMIT_WINDOW: { runtimes: ALL, shownDefault: '1m', meaning: 'the window of `BERTH_RATE_LIMIT`, 1s to 1d; windows start at whole multiples of it' },
+  BERTH_TENANT_QUOTA: {
+    runtimes: ALL,
+    meaning: 'most bytes of packages one tenant may store (`50G`, bytes; a package in several repos counts once); a publish past it is 507 `quota_exceeded`. Unset: no quota',
+  },
   BERTH_TOKEN_CACHE_SECONDS: {
     runtimes: ['node', 'worker'], shownDefault: '5',
     meaning: 'how long a verified credential is reused, 0 to 60 seconds: a token revoked through another instance is refused within this window (never past the token\'s own expiry)',

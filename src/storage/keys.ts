@@ -18,6 +18,7 @@
  *   ├── repos/<repo>.json                              repo registry marker (repos are listed from here)
  *   ├── repos.json                                     the registry is complete (written once)
  *   ├── gc.json                                        GC cursors of the tenant (blob sweep)
+ *   ├── usage.json                                     `{bytes}` of the tenant's package blobs (quota; repo/usage.ts)
  *   ├── keys/<fpr>.asc                                 tenant-wide trusted publisher keys (lowercase fpr)
  *   ├── blobs/sha256/<aa>/<hex>                        package bytes, content-addressed; dedupe within
  *   │                                                  the tenant only (no cross-tenant existence oracle)
@@ -171,6 +172,11 @@ export function indexObjectsPrefix(tenant: string, repo: string, kind: IndexObje
 
 export function indexObjectKey(tenant: string, repo: string, kind: IndexObjectKind, id: string): string {
   return `${indexObjectsPrefix(tenant, repo, kind)}${sha256Hex('index object id', id)}.json`;
+}
+
+/** The bytes of the tenant's package blobs `{bytes}` (repo/usage.ts). */
+export function usageKey(tenant: string): string {
+  return `${tenantPrefix(tenant)}usage.json`;
 }
 
 /** GC cursors: of one repo, or of the tenant (repo undefined). */

@@ -47,6 +47,8 @@ export interface AzureConfig {
   outbound: OutboundSettings;
   /** Per-token rate limit (BERTH_RATE_LIMIT); null: off. */
   rateLimit: RateLimitConfig | null;
+  /** Per-tenant storage quota in bytes (BERTH_TENANT_QUOTA); null: none. */
+  tenantQuotaBytes: number | null;
   /** Deprecated names in use: logged once when the runtime is built. */
   warnings: string[];
 }
@@ -103,6 +105,7 @@ export function loadAzureConfig(env: Record<string, string | undefined>): AzureC
     mirrorSchedule: e.BERTH_MIRROR_SCHEDULE,
     outbound: outboundSettings(e),
     rateLimit: rateLimitSettings(e),
+    tenantQuotaBytes: e.BERTH_TENANT_QUOTA ?? null,
     warnings,
   };
 }

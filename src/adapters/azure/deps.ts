@@ -61,6 +61,7 @@ export function buildAzureRuntime(config: AzureConfig, logger: Logger = consoleL
       operatorTokenHash: config.operatorTokenHash,
       publicUrl: config.publicUrl,
       rateLimit: config.rateLimit,
+      tenantQuotaBytes: config.tenantQuotaBytes,
     },
   };
   return {

@@ -50,6 +50,8 @@ export interface WorkerConfig {
   outbound: OutboundSettings;
   /** Per-token rate limit (BERTH_RATE_LIMIT); null: off. */
   rateLimit: RateLimitConfig | null;
+  /** Per-tenant storage quota in bytes (BERTH_TENANT_QUOTA); null: none. */
+  tenantQuotaBytes: number | null;
   /** Deprecated names in use: logged once when the isolate builds its deps. */
   warnings: string[];
 }
@@ -85,6 +87,7 @@ export function parseWorkerEnv(env: WorkerEnv): WorkerConfig {
     codec: s.BERTH_METADATA_CODEC,
     outbound: outboundSettings(s),
     rateLimit: rateLimitSettings(s),
+    tenantQuotaBytes: s.BERTH_TENANT_QUOTA ?? null,
     warnings,
   };
 }

@@ -85,6 +85,7 @@ export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLo
       operatorTokenHash: config.operatorTokenHash,
       publicUrl: config.publicUrl,
       rateLimit: config.rateLimit,
+      tenantQuotaBytes: config.tenantQuotaBytes,
     },
   };
   return { deps, config };

@@ -38,6 +38,8 @@ export interface NodeConfig {
   outbound: OutboundSettings;
   /** Per-token rate limit (BERTH_RATE_LIMIT); null: off. */
   rateLimit: RateLimitConfig | null;
+  /** Per-tenant storage quota in bytes (BERTH_TENANT_QUOTA); null: none. */
+  tenantQuotaBytes: number | null;
   /** Deprecated names in use: logged once at start. */
   warnings: string[];
 }
@@ -78,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     storage,
     outbound: outboundSettings(s),
     rateLimit: rateLimitSettings(s),
+    tenantQuotaBytes: s.BERTH_TENANT_QUOTA ?? null,
     warnings,
   };
 }

@@ -111,6 +111,7 @@ export function buildAppDeps(
       operatorTokenHash,
       publicUrl: config.publicUrl,
       rateLimit: config.rateLimit,
+      tenantQuotaBytes: config.tenantQuotaBytes,
     },
   };
   return { deps, sink, shutdown };

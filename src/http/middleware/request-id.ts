@@ -13,18 +13,23 @@ const ACCEPTABLE = /^[A-Za-z0-9._:-]{8,128}$/;
  * restarts never collide) and a counter. Ids name requests, they guard nothing, so they need not
  * be unpredictable — a UUID per request cost a CSPRNG read on the hot path.
  */
-const PREFIX = (() => {
-  const b = crypto.getRandomValues(new Uint8Array(8));
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return `${s}-`;
-})();
+// Made on first use, not at module load: a Worker may not generate random values in global scope.
+let prefix: string | undefined;
+function processPrefix(): string {
+  if (prefix === undefined) {
+    const b = crypto.getRandomValues(new Uint8Array(8));
+    let s = '';
+    for (const x of b) s += x.toString(16).padStart(2, '0');
+    prefix = `${s}-`;
+  }
+  return prefix;
+}
 let counter = 0;
 
 /** A new request id, unique across processes: `<16 hex digits>-<counter in base 36>`. */
 export function newRequestId(): string {
   counter = counter === Number.MAX_SAFE_INTEGER ? 0 : counter + 1;
-  return PREFIX + counter.toString(36);
+  return processPrefix() + counter.toString(36);
 }
 
 /** The id for a request carrying `incoming` as its X-Request-Id header. */

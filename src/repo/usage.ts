@@ -1,0 +1,64 @@
+/**
+ * What a tenant stores, for the per-tenant quota (docs/service.md, Limits): the bytes of its
+ * package blobs (content-addressed, so a package in several repos counts once; metadata,
+ * fragments and the index are not counted). `t/<t>/usage.json` `{bytes}` moves by the size of
+ * each blob created (publish, mirror) and deleted (GC), one compare-and-swap each: cost follows
+ * the change. A tenant without the record (stored before it existed) is counted once by listing
+ * its blobs. Uploads in flight at the same moment are each checked against the same count, so a
+ * quota can be passed by what those uploads hold together.
+ */
+import { listAll, type BlobStore } from '../storage/blob-store.js';
+import { isStorageError } from '../storage/errors.js';
+import { readJson, writeJson } from '../storage/json-blob.js';
+import { packageBlobsPrefix, usageKey } from '../storage/keys.js';
+import { Refusal } from './errors.js';
+
+export interface Usage {
+  bytes: number;
+}
+
+async function counted(store: BlobStore, tenant: string): Promise<Usage> {
+  let bytes = 0;
+  // the fs store lists no sizes: head those (once per tenant, see above)
+  for await (const item of listAll(store, packageBlobsPrefix(tenant))) bytes += item.size ?? (await store.head(item.key))?.size ?? 0;
+  return { bytes };
+}
+
+/** The tenant's usage; counted (and recorded) by listing its blobs when there is no record yet. */
+export async function readUsage(store: BlobStore, tenant: string): Promise<Usage> {
+  const got = await readJson<Usage>(store, usageKey(tenant));
+  if (got) return got.value;
+  const usage = await counted(store, tenant);
+  await writeJson(store, usageKey(tenant), usage, { ifNoneMatch: '*' }).catch((e: unknown) => {
+    if (!isStorageError(e, 'precondition_failed')) throw e;
+  });
+  return usage;
+}
+
+/** Adds `delta` bytes (negative: freed). Without a record, the listing (which already sees the change) becomes it. */
+export async function addUsage(store: BlobStore, tenant: string, delta: number): Promise<void> {
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const got = await readJson<Usage>(store, usageKey(tenant));
+    if (!got) {
+      await readUsage(store, tenant);
+      return;
+    }
+    try {
+      await writeJson(store, usageKey(tenant), { bytes: Math.max(0, got.value.bytes + delta) } satisfies Usage, { ifMatch: got.etag });
+      return;
+    } catch (e) {
+      if (!isStorageError(e, 'precondition_failed')) throw e;
+    }
+  }
+}
+
+/** 507 `quota_exceeded` when storing `bytes` more would take the tenant past `quotaBytes`. */
+export async function checkQuota(store: BlobStore, tenant: string, bytes: number, quotaBytes: number | null | undefined): Promise<void> {
+  if (quotaBytes === null || quotaBytes === undefined) return;
+  const { bytes: used } = await readUsage(store, tenant);
+  if (used + bytes > quotaBytes) {
+    throw new Refusal('quota', 'quota_exceeded',
+      `tenant ${tenant} stores ${used} bytes of packages; ${bytes} more would pass its quota of ${quotaBytes} bytes: delete packages (berth package delete) and let GC free them, or ask for a larger quota`,
+      { quotaBytes, usedBytes: used, requestBytes: bytes });
+  }
+}

@@ -1,0 +1,56 @@
+// The per-tenant storage quota: package bytes a tenant stores (a package in several repos counts
+// once); a publish that would pass it is 507 quota_exceeded and stores nothing; GC frees the bytes
+// of what it deletes. Off unless configured.
+import { describe, expect, it } from 'vitest';
+import { collectGarbage } from '../../src/repo/gc.js';
+import { readUsage } from '../../src/repo/usage.js';
+import { packageBlobsPrefix, usageKey } from '../../src/storage/keys.js';
+import { listAll } from '../../src/storage/blob-store.js';
+import { makeWorld, syntheticRpm } from '../repo/support.js';
+import { asOperator, composedApp } from './lifecycle-app.js';
+
+const DAY = 86400_000;
+
+describe('tenant quota', () => {
+  it('refuses a publish past the quota with 507 quota_exceeded; the same bytes again and GC-freed room are fine', async () => {
+    const w = await makeWorld([{ name: 'a', allowUnsigned: true }, { name: 'b', allowUnsigned: true }]);
+    const [one, two, three] = ['one', 'two', 'three'].map((n) => syntheticRpm(n));
+    w.deps.config.tenantQuotaBytes = one!.length + two!.length + 10;
+    const app = await composedApp(w);
+    const put = (repo: string, body: Uint8Array<ArrayBuffer>) => app.request(`http://x/api/v1/repos/acme/${repo}/packages`, { method: 'PUT', body, headers: asOperator() });
+    expect((await put('a', one!)).status).toBe(201);
+    expect((await put('a', two!)).status).toBe(201);
+    expect(await readUsage(w.store, 'acme')).toEqual({ bytes: one!.length + two!.length });
+    // bytes already stored cost nothing more
+    expect((await put('b', one!)).status).toBe(201);
+    const refused = await put('b', three!);
+    expect(refused.status).toBe(507);
+    expect(await refused.json()).toMatchObject({ code: 'quota_exceeded', quotaBytes: one!.length + two!.length + 10, usedBytes: one!.length + two!.length });
+    let blobs = 0;
+    for await (const _ of listAll(w.store, packageBlobsPrefix('acme'))) blobs++;
+    expect(blobs).toBe(2);
+
+    // delete `two` and let GC (past its grace) free it: `three` fits
+    const sha = ((await (await app.request('http://x/api/v1/repos/acme/a/packages?name=two', { headers: asOperator() })).json()) as { packages: { sha256: string }[] }).packages[0]!.sha256;
+    expect((await app.request(`http://x/api/v1/repos/acme/a/packages/${sha}`, { method: 'DELETE', headers: asOperator() })).status).toBe(200);
+    await w.sink.idle();
+    const report = await collectGarbage(w.deps, new Date(Date.now() + 5 * DAY));
+    expect(report.blobs).toBe(1);
+    expect(await readUsage(w.store, 'acme')).toEqual({ bytes: one!.length });
+    expect((await put('b', three!)).status).toBe(201);
+    await w.sink.idle();
+  }, 60_000);
+
+  it('a tenant stored before the count existed is counted once from its blobs; no quota by default', async () => {
+    const w = await makeWorld([{ name: 'a', allowUnsigned: true }]);
+    const app = await composedApp(w);
+    const bytes = syntheticRpm('old');
+    expect((await app.request('http://x/api/v1/repos/acme/a/packages', { method: 'PUT', body: bytes, headers: asOperator() })).status).toBe(201);
+    await w.store.delete(usageKey('acme'));
+    expect(await readUsage(w.store, 'acme')).toEqual({ bytes: bytes.length });
+    for (const n of ['p', 'q', 'r']) {
+      expect((await app.request('http://x/api/v1/repos/acme/a/packages', { method: 'PUT', body: syntheticRpm(n), headers: asOperator() })).status).toBe(201);
+    }
+    await w.sink.idle();
+  }, 60_000);
+});
