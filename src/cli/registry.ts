@@ -32,6 +32,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'metadata-key': { summary: "rotate the key that signs a repository's metadata (service)", load: async () => (await import('./commands/metadata-key.js')).metadataKeyCommand },
   snapshot: { summary: 'freeze a repository under a name dnf can pin (service)', load: async () => (await import('./commands/snapshot.js')).snapshotCommand },
   advisory: { summary: 'publish security and bugfix advisories (updateinfo) (service)', load: async () => (await import('./commands/advisory.js')).advisoryCommand },
+  groups: { summary: 'publish package groups (comps) for dnf group install (service)', load: async () => (await import('./commands/groups.js')).groupsCommand },
+  modules: { summary: 'publish modules metadata (modules.yaml) (service)', load: async () => (await import('./commands/groups.js')).modulesCommand },
   retention: { summary: 'keep the newest versions of each package (service)', load: async () => (await import('./commands/retention.js')).retentionCommand },
 };
 

@@ -27,6 +27,7 @@ import { dnfHandlers, dnfRoutes } from './routes/dnf.js';
 import { dnfRouteDocs } from './routes/dnf-docs.js';
 import { lifecycleRouteDocs, lifecycleRoutes } from './routes/lifecycle.js';
 import { advisoryRouteDocs, advisoryRoutes } from './routes/advisories.js';
+import { repoGroupRouteDocs, repoGroupRoutes } from './routes/repo-groups.js';
 import { SnapshotRecords, snapshotDnfRouteDocs, snapshotDnfRoutes } from './routes/snapshot-dnf.js';
 import { readSnapshot } from '../repo/snapshots.js';
 import { mirrorRouteDocs, mirrorRoutes } from './routes/mirror.js';
@@ -48,7 +49,7 @@ const serviceRouteDocs: RouteDoc[] = [
 ];
 
 export function allRouteDocs(): RouteDoc[] {
-  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...mirrorEditRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...advisoryRouteDocs, ...pageRouteDocs, ...publicKeyRouteDocs];
+  return [...serviceRouteDocs, ...adminRouteDocs, ...packageRouteDocs, ...mirrorRouteDocs, ...mirrorEditRouteDocs, ...changesRouteDocs, ...lifecycleRouteDocs, ...dnfRouteDocs, ...snapshotDnfRouteDocs, ...advisoryRouteDocs, ...repoGroupRouteDocs, ...pageRouteDocs, ...publicKeyRouteDocs];
 }
 
 export interface CreateAppOptions {
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   const snapshots = new SnapshotRecords((t, r, n) => readSnapshot(deps.store, t, r, n));
   app.route('/', lifecycleRoutes(deps, snapshots));
   app.route('/', advisoryRoutes(deps));
+  app.route('/', repoGroupRoutes(deps));
   // An /api/ request no API route took ends below, never in the pages or the dnf routes (whose
   // `/{tenant}/{repo}/…` patterns match any three-segment path).
   app.all('/api/*', (c) => unmatched(c));

@@ -16,7 +16,7 @@ export interface RouteDoc {
   /** Scope needed (`operator` for operator-only routes, `public` for none). */
   access: Scope | 'operator' | 'public';
   /** JSON request body schema, `binary` for a raw upload, or several forms (JSON and text media types such as XML). */
-  body?: z.ZodType | 'binary' | { json: z.ZodType; text: string[] };
+  body?: z.ZodType | 'binary' | { json?: z.ZodType; text: string[] };
   query?: z.ZodObject;
   /** Success responses: status → JSON schema (or `binary`, `text` for text/plain, `html` for a browse page). */
   responses: Record<number, z.ZodType | 'binary' | 'text' | 'html' | null>;
@@ -46,7 +46,7 @@ function schema(s: z.ZodType | 'binary' | 'text' | 'html'): Record<string, unkno
 
 function bodyContent(b: NonNullable<RouteDoc['body']>): Record<string, unknown> {
   if (typeof b === 'object' && 'text' in b && Array.isArray(b.text)) {
-    return { ...schema(b.json), ...Object.fromEntries(b.text.map((t) => [t, { schema: { type: 'string' } }])) };
+    return { ...(b.json ? schema(b.json) : {}), ...Object.fromEntries(b.text.map((t) => [t, { schema: { type: 'string' } }])) };
   }
   return schema(b as z.ZodType | 'binary');
 }

@@ -2,6 +2,7 @@
 // CLI, an advisory uploaded with `berth advisory add`; real dnf then lists it with
 // `dnf updateinfo list --security` and `dnf upgrade --security` installs the fixed version. An
 // appliance synced with `berth sync` serves the same updateinfo, and dnf sees it there too.
+// Package groups uploaded with `berth groups set` make `dnf group install` work.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +137,31 @@ describe.skipIf(reason !== null)('advisories with real dnf', () => {
     expect((await c.dnf(['install', 'berth-vuln-1.0-1'])).code).toBe(0);
     const info = await c.dnf(['updateinfo', 'list', '--security']);
     expect(info.stdout).toContain(ID);
+  }, 300_000);
+
+  it('dnf group install works from comps uploaded with berth groups set', async () => {
+    const comps = join(work, 'comps.xml');
+    writeFileSync(comps, `<?xml version="1.0" encoding="UTF-8"?>
+<comps>
+  <group>
+    <id>acme-tools</id>
+    <name>Acme tools</name>
+    <description>Everything acme ships</description>
+    <default>true</default>
+    <uservisible>true</uservisible>
+    <packagelist><packagereq type="mandatory">berth-vuln</packagereq></packagelist>
+  </group>
+</comps>
+`);
+    const set = await berthAs(server, ADMIN, ['groups', 'set', 'acme/main', comps, '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    const { revision } = jsonOf<{ revision: number }>(set);
+    await eventually(`repomd revision ${revision}`, async () => ((await servedRevision(url())) >= revision ? true : undefined));
+    const c = dnfClient(join(work, 'dnf-groups'), url(), [`${url()}/repodata/repomd.xml.key`, `file://${keys.rsa.publicKeyFile}`]);
+    const list = await c.dnf(['group', 'list', '--hidden']);
+    expect(list.stdout, list.stdout + list.stderr).toContain('Acme tools');
+    const install = await c.dnf(['group', 'install', 'acme-tools']);
+    expect(install.code, install.stdout + install.stderr).toBe(0);
+    expect(await c.installed('berth-vuln')).toBe('berth-vuln-1.1-1.noarch');
   }, 300_000);
 });

@@ -15,6 +15,7 @@ import {
 } from './isolation-service-cases.js';
 import { pageCases, pageSetup, publicPageCases } from './isolation-page-cases.js';
 import { advisoryCases, advisorySetup } from './isolation-advisory-cases.js';
+import { groupCases, groupSetup } from './isolation-group-cases.js';
 
 const app = (deps: AppDeps) => createApp(deps);
 const honoOnly = (deps: AppDeps) => createApp(deps, { dnfPreRouter: false });
@@ -27,6 +28,7 @@ describeMatrix('composed app: package, changes and public routes', [...packageCa
 describeMatrix('composed app: mirror routes', mirrorCases, { app, setup: mirrorSetup, timeout: 30_000 });
 describeMatrix('composed app: lifecycle routes (retention, snapshots, metadata keys, promotion)', lifecycleCases, { app, setup: lifecycleSetup, timeout: 30_000 });
 describeMatrix('composed app: advisory routes', advisoryCases, { app, setup: advisorySetup, timeout: 30_000 });
+describeMatrix('composed app: groups and modules routes', groupCases, { app, setup: groupSetup, timeout: 30_000 });
 describeMatrix('composed app: dnf paths (pre-router)', dnf, { app, setup: serviceSetup });
 describeMatrix('composed app: dnf paths (hono routes)', dnf, { app: honoOnly, setup: serviceSetup });
 const pageWorld = async (w: World): Promise<void> => {
@@ -63,7 +65,7 @@ describe('composed app: route coverage', () => {
     const routes = world.svc.app.routes
       .filter((r) => r.method !== 'ALL') // middleware (`use`)
       .map((r) => ({ method: r.method, path: r.path, re: routeRegex(r.path) }));
-    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...lifecycleCases, ...advisoryCases, ...dnf, ...pageCases, ...publicPageCases];
+    const cases: MatrixCase[] = [...adminCases, ...packageCases, ...changesCases, ...mirrorCases, ...publicCases, ...lifecycleCases, ...advisoryCases, ...groupCases, ...dnf, ...pageCases, ...publicPageCases];
     const covered = new Set<string>();
     const unrouted: string[] = [];
     for (const c of cases) {

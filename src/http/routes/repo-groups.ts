@@ -1,0 +1,95 @@
+/**
+ * Package groups (comps XML) and modules (modules.yaml) of a repo (docs/advisories.md, Groups
+ * and modules): PUT replaces the document (publish access), GET returns it (read), DELETE removes
+ * it (publish). The next generation lists it in repomd.xml (`group` + `group_gz`, `modules`).
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { readComps } from '../../core/repodata/read/comps.js';
+import { isRepodataReadError } from '../../core/repodata/read/errors.js';
+import { readGroupFile, setGroupFile, type GroupSource } from '../../repo/repo-groups.js';
+import { getRepo } from '../../repo/repos.js';
+import { storeTenancy } from '../../repo/tenancy-bindings.js';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import type { RouteDoc } from '../openapi.js';
+import { ProblemError } from '../problem.js';
+import { readBodyText } from '../validate.js';
+
+/** A comps or modules document: Fedora's are a few MB. */
+export const MAX_GROUP_FILE_BODY = 32 * 1024 * 1024;
+
+const AUTH = { 401: ['unauthenticated', 'invalid_token'], 403: ['forbidden'] };
+const changeSchema = z.object({
+  revision: z.number().int().describe('the index revision whose metadata carries the change'),
+  changed: z.boolean().describe('false: the same document was there already'),
+  groups: z.array(z.string()).optional(), categories: z.array(z.string()).optional(), environments: z.array(z.string()).optional(),
+});
+
+const KINDS: { source: GroupSource; path: string; what: string; types: string[]; missing: string }[] = [
+  { source: 'group', path: 'groups', what: 'package groups (comps XML)', types: ['application/xml', 'text/xml'], missing: 'groups_not_found' },
+  { source: 'modules', path: 'modules', what: 'modules (modules.yaml)', types: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], missing: 'modules_not_found' },
+];
+
+export const repoGroupRouteDocs: RouteDoc[] = KINDS.flatMap((k): RouteDoc[] => {
+  const path = `/api/v1/repos/{tenant}/{repo}/${k.path}`;
+  return [
+    {
+      method: 'put', path, access: 'publish', summary: `Replace the repo's ${k.what}; listed in repomd.xml by the next generation`,
+      body: { text: k.types }, responses: { 200: changeSchema },
+      problems: { 400: ['invalid_request', ...(k.source === 'group' ? ['invalid_xml'] : ['invalid_modules'])], ...AUTH, 404: ['not_found'], 409: ['mirror_repo'], 413: ['body_too_large'], 503: ['busy'] },
+    },
+    { method: 'get', path, access: 'read', summary: `The repo's ${k.what}, as uploaded`, responses: { 200: 'text' }, problems: { ...AUTH, 404: ['not_found', k.missing] } },
+    { method: 'delete', path, access: 'publish', summary: `Remove the repo's ${k.what}`, responses: { 200: changeSchema }, problems: { ...AUTH, 404: ['not_found', k.missing], 409: ['mirror_repo'], 503: ['busy'] } },
+  ];
+});
+
+/** modulemd documents (modules, defaults, obsoletes) in YAML: checked for what they are, stored as they are. */
+function checkModules(text: string): void {
+  const docs = text.split(/^---\s*$/m).filter((d) => d.trim() !== '' && d.trim() !== '...');
+  if (docs.length === 0 || !docs.every((d) => /^document:\s*["']?modulemd(?:-defaults|-obsoletes|-translations|-packager)?["']?\s*$/m.test(d) && /^version:\s*\d+\s*$/m.test(d))) {
+    throw new ProblemError(400, 'invalid_modules', 'modules.yaml must be YAML documents each with "document: modulemd…" and "version: N"');
+  }
+}
+
+export function repoGroupRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  async function repoOf(c: Context<AppEnv>, action: 'read' | 'publish') {
+    const tenant = c.req.param('tenant') as string;
+    const repo = c.req.param('repo') as string;
+    const principal = c.get('principal');
+    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
+    return { tenant, repo, principal };
+  }
+  for (const k of KINDS) {
+    const path = `/api/v1/repos/:tenant/:repo/${k.path}`;
+    app.put(path, async (c) => {
+      const { tenant, repo, principal } = await repoOf(c, 'publish');
+      const text = await readBodyText(c, MAX_GROUP_FILE_BODY);
+      let summary = {};
+      if (k.source === 'group') {
+        try {
+          const s = readComps(text);
+          summary = { groups: s.groups, categories: s.categories, environments: s.environments };
+        } catch (e) {
+          if (isRepodataReadError(e)) throw new ProblemError(400, 'invalid_xml', `comps: ${e.message}`);
+          throw e;
+        }
+      } else checkModules(text);
+      const r = await setGroupFile(deps, storeTenancy, tenant, repo, k.source, text, actorOf(principal));
+      return c.json({ ...r, ...summary });
+    });
+    app.get(path, async (c) => {
+      const { tenant, repo } = await repoOf(c, 'read');
+      const text = await readGroupFile(deps, tenant, repo, k.source);
+      if (text === null) throw new ProblemError(404, k.missing, `${tenant}/${repo} has no ${k.what}`);
+      return c.body(text, 200, { 'content-type': k.source === 'group' ? 'application/xml; charset=utf-8' : 'application/yaml; charset=utf-8' });
+    });
+    app.delete(path, async (c) => {
+      const { tenant, repo, principal } = await repoOf(c, 'publish');
+      return c.json(await setGroupFile(deps, storeTenancy, tenant, repo, k.source, null, actorOf(principal)));
+    });
+  }
+  return app;
+}
