@@ -18,7 +18,8 @@ Options:
   --changelog-limit N     changelog entries per package in other.xml (default 10)
   --update                reuse metadata of packages whose size and mtime are unchanged
   --workers N             threads reading packages while the main thread writes (0 = read
-                          on the main thread; default: CPUs - 1, at most 8)
+                          on the main thread; default: 0 on up to 2 CPUs, else
+                          CPUs - 1, at most 8)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -102,11 +103,11 @@ function integer(flag: string, value: string | undefined, fallback: number): num
 }
 
 /**
- * One reader thread per CPU beyond the first (at most 8): the main thread assembles, hashes and
- * writes what the readers encoded, and reads too whenever it would otherwise wait. On 2 CPUs
- * that is one reader thread, a two-stage pipeline; a second thread measured more CPU time and
- * RSS for no shorter run (docs/benchmarks.md). On one CPU packages are read in-process.
+ * In-process on up to 2 CPUs, else one reader thread per CPU beyond the first (at most 8). A
+ * reader thread costs its own start-up, compiled code and heap (~0.4 s of CPU and ~20 MiB):
+ * on 2 CPUs the pipeline measured slower than reading in-process at 4,000 and 50,000
+ * packages, synthetic and real-size (docs/benchmarks.md).
  */
 function defaultWorkers(cpus: number): number {
-  return Math.min(8, Math.max(0, cpus - 1));
+  return cpus <= 2 ? 0 : Math.min(8, cpus - 1);
 }
