@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { nodePlatform } from '../../adapters/node/platform.js';
 import { CliError, type Command } from '../command.js';
 import { createrepo } from '../createrepo/run.js';
+import { resolveGroupfile } from '../createrepo/groupfile.js';
 import { tuneV8ForCreaterepo } from '../createrepo/v8-flags.js';
 
 const HELP = `Usage: berth createrepo [options] DIR
@@ -16,6 +17,9 @@ Options:
   --revision N            <revision> in repomd.xml (default: newest package mtime)
   --compress gz|zstd      metadata compression (default gz; tdnf reads gz and zstd)
   --changelog-limit N     changelog entries per package in other.xml (default 10)
+  -g, --groupfile FILE    publish FILE (comps XML) as the repo's package groups (repomd
+                          types group and group_gz, as createrepo_c); a relative FILE is
+                          looked up in the working directory, then in DIR
   --update                reuse metadata of packages whose size and mtime are unchanged
   --workers N             threads reading packages while the main thread writes (0 = read
                           on the main thread; default: 0 on up to 2 CPUs, else
@@ -42,6 +46,7 @@ export const createrepoCommand: Command = {
           'general-compress-type': { type: 'string' },
           'changelog-limit': { type: 'string' },
           update: { type: 'boolean' },
+          groupfile: { type: 'string', short: 'g' },
           workers: { type: 'string' },
           json: { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },
@@ -70,12 +75,14 @@ export const createrepoCommand: Command = {
     const workers = integer('--workers', values.workers, defaultWorkers(availableParallelism()));
     if (values.revision !== undefined && !/^\S+$/.test(values.revision)) throw new CliError('--revision must be one word', 2);
 
+    const groupfile = values.groupfile === undefined ? undefined : await resolveGroupfile(positionals[0]!, values.groupfile);
     const summary = await createrepo(positionals[0]!, nodePlatform, {
       codec: compress,
       changelogLimit,
       update: Boolean(values.update),
       workers,
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
+      ...(groupfile !== undefined ? { groupfile } : {}),
     });
     for (const f of summary.failed) console.error(`berth createrepo: skipped ${f.href}: ${f.reason}`);
     for (const f of summary.excluded) console.error(`berth createrepo: excluded ${f.href}: ${f.reason}`);

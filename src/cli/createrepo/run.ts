@@ -24,6 +24,7 @@ import { PackageReader } from './describe.js';
 import { inProcessReaders, threadReaders, type Readers } from './pool.js';
 import { batchFragments, describeBatch, KINDS } from './batch.js';
 import { carryOver } from './carry-over.js';
+import { writeGroupfile } from './groupfile.js';
 
 export interface CreaterepoOptions {
   /** `<revision>`; default: the newest package mtime (deterministic, unlike createrepo_c's clock). */
@@ -31,6 +32,8 @@ export interface CreaterepoOptions {
   codec: Codec;
   changelogLimit: number;
   update: boolean;
+  /** A comps document to publish as `group` and `group_gz` (`--groupfile`, resolved path). */
+  groupfile?: string;
   /** Threads reading packages; 0 (the default): read on the main thread. */
   workers?: number;
   progress?: boolean;
@@ -43,6 +46,8 @@ export interface CreaterepoSummary {
   failed: { href: string; reason: string }[];
   revision: string;
   files: Record<XmlKind, string>;
+  /** The comps files written for `--groupfile` (plain, then gzip). */
+  groups?: string[];
   /** Entries of the old repodata/ carried into the new one (not metadata this run replaced). */
   kept: string[];
   /** Why the old repomd.xml could not be read, when it could not (its files were then kept too). */
@@ -130,6 +135,11 @@ async function generateWith(
       size: d.size,
       openSize: d.openSize,
     });
+  }
+  if (opts.groupfile !== undefined) {
+    const group = await writeGroupfile(opts.groupfile, work, timestamp);
+    records.push(...group.records);
+    summary.groups = group.files;
   }
   const repomd = repomdXml(records, { revision: summary.revision });
   const handle = await open(join(work, 'repomd.xml'), 'w');
