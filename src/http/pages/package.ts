@@ -1,7 +1,7 @@
 /**
  * One package of a repo, `/{t}/{r}/-/packages/{sha256}`: identity (NEVRA, size, signer, when it
  * was added), its description, dependencies, files and changelog from its fragments, and a
- * download link. Long lists continue on
+ * download link, and the repo's advisories that fix it (package-advisories.ts). Long lists continue on
  * `/{t}/{r}/-/packages/{sha256}/{list}?page=N`. Private packages download through
  * `/{t}/{r}/-/download/{sha256}` (the session's access; dnf's own paths take no cookies).
  */
@@ -18,6 +18,7 @@ import { blobSource, serveSource } from '../serve-blob.js';
 import { pageRoute, type PageCtx } from './context.js';
 import { clip, externalLink, formatBytes, h, join, pathHref, time, type Html } from './html.js';
 import { DEP_KINDS, dependencyText, emptyDetails, packageDetails, type DepKindName, type PackageDetails } from './package-details.js';
+import { advisoriesFixing, advisoriesSection } from './package-advisories.js';
 import { evrText } from './package-list.js';
 import { readableRepo, repoCrumbs } from './repo-access.js';
 import { spacedFingerprint } from './repo.js';
@@ -85,6 +86,7 @@ export function packagePageRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const details = await detailsOf(deps, tenant, repo, e, windows);
     const base = `/${tenant}/${repo}/-/packages/${e.sha256}`;
     const d = details ?? emptyDetails();
+    const advisories = await advisoriesFixing(deps.store, tenant, repo, e);
     return p.renderFitted(nevraOf(e), (shrink) => {
       const n = Math.max(32, Math.floor(2000 / shrink));
       const keep = Math.max(1, Math.floor(ON_PAGE / shrink));
@@ -113,6 +115,7 @@ ${d.sourceRpm ? h`<dt>Source package</dt><dd>${clip(d.sourceRpm, n)}</dd>` : h``
 <dt>SHA-256</dt><dd class="mono">${e.sha256}</dd>
 <dt>Location</dt><dd class="mono">${clip(e.location, n)}</dd>
 </dl>
+${advisoriesSection(advisories, shrink)}
 ${d.description ? h`<h2>Description</h2><pre>${clip(d.description, n * 4)}</pre>` : h``}
 ${details ? join(sections) : h`<p class="muted">Dependencies, files and changelog are not available for this package.</p>`}`;
     }, { crumbs: repoCrumbs(tenant, repo, { label: 'Packages', href: `/${tenant}/${repo}/-/packages` }, { label: e.name }) });
