@@ -1,10 +1,10 @@
 /**
  * What a tenant stores, for the per-tenant quota (docs/service.md, Limits): the bytes of its
  * package blobs (content-addressed, so a package in several repos counts once; metadata,
- * fragments and the index are not counted). `t/<t>/usage.json` `{bytes}` moves by the size of
- * each blob created (publish, mirror) and deleted (GC), one compare-and-swap each: cost follows
- * the change. A tenant without the record (stored before it existed) is counted once by listing
- * its blobs. Uploads in flight at the same moment are each checked against the same count, so a
+ * fragments and the index are not counted) and how many there are. `t/<t>/usage.json`
+ * `{bytes, packages}` moves by each blob created (publish, mirror) and deleted (GC), one
+ * compare-and-swap each: cost follows the change, and reading it lists nothing. A tenant without
+ * the record (stored before it existed) is counted once by listing its blobs. Uploads in flight at the same moment are each checked against the same count, so a
  * quota can be passed by what those uploads hold together.
  */
 import { listAll, type BlobStore } from '../storage/blob-store.js';
@@ -15,36 +15,49 @@ import { Refusal } from './errors.js';
 
 export interface Usage {
   bytes: number;
+  /** Package blobs stored (distinct contents). */
+  packages: number;
 }
+
+/** A record written before package counts were kept has only `bytes`: it is counted again, once. */
+const complete = (u: Partial<Usage>): u is Usage => typeof u.bytes === 'number' && typeof u.packages === 'number';
 
 async function counted(store: BlobStore, tenant: string): Promise<Usage> {
   let bytes = 0;
+  let packages = 0;
   // the fs store lists no sizes: head those (once per tenant, see above)
-  for await (const item of listAll(store, packageBlobsPrefix(tenant))) bytes += item.size ?? (await store.head(item.key))?.size ?? 0;
-  return { bytes };
+  for await (const item of listAll(store, packageBlobsPrefix(tenant))) {
+    bytes += item.size ?? (await store.head(item.key))?.size ?? 0;
+    packages++;
+  }
+  return { bytes, packages };
 }
 
-/** The tenant's usage; counted (and recorded) by listing its blobs when there is no record yet. */
+/** The tenant's usage; counted (and recorded) by listing its blobs when there is no (complete) record yet. */
 export async function readUsage(store: BlobStore, tenant: string): Promise<Usage> {
-  const got = await readJson<Usage>(store, usageKey(tenant));
-  if (got) return got.value;
+  const got = await readJson<Partial<Usage>>(store, usageKey(tenant));
+  if (got && complete(got.value)) return { bytes: got.value.bytes, packages: got.value.packages };
   const usage = await counted(store, tenant);
-  await writeJson(store, usageKey(tenant), usage, { ifNoneMatch: '*' }).catch((e: unknown) => {
+  await writeJson(store, usageKey(tenant), usage, got ? { ifMatch: got.etag } : { ifNoneMatch: '*' }).catch((e: unknown) => {
     if (!isStorageError(e, 'precondition_failed')) throw e;
   });
   return usage;
 }
 
-/** Adds `delta` bytes (negative: freed). Without a record, the listing (which already sees the change) becomes it. */
-export async function addUsage(store: BlobStore, tenant: string, delta: number): Promise<void> {
+/**
+ * Adds `delta` bytes and `count` package blobs (negative: freed; by default one blob, the sign
+ * of `delta`). Without a complete record, the listing (which already sees the change) becomes it.
+ */
+export async function addUsage(store: BlobStore, tenant: string, delta: number, count = Math.sign(delta)): Promise<void> {
   for (let attempt = 0; attempt < 16; attempt++) {
-    const got = await readJson<Usage>(store, usageKey(tenant));
-    if (!got) {
+    const got = await readJson<Partial<Usage>>(store, usageKey(tenant));
+    if (!got || !complete(got.value)) {
       await readUsage(store, tenant);
       return;
     }
+    const next: Usage = { bytes: Math.max(0, got.value.bytes + delta), packages: Math.max(0, got.value.packages + count) };
     try {
-      await writeJson(store, usageKey(tenant), { bytes: Math.max(0, got.value.bytes + delta) } satisfies Usage, { ifMatch: got.etag });
+      await writeJson(store, usageKey(tenant), next, { ifMatch: got.etag });
       return;
     } catch (e) {
       if (!isStorageError(e, 'precondition_failed')) throw e;

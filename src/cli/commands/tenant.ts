@@ -1,14 +1,17 @@
-/** `berth tenant create|show|delete NAME` (operator token; show takes any of the tenant's). */
+/** `berth tenant create|show|usage|delete NAME` (operator token; show and usage take the tenant's own). */
 import { ApiClient, enc } from '../api-client.js';
 import { emit, groupCommand, parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
 
 const HELP = `Usage: berth tenant create NAME [--json]
        berth tenant show NAME [--json]
+       berth tenant usage NAME [--json]
        berth tenant delete NAME --yes [--force] [--json]
 
 create makes a tenant (needs the operator token in BERTH_TOKEN). Names: 1-63 of [a-z0-9-].
 show prints the tenant (name, creation time; any token of the tenant, or the operator's).
+usage prints what the tenant stores (package bytes and count) and its quota (an admin token of
+the tenant, or the operator's).
 delete removes the tenant and revokes its tokens (operator only; asks for --yes). It is refused
 while the tenant has repositories, unless --force, which deletes them with it.
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN.`;
@@ -34,6 +37,30 @@ async function show(args: string[]): Promise<number> {
   return 0;
 }
 
+/** `1.5 MiB (1572864 bytes)`. */
+function sized(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let unit = '';
+  for (const u of units) {
+    if (v < 1024) break;
+    v /= 1024;
+    unit = u;
+  }
+  return unit === '' ? `${bytes} bytes` : `${v.toFixed(1)} ${unit} (${bytes} bytes)`;
+}
+
+async function usage(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {}, HELP);
+  if (positionals.length !== 1) throw new CliError(`expected exactly one NAME\n\n${HELP}`, 2);
+  const name = positionals[0]!;
+  const res = await ApiClient.fromEnv().request<{ bytes: number; packages: number; quotaBytes: number | null }>({ method: 'GET', path: `/api/v1/tenants/${enc(name)}/usage` });
+  const { bytes, packages, quotaBytes } = res.body;
+  const quota = quotaBytes === null ? 'no quota' : `quota ${sized(quotaBytes)}, ${((100 * bytes) / Math.max(1, quotaBytes)).toFixed(1)} % used`;
+  emit(values.json, res.body, `tenant ${name} stores ${packages} package${packages === 1 ? '' : 's'}, ${sized(bytes)}; ${quota}`);
+  return 0;
+}
+
 async function del(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { yes: { type: 'boolean' }, force: { type: 'boolean' } }, HELP);
   if (positionals.length !== 1) throw new CliError(`expected exactly one NAME\n\n${HELP}`, 2);
@@ -47,4 +74,4 @@ async function del(args: string[]): Promise<number> {
   return 0;
 }
 
-export const tenantCommand: Command = groupCommand('tenant', 'create, show or delete a tenant (service)', { create, show, delete: del }, HELP);
+export const tenantCommand: Command = groupCommand('tenant', 'create, show or delete a tenant; its usage (service)', { create, show, usage, delete: del }, HELP);

@@ -9,6 +9,7 @@ import type { AppEnv } from '../env.js';
 import type { RouteDoc } from '../openapi.js';
 import { keyRouteDocs, keyRoutes } from './admin-keys.js';
 import { editRouteDocs, editRoutes } from './admin-edit.js';
+import { limitRouteDocs, limitRoutes } from './admin-limits.js';
 import { tenantRouteDocs, tenantRoutes } from './admin-tenants.js';
 import { tokenRouteDocs, tokenRoutes } from './admin-tokens.js';
 
@@ -18,7 +19,8 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route('/', keyRoutes(deps));
   app.route('/', tokenRoutes(deps));
   app.route('/', editRoutes(deps));
+  app.route('/', limitRoutes(deps));
   return app;
 }
 
-export const adminRouteDocs: RouteDoc[] = [...tenantRouteDocs, ...keyRouteDocs, ...tokenRouteDocs, ...editRouteDocs];
+export const adminRouteDocs: RouteDoc[] = [...tenantRouteDocs, ...keyRouteDocs, ...tokenRouteDocs, ...editRouteDocs, ...limitRouteDocs];
