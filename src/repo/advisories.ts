@@ -69,7 +69,7 @@ function mirrorRepo(tenant: string, repo: string): Refusal {
 }
 
 /** The packages named that the repo does not hold (same name, epoch, version, release and arch). */
-async function unknownPackages(store: BlobStore, tenant: string, repo: string, advisories: readonly Advisory[]): Promise<string[]> {
+export async function unknownPackages(store: BlobStore, tenant: string, repo: string, advisories: readonly Advisory[]): Promise<string[]> {
   const { head } = await loadHead(store, tenant, repo);
   const byName = new Map<string, Set<string>>();
   const missing = new Set<string>();
@@ -133,6 +133,42 @@ export async function putAdvisories(deps: AdvisoryDeps, tenancy: Pick<RepoTenanc
         byId.set(a.id, { ...a, updated: formatDate(new Date(Math.max(now.getTime(), floor * 1000))) });
         results.push({ id: a.id, outcome: 'replaced' });
       }
+    }
+    if (byId.size > MAX_ADVISORIES) throw new Refusal('unprocessable', 'too_many_advisories', `a repo holds at most ${MAX_ADVISORIES} advisories`);
+    return { advisories: [...byId.values()], results };
+  });
+}
+
+const packageKeyOf = (p: AdvisoryPackage): string => `${p.name}\0${Number(p.epoch) || 0}\0${p.version}\0${p.release}\0${p.arch}`;
+
+/**
+ * Advisories carried in from another repo (a promotion): one the repo lacks is added as given;
+ * one it has under the same id keeps its own fields and gains the packages it did not name yet
+ * (its `updated` moves forward, as a replacement's does); otherwise it is `unchanged`. The caller
+ * passes only packages this repo holds.
+ */
+export async function mergeAdvisories(
+  deps: AdvisoryDeps, tenancy: Pick<RepoTenancy, 'appendAudit'>, tenant: string, repo: string, incoming: readonly Advisory[], actor: string,
+): Promise<AdvisoryChange> {
+  return change(deps, tenancy, tenant, repo, actor, 'advisory.merge', (doc, now) => {
+    const byId = new Map(doc.advisories.map((a) => [a.id, a]));
+    const results: AdvisoryChange['results'] = [];
+    for (const a of incoming) {
+      const old = byId.get(a.id);
+      if (!old) {
+        byId.set(a.id, a);
+        results.push({ id: a.id, outcome: 'created' });
+        continue;
+      }
+      const named = new Set(old.packages.map(packageKeyOf));
+      const more = a.packages.filter((p) => !named.has(packageKeyOf(p)));
+      if (more.length === 0) {
+        results.push({ id: a.id, outcome: 'unchanged' });
+        continue;
+      }
+      const floor = dateSeconds(old.updated ?? old.issued) + 1;
+      byId.set(a.id, { ...old, packages: [...old.packages, ...more], updated: formatDate(new Date(Math.max(now.getTime(), floor * 1000))) });
+      results.push({ id: a.id, outcome: 'replaced' });
     }
     if (byId.size > MAX_ADVISORIES) throw new Refusal('unprocessable', 'too_many_advisories', `a repo holds at most ${MAX_ADVISORIES} advisories`);
     return { advisories: [...byId.values()], results };

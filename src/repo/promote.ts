@@ -6,7 +6,8 @@
  * …), and nothing changes unless every package passes. With `dependencies`, what the selected
  * packages require from the source comes too (core/dependency-closure.ts). A promoted package's
  * `<time file>` is the time it entered the target (as retention and `--snapshottime` expect).
- * A move removes the selected packages (not their dependencies) from the source afterwards.
+ * A move removes the selected packages (not their dependencies) from the source afterwards. The
+ * source's advisories naming a promoted package are merged into the target (promote-advisories.ts).
  */
 import { dependencyClosure } from '../core/dependency-closure.js';
 import type { PackageDeps } from '../core/repodata/read/package-deps.js';
@@ -18,6 +19,7 @@ import { lookupEntry } from './index-store.js';
 import { examine, prepare, type Examined } from './ingest.js';
 import { isCompleteMirror } from './mirror-config.js';
 import { writeFragmentFile } from './package-fragments.js';
+import { advisoriesToCarry, carryAdvisories, type CarriedAdvisory } from './promote-advisories.js';
 import { dependencyPool, depsOfRpm, PROMOTE_MAX, selectEntries, type Selection } from './promote-select.js';
 import type { PublishDeps } from './publish.js';
 import { retainAfter } from './retention.js';
@@ -59,6 +61,8 @@ export interface PromoteResult {
   revision: number;
   /** The source's index revision after a move removed the selected packages (null: not a move). */
   sourceRevision: number | null;
+  /** The source's advisories naming a promoted package, merged into the target (promote-advisories.ts). */
+  advisories: CarriedAdvisory[];
 }
 
 /** Most package names an audit entry lists (the count is always there). */
@@ -155,7 +159,8 @@ export async function promotePackages(deps: PublishDeps, tenancy: RepoTenancy, r
   const targetRevision = (await loadHead(store, tenant, to)).head.revision;
   if (req.dryRun) {
     const packages = all.map((c) => view(c, present.has(c.entry.sha256) ? 'present' : 'planned', present.get(c.entry.sha256)?.addedAt ?? now));
-    return { from, to, move: req.move, dryRun: true, packages, unresolved, revision: targetRevision, sourceRevision: req.move ? head.revision : null };
+    const advisories = (await advisoriesToCarry(deps, tenant, from, to, all.map((c) => c.entry), true)).map((a): CarriedAdvisory => ({ id: a.id, outcome: 'planned' }));
+    return { from, to, move: req.move, dryRun: true, packages, unresolved, revision: targetRevision, sourceRevision: req.move ? head.revision : null, advisories };
   }
 
   // Fragments first (they name the package's time in the target), then one index commit per batch.
@@ -198,11 +203,13 @@ export async function promotePackages(deps: PublishDeps, tenancy: RepoTenancy, r
     if (result.changed) await notify(deps, tenant, from, result.revision);
   }
   await finish(deps, tenancy, req, all, added, present, revision, sourceRevision);
+  // after retention, so the target's advisories name only what it still holds
+  const advisories = await carryAdvisories(deps, tenancy, tenant, from, to, all.map((c) => c.entry), req.actor);
   const packages = all.map((c) => {
     const a = added.get(c.entry.sha256);
     return view(c, a ? 'added' : 'present', (a ?? present.get(c.entry.sha256))?.addedAt ?? now);
   });
-  return { from, to, move: req.move, dryRun: false, packages, unresolved, revision, sourceRevision };
+  return { from, to, move: req.move, dryRun: false, packages, unresolved, revision, sourceRevision, advisories };
 }
 
 /** Audit, regeneration and the target's retention for what went in. */

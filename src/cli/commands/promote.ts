@@ -13,6 +13,7 @@ trust is refused, and then nothing is promoted. --with-deps also copies what the
 require from FROM (the newest provider of each requirement, recursively); --move removes the
 selected packages (not their dependencies) from FROM afterwards; --dry-run lists what would be
 promoted. A promoted package's time (dnf's --snapshottime, retention's age) is when it entered TO.
+FROM's advisories naming a promoted package are merged into TO's, listing only packages TO holds.
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN (publish on TO; read on
 FROM, publish for --move).`;
 
@@ -30,6 +31,7 @@ interface Result {
   packages: Promoted[];
   unresolved: string[];
   revision: number;
+  advisories?: { id: string; outcome: string }[];
 }
 
 function summary(tenant: string, r: Result): string {
@@ -37,6 +39,8 @@ function summary(tenant: string, r: Result): string {
   const added = r.packages.filter((p) => p.status === 'added').length;
   if (r.dryRun) lines.push(`dry run: ${r.packages.filter((p) => p.status === 'planned').length} of ${r.packages.length} package(s) would enter ${tenant}/${r.to}`);
   else lines.push(`${added} of ${r.packages.length} package(s) ${r.move ? 'moved' : 'copied'} from ${tenant}/${r.from} to ${tenant}/${r.to} (revision ${r.revision})`);
+  const carried = (r.advisories ?? []).filter((a) => a.outcome !== 'unchanged');
+  if (carried.length > 0) lines.push(`advisories ${r.dryRun ? 'that would be merged' : 'merged'} into ${tenant}/${r.to}: ${carried.map((a) => a.id).join(', ')}`);
   if (r.unresolved.length > 0) lines.push(`not in ${tenant}/${r.from} (the system may provide them): ${r.unresolved.join(', ')}`);
   return lines.join('\n');
 }

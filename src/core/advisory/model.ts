@@ -63,6 +63,12 @@ export interface Advisory {
 export const nevraOfAdvisoryPackage = (p: AdvisoryPackage): string =>
   `${p.name}-${p.epoch !== '0' ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
 
+/** True when the advisory's package list names exactly this package (epoch "0" and none alike). */
+export function namesPackage(a: Pick<Advisory, 'packages'>, e: { name: string; epoch: number | string; version: string; release: string; arch: string }): boolean {
+  return a.packages.some((p) => p.name === e.name && (Number(p.epoch) || 0) === (Number(e.epoch) || 0)
+    && p.version === e.version && p.release === e.release && p.arch === e.arch);
+}
+
 export const filenameOfAdvisoryPackage = (p: AdvisoryPackage): string => p.filename ?? `${p.name}-${p.version}-${p.release}.${p.arch}.rpm`;
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -3,7 +3,7 @@
  * this exact name, epoch, version, release and arch (what dnf and tdnf match on). Read from the
  * repo's advisories document, which is bounded by the number of advisories a repo may hold.
  */
-import type { Advisory } from '../../core/advisory/model.js';
+import { namesPackage, type Advisory } from '../../core/advisory/model.js';
 import { readAdvisories } from '../../repo/advisories.js';
 import type { IndexEntry } from '../../repo/index-entry.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -12,15 +12,10 @@ import { clip, externalLink, h, join, type Html } from './html.js';
 /** Most advisories listed on a package page (newest first). */
 export const ADVISORIES_ON_PAGE = 50;
 
-export function fixes(a: Advisory, e: Pick<IndexEntry, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): boolean {
-  return a.packages.some((p) => p.name === e.name && (Number(p.epoch) || 0) === (Number(e.epoch) || 0)
-    && p.version === e.version && p.release === e.release && p.arch === e.arch);
-}
-
 /** The repo's advisories naming the entry, newest (by issued date) first. */
 export async function advisoriesFixing(store: BlobStore, tenant: string, repo: string, e: IndexEntry): Promise<Advisory[]> {
   const all = await readAdvisories(store, tenant, repo);
-  return all.filter((a) => fixes(a, e)).sort((x, y) => (x.issued < y.issued ? 1 : x.issued > y.issued ? -1 : x.id.localeCompare(y.id)));
+  return all.filter((a) => namesPackage(a, e)).sort((x, y) => (x.issued < y.issued ? 1 : x.issued > y.issued ? -1 : x.id.localeCompare(y.id)));
 }
 
 function referencesOf(a: Advisory, n: number, keep: number): Html {

@@ -36,6 +36,8 @@ const resultSchema = z.object({
   from: z.string(), to: z.string(), move: z.boolean(), dryRun: z.boolean(), packages: z.array(promotedSchema),
   unresolved: z.array(z.string()).describe('requirements nothing in the source provides (the system may)'),
   revision: z.number().int(), sourceRevision: z.number().int().nullable(),
+  advisories: z.array(z.object({ id: z.string(), outcome: z.enum(['created', 'unchanged', 'replaced', 'planned']) }))
+    .describe('the source\'s advisories naming a promoted package, merged into the target (pruned to the packages it holds)'),
 });
 
 export const promoteRouteDocs: RouteDoc[] = [{
