@@ -11,6 +11,7 @@ import type { Platform } from '../core/platform.js';
 import { toHex } from '../core/platform.js';
 import type { Logger } from '../core/logger.js';
 import { appendAudit } from '../repo/audit.js';
+import { syncMirrorAdvisories } from '../repo/advisories.js';
 import type { EventSink } from '../repo/events.js';
 import { readIndex } from '../repo/index-store.js';
 import { getRepo } from '../repo/repos.js';
@@ -26,6 +27,8 @@ import { readRepomd, type RepomdEntry } from '../core/repodata/read/repomd.js';
 import { verifyRepomdSignature } from './repomd-signature.js';
 import { emptySelectionWarning, selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
+import { prunedTo, upstreamAdvisories } from './updateinfo.js';
+import type { Advisory } from '../core/advisory/model.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
 import type { IndexEntry } from '../repo/index-entry.js';
 import type { Outbound } from '../net/outbound.js';
@@ -203,7 +206,8 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
 
     const repomdText = exactText(got.bytes, 'repomd.xml');
     const records = upstreamRecords(repomdText);
-    const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary');
+    // filtered mode: primary, and updateinfo to carry its advisories pruned to the packages kept
+    const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary' || r.type === 'updateinfo');
     summary.metadataSkipped = config.mode === 'complete' ? records.filter((r) => !SERVED_METADATA_TYPES.has(r.type)).map((r) => r.type) : [];
     const names = wanted.map((r) => (config.mode === 'complete' ? repodataName(tenant, repo, r) : null));
     for (const [i, r] of wanted.entries()) {
@@ -213,6 +217,10 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       summary.bytes += f.bytes;
       if (f.staged) summary.metadataFiles++;
     }
+    // upstream's advisories are read and checked before anything is published
+    const updateinfo = staged.find((f) => f.record.type === 'updateinfo');
+    const upstreamAdv = updateinfo ? await upstreamAdvisories(store, updateinfo.key, updateinfo.record.href, platform, deps.outbound.limits) : { advisories: [], invalid: 0 };
+    if (upstreamAdv.invalid > 0) summary.warnings.push(`${upstreamAdv.invalid} upstream advisory(ies) in updateinfo are not valid advisories and were skipped`);
     const primary = staged.find((f) => f.record.type === 'primary') as MetadataFile;
     const all = await readUpstreamPackages(store, primary.key, primary.record.href, platform, deps.outbound.limits);
     const selected = config.mode === 'complete' ? all : selectPackages(all, config);
@@ -264,6 +272,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       throw new MirrorError('mirror_superseded', `${tenant}/${repo} was deleted or its mirror configuration changed during the run: nothing published`);
     }
     let managed: string[];
+    let advisories = state.advisories ?? [];
     if (config.mode === 'complete') {
       await publishMetadataFiles(store, tenant, repo, staged);
       const ascText = asc === null ? '' : /-----BEGIN PGP SIGNATURE-----/.test(new TextDecoder().decode(asc))
@@ -278,11 +287,12 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       Object.assign(summary.packages, { added: r.added, removed: r.removed, skipped: r.skipped });
       summary.revision = r.revision;
       managed = r.managed;
+      advisories = await carryUpstreamAdvisories(deps, tenant, repo, upstreamAdv.advisories, entries, new Set(managed), state.advisories ?? [], opts.actor ?? 'scheduler');
     }
     summary.outcome = 'updated';
     const finished = deps.clock().toISOString();
     next = {
-      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed, pending: [],
+      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed, pending: [], advisories,
       lastRun: { startedAt: summary.startedAt, finishedAt: finished, ok: true, outcome: 'updated' }, lastSuccessAt: finished,
     };
     await appendAudit(store, tenant, {
@@ -312,4 +322,18 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     summary.durationMs = end.getTime() - started.getTime();
     await writeMirrorState(store, tenant, repo, next).catch((err: unknown) => deps.logger.error('mirror state not written', { tenant, repo, error: String(err) }));
   }
+}
+
+/**
+ * Filtered mode: upstream's advisories pruned to the packages this mirror keeps replace the ones
+ * the previous run carried (docs/mirror.md). Returns the ids carried, for the mirror state.
+ */
+async function carryUpstreamAdvisories(
+  deps: MirrorDeps, tenant: string, repo: string, upstream: readonly Advisory[], entries: readonly IndexEntry[], managed: ReadonlySet<string>,
+  owned: readonly string[], actor: string,
+): Promise<string[]> {
+  const carried = prunedTo(upstream, entries.filter((e) => managed.has(e.sha256)));
+  if (carried.length === 0 && owned.length === 0) return [];
+  await syncMirrorAdvisories(deps, { appendAudit }, tenant, repo, carried, owned, actor);
+  return carried.map((a) => a.id);
 }

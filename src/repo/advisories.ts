@@ -175,6 +175,31 @@ export async function mergeAdvisories(
   });
 }
 
+/**
+ * A filtered mirror's advisories (docs/mirror.md): upstream's, pruned to the packages kept, replace
+ * the ones the previous run carried (`owned`); those upstream no longer has, or that name no kept
+ * package, are removed. Advisories uploaded by hand under other ids stay.
+ */
+export async function syncMirrorAdvisories(
+  deps: AdvisoryDeps, tenancy: Pick<RepoTenancy, 'appendAudit'>, tenant: string, repo: string, incoming: readonly Advisory[], owned: readonly string[], actor: string,
+): Promise<AdvisoryChange> {
+  return change(deps, tenancy, tenant, repo, actor, 'advisory.mirror', (doc) => {
+    const byId = new Map(doc.advisories.map((a) => [a.id, a]));
+    const results: AdvisoryChange['results'] = [];
+    const now = new Set(incoming.map((a) => a.id));
+    for (const id of owned) {
+      if (!now.has(id) && byId.delete(id)) results.push({ id, outcome: 'deleted' });
+    }
+    for (const a of incoming) {
+      const old = byId.get(a.id);
+      byId.set(a.id, a);
+      results.push({ id: a.id, outcome: !old ? 'created' : advisoryIdentity(old) === advisoryIdentity(a) && old.updated === a.updated ? 'unchanged' : 'replaced' });
+    }
+    if (byId.size > MAX_ADVISORIES) throw new Refusal('unprocessable', 'too_many_advisories', `a repo holds at most ${MAX_ADVISORIES} advisories`);
+    return { advisories: [...byId.values()], results };
+  });
+}
+
 export async function deleteAdvisory(deps: AdvisoryDeps, tenancy: Pick<RepoTenancy, 'appendAudit'>, tenant: string, repo: string, id: string, actor: string): Promise<{ advisory: Advisory; revision: number }> {
   let removed: Advisory | undefined;
   const r = await change(deps, tenancy, tenant, repo, actor, 'advisory.delete', (doc) => {

@@ -130,6 +130,8 @@ export interface MirrorState {
    * states written before it existed.
    */
   pending?: string[];
+  /** Ids of the upstream advisories a filtered mirror carried (the next run replaces them). */
+  advisories?: string[];
   lastRun: MirrorRunRecord | null;
   lastSuccessAt: string | null;
 }

@@ -19,7 +19,7 @@ import { ProblemError } from '../problem.js';
 import { invalidRequest, readBodyText } from '../validate.js';
 import {
   ADVISORY_ID, advisoryChangeSchema, advisoryListSchema, advisoryListUploadSchema, advisorySchema, advisoryUploadSchema, cleanAdvisory,
-} from './advisory-schema.js';
+} from '../../repo/advisory-schema.js';
 
 const ADVISORIES = '/api/v1/repos/{tenant}/{repo}/advisories';
 /** An upload: up to 1,000 advisories in one updateinfo document. */

@@ -3,7 +3,7 @@
  * checks (docs/advisories.md). The output is the core's `Advisory`.
  */
 import { z } from 'zod';
-import { ADVISORY_TYPES, normalDate, type Advisory } from '../../core/advisory/model.js';
+import { ADVISORY_TYPES, normalDate, type Advisory } from '../core/advisory/model.js';
 
 const line = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\n\r]*$/, 'one line');
 const text = (max: number) => z.string().trim().min(1).max(max);
