@@ -16,7 +16,7 @@ import type { AppEnv } from './env.js';
 import { onError, toProblem } from './errors.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticator, authMiddleware } from './middleware/auth.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter, TenantRateLimits } from './rate-limit.js';
 import { requestId, withRequestId } from './middleware/request-id.js';
 import { allowedMethods } from './method-not-allowed.js';
 import { openApiDocument, type RouteDoc } from './openapi.js';
@@ -68,11 +68,12 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/api/v1/openapi.json', (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
   app.route('/', publicKeyRoutes(deps));
-  // one count per token for the app and the dnf pre-router (BERTH_RATE_LIMIT; off when unset)
-  const limiter = deps.config.rateLimit ? new RateLimiter(deps.config.rateLimit) : undefined;
-  app.use('*', authMiddleware(deps, limiter));
+  // one count per token for the app and the dnf pre-router (BERTH_RATE_LIMIT, off when unset,
+  // or the tenant's own limit that the operator set)
+  const limits = { limiter: new RateLimiter(deps.config.rateLimit ?? { requests: 0, windowSeconds: 60 }), tenants: new TenantRateLimits(deps.store) };
+  app.use('*', authMiddleware(deps, limits));
 
-  app.route('/', adminRoutes(deps));
+  app.route('/', adminRoutes(deps, limits.tenants));
   app.route('/', packageRoutes(deps));
   app.route('/', mirrorRoutes(deps));
   app.route('/', mirrorEditRoutes(deps));
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   });
 
   if (options.dnfPreRouter === false) return app;
-  const preRoute = dnfPreRouter(deps, dnf, authenticator(deps, limiter));
+  const preRoute = dnfPreRouter(deps, dnf, authenticator(deps, limits));
   const dispatch = app.fetch;
   // (request, env, executionCtx): a Worker's waitUntil reaches the dnf handlers' file cache.
   app.fetch = (request, ...rest) => preRoute(request, rest[1] as ExecutionContextLike | undefined) ?? dispatch(request, ...rest);

@@ -19,7 +19,7 @@ export interface ServiceConfig {
   operatorTokenHash: string | null;
   /** Public base URL used in config.repo (e.g. https://repo.example.com); from the request when null. */
   publicUrl: string | null;
-  /** Requests per token per window (http/rate-limit.ts); absent or null: no limit. */
+  /** Requests per token per window (http/rate-limit.ts); absent, null or 0 requests: no limit but a tenant's own (window 60 s when absent). */
   rateLimit?: RateLimitConfig | null;
   /** Bytes of packages a tenant may store (repo/usage.ts); absent or null: no quota. */
   tenantQuotaBytes?: number | null;

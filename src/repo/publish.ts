@@ -19,6 +19,7 @@ import { discard, examine, prepare, stage, storeBlob, storePackage, type Staged 
 import { packageKey } from './package-fragments.js';
 import { resolvePackageRef, type PackageRef } from './package-ref.js';
 import { addUsage, checkQuota } from './usage.js';
+import { tenantQuota } from './tenant-limits.js';
 import { isCompleteMirror } from './mirror-config.js';
 import type { RepoTenancy } from './tenancy.js';
 import { indexSigner, nevraOf, type IndexEntry } from './index-entry.js';
@@ -30,7 +31,7 @@ export interface PublishDeps {
   events: EventSink;
   clock: () => Date;
   logger: Logger;
-  /** tenantQuotaBytes: the per-tenant storage quota (repo/usage.ts); absent or null: none. */
+  /** tenantQuotaBytes: the per-tenant storage quota (repo/usage.ts) unless the tenant has its own (tenant-limits.ts); absent or null: none. */
   config: { maxUploadBytes: number; tenantQuotaBytes?: number | null };
 }
 
@@ -128,8 +129,8 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     // A fragment already there (the package was in this repo before, and a retained generation or
     // a snapshot may still list it) is never deleted on a refusal below: it keeps its blob alive.
     const hadFragment = (await store.head(repoFragmentKey(tenant, repo, entry.sha256))) !== null;
-    // the tenant's storage quota (off unless configured): only bytes not stored yet count
-    const quota = deps.config.tenantQuotaBytes;
+    // the tenant's storage quota (its own, else the server's; off unless configured): only bytes not stored yet count
+    const quota = await tenantQuota(store, tenant, deps.config.tenantQuotaBytes);
     if (quota != null && !(await store.head(packageBlobKey(tenant, entry.sha256)))) await checkQuota(store, tenant, staged.size, quota);
     if (await storePackage(deps, tenant, repo, staged, prepared)) await addUsage(store, tenant, staged.size);
     const { outcome, revision } = await addPackage(store, tenant, repo, entry, deps.clock);

@@ -2,7 +2,7 @@
 import type { RateLimitConfig } from '../http/rate-limit.js';
 import type { ServerSettings } from './load.js';
 
-/** Null when off (BERTH_RATE_LIMIT unset or 0). */
-export function rateLimitSettings(s: ServerSettings): RateLimitConfig | null {
-  return s.BERTH_RATE_LIMIT > 0 ? { requests: s.BERTH_RATE_LIMIT, windowSeconds: s.BERTH_RATE_LIMIT_WINDOW } : null;
+/** `requests` 0 when off (BERTH_RATE_LIMIT unset or 0): the window still applies to tenants the operator gave a limit. */
+export function rateLimitSettings(s: ServerSettings): RateLimitConfig {
+  return { requests: s.BERTH_RATE_LIMIT, windowSeconds: s.BERTH_RATE_LIMIT_WINDOW };
 }

@@ -174,9 +174,14 @@ export function indexObjectKey(tenant: string, repo: string, kind: IndexObjectKi
   return `${indexObjectsPrefix(tenant, repo, kind)}${sha256Hex('index object id', id)}.json`;
 }
 
-/** The bytes of the tenant's package blobs `{bytes}` (repo/usage.ts). */
+/** The bytes and count of the tenant's package blobs `{bytes, packages}` (repo/usage.ts). */
 export function usageKey(tenant: string): string {
   return `${tenantPrefix(tenant)}usage.json`;
+}
+
+/** The operator's overrides of the tenant's quota and rate limit (repo/tenant-limits.ts). */
+export function tenantLimitsKey(tenant: string): string {
+  return `${tenantPrefix(tenant)}limits.json`;
 }
 
 /** GC cursors: of one repo, or of the tenant (repo undefined). */

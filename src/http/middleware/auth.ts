@@ -7,7 +7,8 @@
  *
  * Routes then call `requireAccess` with the `Access` they need (src/auth/principal.ts).
  */
-import type { RateLimiter } from '../rate-limit.js';
+import type { RateLimiter, TenantRateLimits } from '../rate-limit.js';
+import type { TenantLimits } from '../../repo/tenant-limits.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isOperatorToken } from '../../auth/operator.js';
 import { authorize, type Access, type Decision, type Principal } from '../../auth/principal.js';
@@ -59,17 +60,30 @@ const REVOKED = 'the token is invalid, expired or revoked';
  * header (a repeated credential then costs one map lookup: no Basic decoding, no hash) or by its
  * SHA-256, never past the token's expiry, refusals too where the policy says so.
  */
+/** The rate limiter and each tenant's override of its limit (http/rate-limit.ts). */
+export interface RateLimits {
+  limiter: RateLimiter;
+  tenants: TenantRateLimits;
+}
+
 /**
- * Reads the Authorization header into a principal (cached, single-flight). With a `limiter`,
- * every request of a token counts against its rate limit (429 over it), whatever route it is
- * for: the dnf pre-router and the app's middleware share one.
+ * Reads the Authorization header into a principal (cached, single-flight). With `limits`,
+ * every request of a token counts against its rate limit — its tenant's own when the operator
+ * set one, else the server's (429 over it) — whatever route it is for: the dnf pre-router and
+ * the app's middleware share one.
  */
 export function authenticator(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>, limiter?: RateLimiter,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>, limits?: RateLimits,
 ): (header: string | undefined) => Principal | Promise<Principal> {
-  const limit = (p: Principal): Principal => {
-    if (limiter !== undefined && p.kind === 'token') limiter.hit(p.id);
-    return p;
+  const limit = (p: Principal): Principal | Promise<Principal> => {
+    if (limits === undefined || p.kind !== 'token') return p;
+    const apply = (o: TenantLimits): Principal => {
+      const requests = o.rateLimit !== undefined ? o.rateLimit : limits.limiter.config.requests;
+      if (requests !== null && requests > 0) limits.limiter.hit(p.id, requests);
+      return p;
+    };
+    const held = limits.tenants.get(p.tenant);
+    return held instanceof Promise ? held.then(apply) : apply(held);
   };
   const cache = deps.cache?.tokens;
   const keyOf = cache?.opts.hashKeys
@@ -115,8 +129,8 @@ export function authenticator(
   };
 }
 
-export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>, limiter?: RateLimiter): MiddlewareHandler<AppEnv> {
-  const authenticate = authenticator(deps, limiter);
+export function authMiddleware(deps: Pick<AppDeps, 'store' | 'clock' | 'config' | 'cache' | 'platform'>, limits?: RateLimits): MiddlewareHandler<AppEnv> {
+  const authenticate = authenticator(deps, limits);
   return async (c, next) => {
     c.set('principal', await authenticate(c.req.header('authorization')));
     await next();
