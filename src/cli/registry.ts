@@ -19,7 +19,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'run the repository service (API + dnf endpoints)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
-  tenant: { summary: 'create, show or delete a tenant; its usage (service)', load: async () => (await import('./commands/tenant.js')).tenantCommand },
+  tenant: { summary: 'create, show or delete a tenant; its usage and limits (service)', load: async () => (await import('./commands/tenant.js')).tenantCommand },
   repo: { summary: 'create, list, show, change or delete repositories (service)', load: async () => (await import('./commands/repo.js')).repoCommand },
   key: { summary: 'trust, list or remove publisher signing keys (service)', load: async () => (await import('./commands/key.js')).keyCommand },
   token: { summary: 'create, list or revoke API tokens (service)', load: async () => (await import('./commands/token.js')).tokenCommand },

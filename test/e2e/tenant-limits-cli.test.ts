@@ -42,4 +42,24 @@ describe.skipIf(reason !== null)('berth tenant usage / limits', () => {
     const refused = await as(read.token, ['tenant', 'usage', 'acme']);
     expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('forbidden')]);
   }, 120_000);
+
+  it('limits: the operator sets the tenant\'s own quota and rate limit; its admin only reads them', async () => {
+    const admin = jsonOf<{ token: string }>(await as(OPERATOR, ['token', 'create', 'acme', '--scope', 'admin', '--json']));
+    const shown = await as(admin.token, ['tenant', 'limits', 'acme']);
+    expect(shown.stdout).toMatch(/quota: +10\.0 MiB .*\(server default\)/);
+    expect(shown.stdout).toMatch(/rate limit: none \(server default\)/);
+    const denied = await as(admin.token, ['tenant', 'limits', 'acme', '--quota', '1G']);
+    expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining('forbidden')]);
+    const bad = await as(OPERATOR, ['tenant', 'limits', 'acme', '--rate-limit', '0']);
+    expect(bad.code).toBe(2);
+    expect(jsonOf(await as(OPERATOR, ['tenant', 'limits', 'acme', '--quota', '1M', '--rate-limit', '1000', '--json']))).toMatchObject({
+      quotaBytes: 1024 * 1024, rateLimit: { requests: 1000, windowSeconds: 60 }, overrides: { quotaBytes: 1024 * 1024, rateLimit: 1000 },
+    });
+    expect(jsonOf(await as(admin.token, ['tenant', 'usage', 'acme', '--json']))).toMatchObject({ quotaBytes: 1024 * 1024 });
+    expect(jsonOf(await as(OPERATOR, ['tenant', 'limits', 'acme', '--quota', 'unlimited', '--rate-limit', 'default', '--json']))).toMatchObject({
+      quotaBytes: null, rateLimit: null, overrides: { quotaBytes: 'unlimited' },
+    });
+    const audit = await as(admin.token, ['audit', 'acme', '--json']);
+    expect(audit.stdout).toContain('tenant.limits');
+  }, 120_000);
 });

@@ -63,6 +63,11 @@ export const adminCases: MatrixCase[] = [
   { name: '/api/v1/tenants/{new tenant}', method: 'DELETE', request: async (w) => ({ path: `/api/v1/tenants/${await freshTenant(w)}` }), expect: expectedRow({ need: 'operator', tenant: 'a', ok: 204 }) },
   { name: '/api/v1/tenants/a/usage', method: 'GET', request: () => ({ path: '/api/v1/tenants/a/usage' }), expect: expectedRow({ need: 'admin', tenant: 'a', ok: 200 }) },
   { name: '/api/v1/tenants/b/usage', method: 'GET', request: () => ({ path: '/api/v1/tenants/b/usage' }), expect: expectedRow({ need: 'admin', tenant: 'b', ok: 200 }) },
+  { name: '/api/v1/tenants/a/limits', method: 'GET', request: () => ({ path: '/api/v1/tenants/a/limits' }), expect: expectedRow({ need: 'admin', tenant: 'a', ok: 200 }) },
+  { name: '/api/v1/tenants/b/limits', method: 'GET', request: () => ({ path: '/api/v1/tenants/b/limits' }), expect: expectedRow({ need: 'admin', tenant: 'b', ok: 200 }) },
+  // "default" changes nothing that the other rows depend on
+  { name: '/api/v1/tenants/a/limits', method: 'PATCH', request: () => ({ path: '/api/v1/tenants/a/limits', ...json({ quotaBytes: 'default', rateLimit: 'default' }) }), expect: expectedRow({ need: 'operator', tenant: 'a', ok: 200 }) },
+  { name: '/api/v1/tenants/b/limits', method: 'PATCH', request: () => ({ path: '/api/v1/tenants/b/limits', ...json({ rateLimit: 'default' }) }), expect: expectedRow({ need: 'operator', tenant: 'b', ok: 200 }) },
   { name: '/api/v1/tenants/a/keys', method: 'POST', request: async () => ({ path: '/api/v1/tenants/a/keys', ...(await armored()) }), expect: expectedRow({ need: 'admin', tenant: 'a', ok: 201 }) },
   { name: '/api/v1/repos/a/x/keys', method: 'POST', request: async () => ({ path: '/api/v1/repos/a/x/keys', ...(await armored()) }), expect: expectedRow({ need: 'admin', tenant: 'a', repo: 'x', ok: 201 }) },
   { name: '/api/v1/repos/a/pub/keys', method: 'POST', request: async () => ({ path: '/api/v1/repos/a/pub/keys', ...(await armored()) }), expect: expectedRow({ need: 'admin', tenant: 'a', repo: 'pub', ok: 201 }) },
