@@ -159,12 +159,12 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   BERTH_METADATA_CODEC: { runtimes: ALL, shownDefault: 'gz', meaning: 'compression of generated repodata: `gz` or `zstd` (a Worker accepts `zstd` only where its runtime has it)' },
   BERTH_RATE_LIMIT: {
     runtimes: ALL, shownDefault: '0',
-    meaning: 'requests one token may make per window (`BERTH_RATE_LIMIT_WINDOW`); the next gets 429 `rate_limited` with `Retry-After`. Counted per process (per isolate on Workers); the operator and anonymous reads are not limited; `0` turns it off',
+    meaning: 'requests one token may make per window (`BERTH_RATE_LIMIT_WINDOW`); the next gets 429 `rate_limited` with `Retry-After`. Counted per process (per isolate on Workers); the operator and anonymous reads are not limited; `0` turns it off (a limit set for one tenant with `berth tenant limits` still applies)',
   },
   BERTH_RATE_LIMIT_WINDOW: { runtimes: ALL, shownDefault: '1m', meaning: 'the window of `BERTH_RATE_LIMIT`, 1s to 1d; windows start at whole multiples of it' },
   BERTH_TENANT_QUOTA: {
     runtimes: ALL,
-    meaning: 'most bytes of packages one tenant may store (`50G`, bytes; a package in several repos counts once); a publish past it is 507 `quota_exceeded`. Unset: no quota',
+    meaning: 'most bytes of packages one tenant may store (`50G`, bytes; a package in several repos counts once); a publish past it is 507 `quota_exceeded`. Unset: no quota. The operator may set one per tenant: `berth tenant limits`',
   },
   BERTH_TOKEN_CACHE_SECONDS: {
     runtimes: ['node', 'worker'], shownDefault: '5',

@@ -219,8 +219,8 @@ describe('admin API', () => {
       'DELETE /api/v1/repos/{tenant}/{repo}', 'DELETE /api/v1/repos/{tenant}/{repo}/keys/{fpr}', 'DELETE /api/v1/tenants/{tenant}',
       'DELETE /api/v1/tenants/{tenant}/keys/{fpr}', 'DELETE /api/v1/tokens/{id}',
       'GET /api/v1/repos/{tenant}/{repo}', 'GET /api/v1/repos/{tenant}/{repo}/keys', 'GET /api/v1/tenants/{tenant}',
-      'GET /api/v1/tenants/{tenant}/audit', 'GET /api/v1/tenants/{tenant}/keys', 'GET /api/v1/tenants/{tenant}/repos',
-      'GET /api/v1/tenants/{tenant}/tokens', 'PATCH /api/v1/repos/{tenant}/{repo}', 'POST /api/v1/repos/{tenant}/{repo}/keys', 'POST /api/v1/tenants',
+      'GET /api/v1/tenants/{tenant}/audit', 'GET /api/v1/tenants/{tenant}/keys', 'GET /api/v1/tenants/{tenant}/limits', 'GET /api/v1/tenants/{tenant}/repos',
+      'GET /api/v1/tenants/{tenant}/tokens', 'GET /api/v1/tenants/{tenant}/usage', 'PATCH /api/v1/repos/{tenant}/{repo}', 'PATCH /api/v1/tenants/{tenant}/limits', 'POST /api/v1/repos/{tenant}/{repo}/keys', 'POST /api/v1/tenants',
       'POST /api/v1/tenants/{tenant}/keys', 'POST /api/v1/tenants/{tenant}/repos', 'POST /api/v1/tenants/{tenant}/tokens',
     ]);
   });
