@@ -22,6 +22,7 @@ import { blobSource, bytesSource, serveSource } from '../serve-blob.js';
 import { clientConfig } from '../../repo/client-keys.js';
 import { repoFileText } from '../config-repo.js';
 import { dnfRequest, type DnfRepoLookup, type DnfRequest } from './dnf.js';
+import { fileRouteDocs } from './dnf-docs.js';
 
 const IMMUTABLE = 'max-age=31536000, immutable';
 const LOCATION = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^?#\0\\]+\.rpm$/;
@@ -29,20 +30,10 @@ const LOCATION = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^?#\0\\]+\.rpm$/;
 const RECORD_TTL_MS = 2000;
 const RECORDS_MAX = 256;
 
-const FILE_ANSWERS = { 200: 'binary', 206: 'binary', 304: null } as const;
-const FILE_PROBLEMS = { 401: ['unauthenticated', 'invalid_token'], 404: ['not_found'], 416: ['range_not_satisfiable'] };
-
-function both(path: string, summary: string): RouteDoc[] {
-  return (['get', 'head'] as const).map((method) => ({
-    method, path, summary: method === 'head' ? `${summary} (headers only)` : summary, access: 'read' as const,
-    responses: FILE_ANSWERS, problems: FILE_PROBLEMS,
-  }));
-}
-
 export const snapshotDnfRouteDocs: RouteDoc[] = [
-  ...both('/{tenant}/{repo}/snapshots/{name}/repodata/{file}',
+  ...fileRouteDocs('/{tenant}/{repo}/snapshots/{name}/repodata/{file}',
     "A snapshot's metadata, exactly as it was when taken: repomd.xml, repomd.xml.asc, repomd.xml.key (the key(s) that verify it) and its metadata files"),
-  ...both('/{tenant}/{repo}/snapshots/{name}/{location}', "A package of the snapshot, at the location its primary.xml names"),
+  ...fileRouteDocs('/{tenant}/{repo}/snapshots/{name}/{location}', "A package of the snapshot, at the location its primary.xml names"),
   {
     method: 'get', path: '/{tenant}/{repo}/snapshots/{name}/config.repo', summary: 'A dnf .repo file for the snapshot (baseurl from BERTH_PUBLIC_URL or the request)',
     access: 'read', responses: { 200: 'text' }, problems: { 401: ['unauthenticated', 'invalid_token'], 404: ['not_found'] },
