@@ -28,6 +28,7 @@ import { verifyRepomdSignature } from './repomd-signature.js';
 import { emptySelectionWarning, selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
 import { prunedTo, upstreamAdvisories } from './updateinfo.js';
+import { carryUpstreamComps, compsType, upstreamComps } from './groups.js';
 import type { Advisory } from '../core/advisory/model.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
 import type { IndexEntry } from '../repo/index-entry.js';
@@ -206,8 +207,8 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
 
     const repomdText = exactText(got.bytes, 'repomd.xml');
     const records = upstreamRecords(repomdText);
-    // filtered mode: primary, and updateinfo to carry its advisories pruned to the packages kept
-    const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary' || r.type === 'updateinfo');
+    // filtered mode: primary, and updateinfo and comps to carry pruned to the packages kept
+    const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary' || r.type === 'updateinfo' || r.type === compsType(records.map((x) => x.type)));
     summary.metadataSkipped = config.mode === 'complete' ? records.filter((r) => !SERVED_METADATA_TYPES.has(r.type)).map((r) => r.type) : [];
     const names = wanted.map((r) => (config.mode === 'complete' ? repodataName(tenant, repo, r) : null));
     for (const [i, r] of wanted.entries()) {
@@ -220,6 +221,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     // upstream's advisories are read and checked before anything is published
     const updateinfo = staged.find((f) => f.record.type === 'updateinfo');
     const upstreamAdv = updateinfo ? await upstreamAdvisories(store, updateinfo.key, updateinfo.record.href, platform, deps.outbound.limits) : { advisories: [], invalid: 0 };
+    const comps = config.mode === 'complete' ? null : await upstreamComps(store, staged.find((f) => f.record.type === compsType(records.map((x) => x.type))), platform, deps.outbound.limits);
     if (upstreamAdv.invalid > 0) summary.warnings.push(`${upstreamAdv.invalid} upstream advisory(ies) in updateinfo are not valid advisories and were skipped`);
     const primary = staged.find((f) => f.record.type === 'primary') as MetadataFile;
     const all = await readUpstreamPackages(store, primary.key, primary.record.href, platform, deps.outbound.limits);
@@ -273,6 +275,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     }
     let managed: string[];
     let advisories = state.advisories ?? [];
+    let groups = state.groups === true;
     if (config.mode === 'complete') {
       await publishMetadataFiles(store, tenant, repo, staged);
       const ascText = asc === null ? '' : /-----BEGIN PGP SIGNATURE-----/.test(new TextDecoder().decode(asc))
@@ -287,12 +290,15 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       Object.assign(summary.packages, { added: r.added, removed: r.removed, skipped: r.skipped });
       summary.revision = r.revision;
       managed = r.managed;
-      advisories = await carryUpstreamAdvisories(deps, tenant, repo, upstreamAdv.advisories, entries, new Set(managed), state.advisories ?? [], opts.actor ?? 'scheduler');
+      const kept = new Set(managed);
+      groups = await carryUpstreamComps(deps, { appendAudit }, tenant, repo, comps, new Set(entries.filter((e) => kept.has(e.sha256)).map((e) => e.name)),
+        state.groups === true, opts.actor ?? 'scheduler', summary.warnings);
+      advisories = await carryUpstreamAdvisories(deps, tenant, repo, upstreamAdv.advisories, entries, kept, state.advisories ?? [], opts.actor ?? 'scheduler');
     }
     summary.outcome = 'updated';
     const finished = deps.clock().toISOString();
     next = {
-      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed, pending: [], advisories,
+      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed, pending: [], advisories, groups,
       lastRun: { startedAt: summary.startedAt, finishedAt: finished, ok: true, outcome: 'updated' }, lastSuccessAt: finished,
     };
     await appendAudit(store, tenant, {

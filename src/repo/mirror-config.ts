@@ -132,6 +132,8 @@ export interface MirrorState {
   pending?: string[];
   /** Ids of the upstream advisories a filtered mirror carried (the next run replaces them). */
   advisories?: string[];
+  /** True when the repo's package groups are upstream's, carried by a filtered mirror. */
+  groups?: boolean;
   lastRun: MirrorRunRecord | null;
   lastSuccessAt: string | null;
 }

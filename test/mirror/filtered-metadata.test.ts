@@ -1,4 +1,4 @@
-// A filtered mirror carries upstream's advisories (updateinfo) pruned to the packages it keeps:
+// A filtered mirror carries upstream's advisories (updateinfo) and package groups (comps) pruned to the packages it keeps:
 // advisories naming only dropped packages are not carried, the next run replaces what the last
 // one carried (an advisory upstream withdrew goes), advisories uploaded by hand stay, invalid
 // upstream advisories are skipped with a warning, and an updateinfo past the read bound fails
@@ -9,6 +9,8 @@ import { putAdvisories, readAdvisories } from '../../src/repo/advisories.js';
 import { appendAudit } from '../../src/repo/audit.js';
 import { currentGeneration } from '../../src/repo/generations.js';
 import { readIndex } from '../../src/repo/index-store.js';
+import { readGroupFile, setGroupFile } from '../../src/repo/repo-groups.js';
+import { readComps } from '../../src/core/repodata/read/comps.js';
 import { runMirror } from '../../src/mirror/run.js';
 import { syntheticRpm } from '../repo/support.js';
 import { startHostile, type Hostile } from '../net/hostile-upstream.js';
@@ -20,7 +22,7 @@ const update = (id: string, names: string[], extra = ''): string => `<update fro
 </update>`;
 const updateinfo = (...updates: string[]): Uint8Array => gzipSync(`<?xml version="1.0" encoding="UTF-8"?>\n<updates>\n${updates.join('\n')}\n</updates>\n`);
 
-describe('filtered mirror: upstream advisories', () => {
+describe('filtered mirror: upstream advisories and groups', () => {
   let up: Hostile;
   beforeAll(async () => {
     up = await startHostile('127.0.0.1');
@@ -61,6 +63,42 @@ describe('filtered mirror: upstream advisories', () => {
     serve('/adv', null);
     expect(await runMirror(w.deps, 'acme', 'm')).toMatchObject({ ok: true });
     expect((await readAdvisories(w.store, 'acme', 'm')).map((a) => a.id)).toEqual(['HAND-1']);
+  });
+
+  it('carries upstream comps pruned to the kept packages, never over groups uploaded by hand', async () => {
+    const w = await mirrorWorld([{ tenant: 'acme', repo: 'g' }, { tenant: 'acme', repo: 'own' }], ['127.0.0.1']);
+    const comps = (extra: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<comps>
+  <group><id>tools</id><name>Tools</name><packagelist><packagereq>foo</packagereq><packagereq>baz</packagereq></packagelist></group>
+  <group><id>bazonly</id><name>Baz</name><packagelist><packagereq>baz</packagereq></packagelist></group>${extra}
+</comps>`;
+    const withComps = (prefix: string, text: string): void => serveRepo(up, prefix, [
+      { type: 'primary', href: 'repodata/primary.xml', bytes: primaryXml(pkgs) },
+      { type: 'group', href: 'repodata/comps.xml', bytes: text },
+      { type: 'group_gz', href: 'repodata/comps.xml.gz', bytes: gzipSync(text) },
+    ], pkgs);
+    withComps('/comps', comps(''));
+    await configure(w, 'acme', 'g', { from: `${up.url}/comps/`, include: ['foo', 'bar'] });
+    expect(await runMirror(w.deps, 'acme', 'g')).toMatchObject({ ok: true });
+    const groups = await readGroupFile(w.deps, 'acme', 'g', 'group');
+    expect(groups).not.toBeNull();
+    expect(readComps(groups!)).toEqual({ groups: ['tools'], categories: [], environments: [], packages: ['foo'] });
+    expect(up.stats('/comps/repodata/comps.xml').requests).toBe(0);
+
+    // upstream's groups no longer name a kept package: the mirror's groups go
+    withComps('/comps', comps('').replace(/<packagereq>foo<\/packagereq>/, ''));
+    expect(await runMirror(w.deps, 'acme', 'g')).toMatchObject({ ok: true });
+    expect(await readGroupFile(w.deps, 'acme', 'g', 'group')).toBeNull();
+
+    // a repo with groups of its own keeps them
+    const mine = '<comps><group><id>mine</id><packagelist><packagereq>bar</packagereq></packagelist></group></comps>';
+    await setGroupFile(w.deps, { appendAudit }, 'acme', 'own', 'group', mine, 'test');
+    withComps('/comps2', comps(''));
+    await configure(w, 'acme', 'own', { from: `${up.url}/comps2/`, include: ['foo', 'bar'] });
+    const s = await runMirror(w.deps, 'acme', 'own');
+    expect(s).toMatchObject({ ok: true });
+    expect(s.warnings.join(' ')).toContain('package groups of its own');
+    expect(await readGroupFile(w.deps, 'acme', 'own', 'group')).toBe(mine);
   });
 
   it('an updateinfo past the read bound fails the run before anything is published', async () => {
