@@ -18,7 +18,7 @@ import type { IndexEntry } from '../repo/index-entry.js';
 import { nevraOf } from '../repo/index-entry.js';
 import { isRefusal } from '../repo/errors.js';
 import { discard, examine, prepare, storePackage, type Examined, type Prepared, type Staged, type Trust } from '../repo/ingest.js';
-import { addUsage } from '../repo/usage.js';
+import { addUsage, checkQuota } from '../repo/usage.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { packageBlobKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
@@ -41,6 +41,35 @@ export interface AcquireContext {
   reusable: ReadonlySet<string>;
   /** Called once a download has been stored under its content address. */
   onStored?: (sha256: string) => void;
+  /** The tenant's storage quota in force (null or absent: none). */
+  quotaBytes?: number | null;
+}
+
+/** A quota refusal as the mirror reports it (the run stops; nothing is published). */
+function quotaStop(e: unknown, what: string): unknown {
+  if (!isRefusal(e) || e.code !== 'quota_exceeded') return e;
+  return new MirrorError('quota_exceeded', `${what}: ${e.message}`, e.details);
+}
+
+/** Whether the tenant already holds these bytes (then storing them costs no quota). */
+async function held(ctx: AcquireContext, p: UpstreamPackage): Promise<boolean> {
+  return hashAlgorithmOf(p.checksum.type) === 'sha256' && (await ctx.store.head(packageBlobKey(ctx.tenant, p.checksum.value))) !== null;
+}
+
+/**
+ * Before any download: 507-style stop (`quota_exceeded`) when the packages a run would store —
+ * those whose bytes the tenant does not hold yet, at primary.xml's sizes — would take the tenant
+ * past its quota. One head per package the run needs; nothing when there is no quota.
+ */
+export async function checkRunQuota(ctx: AcquireContext, need: readonly UpstreamPackage[], concurrency: number): Promise<void> {
+  if (ctx.quotaBytes === null || ctx.quotaBytes === undefined || need.length === 0) return;
+  const sizes = await mapBounded(need, concurrency, async (p) => ((await held(ctx, p)) ? 0 : p.size));
+  const bytes = sizes.reduce((a, b) => a + b, 0);
+  try {
+    await checkQuota(ctx.store, ctx.tenant, bytes, ctx.quotaBytes);
+  } catch (e) {
+    throw quotaStop(e, `mirroring ${sizes.filter((n) => n > 0).length} new packages of ${ctx.tenant}/${ctx.repo} would store ${bytes} bytes; nothing was downloaded`);
+  }
 }
 
 export interface Acquired {
@@ -102,6 +131,12 @@ export async function acquirePackage(ctx: AcquireContext, p: UpstreamPackage): P
       throw new MirrorError('package_checksum_mismatch', `${p.href} does not match its ${p.checksum.type} checksum in primary.xml`, { package: p.href });
     }
     const prepared = await ingestVerified(ctx, p, staged);
+    // checked again per package: publishes during the run count too
+    if (ctx.quotaBytes != null && !(await store.head(packageBlobKey(tenant, staged.sha256)))) {
+      await checkQuota(store, tenant, staged.size, ctx.quotaBytes).catch((e: unknown) => {
+        throw quotaStop(e, `${nevra(p)} (${p.href}) is not stored`);
+      });
+    }
     if (await storePackage(ctx, tenant, ctx.repo, staged, prepared)) await addUsage(store, tenant, staged.size);
     ctx.onStored?.(staged.sha256);
     return { pkg: p, entry: prepared.entry, fetched: true, bytes: staged.size };

@@ -21,7 +21,8 @@ import { commitComplete, commitFiltered } from './commit.js';
 import { readMirrorConfig, readMirrorState, writeMirrorState, type MirrorConfig, type MirrorMode, type MirrorState } from '../repo/mirror-config.js';
 import { MirrorError } from './errors.js';
 import { discardStaged, publishMetadataFiles, repodataName, SERVED_METADATA_TYPES, stageMetadataFile, type MetadataFile } from './metadata-files.js';
-import { acquirePackage, mapBounded, type AcquireContext } from './packages.js';
+import { acquirePackage, checkRunQuota, mapBounded, type AcquireContext } from './packages.js';
+import { tenantQuota } from '../repo/tenant-limits.js';
 import { readUpstreamPackages, type UpstreamPackage } from './primary.js';
 import { readRepomd, type RepomdEntry } from '../core/repodata/read/repomd.js';
 import { verifyRepomdSignature } from './repomd-signature.js';
@@ -53,6 +54,8 @@ export interface MirrorDeps {
   cache?: { invalidateRepo(tenant: string, repo: string): void };
   /** Tenants whose scheduled runs may be in progress at once (schedule.ts; default 4). */
   mirrorTenants?: number;
+  /** tenantQuotaBytes: the server's per-tenant storage quota, unless the tenant has its own (repo/tenant-limits.ts). */
+  config?: { tenantQuotaBytes?: number | null };
 }
 
 export interface MirrorProgress {
@@ -249,7 +252,9 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       store, platform, tenant, repo, mode: config.mode, addedAt: Math.floor(now.getTime() / 1000),
       trust: { keyring: await trustedKeyring(store, tenant, repo), requireSignature: !settings.allowUnsigned, now },
       base: got.base, upstream: up, reusable: new Set(state.pending ?? []), onStored: (sha) => void stored.add(sha),
+      quotaBytes: await tenantQuota(store, tenant, deps.config?.tenantQuotaBytes),
     };
+    await checkRunQuota(ctx, need, config.concurrency);
     let done = 0;
     const acquired = await mapBounded(need, config.concurrency, (p) => acquirePackage(ctx, p),
       () => opts.onProgress?.({ phase: 'packages', done: ++done, total: need.length }));
