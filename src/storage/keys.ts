@@ -18,7 +18,8 @@
  *   ├── repos/<repo>.json                              repo registry marker (repos are listed from here)
  *   ├── repos.json                                     the registry is complete (written once)
  *   ├── gc.json                                        GC cursors of the tenant (blob sweep)
- *   ├── usage.json                                     `{bytes}` of the tenant's package blobs (quota; repo/usage.ts)
+ *   ├── usage.json                                     `{bytes, packages}` of the tenant's package blobs (quota; repo/usage.ts)
+ *   ├── limits.json                                    the operator's overrides of its quota and rate limit (repo/tenant-limits.ts)
  *   ├── keys/<fpr>.asc                                 tenant-wide trusted publisher keys (lowercase fpr)
  *   ├── blobs/sha256/<aa>/<hex>                        package bytes, content-addressed; dedupe within
  *   │                                                  the tenant only (no cross-tenant existence oracle)
