@@ -32,7 +32,8 @@ export async function reconcileRepos(store: BlobStore, events: EventSink): Promi
       report.repos++;
       const stored = await readStoredHead(store, tenant, repo);
       if (stored.kind === 'none') continue;
-      // revisions, not modification times: two writes within one clock tick would hide a gap
+      // revisions, not modification times: a regeneration of an older revision that finishes after
+      // the index moved on writes the pointer later than the index, and would hide the gap
       const revision = stored.kind === 'head' ? stored.head.revision : (await readHead(store, tenant, repo)).head.revision;
       const current = await readCurrent(store, tenant, repo);
       // a migrated index regenerates whatever its revision: its chunk ids changed with the layout
