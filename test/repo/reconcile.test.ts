@@ -16,6 +16,7 @@ import { reconcileRepos } from '../../src/repo/reconcile.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { createFsBlobStore } from '../../src/storage/fs-store.js';
 import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
+import { currentGenerationKey, indexKey } from '../../src/storage/keys.js';
 import { eventually, startBerthServer } from '../helpers/service.js';
 import { syntheticRpm } from './support.js';
 
@@ -58,6 +59,22 @@ describe('reconcileRepos', () => {
     await tick();
     await s.publish('three'); // the next regeneration includes 'two' as well
     expect(await reconcileRepos(store, events)).toEqual({ repos: 1, behind: [] });
+  });
+
+  it('compares revisions: a pointer written after the index (an older revision\'s late regeneration) does not hide the gap', async () => {
+    const store = createMemoryBlobStore();
+    const s = await service(store);
+    const events = { send: () => Promise.resolve() };
+    await s.publish('one');
+    await tick();
+    await s.publishThenCrash('two');
+    await tick();
+    // the regeneration of the revision before 'two' swaps its pointer only now, after the index moved on
+    const key = currentGenerationKey('acme', 'main');
+    const pointer = await store.get(key);
+    await store.put(key, new Uint8Array(await new Response(pointer!.body).arrayBuffer()), { contentType: 'application/json' });
+    expect((await store.head(key))!.lastModified.getTime()).toBeGreaterThan((await store.head(indexKey('acme', 'main')))!.lastModified.getTime());
+    expect(await reconcileRepos(store, events)).toEqual({ repos: 1, behind: ['acme/main'] });
   });
 
   it('berth serve regenerates at start what a crashed process acknowledged but never regenerated', async () => {
