@@ -124,7 +124,11 @@ describe('berth sync by ranges from a Berth repo', () => {
 
     const from = up.requests().length;
     const s = await run(edge);
-    expect(s.ranges).toMatchObject({ files: 3, fallbacks: 0 });
+    // files the killed run had already assembled into staging are reused; primary, stalled
+    // half way, is finished by ranges; nothing falls back to a whole download
+    expect(s.ranges.fallbacks).toBe(0);
+    expect(s.ranges.files).toBeGreaterThanOrEqual(1);
+    expect(s.ranges.files + s.reused.metadata).toBeGreaterThanOrEqual(3);
     // primary's interrupted range was asked again from where the partial file ended
     const first = /^bytes=(\d+)-(\d+)$/.exec((stalled as unknown as { range: string }).range);
     const again = up.requests().slice(from).filter((r) => r.path === (stalled as unknown as { path: string }).path && r.range !== null);
