@@ -3,7 +3,6 @@
 // get per request) — same status, headers, body and access-log line, for full, HEAD, single-range,
 // multi-range, unsatisfiable and conditional requests, public and private. The fs store is used
 // with a package larger than one read chunk (256 KiB), so streamed bodies span several reads.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +10,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/adapters/node/config.js';
 import { buildAppDeps } from '../../src/adapters/node/deps.js';
 import { jsonLogger } from '../../src/adapters/node/logger.js';
-import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { operatorTokenHash } from '../../src/auth/operator.js';
 import { createToken } from '../../src/auth/tokens.js';
-import { toHex } from '../../src/core/platform.js';
 import { createApp } from '../../src/http/app.js';
 import { DEFAULT_SERVE_CACHE, NO_SERVE_CACHE, type ServeCacheOptions } from '../../src/http/cache/serve-cache.js';
 import { createRepo } from '../../src/repo/repos.js';
 import { createTenant } from '../../src/repo/tenants.js';
 import { createFsBlobStore } from '../../src/storage/fs-store.js';
-import { header, i18n, i32, rpmFile, str } from '../core/rpm/build-rpm.js';
+import { incompressibleRpm } from '../core/rpm/build-rpm.js';
+import { comparableAnswer, type Answer } from '../helpers/http-answer.js';
 import { syntheticRpm } from '../repo/support.js';
 
 const OPERATOR = 'operator-secret-for-serving-path-tests';
@@ -28,28 +26,6 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-/** A well-formed unsigned package with `payloadBytes` of incompressible payload. */
-function bigRpm(name: string, payloadBytes: number): Uint8Array<ArrayBuffer> {
-  const main = header({
-    1000: str(name), 1001: str('1.0'), 1002: str('1'), 1004: i18n(`big ${name}`), 1005: i18n('test package'),
-    1006: i32(1700000000), 1014: str('MIT'), 1022: str('noarch'), 1044: str(`${name}-1.0-1.src.rpm`), 1124: str('cpio'), 1125: str('gzip'),
-  }, 63);
-  const payload = new Uint8Array(randomBytes(payloadBytes));
-  const h = nodePlatform.createHash('sha256');
-  h.update(main);
-  const sig = header({ 1000: i32(main.length + payload.length), 273: str(toHex(h.digest())) }, 62);
-  return new Uint8Array(rpmFile({ sig, main, payload }));
-}
-
-type Answer = { status: number; headers: [string, string][]; body: string };
-
-async function answer(res: Response): Promise<Answer> {
-  const boundary = /boundary=(\S+)/.exec(res.headers.get('content-type') ?? '')?.[1];
-  const norm = (v: string): string => (boundary ? v.replaceAll(boundary, 'BOUNDARY') : v);
-  const headers = [...res.headers].filter(([k]) => k !== 'date').map(([k, v]) => [k, norm(v)] as [string, string]).sort();
-  return { status: res.status, headers, body: norm(Buffer.from(await res.arrayBuffer()).toString('latin1')) };
-}
 
 describe('serving paths', () => {
   it('memory, streamed (head kept) and uncached answers are identical: status, headers, body, log line', async () => {
@@ -72,7 +48,7 @@ describe('serving paths', () => {
       await createRepo(store, { tenant: 'acme', name, public: pub, allowUnsigned: true }, new Date());
     }
     const op = { authorization: `Bearer ${OPERATOR}` };
-    const big = bigRpm('big-one', 600 * 1024);
+    const big = incompressibleRpm('big-one', 600 * 1024);
     const paths: string[] = [];
     for (const repo of ['open', 'closed']) {
       for (const body of [syntheticRpm(`small-${repo}`), big]) {
@@ -108,7 +84,7 @@ describe('serving paths', () => {
               const logs: unknown[][] = [];
               for (const a of [memory, streamed, uncached]) {
                 lines.length = 0;
-                answers.push(await answer(await a.app.request(path, init)));
+                answers.push(await comparableAnswer(await a.app.request(path, init)));
                 logs.push(lines.splice(0).map((l) => ({ ...(JSON.parse(l) as object), time: undefined, ms: undefined })));
               }
               const what = `round ${round}: ${method} ${path} as ${who} ${JSON.stringify(extra)}`;

@@ -11,9 +11,11 @@ import type { RateLimiter, TenantRateLimits } from '../rate-limit.js';
 import type { TenantLimits } from '../../repo/tenant-limits.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isOperatorToken } from '../../auth/operator.js';
-import { authorize, type Access, type Decision, type Principal } from '../../auth/principal.js';
+import { authorize, type Access, type Decision, type Principal, type Scope } from '../../auth/principal.js';
 import { verifyTokenUntil } from '../../auth/tokens.js';
 import { toHex } from '../../core/platform.js';
+import { getRepo } from '../../repo/repos.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 import { REFUSED } from '../cache/token-cache.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
@@ -207,6 +209,20 @@ export async function requireRepoAccess<S extends { public: boolean }>(
   const decision = repoDecision(principal, access);
   refuseRegardless(decision, access);
   return settingsAllowed(decision, access, await lookup());
+}
+
+/**
+ * The `:tenant/:repo` a route names, after `requireRepoAccess` for `action` (the repo looked up
+ * in `store`): what every per-repo API route starts with.
+ */
+export async function repoRoute(
+  c: Context<AppEnv>, store: BlobStore, action: Scope,
+): Promise<{ tenant: string; repo: string; principal: Principal }> {
+  const tenant = c.req.param('tenant') as string;
+  const repo = c.req.param('repo') as string;
+  const principal = c.get('principal');
+  await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(store, tenant, repo));
+  return { tenant, repo, principal };
 }
 
 /** `operator` or the token id: who audit entries name. */

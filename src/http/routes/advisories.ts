@@ -9,11 +9,10 @@ import { readUpdateinfo } from '../../core/advisory/read.js';
 import { nevraOfAdvisoryPackage, type Advisory } from '../../core/advisory/model.js';
 import { isRepodataReadError } from '../../core/repodata/read/errors.js';
 import { advisoryMissing, deleteAdvisory, putAdvisories, readAdvisories, readAdvisory } from '../../repo/advisories.js';
-import { getRepo } from '../../repo/repos.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import { actorOf, repoRoute } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { invalidRequest, readBodyText } from '../validate.js';
@@ -105,16 +104,9 @@ const on = (v: string | undefined): boolean => v === '1' || v === 'true';
 export function advisoryRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  async function repoOf(c: Context<AppEnv>, action: 'read' | 'publish') {
-    const tenant = c.req.param('tenant') as string;
-    const repo = c.req.param('repo') as string;
-    const principal = c.get('principal');
-    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
-    return { tenant, repo, principal };
-  }
 
   app.post('/api/v1/repos/:tenant/:repo/advisories', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'publish');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'publish');
     const q = uploadQuery.safeParse(c.req.query());
     if (!q.success) throw invalidRequest('invalid query', issuesOf(q.error, ''));
     const advisories = await uploaded(c);
@@ -125,7 +117,7 @@ export function advisoryRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/api/v1/repos/:tenant/:repo/advisories', async (c) => {
-    const { tenant, repo } = await repoOf(c, 'read');
+    const { tenant, repo } = await repoRoute(c, deps.store, 'read');
     const q = listQuery.safeParse(c.req.query());
     if (!q.success) throw invalidRequest('invalid query', issuesOf(q.error, ''));
     const all = (await readAdvisories(deps.store, tenant, repo)).filter((a) => q.data.type === undefined || a.type === q.data.type);
@@ -137,7 +129,7 @@ export function advisoryRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/api/v1/repos/:tenant/:repo/advisories/:id', async (c) => {
-    const { tenant, repo } = await repoOf(c, 'read');
+    const { tenant, repo } = await repoRoute(c, deps.store, 'read');
     const id = checkedId(c.req.param('id'));
     const a = await readAdvisory(deps.store, tenant, repo, id);
     if (!a) throw advisoryMissing(tenant, repo, id);
@@ -145,7 +137,7 @@ export function advisoryRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.delete('/api/v1/repos/:tenant/:repo/advisories/:id', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'publish');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'publish');
     const id = checkedId(c.req.param('id'));
     const r = await deleteAdvisory(deps, storeTenancy, tenant, repo, id, actorOf(principal));
     return c.json({ results: [{ id, outcome: 'deleted' }], revision: r.revision });

@@ -7,11 +7,10 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { addMetadataKey, listMetadataKeys, retireMetadataKey, useMetadataKey } from '../../repo/metadata-keys.js';
-import { getRepo } from '../../repo/repos.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import { actorOf, repoRoute } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 
@@ -52,10 +51,7 @@ function fingerprintOf(c: Context<AppEnv>): string {
 export function metadataKeyRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   async function repoOf(c: Context<AppEnv>, action: 'read' | 'admin') {
-    const tenant = c.req.param('tenant') as string;
-    const repo = c.req.param('repo') as string;
-    const principal = c.get('principal');
-    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, action);
     return { tenant, repo, actor: actorOf(principal) };
   }
   const forget = async (tenant: string, repo: string): Promise<void> => {

@@ -7,13 +7,12 @@ import { z } from 'zod';
 import { appendAudit } from '../../repo/audit.js';
 import { MirrorConfigError, mirrorInputSchema, type MirrorInput } from '../../repo/mirror-config.js';
 import { patchMirror, removeMirror } from '../../repo/mirror-edit.js';
-import { getRepo } from '../../repo/repos.js';
 import { MirrorError } from '../../mirror/errors.js';
 import { keyFingerprints } from '../../mirror/repomd-signature.js';
 import { isMirrorRunning } from '../../mirror/run.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import { actorOf, repoRoute } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { jsonBody } from '../validate.js';
@@ -44,10 +43,7 @@ export function mirrorEditRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   async function repoOf(c: Context<AppEnv>) {
-    const tenant = c.req.param('tenant') as string;
-    const repo = c.req.param('repo') as string;
-    const principal = c.get('principal');
-    await requireRepoAccess(principal, { tenant, repo, action: 'admin' }, () => getRepo(deps.store, tenant, repo));
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'admin');
     // a run in this process would publish what it fetched for the configuration it started with
     if (isMirrorRunning(tenant, repo)) throw new ProblemError(409, 'mirror_running', `a mirror run for ${tenant}/${repo} is in progress: try again when it ends`);
     return { tenant, repo, principal };

@@ -7,7 +7,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { appendAudit } from '../../repo/audit.js';
-import { getRepo } from '../../repo/repos.js';
 import {
   MirrorConfigError, mirrorInputSchema, normalizeMirrorInput, readMirrorConfig, readMirrorState, writeMirrorConfig,
 } from '../../repo/mirror-config.js';
@@ -16,7 +15,7 @@ import { keyFingerprints } from '../../mirror/repomd-signature.js';
 import { isMirrorRunning, runMirror, type MirrorProgress, type MirrorSummary } from '../../mirror/run.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import { actorOf, repoRoute } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { jsonBody } from '../validate.js';
@@ -52,13 +51,6 @@ export const mirrorRouteDocs: RouteDoc[] = [
 export function mirrorRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  async function repoOf(c: Context<AppEnv>, action: 'read' | 'admin') {
-    const tenant = c.req.param('tenant') as string;
-    const repo = c.req.param('repo') as string;
-    const principal = c.get('principal');
-    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
-    return { tenant, repo, principal };
-  }
 
   async function view(tenant: string, repo: string) {
     const config = await readMirrorConfig(deps.store, tenant, repo);
@@ -69,7 +61,7 @@ export function mirrorRoutes(deps: AppDeps): Hono<AppEnv> {
   }
 
   app.post('/api/v1/repos/:tenant/:repo/mirror', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'admin');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'admin');
     const input = await jsonBody(c, mirrorInputSchema);
     const now = deps.clock();
     let config;
@@ -91,12 +83,12 @@ export function mirrorRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get('/api/v1/repos/:tenant/:repo/mirror', async (c) => {
-    const { tenant, repo } = await repoOf(c, 'read');
+    const { tenant, repo } = await repoRoute(c, deps.store, 'read');
     return c.json(await view(tenant, repo));
   });
 
   app.post('/api/v1/repos/:tenant/:repo/mirror/run', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'admin');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'admin');
     if (!(await readMirrorConfig(deps.store, tenant, repo))) throw new ProblemError(404, 'mirror_not_configured', `${tenant}/${repo} is not a mirror`);
     if (isMirrorRunning(tenant, repo)) throw new ProblemError(409, 'mirror_running', `a mirror run for ${tenant}/${repo} is already in progress`);
     const force = c.req.query('force') === '1' || c.req.query('force') === 'true';

@@ -8,11 +8,10 @@ import { z } from 'zod';
 import { readComps } from '../../core/repodata/read/comps.js';
 import { isRepodataReadError } from '../../core/repodata/read/errors.js';
 import { readGroupFile, setGroupFile, type GroupSource } from '../../repo/repo-groups.js';
-import { getRepo } from '../../repo/repos.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import { actorOf, repoRoute } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { readBodyText } from '../validate.js';
@@ -55,17 +54,10 @@ function checkModules(text: string): void {
 
 export function repoGroupRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  async function repoOf(c: Context<AppEnv>, action: 'read' | 'publish') {
-    const tenant = c.req.param('tenant') as string;
-    const repo = c.req.param('repo') as string;
-    const principal = c.get('principal');
-    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
-    return { tenant, repo, principal };
-  }
   for (const k of KINDS) {
     const path = `/api/v1/repos/:tenant/:repo/${k.path}`;
     app.put(path, async (c) => {
-      const { tenant, repo, principal } = await repoOf(c, 'publish');
+      const { tenant, repo, principal } = await repoRoute(c, deps.store, 'publish');
       const text = await readBodyText(c, MAX_GROUP_FILE_BODY);
       let summary = {};
       if (k.source === 'group') {
@@ -81,13 +73,13 @@ export function repoGroupRoutes(deps: AppDeps): Hono<AppEnv> {
       return c.json({ ...r, ...summary });
     });
     app.get(path, async (c) => {
-      const { tenant, repo } = await repoOf(c, 'read');
+      const { tenant, repo } = await repoRoute(c, deps.store, 'read');
       const text = await readGroupFile(deps, tenant, repo, k.source);
       if (text === null) throw new ProblemError(404, k.missing, `${tenant}/${repo} has no ${k.what}`);
       return c.body(text, 200, { 'content-type': k.source === 'group' ? 'application/xml; charset=utf-8' : 'application/yaml; charset=utf-8' });
     });
     app.delete(path, async (c) => {
-      const { tenant, repo, principal } = await repoOf(c, 'publish');
+      const { tenant, repo, principal } = await repoRoute(c, deps.store, 'publish');
       return c.json(await setGroupFile(deps, storeTenancy, tenant, repo, k.source, null, actorOf(principal)));
     });
   }

@@ -7,12 +7,11 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { appendAudit } from '../../repo/audit.js';
 import { indexSigner, nevraOf, type IndexEntry } from '../../repo/index-entry.js';
-import { getRepo } from '../../repo/repos.js';
 import { applyRetention, NO_RETENTION, readRetention, writeRetention } from '../../repo/retention.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import { actorOf, repoRoute } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { invalidRequest, readBodyText, MAX_JSON_BYTES } from '../validate.js';
 
@@ -77,22 +76,15 @@ export function removedJson(e: IndexEntry) {
 export function retentionRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  async function repoOf(c: Context<AppEnv>, action: 'read' | 'admin') {
-    const tenant = c.req.param('tenant') as string;
-    const repo = c.req.param('repo') as string;
-    const principal = c.get('principal');
-    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
-    return { tenant, repo, principal };
-  }
 
   app.get('/api/v1/repos/:tenant/:repo/retention', async (c) => {
-    const { tenant, repo } = await repoOf(c, 'read');
+    const { tenant, repo } = await repoRoute(c, deps.store, 'read');
     const policy = await readRetention(deps.store, tenant, repo);
     return c.json(policy ?? { ...NO_RETENTION, updatedAt: null });
   });
 
   app.put('/api/v1/repos/:tenant/:repo/retention', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'admin');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'admin');
     const rules = await optionalJson(c, rulesSchema);
     const now = deps.clock();
     const policy = await writeRetention(deps.store, tenant, repo, rules, now);
@@ -104,7 +96,7 @@ export function retentionRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.post('/api/v1/repos/:tenant/:repo/retention/apply', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'admin');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'admin');
     const body = await optionalJson(c, applySchema);
     const r = await applyRetention(deps, storeTenancy, {
       tenant, repo, actor: actorOf(principal), trigger: 'manual', dryRun: body.dryRun, ...(body.rules ? { rules: body.rules } : {}),

@@ -5,13 +5,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { getRepo } from '../../repo/repos.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, readSnapshot, snapshotMissing, type SnapshotRecord } from '../../repo/snapshots.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import { isValidSnapshotName } from '../../storage/keys.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { actorOf, requireRepoAccess } from '../middleware/auth.js';
+import { actorOf, repoRoute } from '../middleware/auth.js';
 import type { RouteDoc } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { jsonBody } from '../validate.js';
@@ -61,16 +60,9 @@ function checkedName(name: string): string {
 export function snapshotRoutes(deps: AppDeps, records: SnapshotRecords): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  async function repoOf(c: Context<AppEnv>, action: 'read' | 'publish' | 'admin') {
-    const tenant = c.req.param('tenant') as string;
-    const repo = c.req.param('repo') as string;
-    const principal = c.get('principal');
-    await requireRepoAccess(principal, { tenant, repo, action }, () => getRepo(deps.store, tenant, repo));
-    return { tenant, repo, principal };
-  }
 
   app.post('/api/v1/repos/:tenant/:repo/snapshots', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'publish');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'publish');
     const name = checkedName((await jsonBody(c, createSchema)).name);
     const record = await createSnapshot(deps.store, storeTenancy, tenant, repo, name, actorOf(principal), deps.clock());
     records.forget(tenant, repo, name);
@@ -78,12 +70,12 @@ export function snapshotRoutes(deps: AppDeps, records: SnapshotRecords): Hono<Ap
   });
 
   app.get('/api/v1/repos/:tenant/:repo/snapshots', async (c) => {
-    const { tenant, repo } = await repoOf(c, 'read');
+    const { tenant, repo } = await repoRoute(c, deps.store, 'read');
     return c.json({ snapshots: (await listSnapshots(deps.store, tenant, repo)).map((s) => view(tenant, repo, s)) });
   });
 
   app.get('/api/v1/repos/:tenant/:repo/snapshots/:name', async (c) => {
-    const { tenant, repo } = await repoOf(c, 'read');
+    const { tenant, repo } = await repoRoute(c, deps.store, 'read');
     const name = checkedName(c.req.param('name'));
     const record = await readSnapshot(deps.store, tenant, repo, name);
     if (!record) throw snapshotMissing(tenant, repo, name);
@@ -91,7 +83,7 @@ export function snapshotRoutes(deps: AppDeps, records: SnapshotRecords): Hono<Ap
   });
 
   app.delete('/api/v1/repos/:tenant/:repo/snapshots/:name', async (c) => {
-    const { tenant, repo, principal } = await repoOf(c, 'admin');
+    const { tenant, repo, principal } = await repoRoute(c, deps.store, 'admin');
     const name = checkedName(c.req.param('name'));
     const record = await deleteSnapshot(deps.store, storeTenancy, tenant, repo, name, actorOf(principal), deps.clock());
     records.forget(tenant, repo, name);

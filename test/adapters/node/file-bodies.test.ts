@@ -2,7 +2,6 @@
 // pumping their web streams: the answers must be those the app builds, byte for byte — status,
 // headers (but Date), body — for full, ranged, multi-range and HEAD requests, and a client that
 // goes away mid-body must leave no file open.
-import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -15,32 +14,19 @@ import { loadConfig } from '../../../src/adapters/node/config.js';
 import { buildAppDeps } from '../../../src/adapters/node/deps.js';
 import { fileBodyStats, sendingFileBodies } from '../../../src/adapters/node/file-bodies.js';
 import { jsonLogger } from '../../../src/adapters/node/logger.js';
-import { nodePlatform } from '../../../src/adapters/node/platform.js';
 import { operatorTokenHash } from '../../../src/auth/operator.js';
-import { toHex } from '../../../src/core/platform.js';
 import { createApp } from '../../../src/http/app.js';
 import { createRepo } from '../../../src/repo/repos.js';
 import { createTenant } from '../../../src/repo/tenants.js';
 import { createFsBlobStore } from '../../../src/storage/fs-store.js';
-import { header, i18n, i32, rpmFile, str } from '../../core/rpm/build-rpm.js';
+import { incompressibleRpm } from '../../core/rpm/build-rpm.js';
+import { comparableAnswer } from '../../helpers/http-answer.js';
 
 const OPERATOR = 'operator-secret-for-file-body-tests';
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
-
-function bigRpm(name: string, payloadBytes: number): Uint8Array<ArrayBuffer> {
-  const main = header({
-    1000: str(name), 1001: str('1.0'), 1002: str('1'), 1004: i18n(`big ${name}`), 1005: i18n('test package'),
-    1006: i32(1700000000), 1014: str('MIT'), 1022: str('noarch'), 1044: str(`${name}-1.0-1.src.rpm`), 1124: str('cpio'), 1125: str('gzip'),
-  }, 63);
-  const payload = new Uint8Array(randomBytes(payloadBytes));
-  const h = nodePlatform.createHash('sha256');
-  h.update(main);
-  const sig = header({ 1000: i32(main.length + payload.length), 273: str(toHex(h.digest())) }, 62);
-  return new Uint8Array(rpmFile({ sig, main, payload }));
-}
 
 async function listen(fetch: Parameters<typeof serve>[0]['fetch']): Promise<string> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -53,17 +39,6 @@ async function listen(fetch: Parameters<typeof serve>[0]['fetch']): Promise<stri
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-type Answer = { status: number; headers: [string, string][]; body: Buffer };
-const answer = async (res: Response): Promise<Answer> => {
-  const boundary = /boundary=(\S+)/.exec(res.headers.get('content-type') ?? '')?.[1];
-  const norm = (v: string): string => (boundary ? v.replaceAll(boundary, 'BOUNDARY') : v);
-  const body = Buffer.from(await res.arrayBuffer());
-  return {
-    status: res.status,
-    headers: [...res.headers].filter(([k]) => k !== 'date').map(([k, v]) => [k, norm(v)] as [string, string]).sort(),
-    body: boundary ? Buffer.from(norm(body.toString('latin1')), 'latin1') : body,
-  };
-};
 const openFiles = (): number => readdirSync('/proc/self/fd').length;
 
 describe('file bodies on Node', () => {
@@ -75,7 +50,7 @@ describe('file bodies on Node', () => {
     await createTenant(store, 'acme', new Date());
     await createRepo(store, { tenant: 'acme', name: 'open', public: true, allowUnsigned: true }, new Date());
     const app = createApp(deps);
-    const bytes = bigRpm('big-one', 3 * 1024 * 1024 + 12345); // over the 1 MiB cache cap: streamed, several chunks
+    const bytes = incompressibleRpm('big-one', 3 * 1024 * 1024 + 12345); // over the 1 MiB cache cap: streamed, several chunks
     const put = await app.request('/api/v1/repos/acme/open/packages', { method: 'PUT', headers: { authorization: `Bearer ${OPERATOR}` }, body: bytes });
     expect(put.status).toBe(201);
     await sink.idle();
@@ -91,8 +66,8 @@ describe('file bodies on Node', () => {
       ['GET', { range: `bytes=${size}-` }], ['HEAD', { range: 'bytes=0-9' }], ['GET', { 'x-request-id': 'file-body-test-1' }],
     ];
     for (const [method, headers] of variants) {
-      const a = await answer(await fetch(`${direct}${path}`, { method, headers: { 'x-request-id': 'file-body-test', ...headers } }));
-      const b = await answer(await fetch(`${plain}${path}`, { method, headers: { 'x-request-id': 'file-body-test', ...headers } }));
+      const a = await comparableAnswer(await fetch(`${direct}${path}`, { method, headers: { 'x-request-id': 'file-body-test', ...headers } }));
+      const b = await comparableAnswer(await fetch(`${plain}${path}`, { method, headers: { 'x-request-id': 'file-body-test', ...headers } }));
       expect({ ...a, body: a.body.length }, `${method} ${JSON.stringify(headers)}`).toEqual({ ...b, body: b.body.length });
       expect(a.body.equals(b.body), `${method} ${JSON.stringify(headers)}`).toBe(true);
     }

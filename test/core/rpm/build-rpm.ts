@@ -1,5 +1,7 @@
 // Builds small synthetic RPM files for reader tests: lead, signature header, padding, main
 // header, payload. Only what the tests need; values are laid out as rpmbuild does.
+import { createHash, randomBytes } from 'node:crypto';
+
 export type Value =
   | { type: 'string'; value: string }
   | { type: 'i18n'; value: string[] }
@@ -106,4 +108,16 @@ export function deltaRpm(): Uint8Array {
     1014: str('MIT'), 1022: str('noarch'), 1044: str('tour-5-1.src.rpm'), 1124: str('drpm'), 1125: str('xz'),
   }, 63);
   return rpmFile({ sig: header({ 1000: i32(main.length + 64) }, 62), main, payload: new Uint8Array(64), signatureType: 5 });
+}
+
+/** A well-formed unsigned package with `payloadBytes` of incompressible (random) payload. */
+export function incompressibleRpm(name: string, payloadBytes: number): Uint8Array<ArrayBuffer> {
+  const main = header({
+    1000: str(name), 1001: str('1.0'), 1002: str('1'), 1004: i18n(`big ${name}`), 1005: i18n('test package'),
+    1006: i32(1700000000), 1014: str('MIT'), 1022: str('noarch'), 1044: str(`${name}-1.0-1.src.rpm`), 1124: str('cpio'), 1125: str('gzip'),
+  }, 63);
+  const payload = new Uint8Array(randomBytes(payloadBytes));
+  const digest = createHash('sha256').update(main).digest('hex');
+  const sig = header({ 1000: i32(main.length + payload.length), 273: str(digest) }, 62);
+  return new Uint8Array(rpmFile({ sig, main, payload }));
 }
