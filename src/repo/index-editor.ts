@@ -9,7 +9,7 @@
  * have the same placement, the same NEVRA the same filename (and location), and a location is
  * unique in a repo — so the segment covering the key holds every entry that can clash.
  */
-import { compareKeys, sameNevra, type AddOutcome, type EntryKey, type IndexEntry } from './index-entry.js';
+import { compareKeys, findEntry, sameNevra, type AddOutcome, type EntryKey, type IndexEntry } from './index-entry.js';
 import { cutRun, isBoundary, type IndexLayout } from './index-layout.js';
 import { encodeList, encodeSegment, type EncodedObject, type SegmentRef } from './index-objects.js';
 
@@ -84,7 +84,7 @@ export class IndexEditor {
   async lookup(key: EntryKey): Promise<IndexEntry | undefined> {
     const i = this.#covering(key);
     if (i < 0) return undefined;
-    return (await this.#entries(i)).find((e) => compareKeys(e, key) === 0);
+    return findEntry(await this.#entries(i), key);
   }
 
   /** Adds `entry` unless its bytes are there already (the stored entry is returned) or its NEVRA or location is taken. */

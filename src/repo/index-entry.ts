@@ -71,6 +71,20 @@ export function compareKeys(a: EntryKey, b: EntryKey): number {
   return a.location < b.location ? -1 : a.location > b.location ? 1 : 0;
 }
 
+/** The entry at `key` in entries sorted by `compareKeys` (a segment), by binary search. */
+export function findEntry<E extends EntryKey>(sorted: readonly E[], key: EntryKey): E | undefined {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = compareKeys(sorted[mid] as E, key);
+    if (c === 0) return sorted[mid];
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
 /** The key of a location: its last path element is the file name (Berth's and a mirror's hrefs alike). */
 export function keyOfLocation(location: string): EntryKey {
   return { filename: location.slice(location.lastIndexOf('/') + 1), location };

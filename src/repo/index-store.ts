@@ -14,7 +14,7 @@ import { isStorageError } from '../storage/errors.js';
 import { indexKey } from '../storage/keys.js';
 import { diffPackages, type ChangeRecord } from './change-log.js';
 import { afterCommit, contention, loadHead, nextHead, submitOp, swapHead, writeObjects, type CasOptions, type OpOutcome } from './index-commit.js';
-import { canonicalEntry, compareKeys, type AddOutcome, type EntryKey, type IndexEntry } from './index-entry.js';
+import { canonicalEntry, compareKeys, findEntry, type AddOutcome, type EntryKey, type IndexEntry } from './index-entry.js';
 import { cutRun, normalLayout, type IndexLayout } from './index-layout.js';
 import {
   emptyHead, encodeHead, encodeList, encodeSegment, lastChangeOf, objectCache, readList, readSegment, type EncodedObject,
@@ -70,7 +70,7 @@ export async function findInList(store: BlobStore, tenant: string, repo: string,
   const refs = await readList(store, tenant, repo, list);
   const i = coveringSegment(refs, key);
   if (i < 0) return undefined;
-  return (await readSegment(store, tenant, repo, (refs[i] as SegmentRef).id)).find((e) => compareKeys(e, key) === 0);
+  return findEntry(await readSegment(store, tenant, repo, (refs[i] as SegmentRef).id), key);
 }
 
 /** Index of the segment whose range holds `key` (-1 for an empty list). */
@@ -185,5 +185,6 @@ export function peekInList(store: BlobStore, tenant: string, repo: string, list:
   if (!refs) return undefined;
   const i = coveringSegment(refs, key);
   if (i < 0) return undefined;
-  return cache.peek<IndexEntry[]>(`${tenant}/${repo}/segments/${(refs[i] as SegmentRef).id}`)?.find((e) => compareKeys(e, key) === 0);
+  const segment = cache.peek<IndexEntry[]>(`${tenant}/${repo}/segments/${(refs[i] as SegmentRef).id}`);
+  return segment === undefined ? undefined : findEntry(segment, key);
 }

@@ -1,5 +1,6 @@
 /** Storage keys of mirroring, retention, snapshots, metadata key rotation, advisories and repo files (layout: keys.ts). */
 import { InvalidNameError, tenantName, repoName, fingerprintName, repoPrefix } from './key-rules.js';
+import { repodataKey, repodataPrefix } from './keys-repodata.js';
 
 // --- Mirroring upstream repositories (docs/mirror.md) ---
 

@@ -56,7 +56,6 @@
  * object-store partitions. Tenant and repo names are DNS-label-like (1-63, [a-z0-9-], no leading or
  * trailing '-'), so they are safe in keys, URLs, and Azure container names alike.
  */
-import { BerthError } from '../core/errors.js';
 export { FRAGMENT_KINDS, InvalidNameError, isValidName, repoPrefix, tenantPrefix, type FragmentKind } from './key-rules.js';
 export * from './keys-lifecycle.js';
 export * from './keys-repodata.js';

@@ -4,7 +4,7 @@
  * summary (200 also when the run failed: the failure is the summary's `error`), or, when the
  * client accepts `application/x-ndjson`, streams progress lines and then the summary.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { appendAudit } from '../../repo/audit.js';
 import {

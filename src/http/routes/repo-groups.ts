@@ -3,7 +3,7 @@
  * and modules): PUT replaces the document (publish access), GET returns it (read), DELETE removes
  * it (publish). The next generation lists it in repomd.xml (`group` + `group_gz`, `modules`).
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { readComps } from '../../core/repodata/read/comps.js';
 import { isRepodataReadError } from '../../core/repodata/read/errors.js';

@@ -3,7 +3,7 @@
  * name (publish), GET lists or shows them (read), DELETE removes one (admin). dnf reads a
  * snapshot at `/{t}/{r}/snapshots/{name}/` (snapshot-dnf.ts).
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { createSnapshot, deleteSnapshot, listSnapshots, readSnapshot, snapshotMissing, type SnapshotRecord } from '../../repo/snapshots.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
