@@ -11,6 +11,7 @@ import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../../src/net/limi
 import { readAll } from '../../src/net/bounded-body.js';
 import { createOutbound, type Outbound } from '../../src/net/outbound.js';
 import { startHostile, until, type Hostile } from './hostile-upstream.js';
+import { failure } from '../helpers/failure.js';
 
 const SECRET = `internal-secret-${process.pid}`;
 
@@ -26,15 +27,6 @@ function client(allow: string[], limits: Partial<OutboundLimits> = {}): Outbound
   const l = { ...DEFAULT_OUTBOUND_LIMITS, ...limits };
   const policy = parseEgressAllow(allow);
   return createOutbound({ transport: nodeTransport(policy, l, fakeResolve), policy, limits: l });
-}
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error('expected a failure');
 }
 
 describe('outbound HTTP (Node transport)', () => {

@@ -14,6 +14,7 @@ import { sync, type SyncOptions } from '../../src/sync/run.js';
 import { startHostile, type Hostile } from '../net/hostile-upstream.js';
 import { primaryXml, repomdXml, serveRepo, type UpPackage } from '../mirror/worlds.js';
 import { syntheticRpm } from '../repo/support.js';
+import { failure } from '../helpers/failure.js';
 
 /** A fetch that counts every body byte the client reads. */
 function counting(): { transport: Transport; read: () => number } {
@@ -30,15 +31,6 @@ function counting(): { transport: Transport; read: () => number } {
     return new Response(body, { status: res.status, headers: res.headers });
   };
   return { transport, read: () => read };
-}
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error('expected a failure');
 }
 
 describe('berth sync against a hostile source', () => {

@@ -11,6 +11,7 @@ import { packageElements, type PackageReadStats } from '../../../src/core/repoda
 import { primaryPackages } from '../../../src/core/repodata/read/primary.js';
 import { readRepomd } from '../../../src/core/repodata/read/repomd.js';
 import { SLICE } from '../../../src/core/repodata/read/xml-reader.js';
+import { failure } from '../../helpers/failure.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
@@ -30,15 +31,6 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error('expected a failure');
-}
-
 const PRIMARY = `<?xml version="1.0" encoding="UTF-8"?>
 <metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="3">
 <package type="rpm">
