@@ -8,6 +8,7 @@ import { isStorageError } from '../storage/errors.js';
 import { repodataKey } from '../storage/keys.js';
 import { MirrorError } from './errors.js';
 import type { RepomdEntry } from '../core/repodata/read/repomd.js';
+import { assembleFile, type DeltaSource } from './delta.js';
 import { download, hashAlgorithmOf, resolveHref, type UpstreamOptions } from './upstream.js';
 
 export interface MetadataFile {
@@ -48,7 +49,9 @@ export function repodataName(tenant: string, repo: string, r: RepomdEntry): stri
 
 /**
  * Stages one record's file and checks its checksum. A content-named file (name starts with its
- * checksum) already stored for the repo is not fetched again.
+ * checksum) already stored for the repo is not fetched again; with `delta` (a Berth upstream) one
+ * the last run stored a previous version of is made from that and ranges (delta.ts), or else
+ * downloaded whole.
  */
 export async function stageMetadataFile(
   store: BlobStore,
@@ -58,20 +61,31 @@ export async function stageMetadataFile(
   r: RepomdEntry,
   up: UpstreamOptions,
   name: string | null,
+  delta?: DeltaSource | null,
 ): Promise<MetadataFile> {
   const algorithm = hashAlgorithmOf(r.checksum.type);
   if (!algorithm) throw new MirrorError('unsupported_checksum', `repomd ${r.type}: checksum type ${r.checksum.type} is not supported`);
   if (name !== null && name.startsWith(r.checksum.value) && (await store.head(repodataKey(tenant, repo, name)))) {
     return { record: r, name, key: repodataKey(tenant, repo, name), staged: false, bytes: 0 };
   }
-  const got = await download(store, resolveHref(r.base ?? base, r.href), [algorithm], up, r.size ?? up.outbound.limits.maxMetadataBytes);
+  const url = resolveHref(r.base ?? base, r.href);
+  const next = delta?.next.get(r.type);
+  const old = next && (await delta?.old(r.type));
+  // bytes read from range answers of an attempt that fell back still count as transferred
+  const before = delta?.counts.fetchedBytes ?? 0;
+  if (delta && next && old) {
+    const made = await assembleFile(store, up.platform, r, algorithm, url, next, old, up, delta.counts);
+    if ('staged' in made) return { record: r, name: name ?? r.href, key: made.staged.key, staged: true, bytes: made.bytes };
+    delta.counts.fallbacks++;
+  }
+  const got = await download(store, url, [algorithm], up, r.size ?? up.outbound.limits.maxMetadataBytes);
   const key = got.key;
   if (got.digests[algorithm] !== r.checksum.value) {
     await store.delete(key).catch(() => undefined);
     // never the digest of what arrived: it would tell a prober what an address answers
     throw new MirrorError('checksum_mismatch', `upstream ${r.href} does not match its ${r.checksum.type} checksum in repomd.xml`, { file: r.href });
   }
-  return { record: r, name: name ?? r.href, key, staged: true, bytes: got.size };
+  return { record: r, name: name ?? r.href, key, staged: true, bytes: got.size + (delta?.counts.fetchedBytes ?? 0) - before };
 }
 
 /** Moves verified staged files under repodata/ (create-only: same name = same bytes). */

@@ -20,6 +20,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { commitComplete, commitFiltered } from './commit.js';
 import { readMirrorConfig, readMirrorState, writeMirrorState, type MirrorConfig, type MirrorMode, type MirrorState } from '../repo/mirror-config.js';
 import { MirrorError } from './errors.js';
+import { deltaSource, noRanges, storeMemberMap, type RangeCounts } from './delta.js';
 import { discardStaged, publishMetadataFiles, repodataName, SERVED_METADATA_TYPES, stageMetadataFile, type MetadataFile } from './metadata-files.js';
 import { acquirePackage, checkRunQuota, mapBounded, type AcquireContext } from './packages.js';
 import { tenantQuota } from '../repo/tenant-limits.js';
@@ -93,6 +94,8 @@ export interface MirrorSummary {
   metadataFiles: number;
   /** Record types of upstream's repomd.xml a complete mirror does not keep or serve. */
   metadataSkipped: string[];
+  /** Metadata made from the stored copy plus changed members by Range (a Berth upstream; docs/mirror.md). */
+  ranges: RangeCounts;
   bytes: number;
   requests: number;
   error?: { code: string; detail: string; details?: Record<string, unknown> };
@@ -175,7 +178,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     ok: true, tenant, repo, mode: config.mode, outcome: 'unchanged', upstream: null, repomdSha256: null, signedBy: null, revision: null,
     packages: { upstream: 0, selected: 0, added: 0, removed: 0, fetched: 0, reused: 0, skipped: [] },
     warnings: [],
-    metadataFiles: 0, metadataSkipped: [], bytes: 0, requests: 0, startedAt: started.toISOString(), finishedAt: '', durationMs: 0,
+    metadataFiles: 0, metadataSkipped: [], ranges: noRanges(), bytes: 0, requests: 0, startedAt: started.toISOString(), finishedAt: '', durationMs: 0,
   };
   const signal = anySignal([opts.signal, deps.shutdown]);
   const staged: MetadataFile[] = [];
@@ -191,7 +194,8 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     opts.onProgress?.({ phase: 'repomd', done: 0, total: 1 });
     const got = await fetchUpstreamRepomd(config, platform, up);
     summary.upstream = got.base;
-    summary.repomdSha256 = sha256Hex(platform, got.bytes);
+    const repomdSha256 = sha256Hex(platform, got.bytes);
+    summary.repomdSha256 = repomdSha256;
     const hash = configHash(platform, config);
     if (!opts.force && state.lastRun?.ok && state.repomdSha256 === summary.repomdSha256 && state.configHash === hash) {
       next = { ...state, lastRun: { startedAt: summary.startedAt, finishedAt: deps.clock().toISOString(), ok: true, outcome: 'unchanged' } };
@@ -214,9 +218,13 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary' || r.type === 'updateinfo' || r.type === compsType(records.map((x) => x.type)));
     summary.metadataSkipped = config.mode === 'complete' ? records.filter((r) => !SERVED_METADATA_TYPES.has(r.type)).map((r) => r.type) : [];
     const names = wanted.map((r) => (config.mode === 'complete' ? repodataName(tenant, repo, r) : null));
+    // a complete mirror holds upstream's previous files: from a Berth upstream, fetch only what changed
+    const delta = config.mode === 'complete' && got.berth
+      ? await deltaSource(store, tenant, repo, got.base, repomdSha256, state.repomdSha256 ?? undefined, wanted, up) : null;
+    if (delta) summary.ranges = delta.counts;
     for (const [i, r] of wanted.entries()) {
       opts.onProgress?.({ phase: 'metadata', done: i, total: wanted.length });
-      const f = await stageMetadataFile(store, tenant, repo, got.base, r, up, names[i] ?? null);
+      const f = await stageMetadataFile(store, tenant, repo, got.base, r, up, names[i] ?? null, delta);
       staged.push(f);
       summary.bytes += f.bytes;
       if (f.staged) summary.metadataFiles++;
@@ -285,7 +293,8 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       await publishMetadataFiles(store, tenant, repo, staged);
       const ascText = asc === null ? '' : /-----BEGIN PGP SIGNATURE-----/.test(new TextDecoder().decode(asc))
         ? exactText(asc, 'repomd.xml.asc') : openpgp.armor(openpgp.enums.armor.signature, asc);
-      const r = await commitComplete(deps, tenant, repo, entries, staged.map((f) => f.name), repomdText, ascText);
+      const map = delta ? [await storeMemberMap(store, tenant, repo, repomdSha256, [...delta.next.values()])] : [];
+      const r = await commitComplete(deps, tenant, repo, entries, [...staged.map((f) => f.name), ...map], repomdText, ascText);
       await deps.cache?.invalidateRepo(tenant, repo);
       Object.assign(summary.packages, { added: r.added, removed: r.removed });
       summary.revision = r.revision;

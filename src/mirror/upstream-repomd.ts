@@ -8,15 +8,23 @@ import type { Platform } from '../core/platform.js';
 import type { MirrorConfig } from '../repo/mirror-config.js';
 import { MirrorError } from './errors.js';
 import { matchesMetalink, parseMetalink } from './metalink.js';
-import { fetchBytes, type UpstreamOptions } from './upstream.js';
+import { fetchBytes, fetchDocument, type UpstreamOptions } from './upstream.js';
 
 export interface UpstreamRepomd {
   /** Directory URL of the repo root (ends with `/`). */
   base: string;
   bytes: Uint8Array;
+  /**
+   * The upstream is Berth: it named its revision in a `Berth-Revision` header, so it serves a
+   * member map beside each generation (docs/mirror.md, Fetching only what changed).
+   */
+  berth: boolean;
   /** Mirrors that failed before `base` answered, with why (metalink only). */
   skipped: { base: string; reason: string }[];
 }
+
+/** Berth names the revision of every repomd.xml it serves (docs/sync.md, The changes feed). */
+const isBerth = (h: Headers): boolean => /^\d{1,15}$/.test(h.get('berth-revision')?.trim() ?? '');
 
 export function baseOf(url: string): string {
   const u = url.replace(/repodata\/repomd\.xml$/, '');
@@ -26,16 +34,16 @@ export function baseOf(url: string): string {
 export async function fetchUpstreamRepomd(config: MirrorConfig, platform: Platform, up: UpstreamOptions): Promise<UpstreamRepomd> {
   if (!config.metalink) {
     const base = baseOf(config.from);
-    const bytes = await fetchBytes(`${base}repodata/repomd.xml`, up);
-    return { base, bytes: bytes as Uint8Array, skipped: [] };
+    const doc = (await fetchDocument(`${base}repodata/repomd.xml`, up)) as { bytes: Uint8Array; headers: Headers };
+    return { base, bytes: doc.bytes, berth: isBerth(doc.headers), skipped: [] };
   }
   const ml = parseMetalink(new TextDecoder().decode((await fetchBytes(config.from, up)) as Uint8Array));
   const skipped: { base: string; reason: string }[] = [];
   for (const m of ml.mirrors) {
     const base = baseOf(m.base);
     try {
-      const bytes = (await fetchBytes(`${base}repodata/repomd.xml`, { ...up, attempts: 1 })) as Uint8Array;
-      if (matchesMetalink(bytes, ml, platform)) return { base, bytes, skipped };
+      const doc = (await fetchDocument(`${base}repodata/repomd.xml`, { ...up, attempts: 1 })) as { bytes: Uint8Array; headers: Headers };
+      if (matchesMetalink(doc.bytes, ml, platform)) return { base, bytes: doc.bytes, berth: isBerth(doc.headers), skipped };
       skipped.push({ base, reason: 'repomd.xml does not match the metalink hashes' });
     } catch (e) {
       skipped.push({ base, reason: e instanceof Error ? e.message : String(e) });

@@ -9,6 +9,7 @@ import type { HashAlgorithm, Platform } from '../core/platform.js';
 import { readAll } from '../net/bounded-body.js';
 import { isOutboundError } from '../net/errors.js';
 import { shownUrl, type Outbound, type OutboundResponse } from '../net/outbound.js';
+import { rangeHeader, type ByteSpan } from '../net/range.js';
 import { stage, type Staged } from '../repo/ingest.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { MirrorError } from './errors.js';
@@ -65,9 +66,11 @@ export async function withRetries<T>(opts: UpstreamOptions, attempt: () => Promi
 }
 
 /** One GET; 2xx → the response, 404 → null when `allowMissing`, else a MirrorError. */
-async function getOnce(url: string, opts: UpstreamOptions, allowMissing: boolean, maxBytes: number, onBytes?: (n: number) => void): Promise<OutboundResponse | null> {
+async function getOnce(
+  url: string, opts: UpstreamOptions, allowMissing: boolean, maxBytes: number, onBytes?: (n: number) => void, headers?: Record<string, string>,
+): Promise<OutboundResponse | null> {
   opts.onRequest?.(url);
-  const res = await opts.outbound.get(url, { maxBytes, ...(opts.signal ? { signal: opts.signal } : {}), ...(onBytes ? { onBytes } : {}) });
+  const res = await opts.outbound.get(url, { maxBytes, ...(opts.signal ? { signal: opts.signal } : {}), ...(onBytes ? { onBytes } : {}), ...(headers ? { headers } : {}) });
   if (res.status >= 200 && res.status < 300) return res;
   await res.body.cancel().catch(() => undefined);
   if (res.status === 404 && allowMissing) return null;
@@ -77,10 +80,24 @@ async function getOnce(url: string, opts: UpstreamOptions, allowMissing: boolean
 
 /** The whole (small) body of `url`: repomd.xml, its signature, a metalink. */
 export async function fetchBytes(url: string, opts: UpstreamOptions, allowMissing = false, limit = opts.outbound.limits.maxDocumentBytes): Promise<Uint8Array | null> {
+  return (await fetchDocument(url, opts, allowMissing, limit))?.bytes ?? null;
+}
+
+/** fetchBytes with the response headers (repomd.xml: `Berth-Revision` says the upstream is Berth). */
+export async function fetchDocument(url: string, opts: UpstreamOptions, allowMissing = false, limit = opts.outbound.limits.maxDocumentBytes): Promise<{ bytes: Uint8Array; headers: Headers } | null> {
   return withRetries(opts, async () => {
     const res = await getOnce(url, opts, allowMissing, limit);
-    return res ? readAll(res.body) : null;
+    return res ? { bytes: await readAll(res.body), headers: res.headers } : null;
   });
+}
+
+/**
+ * A GET of one byte span of `url` (`Range: bytes=first-last`), retried like any GET; the answer
+ * is the caller's to check (src/net/range.ts `rangeAnswer`) and to read or cancel. Its body is
+ * bounded to the span's length: a server that sends more is cut off there.
+ */
+export async function fetchRange(url: string, span: ByteSpan, opts: UpstreamOptions, onBytes: (n: number) => void): Promise<OutboundResponse> {
+  return withRetries(opts, async () => (await getOnce(url, opts, false, span.length, onBytes, { range: rangeHeader(span) })) as OutboundResponse);
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { checkFileMembers, memberMapName, parseMemberMap, planDelta, piecesFrom, worthRanges, type FileMembers, type Member, type Piece } from '../core/repodata/members.js';
+import { checkFileMembers, describedFiles, memberMapName, parseMemberMap, planDelta, piecesFrom, worthRanges, type FileMembers, type Member, type Piece } from '../core/repodata/members.js';
 import { isOutboundError } from '../net/errors.js';
 import { exactly, rangeAnswer } from '../net/range.js';
 import { SyncError } from './errors.js';
@@ -34,20 +34,16 @@ export type DeltaResult =
 const BLOCK = 1024 * 1024;
 
 /**
- * The member map of the repomd.xml with this sha256 (`repodata/<sha256>-members.json`), keeping
- * the files `keep` accepts, by type; null when the source has none or it cannot be used (a map is
- * only ever a shortcut).
+ * The member map of the repomd.xml with this sha256 (`repodata/<sha256>-members.json`), checked;
+ * null when the source has none or it cannot be used (a map is only ever a shortcut).
  */
-export async function fetchMemberMap(source: Source, repomdSha256: string, keep: (f: FileMembers) => boolean): Promise<Map<string, FileMembers> | null> {
-  let files: FileMembers[];
+export async function fetchMemberMap(source: Source, repomdSha256: string): Promise<FileMembers[] | null> {
   try {
     const bytes = await source.getBytes(`repodata/${memberMapName(repomdSha256)}`, { allowMissing: true });
-    if (!bytes) return null;
-    files = parseMemberMap(bytes);
+    return bytes ? parseMemberMap(bytes) : null;
   } catch {
     return null;
   }
-  return new Map(files.filter(keep).map((f) => [f.type, f]));
 }
 
 /**
@@ -75,8 +71,7 @@ function savedCopy(state: SyncState, type: string, target: Target): OldCopy | un
 export async function memberMaps(
   source: Source, target: Target, state: SyncState | null, repomdSha256: string, records: readonly RepomdRecord[],
 ): Promise<{ next: Map<string, FileMembers>; old: Map<string, OldCopy> }> {
-  const byHref = new Map(records.map((r) => [r.href, r]));
-  const next = await fetchMemberMap(source, repomdSha256, (f) => byHref.get(f.href)?.type === f.type && byHref.get(f.href)?.size === f.size) ?? new Map<string, FileMembers>();
+  const next = describedFiles((await fetchMemberMap(source, repomdSha256)) ?? [], records);
   const old = new Map<string, OldCopy>();
   const metadata = Array.isArray(state?.metadata) ? state.metadata : null;
   if (!state || !metadata) return { next, old };
@@ -87,9 +82,9 @@ export async function memberMaps(
   }
   const missing = changed.filter((r) => !old.has(r.type));
   if (missing.length > 0 && typeof state.repomdSha256 === 'string' && /^[0-9a-f]{64}$/.test(state.repomdSha256)) {
-    const prev = await fetchMemberMap(source, state.repomdSha256, (f) => metadata.includes(f.href));
+    const prev = ((await fetchMemberMap(source, state.repomdSha256)) ?? []).filter((f) => metadata.includes(f.href));
     for (const r of missing) {
-      const f = prev?.get(r.type);
+      const f = prev.find((p) => p.type === r.type);
       try {
         if (f) old.set(r.type, { path: target.path(f.href), members: f });
       } catch {

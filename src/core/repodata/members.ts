@@ -124,6 +124,20 @@ export function parseMemberMap(bytes: Uint8Array, limits: MemberMapLimits = DEFA
 }
 
 /**
+ * The files of a map that describe records of a repomd.xml — same href, type and size — by type:
+ * a file the map gets wrong for the repomd.xml at hand is never used to plan ranges.
+ */
+export function describedFiles(files: readonly FileMembers[], records: readonly { type: string; href: string; size?: number | null | undefined }[]): Map<string, FileMembers> {
+  const byHref = new Map(records.map((r) => [r.href, r]));
+  const out = new Map<string, FileMembers>();
+  for (const f of files) {
+    const r = byHref.get(f.href);
+    if (r && r.type === f.type && r.size === f.size) out.set(f.type, f);
+  }
+  return out;
+}
+
+/**
  * A run of the new file's bytes: copied from the old file (`source: 'old'`, `start` in the old
  * file) or fetched (`source: 'new'`, `start` in the new file). `at` is where it goes in the new file.
  */
