@@ -17,16 +17,16 @@ export interface MirrorWorld extends World {
   shutdown: AbortController;
 }
 
-/** Tenants and repos (allowUnsigned), outbound allowing only `allow`, limits as given. */
-export async function mirrorWorld(repos: { tenant: string; repo: string }[], allow: string[], limits: Partial<OutboundLimits> = {}): Promise<MirrorWorld> {
+/** Tenants and repos (allowUnsigned; private unless `public`), outbound allowing only `allow`, limits as given. */
+export async function mirrorWorld(repos: { tenant: string; repo: string; public?: boolean }[], allow: string[], limits: Partial<OutboundLimits> = {}): Promise<MirrorWorld> {
   const w = await makeWorld([]);
   const shutdown = new AbortController();
   const l = { ...DEFAULT_OUTBOUND_LIMITS, ...limits };
   w.deps.outbound = nodeOutbound(parseEgressAllow(allow), l);
   w.deps.shutdown = shutdown.signal;
-  for (const { tenant, repo } of repos) {
+  for (const { tenant, repo, public: open } of repos) {
     if (tenant !== w.tenant) await createTenant(w.store, tenant, w.now.value).catch(() => undefined);
-    await createRepo(w.store, { tenant, name: repo, public: false, allowUnsigned: true }, w.now.value);
+    await createRepo(w.store, { tenant, name: repo, public: open === true, allowUnsigned: true }, w.now.value);
   }
   return { ...w, shutdown };
 }

@@ -9,13 +9,16 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { nodePlatform } from '../../src/adapters/node/platform.js';
 import type { PackageRecord, RpmPackage } from '../../src/core/model.js';
+import { readRpm } from '../../src/core/rpm/index.js';
 import type { IndexEntry } from '../../src/repo/index-entry.js';
 import { packagePlacement } from '../../src/repo/index-entry.js';
 import { updateIndex } from '../../src/repo/index-store.js';
 import { fragmentFile, writeFragmentFile } from '../../src/repo/package-fragments.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { packageBlobKey } from '../../src/storage/keys.js';
+import { synthPackage } from '../../bench/lib/synth-repo.js';
 
 export interface SynthPackage {
   location: string;
@@ -48,13 +51,25 @@ export function synthModel(i: number): { pkg: RpmPackage; bytes: Uint8Array } {
   return { pkg, bytes: new TextEncoder().encode(`stand-in for ${name}.x86_64.rpm\n`) };
 }
 
-/** Adds packages `from`..`to`-1 to the repo's index (one commit) with their fragments and blobs; returns their files. */
-export async function seedSynthetic(store: BlobStore, tenant: string, repo: string, from: number, to: number, addedAt = 1700000000): Promise<SynthPackage[]> {
+/**
+ * Package `i` as a real (unsigned) RPM file, bench/lib/synth-repo.ts's, with the header model
+ * readRpm gives for it: for upstreams whose packages are ingested (a mirror reads every package).
+ */
+export async function synthRpm(i: number): Promise<{ pkg: RpmPackage; bytes: Uint8Array }> {
+  const { bytes } = synthPackage(i);
+  return { pkg: (await readRpm([bytes], nodePlatform)).pkg, bytes };
+}
+
+/**
+ * Adds packages `from`..`to`-1 to the repo's index (one commit) with their fragments and blobs;
+ * returns their files. `rpms`: real RPM files (synthRpm) instead of stand-ins.
+ */
+export async function seedSynthetic(store: BlobStore, tenant: string, repo: string, from: number, to: number, addedAt = 1700000000, rpms = false): Promise<SynthPackage[]> {
   const out: SynthPackage[] = [];
   const entries: IndexEntry[] = [];
   const writes: Promise<void>[] = [];
   for (let i = from; i < to; i++) {
-    const { pkg, bytes } = synthModel(i);
+    const { pkg, bytes } = rpms ? await synthRpm(i) : synthModel(i);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const { filename, location } = packagePlacement(pkg);
     const record: PackageRecord = { pkg, sha256, size: bytes.length, time: addedAt, location };

@@ -44,14 +44,16 @@ export interface SynthBerth {
 export const TENANT = 'acme';
 export const REPO = 'big';
 
-export async function startSynthBerth(count: number, opts: { divisor?: number } = {}): Promise<SynthBerth> {
+/** `rpms`: the packages are real RPM files (for a mirror, which reads each one), not stand-ins. */
+export async function startSynthBerth(count: number, opts: { divisor?: number; rpms?: boolean } = {}): Promise<SynthBerth> {
   const world = await makeWorld([{ name: REPO, allowUnsigned: true, public: true }]);
   if (opts.divisor !== undefined) await initIndex(world.store, TENANT, REPO, { divisor: opts.divisor });
   const deps = { store: world.store, platform: nodePlatform, clock: () => new Date(), logger: world.logger };
   const regen = async (): Promise<void> => {
     await regenerate(deps, storeTenancy, TENANT, REPO);
   };
-  const packages = await seedSynthetic(world.store, TENANT, REPO, 1, count + 1);
+  const rpms = opts.rpms === true;
+  const packages = await seedSynthetic(world.store, TENANT, REPO, 1, count + 1, undefined, rpms);
   await regen();
   const app = createApp(world.deps);
   const log: ServedRequest[] = [];
@@ -63,7 +65,7 @@ export async function startSynthBerth(count: number, opts: { divisor?: number } 
     packages,
     hook: null,
     async publish(from, to) {
-      packages.push(...(await seedSynthetic(world.store, TENANT, REPO, from, to)));
+      packages.push(...(await seedSynthetic(world.store, TENANT, REPO, from, to, undefined, rpms)));
       await regen();
     },
     async remove(indexes) {

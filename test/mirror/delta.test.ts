@@ -1,0 +1,103 @@
+// A complete mirror of a Berth upstream fetches only the changed members of each metadata file by
+// Range (the member map Berth serves beside each generation), assembling the rest from the files
+// the last run stored — and stores byte for byte what a fresh mirror downloading whole files
+// stores. Counted at both ends: the summary's own counters and the bytes the upstream's sockets
+// wrote. After every run the mirror's repo is what an appliance can copy and check.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodePlatform } from '../../src/adapters/node/platform.js';
+import { memberMapName } from '../../src/core/repodata/members.js';
+import { repodataKey } from '../../src/storage/keys.js';
+import { sync } from '../../src/sync/run.js';
+import { repoProblems } from '../sync/support.js';
+import { startSynthBerth, type SynthBerth } from '../sync/synth-server.js';
+import { berthMirror, servedCopy, storedMetadata, type BerthMirror } from './berth-upstream.js';
+import { sha256 } from './worlds.js';
+
+const work = mkdtempSync(join(tmpdir(), 'berth-mirror-delta-'));
+
+/** Sum of the sizes of the metadata files (not repomd.xml). */
+const metadataSize = (files: Map<string, Buffer>): number => [...files].filter(([n]) => n !== 'repomd.xml').reduce((a, [, b]) => a + b.length, 0);
+
+describe('a complete mirror of a Berth upstream fetches only the changed members', () => {
+  let up: SynthBerth;
+  let m: BerthMirror;
+
+  beforeAll(async () => {
+    up = await startSynthBerth(600, { divisor: 16, rpms: true });
+    m = await berthMirror(['edge', 'fresh', 'fresh2']);
+    await m.add('edge', up.url);
+    const first = await m.run('edge');
+    expect(first, JSON.stringify(first.error)).toMatchObject({ ok: true, outcome: 'updated', packages: { added: 600 } });
+    expect(first.ranges).toEqual({ files: 0, fetchedBytes: 0, copiedBytes: 0, fallbacks: 0 }); // nothing stored to copy from yet
+  }, 180_000);
+  afterAll(async () => {
+    await m?.stop();
+    await up?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('after one publish: ranges only, byte-identical to a fresh whole mirror, a fraction of the bytes', async () => {
+    await up.publish(601, 602);
+    const reqs0 = up.requests().length;
+    const sent0 = up.sentBytes();
+    const s = await m.run('edge');
+    await new Promise((r) => setTimeout(r, 50)); // the last answers' 'finish' events count their bytes
+    const sent = up.sentBytes() - sent0;
+    expect(s, JSON.stringify(s.error)).toMatchObject({ ok: true, outcome: 'updated', packages: { added: 1, fetched: 1 } });
+    expect(s.ranges).toMatchObject({ files: 3, fallbacks: 0 });
+    const reqs = up.requests().slice(reqs0);
+    const metadata = reqs.filter((r) => /-(primary|filelists|other)\.xml\.(gz|zst)$/.test(r.path));
+    // every metadata request was a range answered 206; none fetched a file whole
+    expect(metadata.length).toBeGreaterThanOrEqual(3);
+    expect(metadata.every((r) => r.range !== null && r.status === 206)).toBe(true);
+
+    const mine = await storedMetadata(m.w, 'edge');
+    const total = metadataSize(mine);
+    expect(s.ranges.fetchedBytes + s.ranges.copiedBytes).toBe(total);
+    expect(s.ranges.fetchedBytes).toBeLessThan(total * 0.1);
+    // everything the upstream's sockets wrote for this run (headers, repomd.xml, .asc, map, the new package)
+    expect(sent).toBeLessThan(total * 0.25);
+
+    await m.add('fresh', up.url);
+    const whole = await m.run('fresh');
+    expect(whole.ranges).toEqual({ files: 0, fetchedBytes: 0, copiedBytes: 0, fallbacks: 0 });
+    const theirs = await storedMetadata(m.w, 'fresh');
+    expect([...mine.keys()]).toEqual([...theirs.keys()]);
+    for (const [name, bytes] of mine) expect(bytes.equals(theirs.get(name) as Buffer), name).toBe(true);
+    expect(s.ranges.fetchedBytes).toBeLessThan(whole.bytes / 10);
+
+    const copy = await servedCopy(m, 'edge', join(work, 'copy-1'));
+    expect(copy.problems).toEqual([]);
+    expect(copy.summary.fetched.packages).toBe(601);
+  }, 180_000);
+
+  it('serves the member map beside upstream\'s repomd.xml, so its own clients fetch by ranges too', async () => {
+    const dir = join(work, 'appliance');
+    const first = await servedCopy(m, 'edge', dir);
+    expect(first.problems).toEqual([]);
+    await up.publish(602, 603);
+    expect((await m.run('edge')).ranges).toMatchObject({ files: 3, fallbacks: 0 });
+    const s = await sync({ url: `${m.url}/acme/edge`, dir, platform: nodePlatform, noVerify: true, retryDelayMs: 1 });
+    expect(s.ranges).toMatchObject({ files: 3, fallbacks: 0 });
+    expect(repoProblems(dir)).toEqual([]);
+  }, 180_000);
+
+  it('without the map it stored (an earlier version kept none), upstream\'s map of the previous generation is asked', async () => {
+    const gen = (await storedMetadata(m.w, 'edge')).get('repomd.xml') as Buffer;
+    expect(await m.w.store.delete(repodataKey('acme', 'edge', memberMapName(sha256(gen))))).toBe(true);
+    await up.publish(603, 604);
+    const reqs0 = up.requests().length;
+    const s = await m.run('edge');
+    expect(s.ranges).toMatchObject({ files: 3, fallbacks: 0 });
+    expect(up.requests().slice(reqs0).filter((r) => r.path.endsWith(`/repodata/${memberMapName(sha256(gen))}`))).toHaveLength(1);
+    const copy = await servedCopy(m, 'edge', join(work, 'copy-3'));
+    expect(copy.problems).toEqual([]);
+    await m.add('fresh2', up.url);
+    await m.run('fresh2');
+    const [mine, theirs] = [await storedMetadata(m.w, 'edge'), await storedMetadata(m.w, 'fresh2')];
+    for (const [name, bytes] of mine) expect(bytes.equals(theirs.get(name) as Buffer), name).toBe(true);
+  }, 180_000);
+});
