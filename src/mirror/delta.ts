@@ -54,6 +54,8 @@ export interface DeltaSource {
   /** The stored file of this type from the last run, with its members (the old map is read once, when first needed). */
   old(type: string): Promise<StoredCopy | undefined>;
   counts: RangeCounts;
+  /** Types whose file, assembled as the map says, had another checksum: the map lied about them. */
+  distrusted: Set<string>;
 }
 
 class Fallback extends Error {}
@@ -99,7 +101,10 @@ export async function deltaSource(
   const load = async (): Promise<Map<string, StoredCopy>> => {
     const out = new Map<string, StoredCopy>();
     if (previous === undefined || !/^[0-9a-f]{64}$/.test(previous) || previous === repomdSha256) return out;
-    const files = (await storedMap(store, tenant, repo, previous, up.outbound.limits.maxDocumentBytes)) ?? (await upstreamMap(base, previous, up)) ?? [];
+    const stored = (await storedMap(store, tenant, repo, previous, up.outbound.limits.maxDocumentBytes)) ?? [];
+    // types the stored map lacks (kept none, or left out a file whose map lied) from upstream's
+    const lacking = [...next.keys()].some((t) => !stored.some((f) => f.type === t));
+    const files = [...stored, ...(lacking ? ((await upstreamMap(base, previous, up)) ?? []).filter((f) => !stored.some((g) => g.type === f.type)) : [])];
     for (const f of files) {
       const name = /^repodata\/([^/]+)$/.exec(f.href)?.[1];
       if (!name || !next.has(f.type)) continue;
@@ -111,7 +116,7 @@ export async function deltaSource(
     }
     return out;
   };
-  return { next, old: async (type) => (await (old ??= load())).get(type), counts: noRanges() };
+  return { next, old: async (type) => (await (old ??= load())).get(type), counts: noRanges(), distrusted: new Set() };
 }
 
 /** Pieces in order, each a stream opened when the one before has ended. */
@@ -154,7 +159,7 @@ function concat(pieces: readonly Piece[], open: (p: Piece) => Promise<ReadableSt
  */
 export async function assembleFile(
   store: BlobStore, platform: Platform, r: RepomdEntry, algorithm: HashAlgorithm, url: string, next: FileMembers, old: StoredCopy,
-  up: UpstreamOptions, counts: RangeCounts,
+  up: UpstreamOptions, counts: RangeCounts, distrusted?: Set<string>,
 ): Promise<{ staged: Staged; bytes: number } | { fallback: string }> {
   if (r.size === null || next.size !== r.size) return { fallback: 'the member map does not match repomd.xml' };
   const size = r.size;
@@ -194,6 +199,7 @@ export async function assembleFile(
   }
   if (staged.size !== size || staged.digests[algorithm] !== r.checksum.value) {
     await store.delete(staged.key).catch(() => undefined);
+    distrusted?.add(r.type);
     return { fallback: 'the assembled file does not match repomd.xml' };
   }
   counts.files++;
@@ -205,9 +211,13 @@ export async function assembleFile(
  * Stores upstream's map of the files this mirror serves beside them (create-only, named by the
  * repomd.xml it describes, which the mirror serves unchanged): the next run reads its stored
  * copies' members from it, and clients of this mirror (`berth sync`, another mirror) fetch only
- * changed members from it in turn. Returns its name under repodata/.
+ * changed members from it in turn. Files the map was caught lying about are left out (a map is
+ * advice either way: every reader checks what it assembles). Returns its name under repodata/,
+ * or null when no file is left.
  */
-export async function storeMemberMap(store: BlobStore, tenant: string, repo: string, repomdSha256: string, files: readonly FileMembers[]): Promise<string> {
+export async function storeMemberMap(store: BlobStore, tenant: string, repo: string, repomdSha256: string, delta: DeltaSource): Promise<string | null> {
+  const files = [...delta.next.values()].filter((f) => !delta.distrusted.has(f.type));
+  if (files.length === 0) return null;
   const name = memberMapName(repomdSha256);
   try {
     await store.put(repodataKey(tenant, repo, name), encodeMemberMap(files), { ifNoneMatch: '*', contentType: 'application/json' });

@@ -74,7 +74,7 @@ export async function stageMetadataFile(
   // bytes read from range answers of an attempt that fell back still count as transferred
   const before = delta?.counts.fetchedBytes ?? 0;
   if (delta && next && old) {
-    const made = await assembleFile(store, up.platform, r, algorithm, url, next, old, up, delta.counts);
+    const made = await assembleFile(store, up.platform, r, algorithm, url, next, old, up, delta.counts, delta.distrusted);
     if ('staged' in made) return { record: r, name: name ?? r.href, key: made.staged.key, staged: true, bytes: made.bytes };
     delta.counts.fallbacks++;
   }
