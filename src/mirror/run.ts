@@ -293,7 +293,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       await publishMetadataFiles(store, tenant, repo, staged);
       const ascText = asc === null ? '' : /-----BEGIN PGP SIGNATURE-----/.test(new TextDecoder().decode(asc))
         ? exactText(asc, 'repomd.xml.asc') : openpgp.armor(openpgp.enums.armor.signature, asc);
-      const map = delta ? [await storeMemberMap(store, tenant, repo, repomdSha256, delta)].filter((n) => n !== null) : [];
+      const map = delta ? [await storeMemberMap(store, tenant, repo, repomdSha256, delta)].filter((n): n is string => n !== null) : [];
       const r = await commitComplete(deps, tenant, repo, entries, [...staged.map((f) => f.name), ...map], repomdText, ascText);
       await deps.cache?.invalidateRepo(tenant, repo);
       Object.assign(summary.packages, { added: r.added, removed: r.removed });

@@ -3,7 +3,7 @@
 // the last run stored — and stores byte for byte what a fresh mirror downloading whole files
 // stores. Counted at both ends: the summary's own counters and the bytes the upstream's sockets
 // wrote. After every run the mirror's repo is what an appliance can copy and check.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { memberMapName } from '../../src/core/repodata/members.js';
 import { repodataKey } from '../../src/storage/keys.js';
 import { sync } from '../../src/sync/run.js';
-import { repoProblems } from '../sync/support.js';
+import { repoProblems, startNginx } from '../sync/support.js';
+import { announceSkip, skipReason } from '../helpers/tools.js';
 import { startSynthBerth, type SynthBerth } from '../sync/synth-server.js';
 import { berthMirror, servedCopy, storedMetadata, type BerthMirror } from './berth-upstream.js';
 import { sha256 } from './worlds.js';
@@ -27,7 +28,7 @@ describe('a complete mirror of a Berth upstream fetches only the changed members
 
   beforeAll(async () => {
     up = await startSynthBerth(600, { divisor: 16, rpms: true });
-    m = await berthMirror(['edge', 'fresh', 'fresh2']);
+    m = await berthMirror(['edge', 'fresh', 'fresh2', 'nx']);
     await m.add('edge', up.url);
     const first = await m.run('edge');
     expect(first, JSON.stringify(first.error)).toMatchObject({ ok: true, outcome: 'updated', packages: { added: 600 } });
@@ -99,5 +100,39 @@ describe('a complete mirror of a Berth upstream fetches only the changed members
     await m.run('fresh2');
     const [mine, theirs] = [await storedMetadata(m.w, 'edge'), await storedMetadata(m.w, 'fresh2')];
     for (const [name, bytes] of mine) expect(bytes.equals(theirs.get(name) as Buffer), name).toBe(true);
+  }, 180_000);
+
+  const noNginx = skipReason({ tools: ['nginx'] });
+  announceSkip('mirror of nginx with a member map beside the files', noNginx);
+  it.skipIf(noNginx !== null)('an upstream that is not Berth (nginx) gets whole-file downloads and no range request, map or not', async () => {
+    // nginx serves a copy of the Berth repo, member map included
+    const root = join(work, 'nginx-root');
+    const copy = async (): Promise<void> => {
+      await sync({ url: up.url, dir: root, platform: nodePlatform, noVerify: true, force: true, retryDelayMs: 1 });
+      const repomd = readFileSync(join(root, 'repodata', 'repomd.xml'));
+      const map = await fetch(`${up.url}/repodata/${memberMapName(sha256(repomd))}`);
+      expect(map.status).toBe(200);
+      writeFileSync(join(root, 'repodata', memberMapName(sha256(repomd))), Buffer.from(await map.arrayBuffer()));
+    };
+    await copy();
+    const nginx = await startNginx(root, work);
+    try {
+      await m.add('nx', nginx.url);
+      expect((await m.run('nx')).ok).toBe(true);
+      await up.publish(604, 605);
+      await copy();
+      const s = await m.run('nx');
+      expect(s, JSON.stringify(s.error)).toMatchObject({ ok: true, outcome: 'updated', metadataFiles: 3 });
+      expect(s.ranges).toEqual({ files: 0, fetchedBytes: 0, copiedBytes: 0, fallbacks: 0 });
+      const reqs = nginx.requests();
+      expect(reqs.filter((r) => r.range !== null)).toEqual([]);
+      expect(reqs.filter((r) => r.path.endsWith('-members.json'))).toEqual([]);
+      expect(reqs.filter((r) => /-(primary|filelists|other)\.xml\.(gz|zst)$/.test(r.path) && r.status === 200)).toHaveLength(6);
+      const dir = join(work, 'copy-nx');
+      const served = await servedCopy(m, 'nx', dir);
+      expect(served.problems).toEqual([]);
+    } finally {
+      await nginx.stop();
+    }
   }, 180_000);
 });
