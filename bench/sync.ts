@@ -1,7 +1,7 @@
 /**
  * berth sync vs dnf reposync from the same nginx-served repo, side by side in one run.
  *
- *   npm run bench:sync -- [N] [--change 0.01] [--pad BYTES] [--jobs 4] [--keep] [--berth-only | --skip-berth]
+ *   npm run bench:sync -- [N] [--change 0.01] [--pad BYTES] [--jobs 4] [--keep] [--berth-only | --skip-berth] [--mirror | --mirror-only]
  *
  * Upstream: N synthetic packages (bench/lib/synth-repo.ts; `--pad` adds incompressible payload
  * bytes to each), `createrepo_c --no-database`, repomd.xml signed (detached, armored) with a
@@ -21,6 +21,10 @@
  *      members by Range vs the same sync downloading whole files, after one publish and after
  *      round(N × change) packages replaced; bytes counted at the server's sockets.
  *
+ *   4. Mirror of a Berth upstream (bench/lib/mirror-berth.ts; `--mirror` adds it, `--mirror-only`
+ *      runs just this): a complete `berth mirror` fetching changed members by Range vs the same
+ *      mirror downloading whole files, first run and after one publish; N real RPM files.
+ *
  * Everything lives in a mkdtemp directory removed at the end (unless --keep).
  */
 import { spawnSync } from 'node:child_process';
@@ -33,6 +37,7 @@ import { detachSign, disposeTestKeyring, testKeyring } from '../test/helpers/gpg
 import { nginxVersion, startNginx } from '../test/helpers/nginx.js';
 import { hasGnuTime, measure, type Measurement } from './lib/measure.js';
 import { benchBerthUpstream, printBerthRows } from './lib/sync-berth.js';
+import { benchMirrorBerth, printMirrorRows } from './lib/mirror-berth.js';
 import { synthPackage, synthRepo } from './lib/synth-repo.js';
 
 const root = join(import.meta.dirname, '..');
@@ -45,6 +50,8 @@ const { values, positionals } = parseArgs({
     keep: { type: 'boolean', default: false },
     'berth-only': { type: 'boolean', default: false },
     'skip-berth': { type: 'boolean', default: false },
+    mirror: { type: 'boolean', default: false },
+    'mirror-only': { type: 'boolean', default: false },
   },
 });
 const n = Number(positionals[0] ?? 4000);
@@ -58,6 +65,18 @@ async function berthPart(): Promise<void> {
   console.log(`Berth upstream: ${n} packages, berth sync by ranges (member map) vs whole files, ${changed} replaced in the last round; bytes = everything the server wrote`);
   const rows = await benchBerthUpstream(n, changed, jobs, (l) => console.error(l));
   printBerthRows(rows, (l) => console.log(l));
+}
+
+async function mirrorPart(): Promise<void> {
+  console.log('');
+  console.log(`Mirror of a Berth upstream: ${n} packages, a complete berth mirror by ranges (member map) vs whole files; bytes = everything the upstream wrote`);
+  const rows = await benchMirrorBerth(n, (l) => console.error(l));
+  printMirrorRows(rows, (l) => console.log(l));
+}
+
+if (values['mirror-only']) {
+  await mirrorPart();
+  process.exit(0);
 }
 
 if (values['berth-only']) {
@@ -230,3 +249,4 @@ try {
   else await rm(work, { recursive: true, force: true });
 }
 if (!values['skip-berth']) await berthPart();
+if (values.mirror) await mirrorPart();
