@@ -3,7 +3,7 @@
 // resumes from any offset.
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MEMBER_MAP_LIMITS, encodeMemberMap, fileMembers, isMemberMapName, memberMapName, MemberMapError, parseMemberMap, piecesFrom, planDelta, worthRanges,
+  DEFAULT_MEMBER_MAP_LIMITS, describedFiles, encodeMemberMap, fileMembers, isMemberMapName, memberMapName, MemberMapError, parseMemberMap, piecesFrom, planDelta, worthRanges,
 } from '../../../src/core/repodata/members.js';
 
 const enc = (doc: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(doc));
@@ -89,5 +89,21 @@ describe('delta plans', () => {
     expect(worthRanges({ pieces: [], fetchBytes: 10, ranges: 1, copyBytes: 90 }, 100)).toBe(true);
     expect(worthRanges({ pieces: [], fetchBytes: 50, ranges: 1, copyBytes: 50 }, 100)).toBe(false);
     expect(worthRanges({ pieces: [], fetchBytes: 10, ranges: 65, copyBytes: 90 }, 100)).toBe(false);
+  });
+});
+
+describe('files a map describes for a repomd.xml', () => {
+  it('are the ones with the same href, type and size as a record, by type', () => {
+    const ok = fileMembers('repodata/a-primary.xml.gz', 'primary', [{ size: 10, id: id('a') }]);
+    const otherSize = fileMembers('repodata/b-filelists.xml.gz', 'filelists', [{ size: 5, id: id('b') }]);
+    const otherType = fileMembers('repodata/c-other.xml.gz', 'updateinfo', [{ size: 7, id: id('c') }]);
+    const unlisted = fileMembers('repodata/d-modules.yaml.gz', 'modules', [{ size: 3, id: id('d') }]);
+    const records = [
+      { type: 'primary', href: 'repodata/a-primary.xml.gz', size: 10 },
+      { type: 'filelists', href: 'repodata/b-filelists.xml.gz', size: 6 },
+      { type: 'other', href: 'repodata/c-other.xml.gz', size: 7 },
+      { type: 'group', href: 'repodata/e-comps.xml', size: null },
+    ];
+    expect(describedFiles([ok, otherSize, otherType, unlisted], records)).toEqual(new Map([['primary', ok]]));
   });
 });
