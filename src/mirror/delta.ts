@@ -194,8 +194,9 @@ export async function assembleFile(
     });
   } catch (e) {
     if (up.signal?.aborted) throw new MirrorError('mirror_aborted', 'the mirror run was stopped (the server is shutting down)');
-    if (!(e instanceof Fallback || e instanceof MirrorError || isOutboundError(e) || isStorageError(e))) throw e;
-    return { fallback: e.message };
+    // whatever went wrong on this path, a whole download is the answer; a cause that persists
+    // (the store failing) is reported by that download
+    return { fallback: e instanceof Fallback || e instanceof MirrorError || isOutboundError(e) || isStorageError(e) ? e.message : String(e) };
   }
   if (staged.size !== size || staged.digests[algorithm] !== r.checksum.value) {
     await store.delete(staged.key).catch(() => undefined);
