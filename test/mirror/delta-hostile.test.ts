@@ -43,7 +43,7 @@ describe('a complete mirror of a hostile Berth upstream falls back to whole file
   };
   /** A ranged request for a metadata file (the ones the hooks below answer badly). */
   const rangedMetadata = (req: Request): boolean => req.headers.get('range') !== null && METADATA.test(new URL(req.url).pathname);
-  const whole = async (req: Request): Promise<Uint8Array> => new Uint8Array(await (await fetch(req.url)).arrayBuffer());
+  const whole = async (req: Request): Promise<ArrayBuffer> => (await fetch(req.url)).arrayBuffer();
 
   beforeAll(async () => {
     up = await startSynthBerth(300, { divisor: 16, rpms: true });
@@ -85,8 +85,16 @@ describe('a complete mirror of a hostile Berth upstream falls back to whole file
       asked.push(body.length);
       const headers = new Headers(res.headers);
       headers.delete('content-length');
-      const long = new Uint8Array(body.length + extra);
-      long.set(body);
+      // a stream: no Content-Length for the server to set (one that disagrees is refused unread)
+      let sent = -1;
+      const long = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent < 0) c.enqueue(body);
+          else if (sent < extra) c.enqueue(new Uint8Array(64 * 1024));
+          else c.close();
+          sent = Math.max(0, sent) + (sent < 0 ? 0 : 64 * 1024);
+        },
+      });
       return new Response(long, { status: 206, headers });
     });
     expect(s.ranges).toMatchObject({ files: 0, copiedBytes: 0, fallbacks: 3 });
@@ -100,7 +108,8 @@ describe('a complete mirror of a hostile Berth upstream falls back to whole file
       const body = new Uint8Array(await res.arrayBuffer());
       const headers = new Headers(res.headers);
       headers.delete('content-length');
-      return new Response(body.subarray(0, Math.floor(body.length / 2)), { status: 206, headers });
+      const half = body.subarray(0, Math.floor(body.length / 2));
+      return new Response(new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(half); c.close(); } }), { status: 206, headers });
     });
     expect(short.s.ranges).toMatchObject({ files: 0, fallbacks: 3 });
   }, 120_000);
