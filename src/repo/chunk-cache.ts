@@ -128,10 +128,14 @@ export async function readChunk(store: BlobStore, tenant: string, repo: string, 
   return bytes && decodeChunk(bytes);
 }
 
-/** The entry at `<id>.<kind>`: a whole chunk or a parts head; null when absent or unreadable. */
-export async function readChunkEntry(store: BlobStore, tenant: string, repo: string, id: string, kind: XmlKind): Promise<ChunkEntry | null> {
-  // one read of the entry's exact size; a short or failed read is a miss (the chunk is rebuilt)
-  const bytes = await readBytes(store, repoChunkKey(tenant, repo, id, kind)).catch(shortRead);
+/**
+ * The entry at `<id>.<kind>`: a whole chunk or a parts head; null when absent or unreadable.
+ * With `into`, a store that can reads the entry into it when it fits: the chunk's `xml` is then a
+ * view of `into` (its `compressed` is always a copy of its own).
+ */
+export async function readChunkEntry(store: BlobStore, tenant: string, repo: string, id: string, kind: XmlKind, into?: Uint8Array): Promise<ChunkEntry | null> {
+  // one read of the whole entry; a short or failed read is a miss (the chunk is rebuilt)
+  const bytes = await readBytes(store, repoChunkKey(tenant, repo, id, kind), undefined, into).catch(shortRead);
   if (!bytes) return null;
   const chunk = decodeChunk(bytes);
   if (chunk) return { chunk };

@@ -82,6 +82,32 @@ export async function* windowedBySize<T, U>(items: readonly T[], size: number, b
   }
 }
 
+/**
+ * Buffers lent to reads of cached entries and taken back once consumed: one per read in flight,
+ * each as large as the largest entry it has held. What a regeneration allocates for reading is
+ * then about `prefetch + 1` entries per file, not one per entry.
+ */
+export class BufferPool {
+  readonly #free: Uint8Array[] = [];
+
+  /** `enabled` false (a store that cannot read into a lent buffer): keeps nothing. */
+  constructor(private readonly enabled = true) {}
+
+  /** The largest free buffer: entries vary in size, and one that does not fit is read into a new one. */
+  take(): Uint8Array | undefined {
+    let best = -1;
+    this.#free.forEach((b, i) => {
+      if (best < 0 || b.length > (this.#free[best] as Uint8Array).length) best = i;
+    });
+    return best < 0 ? undefined : this.#free.splice(best, 1)[0];
+  }
+
+  /** Back into the pool: the whole buffer `view` lies in (undefined: nothing). */
+  give(view: Uint8Array | undefined): void {
+    if (view && this.enabled) this.#free.push(new Uint8Array(view.buffer, 0, view.buffer.byteLength));
+  }
+}
+
 export class ChunkSource {
   readonly stats: ChunkStats;
   /** Part ids read or written, for the generation record (GC keeps what a generation used). */
@@ -90,6 +116,8 @@ export class ChunkSource {
   readonly #builds = new Map<string, Promise<void>>();
   #running = 0;
   readonly #slots: (() => void)[] = [];
+  /** XML views over buffers a cached read allocated (not lent, not built): reusable once consumed. */
+  readonly #owned = new WeakSet<Uint8Array>();
 
   constructor(
     private readonly deps: { store: BlobStore; platform: Platform },
@@ -104,24 +132,39 @@ export class ChunkSource {
 
   /**
    * The members of `kind` for `plans` in order, each with the key of the entry holding it:
-   * `prefetch` chunk entries ahead, parts one at a time.
+   * `prefetch` chunk entries ahead, parts one at a time. Cached entries are read into buffers
+   * this generator lends and takes back when the consumer asks for the next member: a member's
+   * `xml` is valid only until then (its `compressed` is its own).
    */
   async *members(plans: readonly ChunkPlan[], kind: XmlKind, prefetch: number): AsyncGenerator<{ chunk: CompressedChunk; key: string }> {
     const { tenant, repo } = this;
-    for await (const [plan, entry] of windowed(plans, prefetch, async (p) => [p, await this.entry(p, kind)] as const)) {
+    const pool = new BufferPool(this.deps.store.getBytes !== undefined);
+    const read = async (p: ChunkPlan): Promise<readonly [ChunkPlan, ChunkEntry, Uint8Array | undefined]> => {
+      const lent = pool.take();
+      try {
+        return [p, await this.entry(p, kind, lent), lent] as const;
+      } catch (e) {
+        pool.give(lent);
+        throw e;
+      }
+    };
+    for await (const [plan, entry, lent] of windowed(plans, prefetch, read)) {
       if ('chunk' in entry) {
         yield { chunk: entry.chunk, key: repoChunkKey(tenant, repo, plan.id, kind) };
+        // the consumer is done with it: the buffer goes back (or the larger one the read made)
+        pool.give(this.#owned.has(entry.chunk.xml) ? entry.chunk.xml : lent);
         continue;
       }
+      pool.give(lent);
       for (let i = 0; i < entry.parts.length; i++) {
         yield { chunk: await this.#part(plan, kind, i, entry.parts[i] as number), key: repoChunkKey(tenant, repo, this.#partId(plan, kind, i), kind) };
       }
     }
   }
 
-  /** The chunk's entry for `kind`, built (all kinds) when the cache lacks it. */
-  async entry(plan: ChunkPlan, kind: XmlKind): Promise<ChunkEntry> {
-    const cached = await this.#read(plan, kind);
+  /** The chunk's entry for `kind`, built (all kinds) when the cache lacks it; read `into` a lent buffer when it fits. */
+  async entry(plan: ChunkPlan, kind: XmlKind, into?: Uint8Array): Promise<ChunkEntry> {
+    const cached = await this.#read(plan, kind, into);
     if (cached) {
       this.stats.reused++;
       return cached;
@@ -129,16 +172,18 @@ export class ChunkSource {
     const pending = this.#builds.get(plan.id);
     if (pending) {
       await pending;
-      const stored = await this.#read(plan, kind);
+      const stored = await this.#read(plan, kind, into);
       if (stored) return stored;
       // the store lost it between the build and now (GC of a stale entry): build again below
     }
     return (await this.#startBuild(plan))[kind];
   }
 
-  async #read(plan: ChunkPlan, kind: XmlKind): Promise<ChunkEntry | null> {
-    const e = await readChunkEntry(this.deps.store, this.tenant, this.repo, plan.id, kind);
+  async #read(plan: ChunkPlan, kind: XmlKind, into?: Uint8Array): Promise<ChunkEntry | null> {
+    const e = await readChunkEntry(this.deps.store, this.tenant, this.repo, plan.id, kind, into);
     if (!e) return null;
+    // a read that did not fit `into` made a buffer of its own: members() may keep that one
+    if ('chunk' in e && e.chunk.xml.buffer !== into?.buffer) this.#owned.add(e.chunk.xml);
     if ('chunk' in e) return e.chunk.packages === plan.count ? e : null;
     if (e.parts.reduce((a, b) => a + b, 0) !== plan.count) return null;
     e.parts.forEach((_, i) => this.partIds.add(this.#partId(plan, kind, i)));

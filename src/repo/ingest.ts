@@ -65,7 +65,8 @@ export async function stage(deps: IngestDeps, body: ReadableStream<Uint8Array>, 
     },
   });
   try {
-    await deps.store.put(key, body.pipeThrough(meter), { contentType: opts.contentType ?? 'application/x-rpm' });
+    // scratch: read back and discarded by this request; what must survive a crash is the copy
+    await deps.store.put(key, body.pipeThrough(meter), { contentType: opts.contentType ?? 'application/x-rpm', scratch: true });
   } catch (e) {
     await deps.store.delete(key).catch(() => undefined);
     throw e;

@@ -9,6 +9,10 @@
  *    streamed to the final name, create-only (skipped when that name exists: same bytes). The
  *    stream is hashed again and fails before its end if the bytes differ, so a file can never be
  *    stored under a name that is not its checksum.
+ *
+ * Members are kept in memory between the passes while a byte budget shared by the files of one
+ * regeneration lasts (`MemberBudget`): then pass 2 reads only the rest. Small repos (and the
+ * first members of large ones) are then read once.
  */
 import type { Codec, Platform } from '../core/platform.js';
 import { toHex } from '../core/platform.js';
@@ -28,7 +32,13 @@ export interface Member {
   key: string;
 }
 
-type Piece = Uint8Array | { key: string; offset: number; length: number };
+/** A member: made here (header, footer, a built chunk), or where it lies in an entry (and, within the budget, its bytes). */
+type Piece = Uint8Array | { key: string; offset: number; length: number; bytes?: Uint8Array };
+
+/** Bytes of compressed members a regeneration may keep between the passes, shared by its files. */
+export interface MemberBudget {
+  left: number;
+}
 
 const EXT: Record<Codec, string> = { gz: 'xml.gz', zstd: 'xml.zst' };
 
@@ -58,13 +68,20 @@ export async function writeMetadataFile(
   members: AsyncIterable<Member>,
   codec: Codec,
   window = 4,
+  budget: MemberBudget = { left: 0 },
 ): Promise<WrittenFile> {
   const { store, platform } = deps;
   // Pass 1: digest. Members come back out of writeXmlFile as the very arrays passed in.
   const where = new WeakMap<Uint8Array, Piece>();
   async function* chunks(): AsyncGenerator<CompressedChunk> {
     for await (const m of members) {
-      where.set(m.chunk.compressed, { key: m.key, offset: CHUNK_HEADER + m.chunk.xml.length, length: m.chunk.compressed.length });
+      const { compressed } = m.chunk;
+      const piece: Piece = { key: m.key, offset: CHUNK_HEADER + m.chunk.xml.length, length: compressed.length };
+      if (compressed.length <= budget.left) {
+        budget.left -= compressed.length;
+        piece.bytes = compressed;
+      }
+      where.set(compressed, piece);
       yield m.chunk;
     }
   }
@@ -100,6 +117,7 @@ function assemble(store: BlobStore, platform: Platform, pieces: readonly Piece[]
   let size = 0;
   const read = async (p: Piece): Promise<Uint8Array> => {
     if (p instanceof Uint8Array) return p;
+    if (p.bytes) return p.bytes;
     const bytes = await readBytes(store, p.key, { offset: p.offset, length: p.length });
     if (!bytes || bytes.length !== p.length) throw new BerthError('chunk_entry_changed', `chunk entry ${p.key} changed between the passes of a regeneration`);
     return bytes;

@@ -27,9 +27,12 @@ export async function drainExact(obj: BlobObject, key: string): Promise<Uint8Arr
   return out;
 }
 
-/** The blob's bytes (of `range` when given), or null when it does not exist. */
-export async function readBytes(store: BlobStore, key: string, range?: ByteRange): Promise<Uint8Array | null> {
-  if (store.getBytes) return store.getBytes(key, range ? { range } : {});
+/**
+ * The blob's bytes (of `range` when given), or null when it does not exist. With `into`, a store
+ * that reads without a stream reads into it when the bytes fit (the result is then a view of it).
+ */
+export async function readBytes(store: BlobStore, key: string, range?: ByteRange, into?: Uint8Array): Promise<Uint8Array | null> {
+  if (store.getBytes) return store.getBytes(key, { ...(range ? { range } : {}), ...(into ? { into } : {}) });
   const obj = await store.get(key, range ? { range } : {});
   if (!obj) return null;
   return drainExact(obj, key);

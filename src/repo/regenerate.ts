@@ -19,7 +19,7 @@ import { readList } from './index-objects.js';
 import { DEFAULT_PART_BYTES, planChunks, type ChunkingOptions } from './chunk-cache.js';
 import { ChunkSource, type ChunkStats } from './chunk-source.js';
 import { writeMemberMap } from './member-map.js';
-import { writeMetadataFile } from './metadata-writer.js';
+import { writeMetadataFile, type MemberBudget } from './metadata-writer.js';
 import { isCompleteMirror } from './mirror-config.js';
 import { readRepoFiles, repomdRecordOf } from './repo-files.js';
 import type { RepoTenancy } from './tenancy.js';
@@ -41,6 +41,11 @@ export interface RegenerateOptions {
   builds?: number;
   codec?: Codec;
   chunking?: ChunkingOptions;
+  /**
+   * Bytes of compressed members the three files may keep in memory between their two passes
+   * (metadata-writer.ts) instead of reading them again (default 0: every member read twice).
+   */
+  keepMembers?: number;
 }
 
 export interface RegenerateResult {
@@ -86,8 +91,9 @@ export async function regenerate(
   }, plans.length);
   // The three files are made concurrently from the same chunk plan; a chunk missing from the
   // cache is built once for all three (fragments read once), see chunk-source.ts.
+  const budget: MemberBudget = { left: Math.max(0, options.keepMembers ?? 0) };
   const written = await Promise.all(KINDS.map((kind) =>
-    writeMetadataFile(deps, tenant, repo, kind, head.count, source.members(plans, kind, prefetch), codec, prefetch)));
+    writeMetadataFile(deps, tenant, repo, kind, head.count, source.members(plans, kind, prefetch), codec, prefetch, budget)));
   // updateinfo, comps and modules: stored when they changed, listed as they are (repo-files.ts)
   const extra = await readRepoFiles(store, tenant, repo);
   const records: RepomdRecord[] = [...written.map((w) => ({ ...w.record, timestamp: head.updatedAt })), ...extra.map(repomdRecordOf)];

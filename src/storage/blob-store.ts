@@ -59,12 +59,28 @@ export interface GetOptions {
   range?: ByteRange;
 }
 
+export interface GetBytesOptions extends GetOptions {
+  /**
+   * A buffer the caller lends for the read: when the bytes fit, they are read into it and the
+   * result is a view of it (valid until the caller writes to or lends `into` again), so a reader
+   * of many similar blobs reuses one allocation. When they do not fit, a new buffer is returned
+   * (which may be larger than the bytes: the caller can lend it next time).
+   */
+  into?: Uint8Array;
+}
+
 export interface PutOptions {
   contentType?: string;
   /** Write only if the current ETag equals this one (compare-and-swap). */
   ifMatch?: string;
   /** `'*'`: write only if the key does not exist (create-only). */
   ifNoneMatch?: '*';
+  /**
+   * The blob need not survive a crash (a staged upload, read back and discarded by the request
+   * that wrote it): a driver that flushes writes to stable storage may skip that for this one.
+   * Everything else about the write (atomic, conditions, visible when the promise settles) holds.
+   */
+  scratch?: boolean;
   /**
    * Small user metadata. Names: `[a-z][a-z0-9_]{0,63}` (Azure requires C# identifiers); values:
    * printable ASCII; at most 4 KiB in total.
@@ -132,12 +148,13 @@ export interface BlobStore {
    */
   sweepTemporary?(olderThan: Date): Promise<number>;
   /**
-   * The blob's bytes (of `range` when given, same rules as `get`) in one buffer of exactly their
-   * size, read without a stream: for small blobs read whole (chunk-cache entries, index
-   * segments), where a stream's per-chunk buffers are pure overhead. Null when the blob does not
-   * exist. Optional: callers fall back to `get`.
+   * The blob's bytes (of `range` when given, same rules as `get`) in one buffer, read without a
+   * stream: for small blobs read whole (chunk-cache entries, index segments), where a stream's
+   * per-chunk buffers are pure overhead. A range comes in a buffer of exactly its size (unless
+   * read `into` a lent one); a whole blob may be a view that also spans a few bytes of the
+   * driver's own framing. Null when the blob does not exist. Optional: callers fall back to `get`.
    */
-  getBytes?(key: string, options?: GetOptions): Promise<Uint8Array | null>;
+  getBytes?(key: string, options?: GetBytesOptions): Promise<Uint8Array | null>;
 }
 
 /** Strip quotes so `"abc"` and `abc` compare equal; weak tags are returned as-is and never match. */

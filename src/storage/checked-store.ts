@@ -10,7 +10,7 @@
  * leaves room for the fs store's file suffix under NAME_MAX 255; 1024 is Azure's blob-name limit.
  */
 import type {
-  BlobInfo, BlobObject, BlobStore, ByteRange, CopyOptions, DeleteOptions, GetOptions, ListOptions,
+  BlobInfo, BlobObject, BlobStore, ByteRange, CopyOptions, DeleteOptions, GetBytesOptions, GetOptions, ListOptions,
   ListPage, PutOptions, PutResult,
 } from './blob-store.js';
 import { InvalidKeyError, InvalidStorageArgumentError, StorageFailureError, isStorageError } from './errors.js';
@@ -146,7 +146,7 @@ function trackedBody(inner: ReadableStream<Uint8Array>): { body: ReadableStream<
 class CheckedBlobStore implements BlobStore {
   readonly copy?: (source: string, destination: string, options?: CopyOptions) => Promise<PutResult>;
   readonly sweepTemporary?: (olderThan: Date) => Promise<number>;
-  readonly getBytes?: (key: string, options?: GetOptions) => Promise<Uint8Array | null>;
+  readonly getBytes?: (key: string, options?: GetBytesOptions) => Promise<Uint8Array | null>;
 
   constructor(private readonly inner: BlobStore) {
     if (inner.getBytes) {

@@ -121,3 +121,22 @@ export function fileStream(fh: FileHandle, start: number, length: number): Reada
     },
   });
 }
+
+/** Fills `out` from `position` on; a file shorter than that throws (it shrank while read). */
+export async function readFully(fh: FileHandle, out: Uint8Array, position: number): Promise<void> {
+  for (let n = 0; n < out.length;) {
+    const { bytesRead } = await fh.read(out, n, out.length - n, position + n);
+    if (bytesRead === 0) throw new Error('file shrank while reading');
+    n += bytesRead;
+  }
+}
+
+/**
+ * A plain Uint8Array of `n` bytes, not zero-filled (every one is read into before it is
+ * returned), and `spare` zeroed bytes after them (room for a later read into the same buffer).
+ */
+export function uninitialised(n: number, spare = 0): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n + spare);
+  if (spare > 0) b.fill(0, n);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}

@@ -8,10 +8,11 @@
  *
  *   "BERTHBL1" | u32 BE n | n bytes JSON {etag, contentType?, metadata} | body bytes
  *
- * Writes stream into `<root>/.tmp/<uuid>` (never a whole body in memory), are fsynced, then
- * published: create-only by `link(tmp, target)`, which fails with EEXIST atomically; everything
- * else by `rename`, which atomically replaces (both need the root on one file system). Readers
- * open the file once and keep their inode, so they see the old or the new blob, never a mix.
+ * Writes stream into `<root>/.tmp/<uuid>` (never a whole body in memory), are fsynced (not a
+ * `scratch` one: a staged upload), then published: create-only by `link(tmp, target)`, which
+ * fails with EEXIST atomically; everything else by `rename`, which atomically replaces (both need
+ * the root on one file system). Readers open the file once and keep their inode, so they see the
+ * old or the new blob, never a mix.
  *
  * PRIVATE BY DEFAULT: directories are created 0700 and files 0600 (repo signing keys, the operator
  * credential's hash and private packages live here); `secureFsRoot` (fs-root.ts) checks the root at
@@ -32,23 +33,25 @@ import { constants as fsc, type Stats } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type {
-  BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetOptions, ListItem, ListOptions,
+  BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetBytesOptions, GetOptions, ListItem, ListOptions,
   ListPage, PutOptions, PutResult,
 } from './blob-store.js';
 import { etagMatches } from './blob-store.js';
 import { checkedStore } from './checked-store.js';
 import { DEFAULT_LIST_LIMIT, newEtag, resolveRange } from './driver-util.js';
-import { BlobNotFoundError, PreconditionFailedError } from './errors.js';
-import { encodeHeader, fileStream, headerFromBytes, readHeader, type Header, type Opened } from './fs-blob-file.js';
+import { BlobNotFoundError, PreconditionFailedError, StorageFailureError } from './errors.js';
+import { encodeHeader, fileStream, headerFromBytes, readFully, readHeader, uninitialised, type Header, type Opened } from './fs-blob-file.js';
 import { KeyLocks } from './key-locks.js';
 
 const SUFFIX = '@blob';
-/** What getBytes reads first: header and body of most small blobs in one read. */
-const FIRST_READ = 64 * 1024;
+/** What a ranged getBytes reads first: the framing of any blob whose JSON header is short. */
+const HEADER_PROBE = 512;
 /** Where writes are staged: a name no key can have (segments start alphanumeric). */
 export const TEMP_DIR = '.tmp';
 /** Modes of everything the store creates: only the owner may read the data root. */
 export const DIR_MODE = 0o700;
+/** Directories remembered as existing before the set starts afresh. */
+const KNOWN_DIRS = 4096;
 export const FILE_MODE = 0o600;
 
 const errno = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
@@ -61,6 +64,8 @@ export interface KeyLockRunner {
 export class FsBlobStore implements BlobStore {
   readonly #root: string;
   readonly #locks: KeyLockRunner;
+  /** Directories known to exist (made or found by this store), bounded: see #ensureDir. */
+  readonly #dirs = new Set<string>();
 
   constructor(root: string, locks: KeyLockRunner = new KeyLocks()) {
     this.#root = path.resolve(root);
@@ -86,10 +91,12 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * One buffer of the exact size, no stream: the file's first 64 KiB come in one read with the
-   * header, so a small blob costs open, fstat, one read and close.
+   * No stream. A whole blob is one read of the whole file (framing and body) into one buffer —
+   * `into` when it fits, so a reader of many entries allocates nothing per read — and the body is
+   * a view of it: open, fstat, read, close. A range first reads the framing (a small probe), then
+   * the range into a buffer of its exact size (or `into`).
    */
-  async getBytes(key: string, options: GetOptions = {}): Promise<Uint8Array | null> {
+  async getBytes(key: string, options: GetBytesOptions = {}): Promise<Uint8Array | null> {
     let fh: FileHandle;
     try {
       fh = await open(this.#file(key), fsc.O_RDONLY);
@@ -99,19 +106,22 @@ export class FsBlobStore implements BlobStore {
     }
     try {
       const { size: fileSize } = await fh.stat();
-      const first = new Uint8Array(Math.min(fileSize, FIRST_READ));
-      const got = first.length === 0 ? 0 : (await fh.read(first, 0, first.length, 0)).bytesRead;
-      const parsed = headerFromBytes(key, first.subarray(0, got), fileSize) ?? (await readHeader(key, fh));
-      const size = fileSize - parsed.bodyStart;
-      const range = options.range ? resolveRange(key, size, options.range) : { offset: 0, length: size };
-      const start = parsed.bodyStart + range.offset;
-      if (start + range.length <= got) return first.slice(start, start + range.length);
-      const out = new Uint8Array(range.length);
-      for (let n = 0; n < out.length;) {
-        const { bytesRead } = await fh.read(out, n, out.length - n, start + n);
-        if (bytesRead === 0) throw new Error('file shrank while reading');
-        n += bytesRead;
+      // a lent buffer too small: the new one gets headroom, as its caller is going to lend it again
+      const lend = (n: number): Uint8Array => !options.into ? uninitialised(n)
+        : options.into.length >= n ? options.into.subarray(0, n) : uninitialised(n, n >> 2).subarray(0, n);
+      if (!options.range) {
+        const whole = lend(fileSize);
+        await readFully(fh, whole, 0);
+        const parsed = headerFromBytes(key, whole, fileSize);
+        if (!parsed) throw new StorageFailureError('read', key, { cause: new Error('not a Berth blob file (bad header)') });
+        return whole.subarray(parsed.bodyStart);
       }
+      const probe = new Uint8Array(Math.min(fileSize, HEADER_PROBE));
+      const got = probe.length === 0 ? 0 : (await fh.read(probe, 0, probe.length, 0)).bytesRead;
+      const parsed = headerFromBytes(key, probe.subarray(0, got), fileSize) ?? (await readHeader(key, fh));
+      const range = resolveRange(key, fileSize - parsed.bodyStart, options.range);
+      const out = lend(range.length);
+      await readFully(fh, out, parsed.bodyStart + range.offset);
       return out;
     } finally {
       await fh.close();
@@ -129,7 +139,7 @@ export class FsBlobStore implements BlobStore {
     const header: Header = { etag: newEtag(), metadata: { ...options.metadata } };
     if (options.contentType !== undefined) header.contentType = options.contentType;
     const target = this.#file(key);
-    const tmp = await this.#writeTemp(header, body);
+    const tmp = await this.#writeTemp(header, body, options.scratch !== true);
     try {
       await this.#locks.run(key, async () => {
         if (options.ifNoneMatch === '*') {
@@ -242,10 +252,23 @@ export class FsBlobStore implements BlobStore {
     return removed;
   }
 
+  /**
+   * Creates `dir` (and its parents) unless this store already made or found it: most writes go to
+   * directories that exist, and a `mkdir -p` costs system calls each time. A directory pruned
+   * since (a delete here, or another process on the root) makes the write fail with ENOENT, and
+   * the caller retries with `force`.
+   */
+  async #ensureDir(dir: string, force: boolean): Promise<void> {
+    if (!force && this.#dirs.has(dir)) return;
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    if (this.#dirs.size >= KNOWN_DIRS) this.#dirs.clear();
+    this.#dirs.add(dir);
+  }
+
   /** link or rename `tmp` to `target`, creating its directory (again, if a delete pruned it). */
   async #intoPlace(op: (from: string, to: string) => Promise<void>, tmp: string, target: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      await mkdir(path.dirname(target), { recursive: true, mode: DIR_MODE });
+      await this.#ensureDir(path.dirname(target), attempt > 0);
       try {
         await op(tmp, target);
         return;
@@ -255,11 +278,18 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async #writeTemp(header: Header, body: Uint8Array | ReadableStream<Uint8Array>): Promise<string> {
+  async #writeTemp(header: Header, body: Uint8Array | ReadableStream<Uint8Array>, durable: boolean): Promise<string> {
     const dir = path.join(this.#root, TEMP_DIR);
     const tmp = path.join(dir, randomUUID());
-    await mkdir(dir, { recursive: true, mode: DIR_MODE });
-    const fh = await open(tmp, 'wx', FILE_MODE);
+    await this.#ensureDir(dir, false);
+    let fh: FileHandle;
+    try {
+      fh = await open(tmp, 'wx', FILE_MODE);
+    } catch (err) {
+      if (errno(err) !== 'ENOENT') throw err;
+      await this.#ensureDir(dir, true);
+      fh = await open(tmp, 'wx', FILE_MODE);
+    }
     try {
       await fh.write(encodeHeader(header));
       if (body instanceof Uint8Array) {
@@ -277,7 +307,7 @@ export class FsBlobStore implements BlobStore {
           throw err;
         }
       }
-      await fh.datasync();
+      if (durable) await fh.datasync();
       await fh.close();
       return tmp;
     } catch (err) {
@@ -292,6 +322,7 @@ export class FsBlobStore implements BlobStore {
     for (let d = dir; d.startsWith(this.#root + path.sep); d = path.dirname(d)) {
       try {
         await rmdir(d);
+        this.#dirs.delete(d);
       } catch {
         return; // ENOTEMPTY, ENOENT, or a race with a writer: all mean "stop here".
       }

@@ -5,7 +5,7 @@
  * which makes them atomic on a single JS thread.
  */
 import type {
-  BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetOptions, ListOptions, ListPage,
+  BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetBytesOptions, GetOptions, ListOptions, ListPage,
   PutOptions, PutResult,
 } from './blob-store.js';
 import { concatBytes } from '../core/bytes.js';
@@ -34,12 +34,16 @@ export class MemoryBlobStore implements BlobStore {
     return { ...info, range, body: bytesToStream(e.bytes.subarray(range.offset, range.offset + range.length)) };
   }
 
-  async getBytes(key: string, options: GetOptions = {}): Promise<Uint8Array | null> {
+  async getBytes(key: string, options: GetBytesOptions = {}): Promise<Uint8Array | null> {
     const e = this.#blobs.get(key);
     if (!e) return null;
-    if (!options.range) return e.bytes.slice();
-    const range = resolveRange(key, e.bytes.length, options.range);
-    return e.bytes.slice(range.offset, range.offset + range.length);
+    const range = options.range ? resolveRange(key, e.bytes.length, options.range) : { offset: 0, length: e.bytes.length };
+    const bytes = e.bytes.subarray(range.offset, range.offset + range.length);
+    if (options.into && options.into.length >= bytes.length) {
+      options.into.set(bytes);
+      return options.into.subarray(0, bytes.length);
+    }
+    return bytes.slice();
   }
 
   async head(key: string): Promise<BlobInfo | null> {

@@ -174,6 +174,38 @@ export function describeBasics(ref: StoreRef): void {
       await s.delete('bytes/empty');
     });
 
+    it('a scratch put is an ordinary write in every other respect (readable at once, conditions hold)', async () => {
+      const s = ref.store;
+      await s.put('scratch/k', bytes('staged'), { scratch: true, contentType: 'application/x-rpm', metadata: { n: '1' } });
+      const obj = await s.get('scratch/k');
+      expect(obj).toMatchObject({ contentType: 'application/x-rpm', metadata: { n: '1' }, size: 6 });
+      expect(await text(obj!.body)).toBe('staged');
+      expect(await code(s.put('scratch/k', bytes('again'), { scratch: true, ifNoneMatch: '*' }))).toBe('precondition_failed');
+      await s.delete('scratch/k');
+    });
+
+    it('getBytes reads into a lent buffer when the bytes fit, and into a new one when not', async () => {
+      const s = ref.store;
+      if (!s.getBytes) return;
+      await s.put('bytes/lend', bytes('0123456789'));
+      const dec = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
+      const lent = new Uint8Array(4096).fill(0x2a); // room for a driver's framing too
+      const whole = await s.getBytes('bytes/lend', { into: lent });
+      expect(dec(whole)).toBe('0123456789');
+      expect(whole!.buffer).toBe(lent.buffer);
+      const mid = await s.getBytes('bytes/lend', { range: { offset: 3, length: 4 }, into: lent });
+      expect(dec(mid)).toBe('3456');
+      expect(mid!.buffer).toBe(lent.buffer);
+      // too small: the lent buffer is left alone
+      const small = new Uint8Array(4).fill(0x2a);
+      const other = await s.getBytes('bytes/lend', { into: small });
+      expect(dec(other)).toBe('0123456789');
+      expect(other!.buffer).not.toBe(small.buffer);
+      expect([...small]).toEqual([0x2a, 0x2a, 0x2a, 0x2a]);
+      expect(await s.getBytes('bytes/missing', { into: lent })).toBeNull();
+      await s.delete('bytes/lend');
+    });
+
     it('copies with content type and metadata when the store supports copy', async () => {
       const s = ref.store;
       if (!s.copy) return;
