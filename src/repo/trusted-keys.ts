@@ -101,10 +101,40 @@ export async function removeTrustedKey(store: BlobStore, scope: KeyScope, fpr: s
   return store.delete(trustedKeyKey(scope.tenant, scope.repo, fpr));
 }
 
-/** The keyring packages of `tenant/repo` are verified against: tenant keys plus the repo's own. */
+/** Keyrings built per store, by tenant/repo: the key blobs (key and ETag) each was built from. */
+const rings = new WeakMap<BlobStore, Map<string, { stamp: string; ring: Keyring }>>();
+/** Keyrings a process keeps per store (one per repo that publishes). */
+const MAX_RINGS = 256;
+
+/** The key blobs of a scope, with their ETags: `key etag` lines. */
+async function scopeStamp(store: BlobStore, scope: KeyScope): Promise<string> {
+  const lines: string[] = [];
+  for await (const item of listAll(store, trustedKeysPrefix(scope.tenant, scope.repo))) {
+    if (!item.key.endsWith('.asc')) continue;
+    const etag = item.etag ?? (await store.head(item.key))?.etag;
+    if (etag !== undefined) lines.push(`${item.key} ${etag}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The keyring packages of `tenant/repo` are verified against: tenant keys plus the repo's own.
+ * Parsed keys (and the key signatures openpgp has verified on them) are reused while the same key
+ * blobs, by ETag, are listed: a key added, removed or replaced — by any process on the store —
+ * changes the listing, and the ring is built afresh.
+ */
 export async function trustedKeyring(store: BlobStore, tenant: string, repo: string): Promise<Keyring> {
+  const stamp = `${await scopeStamp(store, { tenant })}\n--\n${await scopeStamp(store, { tenant, repo })}`;
+  let byRepo = rings.get(store);
+  if (!byRepo) rings.set(store, (byRepo = new Map()));
+  const id = `${tenant}/${repo}`;
+  const known = byRepo.get(id);
+  if (known?.stamp === stamp) return known.ring;
   const ring = new Keyring();
   await readScope(store, { tenant }, ring);
   await readScope(store, { tenant, repo }, ring);
+  byRepo.delete(id);
+  if (byRepo.size >= MAX_RINGS) byRepo.delete(byRepo.keys().next().value as string);
+  byRepo.set(id, { stamp, ring });
   return ring;
 }

@@ -12,6 +12,7 @@ import { isStorageError } from '../storage/errors.js';
 import { readJson, writeJson } from '../storage/json-blob.js';
 import { packageBlobsPrefix, usageKey } from '../storage/keys.js';
 import { Refusal } from './errors.js';
+import { GroupQueue, queuesPer } from './group-queue.js';
 
 export interface Usage {
   bytes: number;
@@ -44,18 +45,18 @@ export async function readUsage(store: BlobStore, tenant: string): Promise<Usage
   return usage;
 }
 
-/**
- * Adds `delta` bytes and `count` package blobs (negative: freed; by default one blob, the sign
- * of `delta`). Without a complete record, the listing (which already sees the change) becomes it.
- */
-export async function addUsage(store: BlobStore, tenant: string, delta: number, count = Math.sign(delta)): Promise<void> {
+type Change = { delta: number; count: number };
+
+/** One CAS for a batch of changes, applied in order (a listing instead, without a complete record). */
+async function applyUsage(store: BlobStore, tenant: string, changes: readonly Change[]): Promise<void> {
   for (let attempt = 0; attempt < 16; attempt++) {
     const got = await readJson<Partial<Usage>>(store, usageKey(tenant));
     if (!got || !complete(got.value)) {
       await readUsage(store, tenant);
       return;
     }
-    const next: Usage = { bytes: Math.max(0, got.value.bytes + delta), packages: Math.max(0, got.value.packages + count) };
+    const next = changes.reduce<Usage>((u, c) => ({ bytes: Math.max(0, u.bytes + c.delta), packages: Math.max(0, u.packages + c.count) }),
+      { bytes: got.value.bytes, packages: got.value.packages });
     try {
       await writeJson(store, usageKey(tenant), next, { ifMatch: got.etag });
       return;
@@ -63,6 +64,21 @@ export async function addUsage(store: BlobStore, tenant: string, delta: number, 
       if (!isStorageError(e, 'precondition_failed')) throw e;
     }
   }
+}
+
+const adders = queuesPer<BlobStore, Change, null>((store, tenant) => new GroupQueue(async (batch) => {
+  await applyUsage(store, tenant, batch);
+  return batch.map(() => null);
+}, 256));
+
+/**
+ * Adds `delta` bytes and `count` package blobs (negative: freed; by default one blob, the sign
+ * of `delta`). Without a complete record, the listing (which already sees the change) becomes it.
+ * Changes made at the same moment in one process go in together, one compare-and-swap for the
+ * batch (group-queue.ts), instead of racing each other's.
+ */
+export async function addUsage(store: BlobStore, tenant: string, delta: number, count = Math.sign(delta)): Promise<void> {
+  await adders(store, tenant).submit({ delta, count });
 }
 
 /** 507 `quota_exceeded` when storing `bytes` more would take the tenant past `quotaBytes`. */

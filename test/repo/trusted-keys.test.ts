@@ -53,6 +53,33 @@ describe('trusted keys', () => {
     expect(await removeTrustedKey(store, { tenant: 'acme', repo: 'x' }, repoKey.fingerprint)).toBe(false);
   });
 
+  it('reuses a parsed keyring while the same key blobs are listed; a key added, replaced or removed makes a new one', async () => {
+    const store = createMemoryBlobStore();
+    const fprs = async (): Promise<string[]> => (await trustedKeyring(store, 'acme', 'x')).fingerprints().map((f) => f.toUpperCase()).sort();
+    await addTrustedKey(store, { tenant: 'acme' }, tenantKey.publicArmored, NOW);
+    const first = await trustedKeyring(store, 'acme', 'x');
+    expect(await trustedKeyring(store, 'acme', 'x')).toBe(first);
+    // another repo of the tenant gets a ring of its own
+    expect(await trustedKeyring(store, 'acme', 'y')).not.toBe(first);
+
+    await addTrustedKey(store, { tenant: 'acme', repo: 'x' }, repoKey.publicArmored, NOW);
+    const second = await trustedKeyring(store, 'acme', 'x');
+    expect(second).not.toBe(first);
+    expect(await fprs()).toEqual([tenantKey.fingerprint, repoKey.fingerprint].sort());
+    expect(await trustedKeyring(store, 'acme', 'x')).toBe(second);
+
+    // the same key stored again (a new ETag): read again
+    await addTrustedKey(store, { tenant: 'acme' }, tenantKey.publicArmored, NOW);
+    const third = await trustedKeyring(store, 'acme', 'x');
+    expect(third).not.toBe(second);
+
+    // removed, on this store object or through another on the same data: gone at once
+    expect(await removeTrustedKey(store, { tenant: 'acme', repo: 'x' }, repoKey.fingerprint)).toBe(true);
+    expect(await fprs()).toEqual([tenantKey.fingerprint]);
+    await store.delete(trustedKeyKey('acme', undefined, tenantKey.fingerprint));
+    expect(await fprs()).toEqual([]);
+  });
+
   it('tolerates a publisher clock a few minutes ahead, not days', async () => {
     const store = createMemoryBlobStore();
     const soon = await publisherKey('Skewed');
