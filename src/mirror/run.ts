@@ -31,6 +31,7 @@ import { emptySelectionWarning, selectPackages } from './select.js';
 import { fetchUpstreamRepomd } from './upstream-repomd.js';
 import { prunedTo, upstreamAdvisories } from './updateinfo.js';
 import { carryUpstreamComps, compsType, upstreamComps } from './groups.js';
+import { carryUpstreamModules, planModules, upstreamModules, type ModulesPlan } from './modules.js';
 import type { Advisory } from '../core/advisory/model.js';
 import { fetchBytes, hashAlgorithmOf, type UpstreamOptions } from './upstream.js';
 import type { IndexEntry } from '../repo/index-entry.js';
@@ -214,8 +215,8 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
 
     const repomdText = exactText(got.bytes, 'repomd.xml');
     const records = upstreamRecords(repomdText);
-    // filtered mode: primary, and updateinfo and comps to carry pruned to the packages kept
-    const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary' || r.type === 'updateinfo' || r.type === compsType(records.map((x) => x.type)));
+    // filtered mode: primary, and updateinfo, comps and modules to carry pruned to the packages kept
+    const wanted = config.mode === 'complete' ? records.filter((r) => SERVED_METADATA_TYPES.has(r.type)) : records.filter((r) => r.type === 'primary' || r.type === 'updateinfo' || r.type === 'modules' || r.type === compsType(records.map((x) => x.type)));
     summary.metadataSkipped = config.mode === 'complete' ? records.filter((r) => !SERVED_METADATA_TYPES.has(r.type)).map((r) => r.type) : [];
     const names = wanted.map((r) => (config.mode === 'complete' ? repodataName(tenant, repo, r) : null));
     // a complete mirror holds upstream's previous files: from a Berth upstream, fetch only what changed
@@ -233,10 +234,14 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     const updateinfo = staged.find((f) => f.record.type === 'updateinfo');
     const upstreamAdv = updateinfo ? await upstreamAdvisories(store, updateinfo.key, updateinfo.record.href, platform, deps.outbound.limits) : { advisories: [], invalid: 0 };
     const comps = config.mode === 'complete' ? null : await upstreamComps(store, staged.find((f) => f.record.type === compsType(records.map((x) => x.type))), platform, deps.outbound.limits);
+    const moduleDocs = config.mode === 'complete' ? null : await upstreamModules(store, staged.find((f) => f.record.type === 'modules'), platform, deps.outbound.limits);
     if (upstreamAdv.invalid > 0) summary.warnings.push(`${upstreamAdv.invalid} upstream advisory(ies) in updateinfo are not valid advisories and were skipped`);
     const primary = staged.find((f) => f.record.type === 'primary') as MetadataFile;
     const all = await readUpstreamPackages(store, primary.key, primary.record.href, platform, deps.outbound.limits);
-    const selected = config.mode === 'complete' ? all : selectPackages(all, config);
+    const filtered = config.mode === 'complete' ? all : selectPackages(all, config);
+    // modular packages go with their module stream: those only dropped streams name are not mirrored
+    const modules = config.mode === 'complete' ? null : await planModules(store, tenant, repo, moduleDocs, all, filtered, config.arches, state.modules === true, summary.warnings);
+    const selected = modules?.selected ?? filtered;
     summary.packages.upstream = all.length;
     summary.packages.selected = selected.length;
     const empty = config.mode === 'complete' ? null : emptySelectionWarning(all.length, selected.length, config);
@@ -289,6 +294,7 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
     let managed: string[];
     let advisories = state.advisories ?? [];
     let groups = state.groups === true;
+    let modulesOwned = state.modules === true;
     if (config.mode === 'complete') {
       await publishMetadataFiles(store, tenant, repo, staged);
       const ascText = asc === null ? '' : /-----BEGIN PGP SIGNATURE-----/.test(new TextDecoder().decode(asc))
@@ -307,12 +313,13 @@ async function runLocked(deps: MirrorDeps, tenant: string, repo: string, opts: M
       const kept = new Set(managed);
       groups = await carryUpstreamComps(deps, { appendAudit }, tenant, repo, comps, new Set(entries.filter((e) => kept.has(e.sha256)).map((e) => e.name)),
         state.groups === true, opts.actor ?? 'scheduler', summary.warnings);
+      modulesOwned = await carryUpstreamModules(deps, { appendAudit }, tenant, repo, modules as ModulesPlan, state.modules === true, opts.actor ?? 'scheduler');
       advisories = await carryUpstreamAdvisories(deps, tenant, repo, upstreamAdv.advisories, entries, kept, state.advisories ?? [], opts.actor ?? 'scheduler');
     }
     summary.outcome = 'updated';
     const finished = deps.clock().toISOString();
     next = {
-      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed, pending: [], advisories, groups,
+      repomdSha256: summary.repomdSha256, configHash: hash, base: got.base, managed, pending: [], advisories, groups, modules: modulesOwned,
       lastRun: { startedAt: summary.startedAt, finishedAt: finished, ok: true, outcome: 'updated' }, lastSuccessAt: finished,
     };
     await appendAudit(store, tenant, {

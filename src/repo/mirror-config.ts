@@ -134,6 +134,8 @@ export interface MirrorState {
   advisories?: string[];
   /** True when the repo's package groups are upstream's, carried by a filtered mirror. */
   groups?: boolean;
+  /** True when the repo's modules are upstream's, pruned and carried by a filtered mirror. */
+  modules?: boolean;
   lastRun: MirrorRunRecord | null;
   lastSuccessAt: string | null;
 }

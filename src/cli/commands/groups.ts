@@ -22,7 +22,7 @@ const help = (k: Kind): string => `Usage: berth ${k.name} set TENANT/REPO FILE [
 
 ${k.name === 'groups'
     ? 'FILE is a comps document (<comps> with <group>, <category>, <environment>), as createrepo_c\'s\n--groupfile takes it; dnf reads it for "dnf group list" and "dnf group install".'
-    : 'FILE is modules.yaml (modulemd, modulemd-defaults, … documents); dnf reads it for modules.'}
+    : 'FILE is modules.yaml: modulemd (v1, v2), modulemd-defaults, modulemd-obsoletes and\nmodulemd-translations documents; dnf reads it for "dnf module list" and "dnf module install".\nIt is checked as dnf reads it: a refused document is 422 invalid_modules, naming the document\nand the field.'}
 The document replaces the repo's previous one and is listed in repomd.xml with the next metadata.
 Environment: BERTH_URL (default http://127.0.0.1:8080), BERTH_TOKEN (set/delete: publish scope;
 show: read).`;
@@ -31,6 +31,7 @@ interface Change {
   revision: number;
   changed: boolean;
   groups?: string[];
+  documents?: { modulemd: number; defaults: number; obsoletes: number; translations: number };
 }
 
 function commands(k: Kind): Command {
@@ -41,7 +42,7 @@ function commands(k: Kind): Command {
     return { tenant, repo: repo!, path: `/api/v1/repos/${enc(tenant)}/${enc(repo!)}/${k.name}` };
   };
   const said = (t: { tenant: string; repo: string }, c: Change): string =>
-    c.changed ? `${k.name} of ${t.tenant}/${t.repo} updated (revision ${c.revision}${c.groups ? `; groups: ${c.groups.join(', ') || 'none'}` : ''})` : `${k.name} of ${t.tenant}/${t.repo} unchanged`;
+    c.changed ? `${k.name} of ${t.tenant}/${t.repo} updated (revision ${c.revision}${c.groups ? `; groups: ${c.groups.join(', ') || 'none'}` : ''}${c.documents ? `; module streams: ${c.documents.modulemd}` : ''})` : `${k.name} of ${t.tenant}/${t.repo} unchanged`;
 
   async function set(args: string[]): Promise<number> {
     const { values, positionals } = parse(args, {}, HELP);

@@ -5,6 +5,8 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { checkModules } from '../../core/modules/documents.js';
+import { isModulesError } from '../../core/modules/errors.js';
 import { readComps } from '../../core/repodata/read/comps.js';
 import { isRepodataReadError } from '../../core/repodata/read/errors.js';
 import { readGroupFile, setGroupFile, type GroupSource } from '../../repo/repo-groups.js';
@@ -24,6 +26,8 @@ const changeSchema = z.object({
   revision: z.number().int().describe('the index revision whose metadata carries the change'),
   changed: z.boolean().describe('false: the same document was there already'),
   groups: z.array(z.string()).optional(), categories: z.array(z.string()).optional(), environments: z.array(z.string()).optional(),
+  documents: z.object({ modulemd: z.number().int(), defaults: z.number().int(), obsoletes: z.number().int(), translations: z.number().int() }).optional()
+    .describe('modules: how many documents of each kind the upload holds'),
 });
 
 const KINDS: { source: GroupSource; path: string; what: string; types: string[]; missing: string }[] = [
@@ -37,18 +41,21 @@ export const repoGroupRouteDocs: RouteDoc[] = KINDS.flatMap((k): RouteDoc[] => {
     {
       method: 'put', path, access: 'publish', summary: `Replace the repo's ${k.what}; listed in repomd.xml by the next generation`,
       body: { text: k.types }, responses: { 200: changeSchema },
-      problems: { 400: ['invalid_request', ...(k.source === 'group' ? ['invalid_xml'] : ['invalid_modules'])], ...AUTH, 404: ['not_found'], 409: ['mirror_repo'], 413: ['body_too_large'], 503: ['busy'] },
+      problems: { 400: ['invalid_request', ...(k.source === 'group' ? ['invalid_xml'] : [])], ...AUTH, 404: ['not_found'], 409: ['mirror_repo'], 413: ['body_too_large'],
+        ...(k.source === 'modules' ? { 422: ['invalid_modules'] } : {}), 503: ['busy'] },
     },
     { method: 'get', path, access: 'read', summary: `The repo's ${k.what}, as uploaded`, responses: { 200: 'text' }, problems: { ...AUTH, 404: ['not_found', k.missing] } },
     { method: 'delete', path, access: 'publish', summary: `Remove the repo's ${k.what}`, responses: { 200: changeSchema }, problems: { ...AUTH, 404: ['not_found', k.missing], 409: ['mirror_repo'], 503: ['busy'] } },
   ];
 });
 
-/** modulemd documents (modules, defaults, obsoletes) in YAML: checked for what they are, stored as they are. */
-function checkModules(text: string): void {
-  const docs = text.split(/^---\s*$/m).filter((d) => d.trim() !== '' && d.trim() !== '...');
-  if (docs.length === 0 || !docs.every((d) => /^document:\s*["']?modulemd(?:-defaults|-obsoletes|-translations|-packager)?["']?\s*$/m.test(d) && /^version:\s*\d+\s*$/m.test(d))) {
-    throw new ProblemError(400, 'invalid_modules', 'modules.yaml must be YAML documents each with "document: modulemd…" and "version: N"');
+/** modules.yaml checked as dnf reads it (src/core/modules/documents.ts), stored as it is: 422 `invalid_modules` naming the document and field. */
+function modulesSummary(text: string): { documents: ReturnType<typeof checkModules> } {
+  try {
+    return { documents: checkModules(text) };
+  } catch (e) {
+    if (isModulesError(e)) throw new ProblemError(422, 'invalid_modules', `modules.yaml: ${e.message}`, { document: e.document, field: e.field });
+    throw e;
   }
 }
 
@@ -68,7 +75,7 @@ export function repoGroupRoutes(deps: AppDeps): Hono<AppEnv> {
           if (isRepodataReadError(e)) throw new ProblemError(400, 'invalid_xml', `comps: ${e.message}`);
           throw e;
         }
-      } else checkModules(text);
+      } else summary = modulesSummary(text);
       const r = await setGroupFile(deps, storeTenancy, tenant, repo, k.source, text, actorOf(principal));
       return c.json({ ...r, ...summary });
     });

@@ -1,6 +1,6 @@
 /**
  * A metadata file's bytes → its XML text, chunk by chunk: the codec chosen by the file name's
- * suffix, as libsolv chooses it (`.gz`, `.zst`, plain `.xml`; others refused), decompressed
+ * suffix, as libsolv chooses it (`.gz`, `.zst`, plain `.xml` or `.yaml`; others refused), decompressed
  * through the Platform (zstd frame by frame), counted against a bound on the decompressed size
  * (a compression bomb stops there), and decoded as strict UTF-8. Stopping early (a consumer
  * that returns) cancels the source, so files and decompressors are released at once.
@@ -15,9 +15,9 @@ export type MetadataCodec = 'gz' | 'zstd' | 'none';
 export function codecOf(name: string): MetadataCodec {
   if (name.endsWith('.gz')) return 'gz';
   if (name.endsWith('.zst')) return 'zstd';
-  if (name.endsWith('.xml')) return 'none';
+  if (name.endsWith('.xml') || name.endsWith('.yaml')) return 'none';
   const ext = /\.[^./]+$/.exec(name)?.[0] ?? '(none)';
-  throw new RepodataReadError('unsupported_compression', `cannot read ${ext} metadata: only .xml, .xml.gz and .xml.zst are supported`);
+  throw new RepodataReadError('unsupported_compression', `cannot read ${ext} metadata: only uncompressed, .gz and .zst are supported`);
 }
 
 export interface TextOptions {
