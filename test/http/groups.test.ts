@@ -43,10 +43,30 @@ describe('groups and modules over HTTP', () => {
 
     const mod = await req('PUT', 'modules', MODULES('berth'), 'application/yaml');
     expect(mod.status).toBe(200);
+    expect(await mod.json()).toMatchObject({ changed: true, documents: { modulemd: 1, defaults: 0, obsoletes: 0, translations: 0 } });
     const modules = (await repomd()).entries.find((e) => e.type === 'modules')!;
     expect(modules.href).toMatch(/^repodata\/[0-9a-f]{64}-modules\.yaml\.gz$/);
     expect(gunzipSync(await file(modules.href)).toString()).toBe(MODULES('berth'));
-    expect((await req('PUT', 'modules', 'name: not modulemd\n', 'application/yaml')).status).toBe(400);
+    // refused as dnf's reader would refuse it: 422 invalid_modules naming the document and the field
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 9 }, (_, i) => `${'bcdefghij'[i]}: &${'bcdefghij'[i]} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`).join('\n')}\n`;
+    for (const [bad, document, field] of [
+      ['name: not modulemd\n', 1, 'document'],
+      [`${MODULES('ok')}---\ndocument: modulemd-defaults\nversion: 1\ndata: {stream: x}\n`, 2, 'data.module'],
+      [MODULES('art').replace('...\n', '  artifacts:\n    rpms: [art-1.0-1.noarch]\n...\n'), 1, 'data.artifacts.rpms[0]'],
+      [MODULES('v').replace('version: 1\n', 'version: many\n'), 1, 'data.version'],
+      ['document: modulemd-packager\nversion: 3\ndata: {name: p}\n', 1, 'document'],
+      [bomb, 1, null],
+      ['['.repeat(100_000), 1, null],
+      ['', null, null],
+    ] as const) {
+      const r = await req('PUT', 'modules', bad, 'application/yaml');
+      expect(r.status, bad.slice(0, 60)).toBe(422);
+      const body = await r.json() as { code: string; detail: string; document: number | null; field: string | null };
+      expect(body, bad.slice(0, 60)).toMatchObject({ code: 'invalid_modules', document, field });
+      expect(body.detail).toMatch(document === null ? /^modules\.yaml: / : new RegExp(`^modules\\.yaml: document ${document}`));
+    }
+    // nothing refused was stored
+    expect(await (await req('GET', 'modules')).text()).toBe(MODULES('berth'));
 
     expect((await req('DELETE', 'groups')).status).toBe(200);
     expect((await req('GET', 'groups')).status).toBe(404);

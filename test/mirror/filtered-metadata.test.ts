@@ -1,4 +1,5 @@
-// A filtered mirror carries upstream's advisories (updateinfo) and package groups (comps) pruned to the packages it keeps:
+// A filtered mirror carries upstream's advisories (updateinfo), package groups (comps) and modules
+// (modules.yaml: a module stream only whole, with the packages only it names) pruned to the packages it keeps:
 // advisories naming only dropped packages are not carried, the next run replaces what the last
 // one carried (an advisory upstream withdrew goes), advisories uploaded by hand stay, invalid
 // upstream advisories are skipped with a warning, and an updateinfo past the read bound fails
@@ -13,6 +14,7 @@ import { readGroupFile, setGroupFile } from '../../src/repo/repo-groups.js';
 import { readComps } from '../../src/core/repodata/read/comps.js';
 import { runMirror } from '../../src/mirror/run.js';
 import { syntheticRpm } from '../repo/support.js';
+import { defaults, obsoletes, stream, translations } from '../core/modules/fixtures.js';
 import { startHostile, type Hostile } from '../net/hostile-upstream.js';
 import { configure, mirrorWorld, primaryXml, serveRepo, type UpPackage } from './worlds.js';
 
@@ -99,6 +101,48 @@ describe('filtered mirror: upstream advisories and groups', () => {
     expect(s).toMatchObject({ ok: true });
     expect(s.warnings.join(' ')).toContain('package groups of its own');
     expect(await readGroupFile(w.deps, 'acme', 'own', 'group')).toBe(mine);
+  });
+
+  it('carries upstream modules pruned to the kept packages: a stream only whole, the packages only a dropped stream names not mirrored', async () => {
+    const w = await mirrorWorld([{ tenant: 'acme', repo: 'mod' }, { tenant: 'acme', repo: 'own' }], ['127.0.0.1']);
+    const kept = stream('keepmod', ['foo-0:1.0-1.noarch', 'foo-0:1.0-1.src']) + defaults('keepmod') + translations('keepmod');
+    const yaml = kept + stream('gonemod', ['bar-0:1.0-1.noarch', 'baz-0:1.0-1.noarch']) + defaults('gonemod') + obsoletes('gonemod');
+    const withModules = (prefix: string, text: string | null): void => serveRepo(up, prefix, [
+      { type: 'primary', href: 'repodata/primary.xml', bytes: primaryXml(pkgs) },
+      ...(text === null ? [] : [{ type: 'modules', href: 'repodata/modules.yaml.gz', bytes: gzipSync(text) }]),
+    ], pkgs);
+    withModules('/mod', yaml);
+    // bar is selected, but baz is not: gonemod would be served without baz, so it goes with bar
+    await configure(w, 'acme', 'mod', { from: `${up.url}/mod/`, include: ['foo', 'bar'] });
+    const s = await runMirror(w.deps, 'acme', 'mod');
+    expect(s).toMatchObject({ ok: true, packages: { selected: 1, added: 1 } });
+    expect(s.warnings).toEqual(['1 selected package(s) not mirrored: only module streams the filters keep part of name them (gonemod:1:8030020201124131330:00000000:noarch)']);
+    expect((await readIndex(w.store, 'acme', 'mod')).index.packages.map((p) => p.name)).toEqual(['foo']);
+    expect(up.stats('/mod/bar-1.0-1.noarch.rpm').requests).toBe(0);
+    expect(await readGroupFile(w.deps, 'acme', 'mod', 'modules')).toBe(kept);
+    await w.sink.idle();
+    expect((await currentGeneration(w.store, 'acme', 'mod'))?.record.files.some((f) => f.endsWith('-modules.yaml.gz'))).toBe(true);
+
+    // upstream lists no modules any more: the mirror's go, and bar is an ordinary package again
+    withModules('/mod', null);
+    expect(await runMirror(w.deps, 'acme', 'mod')).toMatchObject({ ok: true, warnings: [] });
+    expect(await readGroupFile(w.deps, 'acme', 'mod', 'modules')).toBeNull();
+    expect((await readIndex(w.store, 'acme', 'mod')).index.packages.map((p) => p.name).sort()).toEqual(['bar', 'foo']);
+
+    // a modules.yaml dnf would refuse fails the run: nothing published
+    withModules('/mod', yaml.replace('summary: The keepmod module', 'summary: [not, a, string]'));
+    const bad = await runMirror(w.deps, 'acme', 'mod');
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_modules' } });
+    expect(bad.error?.detail).toBe('upstream repodata/modules.yaml.gz: document 1, data.summary: must be a string');
+    expect(await readGroupFile(w.deps, 'acme', 'mod', 'modules')).toBeNull();
+
+    // a repo with modules of its own keeps them, and no package is left out for upstream's
+    await setGroupFile(w.deps, { appendAudit }, 'acme', 'own', 'modules', stream('mine', []), 'test');
+    withModules('/own', yaml);
+    await configure(w, 'acme', 'own', { from: `${up.url}/own/`, include: ['foo', 'bar'] });
+    const o = await runMirror(w.deps, 'acme', 'own');
+    expect(o).toMatchObject({ ok: true, packages: { selected: 2 }, warnings: ["acme/own has modules of its own: upstream's are not carried"] });
+    expect(await readGroupFile(w.deps, 'acme', 'own', 'modules')).toBe(stream('mine', []));
   });
 
   it('an updateinfo past the read bound fails the run before anything is published', async () => {
