@@ -42,12 +42,22 @@ export const repoGroupRouteDocs: RouteDoc[] = KINDS.flatMap((k): RouteDoc[] => {
       method: 'put', path, access: 'publish', summary: `Replace the repo's ${k.what}; listed in repomd.xml by the next generation`,
       body: { text: k.types }, responses: { 200: changeSchema },
       problems: { 400: ['invalid_request', ...(k.source === 'group' ? ['invalid_xml'] : [])], ...AUTH, 404: ['not_found'], 409: ['mirror_repo'], 413: ['body_too_large'],
-        ...(k.source === 'modules' ? { 422: ['invalid_modules'] } : {}), 503: ['busy'] },
+        ...(k.source === 'modules' ? { 422: ['invalid_modules'] as string[] } : {}) as Record<number, string[]>, 503: ['busy'] },
     },
     { method: 'get', path, access: 'read', summary: `The repo's ${k.what}, as uploaded`, responses: { 200: 'text' }, problems: { ...AUTH, 404: ['not_found', k.missing] } },
     { method: 'delete', path, access: 'publish', summary: `Remove the repo's ${k.what}`, responses: { 200: changeSchema }, problems: { ...AUTH, 404: ['not_found', k.missing], 409: ['mirror_repo'], 503: ['busy'] } },
   ];
 });
+
+function compsSummary(text: string): { groups: string[]; categories: string[]; environments: string[] } {
+  try {
+    const s = readComps(text);
+    return { groups: s.groups, categories: s.categories, environments: s.environments };
+  } catch (e) {
+    if (isRepodataReadError(e)) throw new ProblemError(400, 'invalid_xml', `comps: ${e.message}`);
+    throw e;
+  }
+}
 
 /** modules.yaml checked as dnf reads it (src/core/modules/documents.ts), stored as it is: 422 `invalid_modules` naming the document and field. */
 function modulesSummary(text: string): { documents: ReturnType<typeof checkModules> } {
@@ -66,16 +76,7 @@ export function repoGroupRoutes(deps: AppDeps): Hono<AppEnv> {
     app.put(path, async (c) => {
       const { tenant, repo, principal } = await repoRoute(c, deps.store, 'publish');
       const text = await readBodyText(c, MAX_GROUP_FILE_BODY);
-      let summary = {};
-      if (k.source === 'group') {
-        try {
-          const s = readComps(text);
-          summary = { groups: s.groups, categories: s.categories, environments: s.environments };
-        } catch (e) {
-          if (isRepodataReadError(e)) throw new ProblemError(400, 'invalid_xml', `comps: ${e.message}`);
-          throw e;
-        }
-      } else summary = modulesSummary(text);
+      const summary = k.source === 'group' ? compsSummary(text) : modulesSummary(text);
       const r = await setGroupFile(deps, storeTenancy, tenant, repo, k.source, text, actorOf(principal));
       return c.json({ ...r, ...summary });
     });

@@ -31,8 +31,8 @@ data:
       platform: [el8]
   profiles:
     default:
-      rpms:
-${artifacts.filter((a) => !a.endsWith('.src')).map((a) => `      - ${a.replace(/-\d+:.*$/, '')}\n`).join('') || '      []\n'}  api:
+      rpms:${artifacts.filter((a) => !a.endsWith('.src')).map((a) => `\n      - ${a.replace(/-\d+:.*$/, '')}`).join('') || ' []'}
+  api:
     rpms: []
   components:
     rpms:

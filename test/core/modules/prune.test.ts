@@ -54,7 +54,7 @@ describe('pruneModules', () => {
   });
 
   it('writes a closing ... when the last kept document has none, and reads back the same values', () => {
-    const text = 'document: modulemd-defaults\nversion: 1\ndata: {module: x}\n---\n' + stream('x', ['x-0:1-1.noarch']).replace(/\.\.\.\n$/, '');
+    const text = 'document: modulemd-defaults\nversion: 1\ndata: {module: x}\n' + stream('x', ['x-0:1-1.noarch']).replace(/\.\.\.\n$/, '');
     const p = pruneModules([...moduleDocuments(text)], { kept: () => true, considered: () => true });
     expect(p.text?.endsWith('...\n')).toBe(true);
     expect(p.text?.startsWith('---\ndocument: modulemd-defaults\n')).toBe(true);
