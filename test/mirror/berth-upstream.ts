@@ -9,6 +9,7 @@ import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { createApp } from '../../src/http/app.js';
 import { currentGeneration } from '../../src/repo/generations.js';
 import { runMirror, type MirrorSummary } from '../../src/mirror/run.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import { repodataKey } from '../../src/storage/keys.js';
 import { sync, type SyncSummary } from '../../src/sync/run.js';
 import { repoProblems } from '../sync/support.js';
@@ -24,9 +25,9 @@ export interface BerthMirror {
   stop(): Promise<void>;
 }
 
-/** A mirror world whose repos are public and served on 127.0.0.1; upstreams on 127.0.0.1 allowed. */
-export async function berthMirror(repos: readonly string[]): Promise<BerthMirror> {
-  const w = await mirrorWorld(repos.map((repo) => ({ tenant: 'acme', repo, public: true })), ['127.0.0.1']);
+/** A mirror world (on `store`, default memory) whose repos are public and served on 127.0.0.1; upstreams on 127.0.0.1 allowed. */
+export async function berthMirror(repos: readonly string[], store?: BlobStore): Promise<BerthMirror> {
+  const w = await mirrorWorld(repos.map((repo) => ({ tenant: 'acme', repo, public: true })), ['127.0.0.1'], {}, store);
   const app = createApp(w.deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ hostname: '127.0.0.1', port: 0, fetch: (req: Request) => app.fetch(req) }, () => resolve(s));

@@ -7,6 +7,7 @@ import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../../src/net/limi
 import { parseEgressAllow } from '../../src/net/egress-policy.js';
 import { normalizeMirrorInput, writeMirrorConfig, type MirrorInput } from '../../src/repo/mirror-config.js';
 import { createRepo } from '../../src/repo/repos.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import { createTenant } from '../../src/repo/tenants.js';
 import { makeWorld, type World } from '../repo/support.js';
 import type { Hostile } from '../net/hostile-upstream.js';
@@ -17,9 +18,12 @@ export interface MirrorWorld extends World {
   shutdown: AbortController;
 }
 
-/** Tenants and repos (allowUnsigned; private unless `public`), outbound allowing only `allow`, limits as given. */
-export async function mirrorWorld(repos: { tenant: string; repo: string; public?: boolean }[], allow: string[], limits: Partial<OutboundLimits> = {}): Promise<MirrorWorld> {
-  const w = await makeWorld([]);
+/** Tenants and repos (allowUnsigned; private unless `public`) in `store` (default: memory), outbound allowing only `allow`, limits as given. */
+export async function mirrorWorld(
+  repos: { tenant: string; repo: string; public?: boolean }[], allow: string[], limits: Partial<OutboundLimits> = {}, store?: BlobStore,
+): Promise<MirrorWorld> {
+  const w = await makeWorld([], store ? { store } : {});
+  if (store) await createTenant(store, w.tenant, w.now.value);
   const shutdown = new AbortController();
   const l = { ...DEFAULT_OUTBOUND_LIMITS, ...limits };
   w.deps.outbound = nodeOutbound(parseEgressAllow(allow), l);
