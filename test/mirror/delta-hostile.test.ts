@@ -1,8 +1,9 @@
 // A complete mirror of a Berth upstream that misbehaves on the delta path: a member map that lies
 // (fits repomd.xml, leads to other bytes), one that is no map, a 200 to a range request, a 206 for
-// other bytes, a range answer that goes on past its span or stops short. Each ends in a whole
-// download of the file — never in a wrong one — and what was read of the bad answers is counted:
-// a 200 or a 206 for other bytes is not read at all, an overlong body is cut off at its span.
+// other bytes (named as such, or disguised as the bytes asked for), a range answer that goes on
+// past its span or stops short. Each ends in a whole download of the file — never in a wrong one —
+// and what was read of the bad answers is counted: a 200 or a 206 naming other bytes is not read
+// at all, an overlong body is cut off at its span.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberMapName, parseMemberMap, type FileMembers } from '../../src/core/repodata/members.js';
 import type { MirrorSummary } from '../../src/mirror/run.js';
@@ -112,6 +113,17 @@ describe('a complete mirror of a hostile Berth upstream falls back to whole file
       return new Response(new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(half); c.close(); } }), { status: 206, headers });
     });
     expect(short.s.ranges).toMatchObject({ files: 0, fallbacks: 3 });
+  }, 120_000);
+
+  it('a 206 that names the bytes asked for but carries others: the assembled file is refused and fetched whole', async () => {
+    const { s } = await roundWith(async (req, res) => {
+      if (!rangedMetadata(req) || res.status !== 206) return res;
+      const body = new Uint8Array(await res.arrayBuffer());
+      for (let k = 0; k < body.length; k++) body[k] = (body[k] as number) ^ 0xff;
+      return new Response(body, { status: 206, headers: res.headers });
+    });
+    expect(s.ranges).toMatchObject({ files: 0, fallbacks: 3 });
+    expect(s.ranges.fetchedBytes).toBeGreaterThan(0);
   }, 120_000);
 
   it('a map that fits repomd.xml but leads to other bytes: the assembled file is refused, fetched whole, and the map not kept', async () => {
