@@ -17,7 +17,7 @@ import { ModulesError } from './errors.js';
 export interface ModulesLimits {
   /** Most documents in one stream (a distribution's modules.yaml holds a few thousand). */
   maxDocuments: number;
-  /** Most collections open at once (modulemd needs fewer than ten). */
+  /** Most collections open at once (a modulemd document needs about ten). */
   maxDepth: number;
 }
 
