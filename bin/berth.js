@@ -4,17 +4,20 @@
 // the Node 24 that `npm ci` installs into node_modules (the `node` devDependency) and passes its
 // exit status on; when there is none, it stops with one line saying how to get it.
 //
-// On Node 24: in a source checkout with dev dependencies it runs the TypeScript sources through
-// tsx, so what runs is always what is checked out (a stale dist/ can never shadow a change). In
-// an install without tsx (production: `npm ci --omit=dev && npm run build` elsewhere), it runs
-// the compiled CLI from dist/.
+// On Node 24 it runs, first found: the bundled CLI (dist/cli/, built by `npm run build` and
+// `npm ci`) while it is fresh, i.e. built from the sources as they are now (bin/cli-bundle.js);
+// else, in a source checkout with dev dependencies, the TypeScript sources through tsx, so what
+// runs is always what is checked out (a stale build can never shadow a change); else (an install
+// without tsx) the compiled CLI from dist/src/. Node's compile cache is on before any of them
+// loads, so their compiled code is reused from the previous run.
 //
 // Keep this file plain JavaScript that any Node ≥ 18 can parse: it is the one file the system
 // Node reads.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import module from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freshBundle } from './cli-bundle.js';
 
 const NODE_MAJOR = 24;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,10 +26,16 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major === NODE_MAJOR) {
   await runHere();
 } else {
-  relaunch();
+  await relaunch();
 }
 
 async function runHere() {
+  module.enableCompileCache();
+  const bundle = freshBundle(root);
+  if (bundle !== null) {
+    await import(pathToFileURL(bundle).href);
+    return;
+  }
   const source = join(root, 'src', 'cli', 'main.ts');
   const tsx = join(root, 'node_modules', 'tsx', 'package.json');
   if (existsSync(source) && existsSync(tsx)) {
@@ -68,7 +77,8 @@ function stop(line) {
   process.exit(1);
 }
 
-function relaunch() {
+async function relaunch() {
+  const { spawn } = await import('node:child_process');
   const here = `this is Node ${process.version} (${process.execPath})`;
   // a relaunched child that is still not on Node 24 must not start another one
   if (process.env['BERTH_LAUNCHED'] === '1') stop(`needs Node ${NODE_MAJOR}, but ${here}`);

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Builds the bundled `berth` command into dist/cli/ (see bin/cli-bundle.js for when it is used):
+//
+//   node bin/build-cli.js [--out DIR] [--if-available]
+//
+// esbuild bundles src/cli/main.ts and the createrepo reader thread's entry into ES modules:
+// main.js, worker.js and shared chunks (one per group of commands that load together), all in
+// one directory, so that the reader thread is found next to the code that starts it. npm
+// packages stay imports of node_modules. The build records the modification time and size of
+// every source file it read (inputs.json), taken before reading them: an edit made while it
+// runs leaves the bundle stale, never wrong. The new bundle replaces the old one by a rename.
+//
+// `npm run build` and `npm ci` (the `prepare` script) run it. --if-available exits 0 with one
+// line when esbuild is not installed (an install without dev dependencies), so that
+// `npm ci --omit=dev` does not fail; `berth` then runs from the sources or dist/src.
+import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BUNDLE_DIR, MANIFEST } from './cli-bundle.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { out: { type: 'string' }, 'if-available': { type: 'boolean', default: false } } });
+const out = values.out === undefined ? join(root, BUNDLE_DIR) : resolve(values.out);
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch (e) {
+  if (!values['if-available']) throw e;
+  console.error('berth: esbuild is not installed (no dev dependencies): no bundled CLI, `berth` runs from dist/src or the sources');
+  process.exit(0);
+}
+
+/** Path relative to the checkout, with forward slashes (the manifest's keys). */
+const rel = (path) => relative(root, path).split(sep).join('/');
+
+// Before esbuild reads anything: the state of every file it may read.
+const before = new Map();
+for (const file of [join(root, 'tsconfig.json'), fileURLToPath(import.meta.url)]) before.set(rel(file), statSync(file));
+for (const e of readdirSync(join(root, 'src'), { withFileTypes: true, recursive: true })) {
+  if (e.isFile()) {
+    const file = join(e.parentPath, e.name);
+    before.set(rel(file), statSync(file));
+  }
+}
+
+const staging = `${out}.tmp-${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts', worker: 'src/cli/createrepo/worker.ts' },
+  outdir: staging,
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  packages: 'external',
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const inputs = {};
+for (const input of Object.keys(result.metafile.inputs)) {
+  const key = rel(isAbsolute(input) ? input : join(root, input));
+  const s = before.get(key);
+  // a file that appeared during the build: recorded as never matching, so the bundle is stale
+  inputs[key] = s === undefined ? [0, -1] : [s.mtimeMs, s.size];
+}
+for (const key of ['tsconfig.json', rel(fileURLToPath(import.meta.url))]) {
+  const s = before.get(key);
+  inputs[key] = [s.mtimeMs, s.size];
+}
+writeFileSync(join(staging, MANIFEST), `${JSON.stringify({ inputs }, null, 1)}\n`);
+
+// Swap: the old bundle is moved aside, the new one renamed into place, the old one removed.
+const old = `${out}.old-${process.pid}`;
+try {
+  renameSync(out, old);
+} catch (e) {
+  if (e.code !== 'ENOENT') throw e;
+}
+renameSync(staging, out);
+rmSync(old, { recursive: true, force: true });
