@@ -2,7 +2,7 @@
  * berth createrepo vs createrepo_c on the same directories, side by side in one run.
  *
  *   npm run bench:createrepo -- [N ...] [--sets synth,real,rpmbuild] [--runs R] [--workers W,...]
- *                               [--memory]
+ *                               [--memory] [--startup R]
  *
  * Package sets (made once, cached under bench/.work/):
  *   synth     N synthetic packages of ~3 KiB (bench/lib/synth-repo.ts): reading headers and
@@ -11,16 +11,19 @@
  *             hashing the packages dominates.
  *   rpmbuild  N packages made by rpmbuild (bench/lib/rpmbuild-repo.ts): headers with everything
  *             rpmbuild writes.
- * For every set and N, builds the CLI (dist/) once, then runs R rounds, each timing
- * `createrepo_c --no-database -q DIR` and then `berth createrepo -q --workers W DIR` for every W
- * given (default: the CLI's default), and prints one row per W: median wall time, median CPU time
- * (user + system, all threads), median peak RSS (GNU time), the wall ratio berth / createrepo_c
- * and the load average before and after the row. `--runs 0` only makes the package sets. `--memory` adds, per set and N, the peak of
- * process.memoryUsage() of an in-process run (main thread: V8 heap, external and ArrayBuffers).
+ * Builds the CLI once (`npm run build`: dist/src and the bundled CLI in dist/cli), then, for every
+ * set and N, runs R rounds, each timing `createrepo_c --no-database -q DIR` and then
+ * `node bin/berth.js createrepo -q --workers W DIR` (the `berth` command as installed, through
+ * its launcher) for every W given (default: the CLI's default), and prints one row per W: median
+ * wall time, median CPU time (user + system, all threads), median peak RSS (GNU time), the wall
+ * ratio berth / createrepo_c and the load average before and after the row. `--runs 0` only makes
+ * the package sets. `--memory` adds, per set and N, the peak of process.memoryUsage() of an
+ * in-process run (main thread: V8 heap, external and ArrayBuffers). `--startup R` first times
+ * both tools R times on an empty directory: what starting costs.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +39,7 @@ const { values, positionals } = parseArgs({
     workers: { type: 'string' },
     sets: { type: 'string', default: 'synth' },
     memory: { type: 'boolean', default: false },
+    startup: { type: 'string', default: '0' },
   },
 });
 const sizes = positionals.length ? positionals.map(Number) : [4000];
@@ -49,7 +53,10 @@ if (spawnSync('createrepo_c', ['--version']).status !== 0) throw new Error('need
 if (sets.includes('rpmbuild') && spawnSync('rpmbuild', ['--version']).status !== 0) throw new Error('needs rpmbuild (Debian package "rpm")');
 const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) throw new Error('npm run build failed');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = join(root, 'bin', 'berth.js');
+// the launcher runs the bundle only while it is fresh: make sure that is what is measured
+const fresh = spawnSync(process.execPath, ['--input-type=module', '-e', `import { freshBundle } from ${JSON.stringify(new URL('../bin/cli-bundle.js', import.meta.url).href)}; process.exit(freshBundle(${JSON.stringify(root)}) === null ? 1 : 0);`]);
+if (fresh.status !== 0) throw new Error('the bundled CLI (dist/cli) is missing or stale after npm run build');
 
 /** Payload of package i of the real-size set: 100 KB × 50^u, u spread evenly over [0, 1). */
 const realPayload = (i: number): number => Math.round(100_000 * 50 ** ((i * 0.6180339887) % 1));
@@ -100,6 +107,24 @@ console.log('| set | packages | berth --workers | createrepo_c s | berth s | rat
 console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
 
 const fmt = (xs: Measurement[], f: (m: Measurement) => number, digits = 2): string => median(xs.map(f)).toFixed(digits);
+const startupRuns = Number(values.startup);
+if (startupRuns > 0) {
+  const empty = join(root, 'bench', '.work', 'empty');
+  await rm(empty, { recursive: true, force: true });
+  await mkdir(empty, { recursive: true });
+  const before = load();
+  const c: Measurement[] = [];
+  const b: Measurement[] = [];
+  for (let r = 0; r < startupRuns; r++) {
+    c.push(measure('createrepo_c', ['--no-database', '-q', empty]));
+    b.push(measure(process.execPath, [cli, 'createrepo', '-q', empty]));
+  }
+  const ratio = median(b.map((m) => m.seconds)) / median(c.map((m) => m.seconds));
+  console.log(
+    `| empty | 0 | default | ${fmt(c, (m) => m.seconds)} | ${fmt(b, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ${fmt(c, (m) => m.cpuSeconds)} | ` +
+      `${fmt(b, (m) => m.cpuSeconds)} | ${fmt(c, (m) => m.maxRssKiB / 1024, 0)} | ${fmt(b, (m) => m.maxRssKiB / 1024, 0)} | ${before} → ${load()} |`,
+  );
+}
 for (const set of sets) {
   for (const n of sizes) {
     const dir = await packageSet(set, n);

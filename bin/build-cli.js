@@ -59,6 +59,8 @@ const result = await esbuild.build({
   platform: 'node',
   target: 'node24',
   packages: 'external',
+  // inputs keep the paths they were found under (a linked src/ stays under the checkout)
+  preserveSymlinks: true,
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',

@@ -1,0 +1,149 @@
+// The bundled CLI (bin/build-cli.js → dist/cli/): bin/berth.js runs it only while every source
+// it was built from is unchanged, and it writes the same repodata as the sources do, in-process
+// and with a reader thread (whose entry must be found next to the bundle's chunks).
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { synthPackage } from '../../bench/lib/synth-repo.js';
+import { freshBundle, MANIFEST } from '../../bin/cli-bundle.js';
+import { run } from '../helpers/run.js';
+import { announceSkip, repoRoot } from '../helpers/tools.js';
+
+const work = mkdtempSync(join(tmpdir(), 'berth-bundle-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('freshBundle', () => {
+  /** A checkout with two sources and a bundle whose manifest records them as they are now. */
+  function checkout(name: string): { root: string; bundle: string; entry: string } {
+    const root = join(work, name);
+    const bundle = join(root, 'dist', 'cli');
+    mkdirSync(join(root, 'src', 'cli'), { recursive: true });
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(root, 'src', 'cli', 'main.ts'), 'export {};\n');
+    writeFileSync(join(root, 'src', 'cli', 'other.ts'), 'export const x = 1;\n');
+    utimesSync(join(root, 'src', 'cli', 'other.ts'), 1_700_000_000, 1_700_000_000);
+    writeFileSync(join(bundle, 'main.js'), '');
+    const inputs: Record<string, [number, number]> = {};
+    for (const f of ['src/cli/main.ts', 'src/cli/other.ts']) {
+      const s = statSync(join(root, f));
+      inputs[f] = [s.mtimeMs, s.size];
+    }
+    writeFileSync(join(bundle, MANIFEST), JSON.stringify({ inputs }));
+    return { root, bundle, entry: join(bundle, 'main.js') };
+  }
+
+  it('is the entry while every input has its recorded mtime and size', () => {
+    const { root, entry } = checkout('fresh');
+    expect(freshBundle(root)).toBe(entry);
+  });
+
+  it('is null once an input is touched, rewritten at the same size, or deleted', () => {
+    const touched = checkout('touched');
+    utimesSync(join(touched.root, 'src', 'cli', 'other.ts'), 1_700_000_001, 1_700_000_001);
+    expect(freshBundle(touched.root)).toBeNull();
+
+    const resized = checkout('resized');
+    const other = join(resized.root, 'src', 'cli', 'other.ts');
+    writeFileSync(other, 'export const x = 12;\n');
+    utimesSync(other, 1_700_000_000, 1_700_000_000);
+    expect(freshBundle(resized.root)).toBeNull();
+
+    const deleted = checkout('deleted');
+    rmSync(join(deleted.root, 'src', 'cli', 'other.ts'));
+    expect(freshBundle(deleted.root)).toBeNull();
+  });
+
+  it('is null without a manifest or an entry, and with an unreadable manifest', () => {
+    const noManifest = checkout('no-manifest');
+    rmSync(join(noManifest.bundle, MANIFEST));
+    expect(freshBundle(noManifest.root)).toBeNull();
+    const noEntry = checkout('no-entry');
+    rmSync(noEntry.entry);
+    expect(freshBundle(noEntry.root)).toBeNull();
+    const garbled = checkout('garbled');
+    writeFileSync(join(garbled.bundle, MANIFEST), '{"inputs": ');
+    expect(freshBundle(garbled.root)).toBeNull();
+  });
+
+  it('is the entry in an install that ships no sources', () => {
+    const { root, entry } = checkout('no-sources');
+    rmSync(join(root, 'src'), { recursive: true });
+    expect(freshBundle(root)).toBe(entry);
+  });
+});
+
+let esbuildReason: string | null = null;
+try {
+  await import('esbuild');
+} catch {
+  esbuildReason = 'esbuild not installed (no dev dependencies)';
+}
+announceSkip('the bundled CLI', esbuildReason);
+
+describe.skipIf(esbuildReason !== null)('the bundled CLI', () => {
+  const root = repoRoot();
+  // a copy of the launcher beside a bundle built from this checkout's sources (linked, unchanged)
+  const checkoutCopy = join(work, 'checkout');
+  const bundle = join(checkoutCopy, 'dist', 'cli');
+  const repo = join(work, 'repo');
+
+  async function build(): Promise<void> {
+    mkdirSync(join(checkoutCopy, 'bin'), { recursive: true });
+    for (const f of ['berth.js', 'cli-bundle.js', 'build-cli.js']) cpSync(join(root, 'bin', f), join(checkoutCopy, 'bin', f), { preserveTimestamps: true });
+    for (const f of ['src', 'node_modules', 'tsconfig.json']) symlinkSync(join(root, f), join(checkoutCopy, f));
+    const r = await run(process.execPath, [join(checkoutCopy, 'bin', 'build-cli.js')], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    mkdirSync(repo, { recursive: true });
+    for (let i = 1; i <= 80; i++) {
+      const p = synthPackage(i);
+      const path = join(repo, `${p.name}.x86_64.rpm`);
+      writeFileSync(path, p.bytes);
+      utimesSync(path, 1_700_000_000 + i, 1_700_000_000 + i);
+    }
+  }
+
+  function repodata(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const f of readdirSync(join(repo, 'repodata')).sort()) out[f] = readFileSync(join(repo, 'repodata', f)).toString('base64');
+    return out;
+  }
+
+  it('is fresh when built, and records the sources of the createrepo path', async () => {
+    await build();
+    expect(freshBundle(checkoutCopy)).toBe(join(bundle, 'main.js'));
+    const { inputs } = JSON.parse(readFileSync(join(bundle, MANIFEST), 'utf8')) as { inputs: Record<string, unknown> };
+    for (const f of ['src/cli/main.ts', 'src/cli/commands/createrepo.ts', 'src/cli/createrepo/worker.ts', 'src/core/rpm/index.ts', 'tsconfig.json', 'bin/build-cli.js']) {
+      expect(Object.keys(inputs)).toContain(f);
+    }
+    expect(readdirSync(bundle)).toEqual(expect.arrayContaining(['main.js', 'worker.js']));
+  }, 120_000);
+
+  it('writes the same repodata as the sources, in-process and with a reader thread', async () => {
+    const fromSources = await run(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'createrepo', '--workers', '0', repo], { cwd: root });
+    expect(fromSources.stdout).toContain('80 packages');
+    const expected = repodata();
+    for (const workers of ['0', '1']) {
+      rmSync(join(repo, 'repodata'), { recursive: true });
+      const r = await run(process.execPath, [join(bundle, 'main.js'), 'createrepo', '--workers', workers, repo]);
+      expect(r.stdout).toBe(fromSources.stdout);
+      expect(repodata()).toEqual(expected);
+    }
+  }, 120_000);
+
+  it('is what bin/berth.js runs while fresh, and not once the sources changed', async () => {
+    // mark the bundle (its outputs are not what freshness is about): the mark shows it ran
+    writeFileSync(join(bundle, 'main.js'), `process.stderr.write('from the bundle\\n');\n${readFileSync(join(bundle, 'main.js'), 'utf8')}`);
+    const launcher = join(checkoutCopy, 'bin', 'berth.js');
+    const fresh = await run(process.execPath, [launcher, '--version']);
+    expect(fresh.stdout).toBe('berth 0.1.0\n');
+    expect(fresh.stderr).toBe('from the bundle\n');
+    // the manifest now records another mtime for one source: as if that file had been edited
+    const manifest = JSON.parse(readFileSync(join(bundle, MANIFEST), 'utf8')) as { inputs: Record<string, [number, number]> };
+    manifest.inputs['src/cli/createrepo/describe.ts']![0] -= 1000;
+    writeFileSync(join(bundle, MANIFEST), JSON.stringify(manifest));
+    const stale = await run(process.execPath, [launcher, '--version']);
+    expect(stale.stdout).toBe('berth 0.1.0\n');
+    expect(stale.stderr).toBe('');
+  }, 120_000);
+});
