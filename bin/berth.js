@@ -4,9 +4,9 @@
 // the Node 24 that `npm ci` installs into node_modules (the `node` devDependency) and passes its
 // exit status on; when there is none, it stops with one line saying how to get it.
 //
-// On Node 24 it runs, first found: the bundled CLI (dist/cli/, built by `npm run build` and
-// `npm ci`) while it is fresh, i.e. built from the sources as they are now (bin/cli-bundle.js);
-// else, in a source checkout with dev dependencies, the TypeScript sources through tsx, so what
+// On Node 24 it runs, first found: for `berth createrepo`, the bundled command (dist/cli/, built
+// by `npm run build` and `npm ci`) while it is fresh, i.e. built from the sources as they are now
+// (bin/cli-bundle.js); else, in a source checkout with dev dependencies, the TypeScript sources through tsx, so what
 // runs is always what is checked out (a stale build can never shadow a change); else (an install
 // without tsx) the compiled CLI from dist/src/. Node's compile cache is on before any of them
 // loads, so their compiled code is reused from the previous run.
@@ -17,7 +17,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freshBundle } from './cli-bundle.js';
 
 const NODE_MAJOR = 24;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +30,8 @@ if (major === NODE_MAJOR) {
 
 async function runHere() {
   module.enableCompileCache();
-  const bundle = freshBundle(root);
+  // loaded here, not at the top: the system Node reads this file alone
+  const bundle = process.argv[2] === 'createrepo' ? (await import('./cli-bundle.js')).freshBundle(root) : null;
   if (bundle !== null) {
     await import(pathToFileURL(bundle).href);
     return;

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Builds the bundled `berth` command into dist/cli/ (see bin/cli-bundle.js for when it is used):
+// Builds the bundled `berth createrepo` into dist/cli/ (see bin/cli-bundle.js for when it is used):
 //
 //   node bin/build-cli.js [--out DIR] [--if-available]
 //
-// esbuild bundles src/cli/main.ts and the createrepo reader thread's entry into ES modules:
-// main.js, worker.js and shared chunks (one per group of commands that load together), all in
-// one directory, so that the reader thread is found next to the code that starts it. npm
-// packages stay imports of node_modules. The build records the modification time and size of
+// esbuild bundles src/cli/createrepo-main.ts and the reader thread's entry into ES modules:
+// createrepo.js, worker.js and the chunks they share or load on demand, all in one directory, so
+// that the reader thread is found next to the code that starts it. npm packages stay imports of
+// node_modules. The build records the modification time and size of
 // every source file it read (inputs.json), taken before reading them: an edit made while it
 // runs leaves the bundle stale, never wrong. The new bundle replaces the old one by a rename.
 //
@@ -49,7 +49,7 @@ const staging = `${out}.tmp-${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts', worker: 'src/cli/createrepo/worker.ts' },
+  entryPoints: { createrepo: 'src/cli/createrepo-main.ts', worker: 'src/cli/createrepo/worker.ts' },
   outdir: staging,
   entryNames: '[name]',
   chunkNames: 'chunk-[hash]',

@@ -1,6 +1,6 @@
-// The bundled CLI (bin/build-cli.js → dist/cli/): bin/berth.js runs it only while every source
-// it was built from is unchanged, and it writes the same repodata as the sources do, in-process
-// and with a reader thread (whose entry must be found next to the bundle's chunks).
+// The bundled `berth createrepo` (bin/build-cli.js → dist/cli/): bin/berth.js runs it only while
+// every source it was built from is unchanged, and it writes the same repodata as the sources
+// do, in-process and with a reader thread (whose entry must be found next to the bundle's chunks).
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,14 +23,14 @@ describe('freshBundle', () => {
     writeFileSync(join(root, 'src', 'cli', 'main.ts'), 'export {};\n');
     writeFileSync(join(root, 'src', 'cli', 'other.ts'), 'export const x = 1;\n');
     utimesSync(join(root, 'src', 'cli', 'other.ts'), 1_700_000_000, 1_700_000_000);
-    writeFileSync(join(bundle, 'main.js'), '');
+    writeFileSync(join(bundle, 'createrepo.js'), '');
     const inputs: Record<string, [number, number]> = {};
     for (const f of ['src/cli/main.ts', 'src/cli/other.ts']) {
       const s = statSync(join(root, f));
       inputs[f] = [s.mtimeMs, s.size];
     }
     writeFileSync(join(bundle, MANIFEST), JSON.stringify({ inputs }));
-    return { root, bundle, entry: join(bundle, 'main.js') };
+    return { root, bundle, entry: join(bundle, 'createrepo.js') };
   }
 
   it('is the entry while every input has its recorded mtime and size', () => {
@@ -111,12 +111,14 @@ describe.skipIf(esbuildReason !== null)('the bundled CLI', () => {
 
   it('is fresh when built, and records the sources of the createrepo path', async () => {
     await build();
-    expect(freshBundle(checkoutCopy)).toBe(join(bundle, 'main.js'));
+    expect(freshBundle(checkoutCopy)).toBe(join(bundle, 'createrepo.js'));
     const { inputs } = JSON.parse(readFileSync(join(bundle, MANIFEST), 'utf8')) as { inputs: Record<string, unknown> };
-    for (const f of ['src/cli/main.ts', 'src/cli/commands/createrepo.ts', 'src/cli/createrepo/worker.ts', 'src/core/rpm/index.ts', 'tsconfig.json', 'bin/build-cli.js']) {
+    for (const f of ['src/cli/createrepo-main.ts', 'src/cli/dispatch.ts', 'src/cli/commands/createrepo.ts', 'src/cli/createrepo/worker.ts', 'src/core/rpm/index.ts', 'tsconfig.json', 'bin/build-cli.js']) {
       expect(Object.keys(inputs)).toContain(f);
     }
-    expect(readdirSync(bundle)).toEqual(expect.arrayContaining(['main.js', 'worker.js']));
+    expect(readdirSync(bundle)).toEqual(expect.arrayContaining(['createrepo.js', 'worker.js']));
+    // only what createrepo runs: not the other commands, not the server
+    expect(Object.keys(inputs).filter((f) => f.startsWith('src/http/') || f.startsWith('src/cli/commands/serve'))).toEqual([]);
   }, 120_000);
 
   it('writes the same repodata as the sources, in-process and with a reader thread', async () => {
@@ -125,25 +127,35 @@ describe.skipIf(esbuildReason !== null)('the bundled CLI', () => {
     const expected = repodata();
     for (const workers of ['0', '1']) {
       rmSync(join(repo, 'repodata'), { recursive: true });
-      const r = await run(process.execPath, [join(bundle, 'main.js'), 'createrepo', '--workers', workers, repo]);
+      const r = await run(process.execPath, [join(bundle, 'createrepo.js'), 'createrepo', '--workers', workers, repo]);
       expect(r.stdout).toBe(fromSources.stdout);
       expect(repodata()).toEqual(expected);
     }
   }, 120_000);
 
-  it('is what bin/berth.js runs while fresh, and not once the sources changed', async () => {
+  it('is what bin/berth.js runs for createrepo while fresh, and not once the sources changed', async () => {
     // mark the bundle (its outputs are not what freshness is about): the mark shows it ran
-    writeFileSync(join(bundle, 'main.js'), `process.stderr.write('from the bundle\\n');\n${readFileSync(join(bundle, 'main.js'), 'utf8')}`);
+    const entry = join(bundle, 'createrepo.js');
+    writeFileSync(entry, `process.stderr.write('from the bundle\\n');\n${readFileSync(entry, 'utf8')}`);
     const launcher = join(checkoutCopy, 'bin', 'berth.js');
-    const fresh = await run(process.execPath, [launcher, '--version']);
-    expect(fresh.stdout).toBe('berth 0.1.0\n');
+    const fresh = await run(process.execPath, [launcher, 'createrepo', '-q', repo]);
     expect(fresh.stderr).toBe('from the bundle\n');
+    const help = await run(process.execPath, [launcher, 'createrepo', '--help']);
+    expect(help.stdout).toMatch(/^Usage: berth createrepo/);
+    // the other commands run as before
+    const version = await run(process.execPath, [launcher, '--version']);
+    expect(version.stdout).toBe('berth 0.1.0\n');
+    expect(version.stderr).toBe('');
+    // a usage error: the same message and exit code as through main.ts
+    const usage = await run(process.execPath, [launcher, 'createrepo', '--workers', 'x', repo], { allowFail: true });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe("from the bundle\nberth createrepo: --workers takes a non-negative integer, not 'x'\n");
     // the manifest now records another mtime for one source: as if that file had been edited
     const manifest = JSON.parse(readFileSync(join(bundle, MANIFEST), 'utf8')) as { inputs: Record<string, [number, number]> };
     manifest.inputs['src/cli/createrepo/describe.ts']![0] -= 1000;
     writeFileSync(join(bundle, MANIFEST), JSON.stringify(manifest));
-    const stale = await run(process.execPath, [launcher, '--version']);
-    expect(stale.stdout).toBe('berth 0.1.0\n');
+    const stale = await run(process.execPath, [launcher, 'createrepo', '-q', repo]);
+    expect(stale.code).toBe(0);
     expect(stale.stderr).toBe('');
   }, 120_000);
 });
