@@ -107,9 +107,9 @@ describe('filtered mirror: upstream advisories and groups', () => {
     const w = await mirrorWorld([{ tenant: 'acme', repo: 'mod' }, { tenant: 'acme', repo: 'own' }], ['127.0.0.1']);
     const kept = stream('keepmod', ['foo-0:1.0-1.noarch', 'foo-0:1.0-1.src']) + defaults('keepmod') + translations('keepmod');
     const yaml = kept + stream('gonemod', ['bar-0:1.0-1.noarch', 'baz-0:1.0-1.noarch']) + defaults('gonemod') + obsoletes('gonemod');
-    const withModules = (prefix: string, text: string | null): void => serveRepo(up, prefix, [
+    const withModules = (prefix: string, text: string | null, plain = false): void => serveRepo(up, prefix, [
       { type: 'primary', href: 'repodata/primary.xml', bytes: primaryXml(pkgs) },
-      ...(text === null ? [] : [{ type: 'modules', href: 'repodata/modules.yaml.gz', bytes: gzipSync(text) }]),
+      ...(text === null ? [] : [plain ? { type: 'modules', href: 'repodata/modules.yaml', bytes: text } : { type: 'modules', href: 'repodata/modules.yaml.gz', bytes: gzipSync(text) }]),
     ], pkgs);
     withModules('/mod', yaml);
     // bar is selected, but baz is not: gonemod would be served without baz, so it goes with bar
@@ -129,11 +129,11 @@ describe('filtered mirror: upstream advisories and groups', () => {
     expect(await readGroupFile(w.deps, 'acme', 'mod', 'modules')).toBeNull();
     expect((await readIndex(w.store, 'acme', 'mod')).index.packages.map((p) => p.name).sort()).toEqual(['bar', 'foo']);
 
-    // a modules.yaml dnf would refuse fails the run: nothing published
-    withModules('/mod', yaml.replace('summary: The keepmod module', 'summary: [not, a, string]'));
+    // a modules.yaml dnf would refuse (here uncompressed) fails the run: nothing published
+    withModules('/mod', yaml.replace('summary: The keepmod module', 'summary: [not, a, string]'), true);
     const bad = await runMirror(w.deps, 'acme', 'mod');
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_modules' } });
-    expect(bad.error?.detail).toBe('upstream repodata/modules.yaml.gz: document 1, data.summary: must be a string');
+    expect(bad.error?.detail).toBe('upstream repodata/modules.yaml: document 1, data.summary: must be a string');
     expect(await readGroupFile(w.deps, 'acme', 'mod', 'modules')).toBeNull();
 
     // a repo with modules of its own keeps them, and no package is left out for upstream's
