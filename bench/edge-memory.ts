@@ -53,10 +53,11 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectInspector, type HeapSampler, type Inspector } from './lib/edge-heap.js';
+import { connectInspector, type Inspector } from './lib/edge-heap.js';
+import { Meter, mib } from './lib/edge-measure.js';
 import { apiAt, freePort, slowDownload, writeRandom, type Download } from './lib/edge-memory-util.js';
 import { startEdgeWorker, wranglerEnv, type EdgeWorker } from './lib/edge-worker.js';
-import { pidListeningOn, processName, sampleRss, type RssSampler } from './lib/rss.js';
+import { pidListeningOn, processName } from './lib/rss.js';
 import { synthFilesPackage } from './lib/synth-files.js';
 import { synthPackage } from './lib/synth-repo.js';
 
@@ -78,11 +79,6 @@ const { values } = parseArgs({
   },
 });
 const TENANT = 'bench';
-const MiB = 1024 * 1024;
-const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
-const LIMIT = 128 * MiB;
-/** Longest wait for a getHeapUsage answer under which a phase's live samples count as covering it. */
-const COVERED_MS = 1000;
 await mkdir(join(root, 'bench', '.work'), { recursive: true });
 const work = await mkdtemp(join(root, 'bench', '.work', 'edge-memory-'));
 const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
@@ -92,67 +88,9 @@ const heapMb = Number(values['v8-heap-mb']);
 const env = { ...(await wranglerEnv(work)), ...(heapMb > 0 ? { MINIFLARE_WORKERD_V8_FLAGS: `--max-heap-size=${heapMb}` } : {}) };
 const t0 = Date.now();
 const say = (s: string): void => console.error(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}`);
-
-interface Phase {
-  label: string; seconds: number; rssBase: number; rssPeak: number; heapBase: number; heapPeak: number; usedPeak: number; backingPeak: number;
-  /** Max of live samples (heap snapshot first, i.e. after a full GC), when taken. */
-  live?: { peak: number; used: number; backing: number; samples: number };
-  note?: string;
-  /** Which figure pass/fail used, and the longest wait for a getHeapUsage answer. */
-  judged?: 'live' | 'sampled';
-  maxGapMs?: number;
-}
-const phases: Phase[] = [];
-/** What pass/fail judges: per phase, the live peak when live samples exist, else the sampled peak. */
-let worst = 0;
-let worstWhat = '';
-
-/** A 1 s baseline, then samplers on the workerd pid and the isolate while `run` runs. */
-async function measure(label: string, pid: number, insp: Inspector, run: () => Promise<string | undefined>, live: { everyMs: number; snapshot?: string } | null = null): Promise<Phase> {
-  const b = sampleRss(pid);
-  const hb = insp.sample();
-  await new Promise((r) => setTimeout(r, 1000));
-  const rssBase = b.stop().maxKiB * 1024;
-  const heapBaseS = await hb.stop();
-  const rs: RssSampler = sampleRss(pid);
-  const hs: HeapSampler = insp.sample();
-  const ls = live ? insp.sampleLive({ everyMs: live.everyMs, ...(live.snapshot ? { keepLargestTo: live.snapshot } : {}) }) : null;
-  const start = Date.now();
-  const note = await run();
-  const seconds = (Date.now() - start) / 1000;
-  const l = await ls?.stop();
-  if (l) {
-    say(`${label}: live samples (s from start: snapshot heap + buffers MiB | getHeapUsage used + backing MiB right after): ${l.all.map((x) =>
-      `${(x.atMs / 1000).toFixed(1)}s→${(x.snappedMs / 1000).toFixed(1)}s ${mib(x.heap)}+${mib(x.buffers)} | ${mib(x.usage.usedSize)}+${mib(x.usage.backingStorageSize ?? 0)}`).join(', ')}`);
-  }
-  await new Promise((r) => setTimeout(r, 1000));
-  const r = rs.stop();
-  const h = await hs.stop();
-  say(`${label}: ${h.samples} getHeapUsage samples, longest wait for one ${h.maxGapMs} ms`);
-  const p: Phase = {
-    label, seconds, rssBase, rssPeak: r.maxKiB * 1024,
-    heapBase: heapBaseS.maxUsedPlusBacking, heapPeak: h.maxUsedPlusBacking, usedPeak: h.maxUsed, backingPeak: h.maxBacking,
-    ...(l ? { live: { peak: l.maxLive, used: l.maxUsed, backing: l.maxBacking, samples: l.samples } } : {}),
-    ...(note ? { note } : {}),
-  };
-  // The inspector is only answered when the isolate lets it in: during a busy regeneration the
-  // answers wait seconds, so the live samples (and the sampled peak) miss what happens meanwhile.
-  // Live samples are judged only when the inspector was answering throughout.
-  const covered = h.maxGapMs <= COVERED_MS;
-  const useLive = p.live !== undefined && p.live.samples > 0 && covered;
-  p.judged = useLive ? 'live' : 'sampled';
-  p.maxGapMs = h.maxGapMs;
-  const judged = useLive ? p.live!.peak : p.heapPeak;
-  if (judged > worst) {
-    worst = judged;
-    worstWhat = `${useLive ? 'live peak' : `sampled peak (garbage included; ${p.live ? `live samples not judged: the inspector waited up to ${(h.maxGapMs / 1000).toFixed(1)} s for the isolate` : 'no live samples'})`} of "${label}"`;
-  }
-  phases.push(p);
-  const liveSay = p.live ? `, live peak ${mib(p.live.peak)} MiB (${mib(p.live.used)} heap / ${mib(p.live.backing)} buffers, ${p.live.samples} samples)` : '';
-  say(`${label}: ${seconds.toFixed(1)} s, RSS ${mib(p.rssBase)} → peak ${mib(p.rssPeak)} MiB, isolate ${mib(p.heapBase)} → peak ${mib(p.heapPeak)} MiB${liveSay}${note ? ` (${note})` : ''}`);
-  return p;
-}
-
+const meter = new Meter(say);
+const phases = meter.phases;
+const measure = meter.measure.bind(meter);
 
 /** repomd.xml once it names `revision` (or later); fails after `timeoutS`. */
 async function repomdAt(base: string, repo: string, revision: number, timeoutS = 3600): Promise<string> {
@@ -296,15 +234,9 @@ try {
   console.log(`node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, workerd V8 flags: ${env.MINIFLARE_WORKERD_V8_FLAGS ?? '(none)'}`);
   if (!values['skip-regen']) await regenerationPhase();
   if (!values['skip-serve']) await servingPhase();
-  console.log('\nworkerd VmRSS (whole process: Worker + Miniflare simulators) and the user isolate (V8 used heap + ArrayBuffer backing stores), sampled every 200 ms; base = max over 1 s before');
-  console.log('| phase | seconds | RSS base MiB | RSS peak MiB | RSS growth MiB | isolate base MiB | isolate peak MiB (heap / buffers) | isolate live peak MiB (heap / buffers; samples) | longest inspector wait s | judged | note |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
-  for (const p of phases) {
-    const live = p.live ? `${mib(p.live.peak)} (${mib(p.live.used)} / ${mib(p.live.backing)}; ${p.live.samples})` : '-';
-    console.log(`| ${p.label} | ${p.seconds.toFixed(1)} | ${mib(p.rssBase)} | ${mib(p.rssPeak)} | ${mib(p.rssPeak - p.rssBase)} | ${mib(p.heapBase)} | ${mib(p.heapPeak)} (${mib(p.usedPeak)} / ${mib(p.backingPeak)}) | ${live} | ${((p.maxGapMs ?? 0) / 1000).toFixed(1)} | ${p.judged ?? ''} | ${p.note ?? ''} |`);
-  }
-  console.log(`\njudged: per phase the live peak (heap snapshot totals, after its forced GC) when the phase has live samples and the inspector answered within ${COVERED_MS / 1000} s throughout, else the sampled peak (getHeapUsage every 200 ms, garbage included); worst ${mib(worst)} MiB, the ${worstWhat}; limit 128 MiB`);
-  if (worst >= LIMIT) throw new Error(`the isolate reached ${mib(worst)} MiB (${worstWhat}; limit 128 MiB)`);
+  console.log('\nworkerd VmRSS (whole process: Worker + Miniflare simulators), its CPU seconds, and the user isolate (V8 used heap + ArrayBuffer backing stores), sampled every 200 ms; base = max over 1 s before');
+  for (const line of meter.table()) console.log(line);
+  console.log(`\n${meter.verdict()}`);
 } finally {
   if (values.keep) console.error(`kept ${work}`);
   else await rm(work, { recursive: true, force: true });
