@@ -53,12 +53,13 @@ export async function startLocalWorker(input: Record<string, unknown>): Promise<
 
 /**
  * The same, in a child process (see harness/serve-worker.ts). `onOutput` receives the child's
- * stdout and stderr (the Worker's console) as they arrive.
+ * stdout and stderr (the Worker's console) as they arrive. `env` adds to the child's environment
+ * (e.g. `MINIFLARE_WORKERD_V8_FLAGS`, which Miniflare hands to workerd).
  */
-export async function startWorkerProcess(input: Record<string, unknown>, onOutput?: (text: string) => void): Promise<LocalWorker> {
+export async function startWorkerProcess(input: Record<string, unknown>, onOutput?: (text: string) => void, env: Record<string, string> = {}): Promise<LocalWorker> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot(), 'test', 'cloudflare', 'harness', 'serve-worker.ts'), JSON.stringify(input)], {
     cwd: repoRoot(),
-    env: { ...process.env },
+    env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
