@@ -49,6 +49,7 @@ export async function runFunctionsScale(o: FunctionsOptions): Promise<string[]> 
     out.push(`seeded ${o.packages} packages (fragments, index; ${o.gets} blobs) with the Azure store in ${seeded.seconds.toFixed(0)} s`);
     const admin = `bench-operator-${randomBytes(16).toString('hex')}`;
     const log = createWriteStream(join(o.dir, 'functions.log'));
+    await new Promise((r) => log.once('open', r));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       AzureWebJobsStorage: azurite.connectionString,

@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { currentGenerationKey, repoChunksPrefix } from '../../src/storage/keys.js';
+import type { R2BucketLike } from '../../src/storage/r2-store.js';
 import { connectInspector } from './edge-heap.js';
 import { Meter } from './edge-measure.js';
 import { freePort } from './edge-memory-util.js';
@@ -61,7 +62,7 @@ export async function readMarker(file: string, packages: number): Promise<Marker
 }
 
 /** Deletes every key under `prefix` (a page at a time). */
-async function deletePrefix(r2: { bucket: { list(o: { prefix: string; cursor?: string }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>; delete(keys: string[]): Promise<void> } }, prefix: string): Promise<number> {
+async function deletePrefix(r2: { bucket: R2BucketLike }, prefix: string): Promise<number> {
   let n = 0;
   for (;;) {
     const page = await r2.bucket.list({ prefix });
@@ -80,20 +81,24 @@ export async function runWorkerdScale(o: ScaleOptions): Promise<{ meter: Meter; 
   // getPlatformProxy runs in this process: offline, no telemetry, config kept in `dir`
   for (const k of ['WRANGLER_SEND_METRICS', 'CLOUDFLARE_CF_FETCH_ENABLED', 'XDG_CONFIG_HOME'] as const) process.env[k] = env[k];
   const lines: string[] = [];
-  let marker = await readMarker(markerFile, o.packages);
-  if (!marker) {
+  const seed = async (): Promise<Marker> => {
     await rm(persist, { recursive: true, force: true });
     say(`seeding ${o.packages} packages into workerd's local R2 (${persist})`);
     const r2 = await openLocalR2(o.root, persist);
+    let m: Marker;
     try {
       const s = await seedRepo(r2.store, { tenant: TENANT, repo: REPO, packages: o.packages, served: o.gets, say });
-      marker = { packages: o.packages, served: s.served, seedSeconds: s.seconds, published: 0 };
+      m = { packages: o.packages, served: s.served, seedSeconds: s.seconds, published: 0 };
     } finally {
       await r2.dispose();
     }
-    await writeFile(markerFile, JSON.stringify(marker));
-    lines.push(`seeded ${o.packages} packages (fragments, index; ${o.gets} blobs) through the R2 binding in ${marker.seedSeconds.toFixed(0)} s`);
-  } else if (o.cold) {
+    await writeFile(markerFile, JSON.stringify(m));
+    lines.push(`seeded ${o.packages} packages (fragments, index; ${o.gets} blobs) through the R2 binding in ${m.seedSeconds.toFixed(0)} s`);
+    return m;
+  };
+  const kept = await readMarker(markerFile, o.packages);
+  const marker: Marker = kept ?? await seed();
+  if (kept && o.cold) {
     const r2 = await openLocalR2(o.root, persist);
     try {
       const n = await deletePrefix(r2, repoChunksPrefix(TENANT, REPO));

@@ -55,9 +55,12 @@ export async function fetchVerified(url: string, sha256: string, size: number, h
   if (res.status !== 200 || !res.body) throw new Error(`GET ${url}: ${res.status}`);
   const h = createHash('sha256');
   let n = 0;
-  for await (const chunk of res.body) {
-    h.update(chunk);
-    n += chunk.length;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    h.update(value);
+    n += value.length;
   }
   const got = h.digest('hex');
   if (n !== size || got !== sha256) throw new Error(`GET ${url}: ${n} bytes, sha256 ${got}; expected ${size} bytes, ${sha256}`);
