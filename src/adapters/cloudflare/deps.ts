@@ -14,6 +14,7 @@ import type { Logger } from '../../core/logger.js';
 import type { EventSink, RepoChanged } from '../../repo/events.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { createR2BlobStore } from '../../storage/r2-store.js';
+import { countedBucket, type CallCount } from './counted-bucket.js';
 import { createSasBlobStore } from '../../storage/sas-store.js';
 import { NO_FILE_CACHE } from '../../http/cache/file-cache.js';
 import { DEFAULT_SERVE_CACHE, ServeCache } from '../../http/cache/serve-cache.js';
@@ -25,6 +26,8 @@ import { workerPlatform } from './platform.js';
 export interface WorkerDeps {
   deps: AppDeps;
   config: WorkerConfig;
+  /** R2 calls (subrequests) this isolate has made through its store (storage `r2`). */
+  r2Calls: CallCount;
 }
 
 /** One JSON line per entry on the console (Workers Logs / `wrangler tail` collect it). */
@@ -48,9 +51,9 @@ const noEvents: EventSink = {
   },
 };
 
-function storeOf(config: WorkerConfig): BlobStore {
+function storeOf(config: WorkerConfig, r2Calls: CallCount): BlobStore {
   const s = config.storage;
-  return s.kind === 'r2' ? createR2BlobStore(s.bucket) : createSasBlobStore({ containerUrl: s.containerUrl, sas: s.sas });
+  return s.kind === 'r2' ? createR2BlobStore(countedBucket(s.bucket, r2Calls)) : createSasBlobStore({ containerUrl: s.containerUrl, sas: s.sas });
 }
 
 /** The Worker's serve cache: isolate memory for small things, the Cache API (when given) for files. */
@@ -68,8 +71,9 @@ export function workerServeCache(config: Pick<WorkerConfig, 'tokenCacheSeconds' 
 export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLogger, edgeCache: EdgeCache | null = null): Promise<WorkerDeps> {
   const config = parseWorkerEnv(env);
   for (const warning of config.warnings) logger.warn('deprecated setting', { detail: warning });
+  const r2Calls: CallCount = { calls: 0 };
   const deps: AppDeps = {
-    store: storeOf(config),
+    store: storeOf(config, r2Calls),
     platform: workerPlatform,
     events: config.storage.kind === 'r2' ? new QueueSink(config.storage.events) : noEvents,
     clock: () => new Date(),
@@ -88,7 +92,7 @@ export async function buildWorkerDeps(env: WorkerEnv, logger: Logger = consoleLo
       tenantQuotaBytes: config.tenantQuotaBytes,
     },
   };
-  return { deps, config };
+  return { deps, config, r2Calls };
 }
 
 const cache = new WeakMap<object, Promise<WorkerDeps>>();

@@ -134,10 +134,13 @@ export default {
     }
     for (const { tenant, repo, messages } of byRepo.values()) {
       try {
+        const calls = worker.r2Calls.calls;
         const result = await regenerate(deps, storeTenancy, tenant, repo, { codec: config.codec });
         // This isolate serves the new repomd.xml at once; others within BERTH_METADATA_CACHE_SECONDS.
         await deps.cache?.invalidateRepo(tenant, repo);
-        deps.logger.info('regeneration', { tenant, repo, revision: result.revision, outcome: result.outcome });
+        // r2Calls: subrequests made meanwhile (this isolate's other requests included), against
+        // the invocation's limit (wrangler.jsonc limits.subrequests).
+        deps.logger.info('regeneration', { tenant, repo, revision: result.revision, outcome: result.outcome, r2Calls: worker.r2Calls.calls - calls });
         for (const m of messages) m.ack();
       } catch (e) {
         deps.logger.error('regeneration failed; retrying', { tenant, repo, error: e instanceof Error ? e.message : String(e) });
