@@ -1,6 +1,6 @@
 /**
  * bench/edge-scale.ts `--runtime workerd`: a repo of `packages` packages in the Worker's local R2
- * (seeded once through the binding, edge-seed.ts + local-r2.ts, and kept under `dir`), then the
+ * (seeded once, edge-seed.ts in memory then miniflare-r2-seed.ts, and kept under `dir`), then the
  * real Worker (infra/cloudflare/wrangler.jsonc, src/adapters/cloudflare/worker.ts) in workerd
  * with every isolate's V8 heap capped at `heapMb`: two publishes through the API, each followed
  * by the regeneration its RepoChanged message starts in the Worker's `queue` handler, then
@@ -23,6 +23,8 @@ import { freePort } from './edge-memory-util.js';
 import { seedRepo, type ServedPackage } from './edge-seed.js';
 import { startEdgeWorker, wranglerEnv } from './edge-worker.js';
 import { openLocalR2 } from './local-r2.js';
+import { copyIntoLocalR2 } from './miniflare-r2-seed.js';
+import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { fetchVerified, publishRpm, repomdAt, repomdFiles } from './repo-check.js';
 import { pidListeningOn, processName } from './rss.js';
 import { synthPackage } from './synth-repo.js';
@@ -83,17 +85,13 @@ export async function runWorkerdScale(o: ScaleOptions): Promise<{ meter: Meter; 
   const lines: string[] = [];
   const seed = async (): Promise<Marker> => {
     await rm(persist, { recursive: true, force: true });
-    say(`seeding ${o.packages} packages into workerd's local R2 (${persist})`);
-    const r2 = await openLocalR2(o.root, persist);
-    let m: Marker;
-    try {
-      const s = await seedRepo(r2.store, { tenant: TENANT, repo: REPO, packages: o.packages, served: o.gets, say });
-      m = { packages: o.packages, served: s.served, seedSeconds: s.seconds, published: 0 };
-    } finally {
-      await r2.dispose();
-    }
+    say(`seeding ${o.packages} packages in memory, then into workerd's local R2 (${persist})`);
+    const mem = createMemoryBlobStore();
+    const s = await seedRepo(mem, { tenant: TENANT, repo: REPO, packages: o.packages, served: o.gets, say });
+    const c = await copyIntoLocalR2(o.root, persist, mem, say);
+    const m: Marker = { packages: o.packages, served: s.served, seedSeconds: s.seconds + c.seconds, published: 0 };
     await writeFile(markerFile, JSON.stringify(m));
-    lines.push(`seeded ${o.packages} packages (fragments, index; ${o.gets} blobs) through the R2 binding in ${m.seedSeconds.toFixed(0)} s`);
+    lines.push(`seeded ${o.packages} packages (fragments, index; ${o.gets} blobs): ${s.seconds.toFixed(0)} s in memory, ${c.seconds.toFixed(0)} s into local R2 (${c.objects} objects, ${(c.bytes / 1e6).toFixed(0)} MB, checked through the binding)`);
     return m;
   };
   const kept = await readMarker(markerFile, o.packages);

@@ -3,19 +3,22 @@
  * bucket binding through Miniflare, Azurite, a memory store), as N publishes would have left it
  * for a regeneration: tenant and repo records, one fragment file per package, the index (head,
  * list, segments) in one commit. Package blobs are written only for the packages to be served
- * (`served`, spread evenly over the set): a regeneration reads fragments, never blobs, when the
- * fragment matches the index entry. No generation is written, so the first regeneration is the
+ * (`served`, spread evenly over the set; built and parsed for real): a regeneration reads
+ * fragments, never blobs, when the fragment matches the index entry, so the other packages are
+ * records made from a parsed template (synthRecord), 100 times faster than building each RPM. No generation is written, so the first regeneration is the
  * cold build (every chunk made from fragments). The tenant's history (audit, change log) stays
  * empty.
  *
  * Used by bench/edge-scale.ts (200,000 packages in workerd's R2 and in Azurite) and by
  * test/cloudflare/worker-scale.test.ts (2,000 in workerd's R2).
  */
+import { createHash } from 'node:crypto';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
+import type { RpmPackage } from '../../src/core/model.js';
 import { readRpm } from '../../src/core/rpm/index.js';
 import { packagePlacement, type IndexEntry } from '../../src/repo/index-entry.js';
 import { updateIndex } from '../../src/repo/index-store.js';
-import { fragmentFile, packageRecord, writeFragmentFile } from '../../src/repo/package-fragments.js';
+import { fragmentFile, writeFragmentFile } from '../../src/repo/package-fragments.js';
 import { createRepo } from '../../src/repo/repos.js';
 import { createTenant } from '../../src/repo/tenants.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
@@ -55,6 +58,44 @@ function servedNumbers(n: number, served: number): Set<number> {
   return out;
 }
 
+/** Synthetic package `i` as a parsed record, without building and parsing its RPM (~4 ms each). */
+interface Synth { pkg: RpmPackage; sha256: string; size: number }
+const TEMPLATE = 7;
+let template: { json: string; size: number } | null = null;
+
+async function parsed(bytes: Uint8Array): Promise<Synth> {
+  const r = await readRpm((async function* () { yield bytes; })(), nodePlatform);
+  return { pkg: r.pkg, sha256: r.computed.fileSha256, size: r.computed.fileSize };
+}
+
+const pad = (i: number): string => String(i).padStart(6, '0');
+
+/**
+ * Package `i`'s record made from a parsed template (synthetic package 7) by renaming: close to
+ * synthPackage(i) (its name in files, provides and requires; its version, release and build
+ * time; the template's sizes), with a SHA-256 of its own. No RPM exists for it: only packages whose blobs are
+ * served are built for real.
+ */
+export async function synthRecord(i: number): Promise<Synth> {
+  if (!template) {
+    const t = synthPackage(TEMPLATE);
+    const p = await parsed(t.bytes);
+    template = { json: JSON.stringify(p.pkg), size: p.size };
+  }
+  const name = `bench-pkg-${pad(i)}`;
+  const json = template.json
+    .replaceAll(`bench-pkg-${pad(TEMPLATE)}`, name)
+    .replaceAll(`bench-pkg-${pad(TEMPLATE - 1)}`, `bench-pkg-${pad(Math.max(0, i - 1))}`)
+    .replaceAll(`bench-cap-${TEMPLATE}"`, `bench-cap-${i}"`)
+    .replaceAll(`Number ${TEMPLATE}.`, `Number ${i}.`)
+    .replaceAll(`package ${TEMPLATE} &`, `package ${i} &`);
+  const pkg = JSON.parse(json) as RpmPackage;
+  pkg.version = `${1 + (i % 7)}.${i % 13}.${i % 5}`;
+  pkg.release = `${1 + (i % 3)}.el9`;
+  pkg.buildTime = 1700000000 + i;
+  return { pkg, sha256: createHash('sha256').update(`synthetic ${name}`).digest('hex'), size: template.size };
+}
+
 export async function seedRepo(store: BlobStore, o: SeedOptions): Promise<Seeded> {
   const t0 = performance.now();
   const now = new Date();
@@ -70,23 +111,21 @@ export async function seedRepo(store: BlobStore, o: SeedOptions): Promise<Seeded
   await Promise.all(Array.from({ length: o.lanes ?? 32 }, async () => {
     while (next < n) {
       const k = next++;
-      const { bytes } = synthPackage(k + 1);
-      const result = await readRpm((async function* () { yield bytes; })(), nodePlatform);
-      const { filename, location } = packagePlacement(result.pkg);
-      const frag = fragmentFile(packageRecord(result, addedAt, location));
+      const real = blobs.has(k + 1) ? synthPackage(k + 1).bytes : null;
+      const { pkg, sha256, size } = real ? await parsed(real) : await synthRecord(k + 1);
+      const { filename, location } = packagePlacement(pkg);
+      const frag = fragmentFile({ pkg, sha256, size, time: addedAt, location });
       if ('excluded' in frag) throw new Error(`synthetic package ${k + 1} is unrepresentable`);
-      const sha256 = result.computed.fileSha256;
-      if (blobs.has(k + 1)) {
-        await store.put(packageBlobKey(o.tenant, sha256), bytes, { contentType: 'application/x-rpm' });
-        served.push({ location, sha256, size: bytes.length });
+      if (real) {
+        await store.put(packageBlobKey(o.tenant, sha256), real, { contentType: 'application/x-rpm' });
+        served.push({ location, sha256, size });
       }
       await writeFragmentFile(store, o.tenant, o.repo, frag);
-      const p = result.pkg;
       entries[k] = {
-        sha256, name: p.name, epoch: p.epoch ?? 0, version: p.version, release: p.release, arch: p.arch,
-        filename, location, size: bytes.length, addedAt, signer: null,
+        sha256, name: pkg.name, epoch: pkg.epoch ?? 0, version: pkg.version, release: pkg.release, arch: pkg.arch,
+        filename, location, size, addedAt, signer: null,
       };
-      if (++done % 10_000 === 0) o.say?.(`seeding: ${done} of ${n} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      if (++done % 20_000 === 0) o.say?.(`seeding: ${done} of ${n} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
   }));
   await updateIndex(store, o.tenant, o.repo, () => now, (cur) => ({ next: { ...cur, packages: entries }, result: null }));

@@ -1,5 +1,5 @@
-// A repo seeded into the Worker's local R2 (2,000 packages written through the binding as
-// publishes leave them: fragments and index, no generation), then the real Worker in workerd with
+// A repo seeded into the Worker's local R2 (2,000 packages as publishes leave them: fragments and
+// index, no generation; bench/lib/edge-seed.ts and miniflare-r2-seed.ts), then the real Worker in workerd with
 // every isolate's V8 heap capped at 128 MB (as bench:edge-scale runs it with 200,000): one publish
 // through the API, the queue handler's cold regeneration of the whole repo, then repomd.xml, each
 // file it names and packages served with the bytes repomd.xml and the index promise.
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRepo, type Seeded } from '../../bench/lib/edge-seed.js';
-import { openLocalR2 } from '../../bench/lib/local-r2.js';
+import { copyIntoLocalR2 } from '../../bench/lib/miniflare-r2-seed.js';
+import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { fetchVerified, publishRpm, repomdAt, repomdFiles, type PublishedPackage } from '../../bench/lib/repo-check.js';
 import { synthPackage } from '../../bench/lib/synth-repo.js';
 import { announceSkip, repoRoot } from '../helpers/tools.js';
@@ -34,12 +35,9 @@ describe.skipIf(reason !== null)(`the Worker in workerd, V8 heap capped at 128 M
 
   beforeAll(async () => {
     const persist = join(work, 'state');
-    const r2 = await openLocalR2(repoRoot(), persist);
-    try {
-      seeded = await seedRepo(r2.store, { tenant: 'acme', repo: 'big', packages: PACKAGES, served: 5 });
-    } finally {
-      await r2.dispose();
-    }
+    const mem = createMemoryBlobStore();
+    seeded = await seedRepo(mem, { tenant: 'acme', repo: 'big', packages: PACKAGES, served: 5 });
+    await copyIntoLocalR2(repoRoot(), persist, mem);
     worker = await startWorkerProcess({
       config: 'infra/cloudflare/wrangler.jsonc',
       bindings: { BERTH_ADMIN_TOKEN: { type: 'secret_text', value: ADMIN } },
