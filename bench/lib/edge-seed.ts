@@ -22,6 +22,7 @@ import { fragmentFile, writeFragmentFile } from '../../src/repo/package-fragment
 import { createRepo } from '../../src/repo/repos.js';
 import { createTenant } from '../../src/repo/tenants.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
+import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { packageBlobKey } from '../../src/storage/keys.js';
 import { synthPackage } from './synth-repo.js';
 
@@ -36,6 +37,50 @@ export interface SeedOptions {
   lanes?: number;
   /** Progress lines. */
   say?: (line: string) => void;
+}
+
+/**
+ * A memory store that remembers which keys were written (listing a memory store sorts all of its
+ * keys per page: too slow to enumerate 200,000 objects).
+ */
+export interface SeedStore {
+  store: BlobStore;
+  /** Keys written and not deleted since, in the order first written. */
+  keys: Set<string>;
+}
+
+export function seedStore(): SeedStore {
+  const inner = createMemoryBlobStore();
+  const keys = new Set<string>();
+  const store: BlobStore = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      if (prop === 'put') {
+        return async (key: string, ...rest: unknown[]) => {
+          const r = await (v as (...a: unknown[]) => Promise<unknown>).call(target, key, ...rest);
+          keys.add(key);
+          return r;
+        };
+      }
+      if (prop === 'copy') {
+        return async (source: string, destination: string, ...rest: unknown[]) => {
+          const r = await (v as (...a: unknown[]) => Promise<unknown>).call(target, source, destination, ...rest);
+          keys.add(destination);
+          return r;
+        };
+      }
+      if (prop === 'delete') {
+        return async (key: string, ...rest: unknown[]) => {
+          const r = await (v as (...a: unknown[]) => Promise<boolean>).call(target, key, ...rest);
+          keys.delete(key);
+          return r;
+        };
+      }
+      return (v as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  return { store, keys };
 }
 
 export interface ServedPackage {

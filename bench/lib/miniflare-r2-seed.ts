@@ -1,5 +1,5 @@
 /**
- * Bulk copy of a BlobStore's objects into the Worker's persisted local R2 bucket, by writing
+ * Bulk copy of objects of a BlobStore (`keys`) into the Worker's persisted local R2 bucket, by writing
  * Miniflare's R2 store directly: one row per object in the bucket's SQLite table (`_mf_objects`:
  * key, blob id, version, size, MD5 ETag, upload time, checksums, HTTP and custom metadata) and
  * the bytes as a blob file under `<bucket>/blobs/<blob id>`, which is what the simulator itself
@@ -18,7 +18,7 @@ import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { listAll, type BlobStore } from '../../src/storage/blob-store.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import { drainExact } from '../../src/repo/read-bytes.js';
 import { openLocalR2 } from './local-r2.js';
 
@@ -54,7 +54,7 @@ async function retried<T>(call: () => Promise<T>): Promise<T> {
 
 interface Copied { objects: number; bytes: number; seconds: number }
 
-export async function copyIntoLocalR2(root: string, persist: string, from: BlobStore, say?: (line: string) => void): Promise<Copied> {
+export async function copyIntoLocalR2(root: string, persist: string, from: BlobStore, keys: Iterable<string>, say?: (line: string) => void): Promise<Copied> {
   const t0 = performance.now();
   let r2 = await openLocalR2(root, persist);
   try {
@@ -76,16 +76,16 @@ export async function copyIntoLocalR2(root: string, persist: string, from: BlobS
   let bytes = 0;
   db.exec('BEGIN');
   try {
-    for await (const item of listAll(from, '')) {
-      const obj = await from.get(item.key);
+    for (const key of keys) {
+      const obj = await from.get(key);
       if (!obj) continue;
-      const body = await drainExact(obj, item.key);
+      const body = await drainExact(obj, key);
       const id = blobId();
       await writeFile(join(blobs, id), body);
       const md5 = createHash('md5').update(body).digest('hex');
-      insert.run(item.key, id, randomBytes(16).toString('hex'), body.length, md5, Date.now(),
+      insert.run(key, id, randomBytes(16).toString('hex'), body.length, md5, Date.now(),
         JSON.stringify(obj.contentType === undefined ? {} : { contentType: obj.contentType }), JSON.stringify(obj.metadata));
-      expected.set(item.key, { size: body.length, md5, metadata: obj.metadata });
+      expected.set(key, { size: body.length, md5, metadata: obj.metadata });
       bytes += body.length;
       if (expected.size % 50_000 === 0) say?.(`copying into local R2: ${expected.size} objects`);
     }

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedRepo, type Seeded } from '../../bench/lib/edge-seed.js';
+import { seedRepo, seedStore, type Seeded } from '../../bench/lib/edge-seed.js';
 import { copyIntoLocalR2 } from '../../bench/lib/miniflare-r2-seed.js';
-import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { fetchVerified, publishRpm, repomdAt, repomdFiles, type PublishedPackage } from '../../bench/lib/repo-check.js';
 import { synthPackage } from '../../bench/lib/synth-repo.js';
 import { announceSkip, repoRoot } from '../helpers/tools.js';
@@ -35,9 +34,9 @@ describe.skipIf(reason !== null)(`the Worker in workerd, V8 heap capped at 128 M
 
   beforeAll(async () => {
     const persist = join(work, 'state');
-    const mem = createMemoryBlobStore();
-    seeded = await seedRepo(mem, { tenant: 'acme', repo: 'big', packages: PACKAGES, served: 5 });
-    await copyIntoLocalR2(repoRoot(), persist, mem);
+    const mem = seedStore();
+    seeded = await seedRepo(mem.store, { tenant: 'acme', repo: 'big', packages: PACKAGES, served: 5 });
+    await copyIntoLocalR2(repoRoot(), persist, mem.store, mem.keys);
     worker = await startWorkerProcess({
       config: 'infra/cloudflare/wrangler.jsonc',
       bindings: { BERTH_ADMIN_TOKEN: { type: 'secret_text', value: ADMIN } },
