@@ -17,11 +17,14 @@
  *   isolate's heap + ArrayBuffers over the inspector, sampled and, every `--live-every` s during
  *   a regeneration, live (heap snapshot); workerd's RSS and CPU seconds. Fails when the isolate
  *   reaches 128 MiB.
- * - `--runtime functions` (bench/lib/edge-scale-functions.ts): the repo seeded into Azurite
- *   (in memory, every run), the Functions app in a Node process of its own, the HTTP function for
- *   publishing and serving, the queue function invoked once per publish with its message. Peaks
- *   of the worker process's V8 heap, ArrayBuffers and RSS per phase. `--v8-heap-mb` caps its
- *   old space when given explicitly (default: Node's own limit).
+ * - `--runtime functions` (bench/lib/edge-scale-functions.ts): the repo made in memory with its
+ *   first generation (regenerate() in this process), copied into Azurite (in memory, every run)
+ *   without the fragments no later regeneration reads (Azurite takes a few hundred puts a second);
+ *   the Functions app in a Node process of its own, the HTTP function for publishing and serving,
+ *   the queue function invoked once per publish with its message. With `--cold`, no generation
+ *   and every fragment: the first invocation is the cold build (practical at smaller
+ *   `--packages`). Peaks of the worker process's V8 heap, ArrayBuffers and RSS per phase.
+ *   `--v8-heap-mb` caps its old space when given explicitly (default: Node's own limit).
  *
  * Every figure is printed with the 1-minute load average (2 CPUs here).
  */
@@ -66,7 +69,7 @@ if (values.runtime === 'workerd') {
   const dir = join(work, `functions-${packages}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const lines = await runFunctionsScale({ root, dir, packages, gets, heapMb: Number(values['v8-heap-mb'] ?? '0'), say });
+  const lines = await runFunctionsScale({ root, dir, packages, gets, heapMb: Number(values['v8-heap-mb'] ?? '0'), cold: values.cold, say });
   for (const l of lines) console.log(l);
   console.log(`\nload at end ${load()}`);
 } else {

@@ -1,13 +1,14 @@
 /**
- * bench/edge-scale.ts `--runtime functions`: a repo of `packages` packages seeded into Azurite
- * (blob and queue services, child processes, in memory, `--disableTelemetry`) with Berth's own
- * Azure store (edge-seed.ts), then the Functions app in a Node process of its own
+ * bench/edge-scale.ts `--runtime functions`: a repo of `packages` packages in Azurite (blob and
+ * queue services, child processes, in memory, `--disableTelemetry`; seeded as
+ * seedWithGeneration says), then the Functions app in a Node process of its own
  * (functions-host-child.ts): two publishes through the HTTP function, each followed by ONE
  * invocation of the queue-triggered `regenerate` function with the Storage Queue message the
  * publish sent, then serving repomd.xml, every file it names and the seeded and published
  * packages through the HTTP function (each checked by SHA-256). Per phase: the worker process's
- * peaks of V8 used heap, ArrayBuffers and RSS, and its CPU seconds. The first regeneration is
- * the cold build (no chunk cache yet); the second rebuilds the one chunk its publish changed.
+ * peaks of V8 used heap, ArrayBuffers and RSS, and its CPU seconds. Each invocation rebuilds the
+ * chunk its publish changed and reassembles the three files; with `cold`, the first is the cold
+ * build (every chunk from fragments).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,7 +18,16 @@ import { createInterface } from 'node:readline';
 import { startAzurite } from '../../test/helpers/azurite.js';
 import { createAzureBlobStore } from '../../src/storage/azure-store.js';
 import { mib } from './edge-measure.js';
-import { seedRepo, type ServedPackage } from './edge-seed.js';
+import { seedRepo, seedStore, synthRecord, type ServedPackage } from './edge-seed.js';
+import { nodePlatform } from '../../src/adapters/node/platform.js';
+import { packagePlacement } from '../../src/repo/index-entry.js';
+import { coveringSegment, readHead, type SegmentRef } from '../../src/repo/index-store.js';
+import { readList, readSegment } from '../../src/repo/index-objects.js';
+import { drainExact } from '../../src/repo/read-bytes.js';
+import { regenerate } from '../../src/repo/regenerate.js';
+import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { repoFragmentKey, repoFragmentsPrefix } from '../../src/storage/keys.js';
 import { PUBLISHED_BASE, REPO, TENANT } from './edge-scale-workerd.js';
 import { fetchVerified, publishRpm, repomdAt, repomdFiles } from './repo-check.js';
 import { synthPackage } from './synth-repo.js';
@@ -29,10 +39,63 @@ export interface FunctionsOptions {
   gets: number;
   /** --max-old-space-size of the worker process (0: Node's default). */
   heapMb: number;
+  /** Copy every fragment and no generation: the first invocation is then the cold build. */
+  cold: boolean;
   say: (line: string) => void;
 }
 
 interface Peaks { heap: number; buffers: number; rss: number; cpuSeconds: number; vmHwm: number; heapLimit: number }
+
+/**
+ * The repo of `packages` packages made in memory (edge-seed.ts), its first generation built there
+ * by regenerate() (the cold build, in this process), then copied into Azurite: everything but the
+ * fragments, of which only those of the index segments the bench's publishes fall into (all a
+ * regeneration after them reads). Azurite takes a few hundred puts a second here, so copying all
+ * 200,000 fragments would take most of an hour; the cold build inside one Functions invocation
+ * is therefore measured at smaller sizes only (`--packages`).
+ */
+async function seedWithGeneration(o: FunctionsOptions, azure: BlobStore): Promise<{ served: ServedPackage[]; lines: string[] }> {
+  const mem = seedStore();
+  const s = await seedRepo(mem.store, { tenant: TENANT, repo: REPO, packages: o.packages, served: o.gets, say: o.say });
+  const t = performance.now();
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const r = o.cold ? null : await regenerate({ store: mem.store, platform: nodePlatform, clock: () => new Date(), logger: quiet }, storeTenancy, TENANT, REPO);
+  const cold = (performance.now() - t) / 1000;
+  if (r) o.say(`cold build in this process (memory store): ${cold.toFixed(1)} s, ${JSON.stringify(r.chunks)}`);
+  // the segments the published packages (PUBLISHED_BASE + 1, + 2) fall into, and their neighbours
+  const { head } = await readHead(mem.store, TENANT, REPO);
+  const refs = await readList(mem.store, TENANT, REPO, head.list);
+  const needed = new Set<string>();
+  for (const k of [1, 2]) {
+    const i = coveringSegment(refs, packagePlacement((await synthRecord(PUBLISHED_BASE + k)).pkg));
+    for (const j of [i - 1, i, i + 1].filter((x) => x >= 0 && x < refs.length)) {
+      for (const e of await readSegment(mem.store, TENANT, REPO, (refs[j] as SegmentRef).id)) needed.add(repoFragmentKey(TENANT, REPO, e.sha256));
+    }
+  }
+  const fragments = repoFragmentsPrefix(TENANT, REPO);
+  const keys = [...mem.keys].filter((k) => o.cold || !k.startsWith(fragments) || needed.has(k));
+  const t2 = performance.now();
+  let next = 0;
+  let bytes = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < keys.length) {
+      const key = keys[next++] as string;
+      const obj = await mem.store.get(key);
+      if (!obj) continue;
+      const body = await drainExact(obj, key);
+      bytes += body.length;
+      await azure.put(key, body, { ...(obj.contentType === undefined ? {} : { contentType: obj.contentType }), metadata: obj.metadata });
+    }
+  }));
+  const copied = (performance.now() - t2) / 1000;
+  return {
+    served: s.served,
+    lines: [
+      `seeded ${o.packages} packages in memory in ${s.seconds.toFixed(0)} s; ${r ? `cold build there (regenerate(), memory store, this process) ${cold.toFixed(1)} s (${r.chunks?.chunks ?? '?'} chunks)` : 'no generation (--cold): the first invocation is the cold build'}`,
+      `copied into Azurite: ${keys.length} objects (${(bytes / 1e6).toFixed(0)} MB: ${r ? `index, chunk cache, generation and its files, blobs, ${needed.size} fragments` : 'index, blobs, every fragment'}) in ${copied.toFixed(0)} s`,
+    ],
+  };
+}
 
 export async function runFunctionsScale(o: FunctionsOptions): Promise<string[]> {
   const { say } = o;
@@ -44,9 +107,8 @@ export async function runFunctionsScale(o: FunctionsOptions): Promise<string[]> 
   let child: ReturnType<typeof spawn> | undefined;
   try {
     const store = createAzureBlobStore({ connectionString: azurite.connectionString, container });
-    say(`seeding ${o.packages} packages into Azurite (${azurite.blobEndpoint})`);
-    const seeded = await seedRepo(store, { tenant: TENANT, repo: REPO, packages: o.packages, served: o.gets, say, lanes: 48 });
-    out.push(`seeded ${o.packages} packages (fragments, index; ${o.gets} blobs) with the Azure store in ${seeded.seconds.toFixed(0)} s`);
+    const seeded = await seedWithGeneration(o, store);
+    out.push(...seeded.lines);
     const admin = `bench-operator-${randomBytes(16).toString('hex')}`;
     const log = createWriteStream(join(o.dir, 'functions.log'));
     await new Promise((r) => log.once('open', r));
