@@ -1,5 +1,6 @@
 // The Worker counts its R2 calls (subrequests) through the binding: one per call, each step of a
-// multipart upload included, whatever the store above does with them.
+// multipart upload included, whatever the store above does with them; and each result comes back
+// on a new macrotask, so other events of the isolate run between two calls.
 import { describe, expect, it } from 'vitest';
 import { countedBucket, type CallCount } from '../../src/adapters/cloudflare/counted-bucket.js';
 import { createR2BlobStore } from '../../src/storage/r2-store.js';
@@ -39,5 +40,17 @@ describe('countedBucket', () => {
     // delete is head + delete
     expect(await store.delete('a/one')).toBe(true);
     expect(count.calls).toBe(11);
+  });
+
+  it('hands every result back on a new macrotask, even when the bucket answers at once', async () => {
+    const m = memoryBucket();
+    const store = createR2BlobStore(countedBucket(m.bucket, { calls: 0 }));
+    await store.put('a/one', new Uint8Array([1]));
+    for (const call of [() => store.head('a/one'), () => store.list('a/'), () => store.put('a/two', new Uint8Array([2]))]) {
+      let ticked = false;
+      setTimeout(() => (ticked = true), 0);
+      await call();
+      expect(ticked).toBe(true);
+    }
   });
 });
