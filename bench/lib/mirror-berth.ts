@@ -12,16 +12,9 @@
 import { startSynthBerth } from '../../test/sync/synth-server.js';
 import { berthMirror, storedMetadata } from '../../test/mirror/berth-upstream.js';
 import type { MirrorSummary } from '../../src/mirror/run.js';
+import type { TransferRow } from './sync-berth.js';
 
-export interface MirrorRow {
-  round: string;
-  mode: 'ranges' | 'whole';
-  seconds: number;
-  requests: number;
-  bytes: number;
-  metadataBytes: number;
-  summary: MirrorSummary;
-}
+export type MirrorRow = TransferRow<MirrorSummary>;
 
 export async function benchMirrorBerth(n: number, log: (line: string) => void): Promise<MirrorRow[]> {
   const t0 = performance.now();

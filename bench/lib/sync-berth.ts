@@ -18,15 +18,18 @@ import { sync, type SyncSummary } from '../../src/sync/run.js';
 import { placePackages } from '../../test/sync/synth-berth.js';
 import { differingRepodata, metadataBytes, startSynthBerth } from '../../test/sync/synth-server.js';
 
-export interface BerthRow {
+/** One timed run against a Berth upstream: by ranges or whole files, and what it transferred. */
+export interface TransferRow<S> {
   round: string;
   mode: 'ranges' | 'whole';
   seconds: number;
   requests: number;
   bytes: number;
   metadataBytes: number;
-  summary: SyncSummary;
+  summary: S;
 }
+
+export type BerthRow = TransferRow<SyncSummary>;
 
 export async function benchBerthUpstream(n: number, replaced: number, jobs: number, log: (line: string) => void): Promise<BerthRow[]> {
   const work = await mkdtemp(join(tmpdir(), 'berth-bench-sync-berth-'));
