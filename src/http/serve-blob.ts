@@ -6,6 +6,7 @@
  * from the store range by range; nothing is buffered here (small files the serve cache already
  * holds in memory are sent from there).
  */
+import { concatStreams, type StreamPart } from '../core/streams.js';
 import type { BlobInfo, BlobStore } from '../storage/blob-store.js';
 import { etagMatches } from '../storage/blob-store.js';
 import { parseRange, type Span } from './byte-ranges.js';
@@ -111,34 +112,6 @@ function rangeApplies(req: Request, src: ByteSourceInfo): boolean {
   if (v.startsWith('"') || v.startsWith('W/')) return etagMatches(src.etag, v);
   const at = Date.parse(v);
   return !Number.isNaN(at) && Math.floor(at / 1000) === Math.floor(src.lastModified.getTime() / 1000);
-}
-
-function concatStreams(parts: (() => Promise<ReadableStream<Uint8Array>> | ReadableStream<Uint8Array>)[]): ReadableStream<Uint8Array> {
-  let i = 0;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (!reader) {
-          const next = parts[i++];
-          if (!next) {
-            controller.close();
-            return;
-          }
-          reader = (await next()).getReader();
-        }
-        const r = await reader.read();
-        if (!r.done) {
-          controller.enqueue(r.value);
-          return;
-        }
-        reader = null;
-      }
-    },
-    async cancel(reason) {
-      await reader?.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
 }
 
 const encoder = new TextEncoder();
@@ -275,7 +248,7 @@ export async function serveSource(req: Request, src: ByteSourceInfo, opts: Serve
     `${first ? '' : '\r\n'}--${boundary}\r\ncontent-type: ${opts.contentType}\r\ncontent-range: bytes ${s.start}-${s.end}/${src.size}\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
   let length = encoder.encode(tail).length;
-  const pieces: (() => Promise<ReadableStream<Uint8Array>> | ReadableStream<Uint8Array>)[] = [];
+  const pieces: StreamPart[] = [];
   spans.forEach((s, i) => {
     const h = partHead(s, i === 0);
     length += encoder.encode(h).length + (s.end - s.start + 1);

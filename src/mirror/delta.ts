@@ -17,6 +17,7 @@
 import type { HashAlgorithm, Platform } from '../core/platform.js';
 import { describedFiles, encodeMemberMap, memberMapName, parseMemberMap, planDelta, worthRanges, type FileMembers, type Piece } from '../core/repodata/members.js';
 import type { RepomdEntry } from '../core/repodata/read/repomd.js';
+import { concatStreams } from '../core/streams.js';
 import { readAll } from '../net/bounded-body.js';
 import { isOutboundError } from '../net/errors.js';
 import { shownUrl } from '../net/outbound.js';
@@ -119,40 +120,6 @@ export async function deltaSource(
   return { next, old: async (type) => (await (old ??= load())).get(type), counts: noRanges(), distrusted: new Set() };
 }
 
-/** Pieces in order, each a stream opened when the one before has ended. */
-function concat(pieces: readonly Piece[], open: (p: Piece) => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
-  let i = 0;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        for (;;) {
-          if (!reader) {
-            const p = pieces[i++];
-            if (!p) {
-              c.close();
-              return;
-            }
-            reader = (await open(p)).getReader();
-          }
-          const r = await reader.read();
-          if (!r.done) {
-            c.enqueue(r.value);
-            return;
-          }
-          reader = null;
-        }
-      } catch (e) {
-        await reader?.cancel(e).catch(() => undefined);
-        throw e;
-      }
-    },
-    async cancel(reason) {
-      await reader?.cancel(reason).catch(() => undefined);
-    },
-  }, { highWaterMark: 0 });
-}
-
 /**
  * Builds `r` into a staging blob from `old` and ranges of `url`, or says why not (then nothing is
  * left behind). `bytes`: what this file's range answers delivered.
@@ -189,7 +156,7 @@ export async function assembleFile(
   };
   let staged: Staged;
   try {
-    staged = await stage({ store, platform }, concat(plan.pieces, open), {
+    staged = await stage({ store, platform }, concatStreams(plan.pieces.map((p) => () => open(p))), {
       limit: size, digests: [algorithm], contentType: 'application/octet-stream', overLimit: () => new Fallback('the assembled file is longer than repomd.xml says'),
     });
   } catch (e) {
