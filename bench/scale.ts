@@ -3,6 +3,7 @@
  *
  *   npm run bench:scale -- [--sizes 4000,50000] [--seeded 200000] [--history] [--rounds 5]
  *                          [--jobs 4] [--no-createrepo] [--keep] [--cpu-prof] [--heap-mb 128] [--gets 500]
+ *                          [--store fs|azurite]
  *
  * For each of `--sizes`: N signed packages (bench/lib/synth-signed.ts: synthetic, Ed25519 header
  * signature, made once under bench/.work/scale/pkgs) are imported into a fresh `berth serve` (fs
@@ -18,6 +19,10 @@
  * blobs, fragments, index segments as publish writes them; tenant history empty), for sizes an
  * import through the API would take too long to reach on every run; the import sizes are where
  * history is measured.
+ *
+ * `--store azurite` (seeded sizes only): the same rounds with `berth serve` on the Azure Blob store
+ * against an Azurite it starts, filled from the seeded store (bench/lib/scale-azurite.ts says what
+ * is copied).
  *
  * `--heap-mb M`: after a seeded size's rounds (server stopped), one more publish, its regeneration
  * and serving (repomd.xml, the three files, `--gets` packages) run in one Node process whose V8
@@ -38,6 +43,7 @@ import { hasGnuTime } from './lib/measure.js';
 import { pidListeningOn } from './lib/rss.js';
 import { acks, createrepoUpdate, median, p90, publishOne, push, REPO, setUp, TENANT, waitVisible } from './lib/scale-steps.js';
 import { seedStore } from './lib/scale-seed.js';
+import { azuriteFromSeeded } from './lib/scale-azurite.js';
 import { benchKey, signedPackages } from './lib/synth-signed.js';
 
 const root = join(import.meta.dirname, '..');
@@ -54,6 +60,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'heap-mb': { type: 'string', default: '0' },
     gets: { type: 'string', default: '500' },
+    store: { type: 'string', default: 'fs' },
   },
 });
 const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(work, 'profiles')] : [];
@@ -80,6 +87,9 @@ const cpuSeconds = (pid: number): number => {
 /** The 1-minute load average (2 CPUs: above 2, everything here waits for a CPU). */
 const load = (): string => loadavg()[0]!.toFixed(1);
 
+if (!['fs', 'azurite'].includes(values.store) || (values.store === 'azurite' && list(values.sizes).length > 0)) {
+  throw new Error("--store is fs or azurite; azurite runs the seeded sizes only (--sizes '')");
+}
 const key = await benchKey(work);
 /** Table rows, printed at the end and to stderr as each is measured (a long run may be cut short). */
 const rows: string[] = [];
@@ -177,7 +187,8 @@ for (const n of list(values.seeded)) {
   const files = await signedPackages(join(work, 'pkgs'), 1, n + 1, key);
   const token = await seedStore(root, data, files, key, ADMIN);
   console.error(`seeded ${n} (${s(performance.now() - t0)} s)`);
-  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `seeded-${n}.log`), nodeArgs });
+  const az = values.store === 'azurite' ? await azuriteFromSeeded(data, Array.from({ length: ROUNDS + 1 }, (_, i) => extra + i), key, (l) => console.error(l)) : null;
+  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `seeded-${n}${az ? '-azurite' : ''}.log`), nodeArgs, ...(az ? { env: az.env } : {}) });
   const pid = pidListeningOn(Number(new URL(b.url).port));
   try {
     const first = performance.now();
@@ -185,9 +196,11 @@ for (const n of list(values.seeded)) {
     await waitVisible(b.url, token, 1);
     console.error(`initial regeneration ${s(performance.now() - first)} s`);
     const r = await rounds(b.url, token);
-    done(rows, `| ${n.toLocaleString('en')} | seeded | – (load ${load()}) | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} |`);
+    console.error(`visible, each round: ${r.visible.map((x) => s(x)).join(' ')}`);
+    done(rows, `| ${n.toLocaleString('en')} | seeded${az ? ', Azure Blob store on Azurite' : ''} | – (load ${load()}) | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} |`);
   } finally {
     await b.stop();
+    await az?.stop();
   }
   if (Number(values['heap-mb']) > 0) done(heap, await cappedRun(n, data, token));
   await createrepo(n, files);

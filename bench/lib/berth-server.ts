@@ -1,4 +1,4 @@
-/** `berth serve` as a child process on the embedded (fs) store, and the API calls a bench needs. */
+/** `berth serve` as a child process (on the embedded fs store unless `env` names another), and the API calls a bench needs. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ export interface BerthChildOptions {
   nodeArgs?: string[];
   /** `berth serve --workers` (default: the server's default, one process). */
   workers?: string;
+  /** More environment for the server, e.g. an Azure store's settings (then `data` is unused). */
+  env?: Record<string, string>;
 }
 
 export async function startBerth(root: string, o: BerthChildOptions): Promise<BerthChild> {
@@ -27,7 +29,7 @@ export async function startBerth(root: string, o: BerthChildOptions): Promise<Be
   const child: ChildProcess = spawn(
     process.execPath,
     [...(o.nodeArgs ?? []), join(root, 'bin', 'berth.js'), 'serve', '--port', '0', '--data', o.data, '--json', ...(o.workers ? ['--workers', o.workers] : [])],
-    { env: { ...process.env, BERTH_ADMIN_TOKEN: o.adminToken }, stdio: ['ignore', 'pipe', log] },
+    { env: { ...process.env, ...o.env, BERTH_ADMIN_TOKEN: o.adminToken }, stdio: ['ignore', 'pipe', log] },
   );
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
