@@ -4,6 +4,7 @@
  *
  *   npm run bench:edge-scale -- --runtime workerd|functions [--packages 200000] [--gets 100]
  *                               [--v8-heap-mb 128] [--live-every 20] [--cold] [--reseed]
+ *                               [--keep-azurite [--seed-only]] [--stop-azurite]
  *
  * - `--runtime workerd` (bench/lib/edge-scale-workerd.ts): the repo is seeded once into the
  *   Worker's local R2 through the binding (getPlatformProxy on the persisted state; fragments and
@@ -25,6 +26,11 @@
  *   and every fragment: the first invocation is the cold build (practical at smaller
  *   `--packages`). Peaks of the worker process's V8 heap, ArrayBuffers and RSS per phase.
  *   `--v8-heap-mb` caps its old space when given explicitly (default: Node's own limit).
+ *   With `--keep-azurite` (bench/lib/functions-azurite.ts), the blob service outlives the run and
+ *   holds every fragment, seeded once through the BlobStore contract and reused by later runs
+ *   (`--seed-only`: seed and stop there; `--stop-azurite`: stop it); with `--cold` the chunk cache
+ *   and generation pointer are deleted first, so the first invocation is the cold build of the
+ *   whole repo.
  *
  * Every figure is printed with the 1-minute load average (2 CPUs here).
  */
@@ -33,6 +39,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mkdir, rm } from 'node:fs/promises';
 import { runFunctionsScale } from './lib/edge-scale-functions.js';
+import { stopKeptAzurite } from './lib/functions-azurite.js';
 import { runWorkerdScale } from './lib/edge-scale-workerd.js';
 
 const root = join(import.meta.dirname, '..');
@@ -45,6 +52,9 @@ const { values } = parseArgs({
     'live-every': { type: 'string', default: '20' },
     cold: { type: 'boolean', default: false },
     reseed: { type: 'boolean', default: false },
+    'keep-azurite': { type: 'boolean', default: false },
+    'seed-only': { type: 'boolean', default: false },
+    'stop-azurite': { type: 'boolean', default: false },
   },
 });
 const t0 = Date.now();
@@ -65,11 +75,14 @@ if (values.runtime === 'workerd') {
   console.log(`\nworkerd, V8 heap capped at ${values['v8-heap-mb'] ?? '128'} MB: VmRSS and CPU seconds of the whole process (Worker + Miniflare's R2/queue/cache simulators), the user isolate (V8 used heap + ArrayBuffer backing stores) sampled every 200 ms; base = max over 1 s before; load at end ${load()}`);
   for (const l of r.meter.table()) console.log(l);
   console.log(`\n${r.meter.verdict()}`);
+} else if (values.runtime === 'functions' && values['stop-azurite']) {
+  console.log(await stopKeptAzurite(join(work, `functions-${packages}-azurite`)) ? 'kept Azurite stopped' : 'no kept Azurite was running');
 } else if (values.runtime === 'functions') {
   const dir = join(work, `functions-${packages}`);
+  const keep = values['keep-azurite'] ? join(work, `functions-${packages}-azurite`) : null;
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const lines = await runFunctionsScale({ root, dir, packages, gets, heapMb: Number(values['v8-heap-mb'] ?? '0'), cold: values.cold, say });
+  const lines = await runFunctionsScale({ root, dir, packages, gets, heapMb: Number(values['v8-heap-mb'] ?? '0'), cold: values.cold, keep, seedOnly: values['seed-only'], say });
   for (const l of lines) console.log(l);
   console.log(`\nload at end ${load()}`);
 } else {

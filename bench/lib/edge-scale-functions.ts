@@ -8,16 +8,18 @@
  * packages through the HTTP function (each checked by SHA-256). Per phase: the worker process's
  * peaks of V8 used heap, ArrayBuffers and RSS, and its CPU seconds. Each invocation rebuilds the
  * chunk its publish changed and reassembles the three files; with `cold`, the first is the cold
- * build (every chunk from fragments).
+ * build (every chunk from fragments). With `keep`, the blob service is one that outlives the run,
+ * seeded with every fragment once (functions-azurite.ts), and only the queue service is started.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startAzurite } from '../../test/helpers/azurite.js';
 import { createAzureBlobStore } from '../../src/storage/azure-store.js';
 import { mib } from './edge-measure.js';
+import { connectionString, keptAzurite, keptRepo, makeCold, spawnAzurite } from './functions-azurite.js';
 import { seedRepo, seedStore, synthRecord, type ServedPackage } from './edge-seed.js';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { packagePlacement } from '../../src/repo/index-entry.js';
@@ -41,6 +43,10 @@ export interface FunctionsOptions {
   heapMb: number;
   /** Copy every fragment and no generation: the first invocation is then the cold build. */
   cold: boolean;
+  /** Where the kept blob service's records live (functions-azurite.ts); null: Azurite in memory for this run only. */
+  keep: string | null;
+  /** With `keep`: seed (or find seeded) and stop there. */
+  seedOnly: boolean;
   say: (line: string) => void;
 }
 
@@ -97,18 +103,44 @@ async function seedWithGeneration(o: FunctionsOptions, azure: BlobStore): Promis
   };
 }
 
+/** Azurite (blob and queue) and the repo in it: this run's own, or the kept blob service. */
+async function azuriteRepo(o: FunctionsOptions): Promise<{ connectionString: string; stop: () => Promise<void>; served: ServedPackage[]; published: number; lines: string[] } | null> {
+  if (o.keep === null) {
+    const azurite = await startAzurite({ mode: 'process', queue: true });
+    if (!azurite?.queueEndpoint) throw new Error('azurite (blob and queue) is not installed');
+    try {
+      const seeded = await seedWithGeneration(o, createAzureBlobStore({ connectionString: azurite.connectionString, container: 'berth' }));
+      return { connectionString: azurite.connectionString, stop: () => azurite.stop(), served: seeded.served, published: 0, lines: seeded.lines };
+    } catch (e) {
+      await azurite.stop();
+      throw e;
+    }
+  }
+  const blob = await keptAzurite(o.root, o.keep, o.say);
+  const repo = await keptRepo(o.keep, blob.port, o.packages, o.gets, o.say);
+  if (o.cold) repo.lines.push(`--cold: ${await makeCold(repo.store)} chunk-cache entries and the generation pointer deleted`);
+  if (o.seedOnly) {
+    for (const l of repo.lines) o.say(l);
+    return null;
+  }
+  const queue = await spawnAzurite(o.root, 'queue', false);
+  return { connectionString: connectionString(blob.port, queue.port), stop: queue.stop, served: repo.served, published: repo.count - o.packages, lines: repo.lines };
+}
+
+/** functionTimeout of host.json, as the host reads it. */
+const functionTimeout = (root: string): string => (JSON.parse(readFileSync(`${root}/host.json`, 'utf8')) as { functionTimeout?: string }).functionTimeout ?? '(host default)';
+
 export async function runFunctionsScale(o: FunctionsOptions): Promise<string[]> {
   const { say } = o;
-  const azurite = await startAzurite({ mode: 'process', queue: true });
-  if (!azurite?.queueEndpoint) throw new Error('azurite (blob and queue) is not installed');
+  const azurite = await azuriteRepo(o);
+  if (azurite === null) return [];
   const container = 'berth';
   const queueName = 'berth-repo-changed';
   const out: string[] = [];
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    const store = createAzureBlobStore({ connectionString: azurite.connectionString, container });
-    const seeded = await seedWithGeneration(o, store);
-    out.push(...seeded.lines);
+    const seeded = azurite;
+    out.push(...seeded.lines, `host.json functionTimeout: ${functionTimeout(o.root)}`);
     const admin = `bench-operator-${randomBytes(16).toString('hex')}`;
     const log = createWriteStream(join(o.dir, 'functions.log'));
     await new Promise((r) => log.once('open', r));
@@ -153,7 +185,7 @@ export async function runFunctionsScale(o: FunctionsOptions): Promise<string[]> 
     const published: ServedPackage[] = [];
     let repomd = '';
     for (const which of ['first', 'second']) {
-      const k = PUBLISHED_BASE + published.length + 1;
+      const k = PUBLISHED_BASE + seeded.published + published.length + 1;
       const pkg = synthPackage(k);
       await phase(`${which} publish (1 package, bench-pkg-${k}) through the HTTP function, then the queue function on its message`, async () => {
         const t = Date.now();
