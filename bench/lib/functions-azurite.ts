@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { readHead } from '../../src/repo/index-store.js';
 import { createAzureBlobStore } from '../../src/storage/azure-store.js';
 import { listAll, type BlobStore } from '../../src/storage/blob-store.js';
-import { currentGenerationKey, repoChunksPrefix } from '../../src/storage/keys.js';
+import { currentGenerationKey, repoChunksPrefix, tenantKey } from '../../src/storage/keys.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../test/helpers/azurite.js';
 import { freePort } from '../../test/helpers/net.js';
 import { seedRepo, type ServedPackage } from './edge-seed.js';
@@ -130,6 +130,7 @@ export async function keptRepo(dir: string, port: number, packages: number, gets
     if (m.packages === packages && head.count >= packages) served = m.served;
   }
   if (served === null) {
+    if (await store.head(tenantKey(TENANT))) throw new Error('the kept Azurite holds an unfinished seeding: stop it (--stop-azurite) and run again');
     say(`seeding ${packages} packages into Azurite (every fragment, through the BlobStore contract)`);
     const s = await seedRepo(store, { tenant: TENANT, repo: REPO, packages, served: gets, lanes: 64, say });
     served = s.served;
