@@ -187,7 +187,7 @@ for (const n of list(values.seeded)) {
   const files = await signedPackages(join(work, 'pkgs'), 1, n + 1, key);
   const token = await seedStore(root, data, files, key, ADMIN);
   console.error(`seeded ${n} (${s(performance.now() - t0)} s)`);
-  const az = values.store === 'azurite' ? await azuriteFromSeeded(data, Array.from({ length: ROUNDS + 1 }, (_, i) => extra + i), key, (l) => console.error(l)) : null;
+  const az = values.store === 'azurite' ? await azuriteFromSeeded(data, Array.from({ length: ROUNDS + 1 }, (_, i) => extra + i), key, (l) => console.error(l), values['cpu-prof'] ? join(work, `azurite-calls-${n}.log`) : undefined) : null;
   const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `seeded-${n}${az ? '-azurite' : ''}.log`), nodeArgs, ...(az ? { env: az.env } : {}) });
   const pid = pidListeningOn(Number(new URL(b.url).port));
   try {

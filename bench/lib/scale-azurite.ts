@@ -11,6 +11,9 @@
  * those of the index segments the rounds' packages fall into (and their neighbours, where a
  * boundary may move) — all a publish and the regeneration after it read. The chunk cache, index,
  * generation and its files go over whole, as the server would find them after the same history.
+ *
+ * With `callLog`, the server reaches Azurite through counting-proxy.ts, which logs each store call
+ * (for counting the calls of a publish and of a regeneration; one more hop each).
  */
 import { performance } from 'node:perf_hooks';
 import { nodePlatform } from '../../src/adapters/node/platform.js';
@@ -26,6 +29,7 @@ import { listAll, type BlobStore } from '../../src/storage/blob-store.js';
 import { createFsBlobStore } from '../../src/storage/fs-store.js';
 import { packageBlobKey, packageBlobsPrefix, repoFragmentKey, repoFragmentsPrefix } from '../../src/storage/keys.js';
 import { startAzurite } from '../../test/helpers/azurite.js';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
 import { REPO, TENANT } from './scale-steps.js';
 import { signedPackage, type BenchKey } from './synth-signed.js';
 
@@ -65,7 +69,7 @@ async function neededKeys(fs: BlobStore, numbers: readonly number[], key: BenchK
  * Azurite started and filled from the seeded fs store at `data`, for rounds publishing packages
  * `numbers` (signed with `key`).
  */
-export async function azuriteFromSeeded(data: string, numbers: readonly number[], key: BenchKey, say: (s: string) => void): Promise<AzuriteRun> {
+export async function azuriteFromSeeded(data: string, numbers: readonly number[], key: BenchKey, say: (s: string) => void, callLog?: string): Promise<AzuriteRun> {
   const fs = createFsBlobStore(data);
   const t0 = performance.now();
   const r = await regenerate({ store: fs, platform: nodePlatform, clock: () => new Date(), logger: quiet }, storeTenancy, TENANT, REPO, { keepMembers: 16 * 1024 * 1024 });
@@ -73,6 +77,7 @@ export async function azuriteFromSeeded(data: string, numbers: readonly number[]
   const needed = await neededKeys(fs, numbers, key);
   const azurite = await startAzurite({ mode: 'process' });
   if (!azurite) throw new Error('--store azurite needs azurite (npm i -D azurite)');
+  let proxy: CountingProxy | undefined;
   try {
     const az = createAzureBlobStore({ connectionString: azurite.connectionString, container: CONTAINER });
     const skipped = [packageBlobsPrefix(TENANT), repoFragmentsPrefix(TENANT, REPO)];
@@ -98,12 +103,23 @@ export async function azuriteFromSeeded(data: string, numbers: readonly number[]
     const seconds = (performance.now() - t1) / 1000;
     const summary = `copied into Azurite: ${keys.length} objects (${(bytes / 1e6).toFixed(0)} MB; ${needed.size / 2} packages' fragments and blobs of ${numbers.length} publishes' segments, no other blobs or fragments) in ${seconds.toFixed(0)} s (${(keys.length / seconds).toFixed(0)} puts/s)`;
     say(summary);
+    let conn = azurite.connectionString;
+    if (callLog) {
+      proxy = await startCountingProxy(new URL(azurite.blobEndpoint).origin, callLog);
+      conn = conn.replace(new URL(azurite.blobEndpoint).origin, proxy.url);
+      say(`store calls of the server logged to ${callLog}`);
+    }
+    const p = proxy;
     return {
-      env: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, BERTH_CONTAINER: CONTAINER },
+      env: { AZURE_STORAGE_CONNECTION_STRING: conn, BERTH_CONTAINER: CONTAINER },
       summary,
-      stop: () => azurite.stop(),
+      stop: async () => {
+        await p?.stop();
+        await azurite.stop();
+      },
     };
   } catch (e) {
+    await proxy?.stop();
     await azurite.stop();
     throw e;
   }
