@@ -3,7 +3,7 @@
  *
  *   npm run bench:scale -- [--sizes 4000,50000] [--seeded 200000] [--history] [--rounds 5]
  *                          [--jobs 4] [--no-createrepo] [--keep] [--cpu-prof] [--heap-mb 128] [--gets 500]
- *                          [--store fs|azurite]
+ *                          [--store fs|azurite] [--push 2000]
  *
  * For each of `--sizes`: N signed packages (bench/lib/synth-signed.ts: synthetic, Ed25519 header
  * signature, made once under bench/.work/scale/pkgs) are imported into a fresh `berth serve` (fs
@@ -24,6 +24,12 @@
  * against an Azurite it starts, filled from the seeded store (bench/lib/scale-azurite.ts says what
  * is copied).
  *
+ * `--push N` (seeded sizes): after the rounds, N more packages through `berth push --jobs 4` into
+ * the same repo, timed until visible: a bulk import into a repo of that size.
+ *
+ * Every server runs with bench/lib/memory-sampler.mjs preloaded: what its memory was made of at
+ * its peak (V8 heap spaces, ArrayBuffers, native) is printed as a table of its own.
+ *
  * `--heap-mb M`: after a seeded size's rounds (server stopped), one more publish, its regeneration
  * and serving (repomd.xml, the three files, `--gets` packages) run in one Node process whose V8
  * heap is capped at M MB, as an isolate's is (bench/lib/scale-heap-child.ts): peaks of the used
@@ -40,6 +46,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBerth } from './lib/berth-server.js';
 import { hasGnuTime } from './lib/measure.js';
+import { MEMORY_HEADER, memoryProbe } from './lib/memory-peak.js';
 import { pidListeningOn } from './lib/rss.js';
 import { acks, createrepoUpdate, median, p90, publishOne, push, REPO, setUp, TENANT, waitVisible } from './lib/scale-steps.js';
 import { seedStore } from './lib/scale-seed.js';
@@ -61,6 +68,7 @@ const { values } = parseArgs({
     'heap-mb': { type: 'string', default: '0' },
     gets: { type: 'string', default: '500' },
     store: { type: 'string', default: 'fs' },
+    push: { type: 'string', default: '0' },
   },
 });
 const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(work, 'profiles')] : [];
@@ -99,6 +107,7 @@ const done = (to: string[], row: string): void => {
   console.error(row);
 };
 const history: string[] = [];
+const memory: string[] = [];
 let extra = EXTRA;
 
 async function rounds(url: string, token: string): Promise<{ ack: number[]; visible: number[] }> {
@@ -143,7 +152,8 @@ for (const n of list(values.sizes)) {
   console.error(`${n} signed packages ready (${s(performance.now() - t0)} s)`);
   const data = join(work, `import-${n}`);
   await rm(data, { recursive: true, force: true });
-  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `import-${n}.log`), nodeArgs });
+  const mem = memoryProbe(join(work, 'memory', `import-${n}`));
+  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `import-${n}.log`), nodeArgs: [...nodeArgs, ...mem.nodeArgs], env: mem.env });
   const pid = pidListeningOn(Number(new URL(b.url).port));
   try {
     const token = await setUp(b, ADMIN, key);
@@ -178,6 +188,8 @@ for (const n of list(values.sizes)) {
     await b.stop();
     if (!values.keep) await rm(data, { recursive: true, force: true });
   }
+  const m = mem.row(pid, n, `import (push --jobs ${values.jobs}) + rounds`, load());
+  if (m) done(memory, m);
   await createrepo(n, files);
 }
 
@@ -188,8 +200,10 @@ for (const n of list(values.seeded)) {
   const token = await seedStore(root, data, files, key, ADMIN);
   console.error(`seeded ${n} (${s(performance.now() - t0)} s)`);
   const az = values.store === 'azurite' ? await azuriteFromSeeded(data, Array.from({ length: ROUNDS + 1 }, (_, i) => extra + i), key, (l) => console.error(l), values['cpu-prof'] ? join(work, `azurite-calls-${n}.log`) : undefined) : null;
-  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `seeded-${n}${az ? '-azurite' : ''}.log`), nodeArgs, ...(az ? { env: az.env } : {}) });
+  const mem = memoryProbe(join(work, 'memory', `seeded-${n}`));
+  const b = await startBerth(root, { data, adminToken: ADMIN, logFile: join(work, `seeded-${n}${az ? '-azurite' : ''}.log`), nodeArgs: [...nodeArgs, ...mem.nodeArgs], env: { ...mem.env, ...az?.env } });
   const pid = pidListeningOn(Number(new URL(b.url).port));
+  let what = 'seeded: start + rounds';
   try {
     const first = performance.now();
     // the server regenerates at start (its metadata is behind the index): the cold build, untimed
@@ -198,10 +212,22 @@ for (const n of list(values.seeded)) {
     const r = await rounds(b.url, token);
     console.error(`visible, each round: ${r.visible.map((x) => s(x)).join(' ')}`);
     done(rows, `| ${n.toLocaleString('en')} | seeded${az ? ', Azure Blob store on Azurite' : ''} | – (load ${load()}) | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} |`);
+    const more = Number(values.push);
+    if (more > 0) {
+      const load0 = load();
+      const batch = await signedPackages(join(work, 'pkgs'), extra, extra + more, key);
+      extra += more;
+      const p = await push(root, b.url, token, batch, Number(values.jobs));
+      const wait = await waitVisible(b.url, token, p.revision);
+      done(rows, `| ${n.toLocaleString('en')} | seeded, then push --jobs ${values.jobs} of ${more.toLocaleString('en')} | ${p.seconds.toFixed(1)} s + ${s(wait)} s to visible; ${p.refused} refused; load ${load0}–${load()} | – | – | ${vmHwmMiB(pid).toFixed(0)} |`);
+      what = `seeded: start + rounds + push of ${more.toLocaleString('en')}`;
+    }
   } finally {
     await b.stop();
     await az?.stop();
   }
+  const m = mem.row(pid, n, what, load());
+  if (m) done(memory, m);
   if (Number(values['heap-mb']) > 0) done(heap, await cappedRun(n, data, token));
   await createrepo(n, files);
 }
@@ -213,6 +239,10 @@ if (history.length > 0) {
   console.log('\n| earlier publishes in the tenant | publish → 201 ms, median | p90 | max | server CPU ms per publish (incl. its regeneration) | load |');
   console.log('|---:|---:|---:|---:|---:|---:|');
   for (const h of history) console.log(h);
+}
+if (memory.length > 0) {
+  console.log('\nMemory of `berth serve` at its highest sampled RSS (MiB; sampled every 10 ms, so VmHWM, the kernel\'s peak, can be higher):\n');
+  for (const h of [...MEMORY_HEADER, ...memory]) console.log(h);
 }
 if (heap.length > 0) {
   console.log(`\n| packages | V8 heap cap MB | publish s | regenerate s | serve metadata s | serve ${values.gets} packages s | peak used heap MiB | peak ArrayBuffers MiB | peak heap + buffers MiB |`);

@@ -11,6 +11,12 @@
 // without tsx) the compiled CLI from dist/src/. Node's compile cache is on before any of them
 // loads, so their compiled code is reused from the previous run.
 //
+// `berth serve` runs with V8 settings that can only be given on the command line (bin/serve-flags.js):
+// when the start lacks them, this file starts itself again with them in the same process
+// (`process.execve`: same pid, so a supervisor's signals and the exit status are the server's
+// own, and nothing is left waiting), before it loads anything else. Where a process cannot
+// replace itself (Windows), the server runs without them. `--workers` processes inherit them.
+//
 // Keep this file plain JavaScript that any Node ≥ 18 can parse: it is the one file the system
 // Node reads.
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,6 +35,7 @@ if (major === NODE_MAJOR) {
 }
 
 async function runHere() {
+  if (process.argv[2] === 'serve') await restartWithServeFlags();
   module.enableCompileCache();
   // loaded here, not at the top: the system Node reads this file alone
   const bundle = process.argv[2] === 'createrepo' ? (await import('./cli-bundle.js')).freshBundle(root) : null;
@@ -46,6 +53,15 @@ async function runHere() {
   } else {
     await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);
   }
+}
+
+/** Replaces this process by the same command with the V8 flags `berth serve` lacks (if any). */
+async function restartWithServeFlags() {
+  const { serveFlagsToAdd } = await import('./serve-flags.js');
+  const flags = serveFlagsToAdd(process.argv.slice(2), process.execArgv, process.env['NODE_OPTIONS']);
+  if (flags.length === 0 || typeof process.execve !== 'function' || process.platform === 'win32') return;
+  // does not return: the new image starts over with the flags, so this check finds none missing
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], process.env);
 }
 
 /** The Node 24 binary `npm ci` put into node_modules, or null. */
@@ -87,7 +103,10 @@ async function relaunch() {
     stop(`needs Node ${NODE_MAJOR}, but ${here} and ${join(root, 'node_modules')} holds none: run 'npm ci' in ${root} (it installs Node ${NODE_MAJOR} there), or put Node ${NODE_MAJOR} first on PATH`);
   }
   const env = { ...process.env, BERTH_LAUNCHED: '1', PATH: `${dirname(node)}${delimiter}${process.env['PATH'] ?? ''}` };
-  const child = spawn(node, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env });
+  // started with them at once: the child would otherwise replace itself to add them
+  const { serveFlagsToAdd } = await import('./serve-flags.js');
+  const flags = serveFlagsToAdd(process.argv.slice(2), process.execArgv, process.env['NODE_OPTIONS']);
+  const child = spawn(node, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env });
   // Pass a supervisor's signals on. Ctrl-C in a terminal reaches the child directly (it is in the
   // same process group), so SIGINT is passed on only when no terminal is attached: a second
   // SIGINT would cut `berth serve`'s graceful shutdown short.

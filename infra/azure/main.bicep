@@ -182,6 +182,8 @@ var baseSettings = [
   { name: 'BERTH_MIRROR_SCHEDULE', value: mirrorSchedule }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+  // The Node worker's V8 flags: the young-generation size `berth serve` runs with (bin/serve-flags.js).
+  { name: 'languageWorkers__node__arguments', value: '--max-semi-space-size=8' }
 ]
 var publicUrlSetting = empty(publicUrl) ? [] : [{ name: 'BERTH_PUBLIC_URL', value: publicUrl }]
 

@@ -108,12 +108,12 @@ export function decodeChunk(bytes: Uint8Array): CompressedChunk | null {
   const packages = view.getUint32(4);
   const xmlLength = view.getUint32(8);
   if (CHUNK_HEADER + xmlLength >= bytes.length) return null;
-  // The member is copied out: it is what travels on into the metadata file's upload, and as a
-  // view it would keep the whole entry (XML included, ~10× its size) alive as long as it does.
+  // Views, not copies: a regeneration reads entries into buffers it reuses, and copies only the
+  // members it keeps (metadata-writer.ts); a kept view would hold the whole entry, XML included.
   return {
     packages,
     xml: bytes.subarray(CHUNK_HEADER, CHUNK_HEADER + xmlLength),
-    compressed: bytes.slice(CHUNK_HEADER + xmlLength),
+    compressed: bytes.subarray(CHUNK_HEADER + xmlLength),
   };
 }
 
@@ -130,8 +130,8 @@ export async function readChunk(store: BlobStore, tenant: string, repo: string, 
 
 /**
  * The entry at `<id>.<kind>`: a whole chunk or a parts head; null when absent or unreadable.
- * With `into`, a store that can reads the entry into it when it fits: the chunk's `xml` is then a
- * view of `into` (its `compressed` is always a copy of its own).
+ * With `into`, a store that can reads the entry into it when it fits: the chunk's `xml` and
+ * `compressed` are then views of `into`.
  */
 export async function readChunkEntry(store: BlobStore, tenant: string, repo: string, id: string, kind: XmlKind, into?: Uint8Array): Promise<ChunkEntry | null> {
   // one read of the whole entry; a short or failed read is a miss (the chunk is rebuilt)

@@ -38,6 +38,8 @@ export interface ChunkSourceOptions {
   builds: number;
   /** XML (UTF-16 length) per kind past which a build flushes a part. */
   partBytes: number;
+  /** Read buffers kept from one regeneration to the next (default: a pool of this regeneration's own). */
+  buffers?: BufferPool;
 }
 
 /** Maps `items` through `fn` with at most `size` calls in flight, yielding in input order. */
@@ -85,13 +87,16 @@ export async function* windowedBySize<T, U>(items: readonly T[], size: number, b
 /**
  * Buffers lent to reads of cached entries and taken back once consumed: one per read in flight,
  * each as large as the largest entry it has held. What a regeneration allocates for reading is
- * then about `prefetch + 1` entries per file, not one per entry.
+ * then about `prefetch + 1` entries per file, not one per entry. A pool given to every
+ * regeneration of a server (`ChunkSourceOptions.buffers`) keeps them from one to the next, up to
+ * its limits: a buffer given back beyond them is left to the garbage collector.
  */
 export class BufferPool {
   readonly #free: Uint8Array[] = [];
+  #idleBytes = 0;
 
   /** `enabled` false (a store that cannot read into a lent buffer): keeps nothing. */
-  constructor(private readonly enabled = true) {}
+  constructor(private readonly enabled = true, private readonly limits: { buffers: number; bytes: number } = { buffers: Infinity, bytes: Infinity }) {}
 
   /** The largest free buffer: entries vary in size, and one that does not fit is read into a new one. */
   take(): Uint8Array | undefined {
@@ -99,12 +104,24 @@ export class BufferPool {
     this.#free.forEach((b, i) => {
       if (best < 0 || b.length > (this.#free[best] as Uint8Array).length) best = i;
     });
-    return best < 0 ? undefined : this.#free.splice(best, 1)[0];
+    if (best < 0) return undefined;
+    const taken = this.#free.splice(best, 1)[0] as Uint8Array;
+    this.#idleBytes -= taken.length;
+    return taken;
   }
 
   /** Back into the pool: the whole buffer `view` lies in (undefined: nothing). */
   give(view: Uint8Array | undefined): void {
-    if (view && this.enabled) this.#free.push(new Uint8Array(view.buffer, 0, view.buffer.byteLength));
+    if (!view || !this.enabled) return;
+    const whole = new Uint8Array(view.buffer, 0, view.buffer.byteLength);
+    if (this.#free.length >= this.limits.buffers || this.#idleBytes + whole.length > this.limits.bytes) return;
+    this.#free.push(whole);
+    this.#idleBytes += whole.length;
+  }
+
+  /** Buffers free for reuse, and their bytes. */
+  get idle(): { buffers: number; bytes: number } {
+    return { buffers: this.#free.length, bytes: this.#idleBytes };
   }
 }
 
@@ -134,11 +151,11 @@ export class ChunkSource {
    * The members of `kind` for `plans` in order, each with the key of the entry holding it:
    * `prefetch` chunk entries ahead, parts one at a time. Cached entries are read into buffers
    * this generator lends and takes back when the consumer asks for the next member: a member's
-   * `xml` is valid only until then (its `compressed` is its own).
+   * `xml` and `compressed` are valid only until then (a consumer that keeps one copies it).
    */
   async *members(plans: readonly ChunkPlan[], kind: XmlKind, prefetch: number): AsyncGenerator<{ chunk: CompressedChunk; key: string }> {
     const { tenant, repo } = this;
-    const pool = new BufferPool(this.deps.store.getBytes !== undefined);
+    const pool = this.deps.store.getBytes === undefined ? new BufferPool(false) : this.opts.buffers ?? new BufferPool();
     const read = async (p: ChunkPlan): Promise<readonly [ChunkPlan, ChunkEntry, Uint8Array | undefined]> => {
       const lent = pool.take();
       try {

@@ -10,9 +10,11 @@
  *    stream is hashed again and fails before its end if the bytes differ, so a file can never be
  *    stored under a name that is not its checksum.
  *
- * Members are kept in memory between the passes while a byte budget shared by the files of one
- * regeneration lasts (`MemberBudget`): then pass 2 reads only the rest. Small repos (and the
- * first members of large ones) are then read once.
+ * Members are kept in memory between the passes while a budget shared by the files of one
+ * regeneration lasts (`MemberBudget`: a byte budget, or a lease of reused memory, member-arena.ts):
+ * then pass 2 reads only the rest. Small repos (and the first members of large ones) are then read
+ * once. A member arrives in memory lent only until the next one is asked for (chunk-source.ts):
+ * what is kept is a copy.
  */
 import type { Codec, Platform } from '../core/platform.js';
 import { toHex } from '../core/platform.js';
@@ -35,9 +37,22 @@ export interface Member {
 /** A member: made here (header, footer, a built chunk), or where it lies in an entry (and, within the budget, its bytes). */
 type Piece = Uint8Array | { key: string; offset: number; length: number; bytes?: Uint8Array };
 
-/** Bytes of compressed members a regeneration may keep between the passes, shared by its files. */
+/** Where a regeneration keeps compressed members between the passes, shared by its files. */
 export interface MemberBudget {
-  left: number;
+  /** A copy of `compressed` valid until the regeneration ends, or null: pass 2 reads it again. */
+  keep(compressed: Uint8Array): Uint8Array | null;
+}
+
+/** Up to `bytes` of members, each copied into memory of its own. */
+export function byteBudget(bytes: number): MemberBudget {
+  let left = bytes;
+  return {
+    keep(compressed) {
+      if (compressed.length > left) return null;
+      left -= compressed.length;
+      return compressed.slice();
+    },
+  };
 }
 
 const EXT: Record<Codec, string> = { gz: 'xml.gz', zstd: 'xml.zst' };
@@ -68,7 +83,7 @@ export async function writeMetadataFile(
   members: AsyncIterable<Member>,
   codec: Codec,
   window = 4,
-  budget: MemberBudget = { left: 0 },
+  budget: MemberBudget = byteBudget(0),
 ): Promise<WrittenFile> {
   const { store, platform } = deps;
   // Pass 1: digest. Members come back out of writeXmlFile as the very arrays passed in.
@@ -77,10 +92,8 @@ export async function writeMetadataFile(
     for await (const m of members) {
       const { compressed } = m.chunk;
       const piece: Piece = { key: m.key, offset: CHUNK_HEADER + m.chunk.xml.length, length: compressed.length };
-      if (compressed.length <= budget.left) {
-        budget.left -= compressed.length;
-        piece.bytes = compressed;
-      }
+      const kept = budget.keep(compressed);
+      if (kept) piece.bytes = kept;
       where.set(compressed, piece);
       yield m.chunk;
     }

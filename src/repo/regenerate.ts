@@ -17,9 +17,10 @@ import { publishGeneration, readCurrent, type GenerationRecord } from './generat
 import { readHead } from './index-store.js';
 import { readList } from './index-objects.js';
 import { DEFAULT_PART_BYTES, planChunks, type ChunkingOptions } from './chunk-cache.js';
-import { ChunkSource, type ChunkStats } from './chunk-source.js';
+import { ChunkSource, type BufferPool, type ChunkStats } from './chunk-source.js';
+import type { MemberArena } from './member-arena.js';
 import { writeMemberMap } from './member-map.js';
-import { writeMetadataFile, type MemberBudget } from './metadata-writer.js';
+import { byteBudget, writeMetadataFile, type WrittenFile } from './metadata-writer.js';
 import { isCompleteMirror } from './mirror-config.js';
 import { readRepoFiles, repomdRecordOf } from './repo-files.js';
 import type { RepoTenancy } from './tenancy.js';
@@ -46,6 +47,12 @@ export interface RegenerateOptions {
    * (metadata-writer.ts) instead of reading them again (default 0: every member read twice).
    */
   keepMembers?: number;
+  /**
+   * A long-running server's memory, reused by each of its regenerations instead of allocated
+   * anew: read buffers (chunk-source.ts) and the kept members (member-arena.ts; instead of
+   * `keepMembers`).
+   */
+  reuse?: { buffers: BufferPool; members: MemberArena };
 }
 
 export interface RegenerateResult {
@@ -88,12 +95,19 @@ export async function regenerate(
     window,
     builds: Math.max(1, options.builds ?? 2),
     partBytes: Math.max(1, options.chunking?.partBytes ?? DEFAULT_PART_BYTES),
+    ...(options.reuse ? { buffers: options.reuse.buffers } : {}),
   }, plans.length);
   // The three files are made concurrently from the same chunk plan; a chunk missing from the
   // cache is built once for all three (fragments read once), see chunk-source.ts.
-  const budget: MemberBudget = { left: Math.max(0, options.keepMembers ?? 0) };
-  const written = await Promise.all(KINDS.map((kind) =>
+  const lease = options.reuse?.members.lease();
+  const budget = lease ?? byteBudget(Math.max(0, options.keepMembers ?? 0));
+  // every file settled before the lease ends: one still being written reads what it kept
+  const settled = await Promise.allSettled(KINDS.map((kind) =>
     writeMetadataFile(deps, tenant, repo, kind, head.count, source.members(plans, kind, prefetch), codec, prefetch, budget)));
+  lease?.release();
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const written = settled.map((r) => (r as PromiseFulfilledResult<WrittenFile>).value);
   // updateinfo, comps and modules: stored when they changed, listed as they are (repo-files.ts)
   const extra = await readRepoFiles(store, tenant, repo);
   const records: RepomdRecord[] = [...written.map((w) => ({ ...w.record, timestamp: head.updatedAt })), ...extra.map(repomdRecordOf)];

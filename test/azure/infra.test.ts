@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { functionsSettings, OPERATOR_ALTERNATIVES, QUEUE_CONNECTION, requiredSettings, STORAGE_ALTERNATIVES } from '../../src/adapters/azure/config.js';
 import { formerNames, settingsSchema } from '../../src/settings/schema.js';
 import { encodeMessage } from '../../src/adapters/azure/queue-sink.js';
+import { SERVE_V8_FLAGS } from '../../bin/serve-flags.js';
 import { repoRoot } from '../helpers/tools.js';
 import { installFakeFunctionsCore, triggerOf, type FakeCore } from './fake-functions-core.js';
 
@@ -78,6 +79,10 @@ describe('infra/azure/main.bicep sets what the config schema requires', () => {
     expect(OPERATOR_ALTERNATIVES.filter((k) => settings.has(k))).toEqual(['BERTH_ADMIN_TOKEN_SHA256']);
     expect(settings.get('BERTH_ADMIN_TOKEN_SHA256')).toBe('adminTokenSha256');
     expect(bicep).not.toMatch(/BERTH_ADMIN_TOKEN'/);
+  });
+
+  it('the Node worker runs with the V8 flags berth serve runs with', () => {
+    expect(settings.get('languageWorkers__node__arguments')).toBe(`'${SERVE_V8_FLAGS.join(' ')}'`);
   });
 
   it('default and example values pass the schema', () => {

@@ -25,7 +25,7 @@ export interface ServeOptions {
    * Node 20, which the launcher hands over to the project's Node 24), instead of the one process
    * `node --import tsx src/cli/main.ts`.
    */
-  viaLauncher?: { node: string; path?: string };
+  viaLauncher?: { node: string; path?: string; nodeArgs?: readonly string[] };
 }
 
 /**
@@ -37,7 +37,7 @@ export async function startBerthServer(opts: ServeOptions): Promise<BerthServer>
   const launcher = opts.viaLauncher;
   const child: ChildProcess = spawn(
     launcher?.node ?? process.execPath,
-    launcher ? [join(repoRoot(), 'bin', 'berth.js'), ...serve] : ['--import', 'tsx', join(repoRoot(), 'src', 'cli', 'main.ts'), ...serve],
+    launcher ? [...(launcher.nodeArgs ?? []), join(repoRoot(), 'bin', 'berth.js'), ...serve] : ['--import', 'tsx', join(repoRoot(), 'src', 'cli', 'main.ts'), ...serve],
     {
       cwd: repoRoot(),
       // A clean slate: no Azure or Berth settings leak in from the environment running the tests.

@@ -2,6 +2,7 @@
 // and takes back (so the number of buffers does not grow with the number of entries), and the
 // compressed members kept between the two passes while the byte budget lasts (so those are not
 // read again). Both on the memory and the fs store, and the files always equal an uncached build.
+// A server's regenerations reuse both from one to the next (`reuse`): counted too.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { writeXmlFile, type XmlKind } from '../../src/core/repodata/xml-file.js'
 import { currentGeneration } from '../../src/repo/generations.js';
 import { initIndex, readIndex } from '../../src/repo/index-store.js';
 import { readFragmentFile } from '../../src/repo/package-fragments.js';
+import { BufferPool } from '../../src/repo/chunk-source.js';
+import { MemberArena } from '../../src/repo/member-arena.js';
 import { compareEntries, regenerate, type RegenerateOptions } from '../../src/repo/regenerate.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { createTenant } from '../../src/repo/tenants.js';
@@ -143,5 +146,37 @@ describe.each(['memory', 'fs'] as const)('regeneration reads of the chunk cache 
     expect(some.reads.ranges).toBeGreaterThan(0);
     expect(some.reads.ranges).toBeLessThan(some.members);
     await expectServedEqualsUncached(w);
+  }, 120_000);
+
+  it('a server\'s regenerations reuse its read buffers and kept-member slabs instead of allocating', async () => {
+    const w = await world(kind);
+    const prefetch = 2;
+    const limits = { buffers: 12, bytes: 1024 * 1024 };
+    const reuse = { buffers: new BufferPool(true, limits), members: new MemberArena(256 * 1024, 16 * 1024) };
+    const seen = new Set<ArrayBufferLike>();
+    const fresh: number[] = [];
+    let slabs = -1;
+    for (const name of ['rd30a', 'rd30b', 'rd30c']) {
+      const r = await regenerateCounted(w, name, { prefetch, reuse });
+      expect(r.reused).toBeGreaterThan(60);
+      // every member kept (in the arena's slabs), none read again
+      expect(r.reads.ranges).toBe(0);
+      // buffers the reads went into that no earlier regeneration had
+      fresh.push(new Set(r.reads.whole.map((x) => x.buffer).filter((b) => !seen.has(b))).size);
+      r.reads.whole.forEach((x) => seen.add(x.buffer));
+      // the bounds hold between regenerations: every slab given back, the pool within its limits
+      const { slabs: now, free } = reuse.members.stats;
+      expect(free).toBe(now);
+      expect(now).toBeLessThanOrEqual(256 / 16);
+      if (slabs >= 0) expect(now).toBe(slabs);
+      slabs = now;
+      expect(reuse.buffers.idle.buffers).toBeLessThanOrEqual(limits.buffers);
+      expect(reuse.buffers.idle.bytes).toBeLessThanOrEqual(limits.bytes);
+      await expectServedEqualsUncached(w);
+    }
+    // the first regeneration fills the pool (a buffer per read in flight, per file); later ones
+    // read into those (a new one only for an entry larger than every free buffer)
+    expect(fresh[0]).toBeGreaterThanOrEqual(3 * prefetch);
+    expect(fresh[2]).toBeLessThanOrEqual(3);
   }, 120_000);
 });

@@ -8,7 +8,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import { DEFAULT_SERVE_CACHE, ServeCache, type ServeCacheOptions } from '../../http/cache/serve-cache.js';
 import type { AppDeps } from '../../http/deps.js';
 import type { Logger } from '../../core/logger.js';
+import { BufferPool } from '../../repo/chunk-source.js';
 import { CoalescingSink } from '../../repo/coalescing-sink.js';
+import { MemberArena } from '../../repo/member-arena.js';
 import { regenerate } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -66,10 +68,17 @@ export async function createStore(storage: StorageConfig, locks?: KeyLockRunner)
 }
 
 /**
- * Compressed members a regeneration keeps between its passes instead of reading them again: all
- * of them up to ~50,000 packages (13.5 MB), the first 16 MiB beyond.
+ * Memory the server's regenerations reuse from one to the next instead of allocating it anew
+ * each time (docs/benchmarks.md, Scale: during a bulk import the copies each regeneration left
+ * behind were most of the server's ArrayBuffers at its peak):
+ * - the compressed members a regeneration keeps between its passes instead of reading them
+ *   again: all of them up to ~50,000 packages (13.5 MB), the first 16 MiB beyond; shared by
+ *   regenerations running at once (repo/member-arena.ts);
+ * - the buffers cached chunk entries are read into: 3 files × (4 prefetched + 1), each as large
+ *   as the largest entry it held; at most 16 MiB of them kept while no regeneration runs.
  */
 const KEEP_MEMBERS = 16 * 1024 * 1024;
+const READ_BUFFERS = { buffers: 16, bytes: 16 * 1024 * 1024 };
 
 export interface NodeDeps {
   deps: AppDeps;
@@ -89,10 +98,11 @@ export function buildAppDeps(
 ): NodeDeps {
   const clock = (): Date => new Date();
   const cache = new ServeCache(cacheOptions);
+  const reuse = { buffers: new BufferPool(true, READ_BUFFERS), members: new MemberArena(KEEP_MEMBERS) };
   const sink = new CoalescingSink(
     async (tenant, repo) => {
       try {
-        return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec, keepMembers: KEEP_MEMBERS });
+        return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec, reuse });
       } finally {
         // The served repomd.xml must change the moment the new generation is committed.
         await cache.invalidateRepo(tenant, repo);
