@@ -165,11 +165,13 @@ for (const n of list(values.sizes)) {
     let pushSeconds = 0;
     let revision = 0;
     let refused = 0;
+    let clientCpu = 0;
     for (const stop of stops) {
       const r = await push(root, b.url, token, files.slice(pushed, stop), Number(values.jobs));
       pushSeconds += r.seconds;
       revision = Math.max(revision, r.revision);
       refused += r.refused;
+      clientCpu += r.cpu;
       pushed = stop;
       if (!probes.includes(stop)) continue;
       const before = cpuSeconds(pid);
@@ -183,7 +185,7 @@ for (const n of list(values.sizes)) {
     const cpu = cpuSeconds(pid) - cpu0;
     console.error(`import ${n}: push ${pushSeconds.toFixed(1)} s, visible ${(wait / 1000).toFixed(1)} s later, refused ${refused}`);
     const r = await rounds(b.url, token);
-    done(rows, `| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible; server CPU ${cpu.toFixed(0)} s (${((cpu * 1000) / n).toFixed(1)} ms/package); load ${load0}–${load()} | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} |`);
+    done(rows, `| ${n.toLocaleString('en')} | import (API+CLI) | ${pushSeconds.toFixed(1)} s + ${s(wait)} s to visible; server CPU ${cpu.toFixed(0)} s (${((cpu * 1000) / n).toFixed(1)} ms/package), \`berth push\` CPU ${clientCpu.toFixed(0)} s (${((clientCpu * 1000) / n).toFixed(1)} ms/package); load ${load0}–${load()} | ${s(median(r.ack))} (max ${s(Math.max(...r.ack))}) | ${s(median(r.visible))} (max ${s(Math.max(...r.visible))}) | ${vmHwmMiB(pid).toFixed(0)} |`);
   } finally {
     await b.stop();
     if (!values.keep) await rm(data, { recursive: true, force: true });

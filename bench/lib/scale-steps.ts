@@ -6,9 +6,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, symlink, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { BerthChild } from './berth-server.js';
-import { measure } from './measure.js';
+import { hasGnuTime, measure } from './measure.js';
 import { signedFileName, signedPackage, type BenchKey } from './synth-signed.js';
 
 export const TENANT = 'bench';
@@ -26,15 +27,22 @@ export async function setUp(b: BerthChild, admin: string, key: BenchKey): Promis
   return t.token;
 }
 
-/** `berth push --jobs N` of `files` (in command lines of at most 2,000 files); seconds. */
-export async function push(root: string, url: string, token: string, files: readonly string[], jobs = 4): Promise<{ seconds: number; revision: number; refused: number }> {
+/**
+ * `berth push --jobs N` of `files` (in command lines of at most 2,000 files); seconds, and the
+ * CPU seconds (user + system) the `berth push` processes used (GNU time, when there is one).
+ */
+export async function push(root: string, url: string, token: string, files: readonly string[], jobs = 4): Promise<{ seconds: number; revision: number; refused: number; cpu: number }> {
   const t0 = performance.now();
   let revision = 0;
   let refused = 0;
+  let cpu = 0;
+  const timed = hasGnuTime();
   for (let i = 0; i < files.length; i += 2000) {
     const batch = files.slice(i, i + 2000);
+    const cpuFile = join(tmpdir(), `berth-push-cpu-${process.pid}-${i}`);
+    const cmd = [join(root, 'bin', 'berth.js'), 'push', `${TENANT}/${REPO}`, '--jobs', String(jobs), '--json', ...batch];
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(root, 'bin', 'berth.js'), 'push', `${TENANT}/${REPO}`, '--jobs', String(jobs), '--json', ...batch], {
+      const child = spawn(timed ? '/usr/bin/time' : process.execPath, timed ? ['-f', '%U %S', '-o', cpuFile, process.execPath, ...cmd] : cmd, {
         env: { ...process.env, BERTH_URL: url, BERTH_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'],
       });
       let text = '';
@@ -42,13 +50,18 @@ export async function push(root: string, url: string, token: string, files: read
       child.once('error', reject);
       child.once('exit', () => resolve(text));
     });
+    if (timed) {
+      const [user, sys] = (await readFile(cpuFile, 'utf8')).trim().split(/\s+/).slice(-2).map(Number);
+      cpu += (user ?? 0) + (sys ?? 0);
+      await unlink(cpuFile).catch(() => undefined);
+    }
     const json = JSON.parse(out) as { results: { ok: boolean; revision?: number }[] };
     for (const r of json.results) {
       if (r.ok) revision = Math.max(revision, r.revision ?? 0);
       else refused++;
     }
   }
-  return { seconds: (performance.now() - t0) / 1000, revision, refused };
+  return { seconds: (performance.now() - t0) / 1000, revision, refused, cpu: timed ? cpu : NaN };
 }
 
 /** Waits until the served repomd.xml is built from index revision ≥ `revision`; ms waited. */

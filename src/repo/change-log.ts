@@ -86,10 +86,21 @@ export async function readChangeRecord(store: BlobStore, tenant: string, repo: s
   }
 }
 
+/** The last revision whose record this process wrote, per store and repo (bounded). */
+const written = new WeakMap<BlobStore, Map<string, number>>();
+const WRITTEN_REPOS = 1024;
+
+function lastWritten(store: BlobStore): Map<string, number> {
+  let m = written.get(store);
+  if (!m) written.set(store, (m = new Map()));
+  return m;
+}
+
 /**
  * After a successful index write: repair the previous revision's record if a crash lost it,
  * then write this one. Best effort by design (see the module comment): failures leave a gap
- * the feed reports as `complete: false`, never a wrong list.
+ * the feed reports as `complete: false`, never a wrong list. The previous record is not looked
+ * for when this process wrote it itself (records are never deleted while their repo lives).
  */
 export async function logChange(
   store: BlobStore,
@@ -98,12 +109,17 @@ export async function logChange(
   previous: () => Promise<ChangeRecord | undefined>,
   record: ChangeRecord,
 ): Promise<void> {
+  const mine = lastWritten(store);
+  const id = `${tenant}/${repo}`;
   try {
-    if (record.revision > 1 && !(await store.head(changeKey(tenant, repo, record.revision - 1)))) {
+    if (record.revision > 1 && mine.get(id) !== record.revision - 1 && !(await store.head(changeKey(tenant, repo, record.revision - 1)))) {
       const prev = await previous();
       if (prev && prev.revision === record.revision - 1) await writeChangeRecord(store, tenant, repo, prev);
     }
     await writeChangeRecord(store, tenant, repo, record);
+    mine.delete(id);
+    if (mine.size >= WRITTEN_REPOS) mine.delete(mine.keys().next().value as string);
+    mine.set(id, record.revision);
   } catch {
     // the index is authoritative; a gap only makes the feed answer `complete: false`
   }

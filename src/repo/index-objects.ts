@@ -117,23 +117,47 @@ export interface EncodedObject {
   kind: IndexObjectKind;
   id: string;
   bytes: Uint8Array;
+  /** The value as reading `bytes` back would give it (cached on write: never parsed again). */
+  value: unknown;
 }
 
-async function named(kind: IndexObjectKind, value: unknown): Promise<EncodedObject> {
-  const bytes = encoder.encode(JSON.stringify(value));
-  return { kind, id: await sha256Hex(bytes), bytes };
+async function named(kind: IndexObjectKind, json: string, value: unknown): Promise<EncodedObject> {
+  const bytes = encoder.encode(json);
+  return { kind, id: await sha256Hex(bytes), bytes, value };
 }
 
+/**
+ * Entries as segments hold them (canonical field order) with their JSON, per entry object: a
+ * commit re-encodes the segment it changed, and every entry but the new ones is an object that
+ * was encoded (or read) before — its JSON is reused, not made again. Entries are never mutated.
+ */
+const encoded = new WeakMap<IndexEntry, { canonical: IndexEntry; json: string }>();
+
+function encodedEntry(e: IndexEntry): { canonical: IndexEntry; json: string } {
+  let got = encoded.get(e);
+  if (!got) {
+    const canonical = canonicalEntry(e);
+    got = { canonical, json: JSON.stringify(canonical) };
+    encoded.set(e, got);
+    encoded.set(canonical, got);
+  }
+  return got;
+}
+
+/** A segment's bytes: the JSON array of its canonical entries (as `JSON.stringify` writes it). */
 export function encodeSegment(entries: readonly IndexEntry[]): Promise<EncodedObject> {
-  return named('segments', entries.map(canonicalEntry));
+  const parts = entries.map(encodedEntry);
+  return named('segments', `[${parts.map((p) => p.json).join(',')}]`, parts.map((p) => p.canonical));
 }
 
 export function encodeList(refs: readonly SegmentRef[]): Promise<EncodedObject> {
-  return named('lists', refs.map((r) => [r.id, r.count, r.first.filename, r.first.location]));
+  const value = refs.map((r): SegmentRef => ({ id: r.id, count: r.count, first: { filename: r.first.filename, location: r.first.location } }));
+  return named('lists', JSON.stringify(refs.map((r) => [r.id, r.count, r.first.filename, r.first.location])), value);
 }
 
 export function encodeChange(record: ChangeRecord): Promise<EncodedObject> {
-  return named('changes', record);
+  const json = JSON.stringify(record);
+  return named('changes', json, JSON.parse(json) as unknown);
 }
 
 /** Create-only: an existing object of this name holds these bytes. */
@@ -143,7 +167,7 @@ export async function writeObject(store: BlobStore, tenant: string, repo: string
   } catch (e) {
     if (!isStorageError(e, 'precondition_failed')) throw e;
   }
-  objectCache(store).set(`${tenant}/${repo}/${obj.kind}/${obj.id}`, decodeObject(obj.kind, indexObjectKey(tenant, repo, obj.kind, obj.id), obj.bytes), obj.bytes.length * 2);
+  objectCache(store).set(`${tenant}/${repo}/${obj.kind}/${obj.id}`, obj.value, obj.bytes.length * 2);
 }
 
 function decodeObject(kind: IndexObjectKind, key: string, bytes: Uint8Array): unknown {

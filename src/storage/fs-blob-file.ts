@@ -55,6 +55,62 @@ export async function readHeader(key: string, fh: FileHandle): Promise<Opened> {
   return { fh, header, bodyStart, info };
 }
 
+/** The framing and body of a file whose first `probe` bytes were read in one go (null: `probe` too short). */
+export interface Probed extends Opened {
+  /** The file's first bytes as read (framing, then as much of the body as fitted). */
+  probe: Uint8Array;
+}
+
+/**
+ * Opens a blob file in one read: fstat, then its first `min(size, want(size))` bytes, which hold
+ * the framing (and, for a small file, the whole body). A header longer than that (rare: big
+ * metadata) falls back to `readHeader`. The caller owns `fh`.
+ */
+export async function readProbed(key: string, fh: FileHandle, want: (fileSize: number) => number): Promise<Probed> {
+  const st = await fh.stat();
+  const n = Math.min(st.size, Math.max(PREAMBLE, want(st.size)));
+  const probe = uninitialised(n);
+  let got = 0;
+  while (got < n) {
+    const { bytesRead } = await fh.read(probe, got, n - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  const head = probe.subarray(0, got);
+  const parsed = headerFromBytes(key, head, st.size);
+  if (!parsed) return { ...(await readHeader(key, fh)), probe: head };
+  const { header, bodyStart } = parsed;
+  const info: BlobInfo = {
+    key, size: st.size - bodyStart, etag: header.etag, lastModified: st.mtime, metadata: { ...header.metadata },
+  };
+  if (header.contentType !== undefined) info.contentType = header.contentType;
+  return { fh, header, bodyStart, info, probe: head };
+}
+
+/**
+ * A body already in memory (a small blob read whole), as a one-chunk stream that also has a
+ * direct reader, like a file's (direct-body.ts).
+ */
+export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let sent = false;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!sent && bytes.length > 0) controller.enqueue(bytes);
+      sent = true;
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  return withDirectBody(stream, {
+    length: bytes.length,
+    async read(into, offset, n) {
+      const want = Math.min(n, bytes.length - offset, into.length);
+      if (want <= 0) return 0;
+      into.set(bytes.subarray(offset, offset + want), 0);
+      return want;
+    },
+  });
+}
+
 /**
  * The header parsed from the first bytes of a file (`head` holds them; `fileSize` is the whole
  * file's), or null when `head` is too short to hold it all (then use `readHeader`).

@@ -40,12 +40,16 @@ import { etagMatches } from './blob-store.js';
 import { checkedStore } from './checked-store.js';
 import { DEFAULT_LIST_LIMIT, newEtag, resolveRange } from './driver-util.js';
 import { BlobNotFoundError, PreconditionFailedError, StorageFailureError } from './errors.js';
-import { encodeHeader, fileStream, headerFromBytes, readFully, readHeader, uninitialised, type Header, type Opened } from './fs-blob-file.js';
+import {
+  bytesStream, encodeHeader, fileStream, headerFromBytes, readFully, readHeader, readProbed, uninitialised, type Header, type Probed,
+} from './fs-blob-file.js';
 import { KeyLocks } from './key-locks.js';
 
 const SUFFIX = '@blob';
 /** What a ranged getBytes reads first: the framing of any blob whose JSON header is short. */
 const HEADER_PROBE = 512;
+/** Files up to this size are read whole by `get` (one read, then closed): configs, records, index objects. */
+const SMALL_FILE = 64 * 1024;
 /** Where writes are staged: a name no key can have (segments start alphanumeric). */
 export const TEMP_DIR = '.tmp';
 /** Modes of everything the store creates: only the owner may read the data root. */
@@ -77,11 +81,18 @@ export class FsBlobStore implements BlobStore {
   }
 
   async get(key: string, options: GetOptions = {}): Promise<BlobObject | null> {
-    const o = await this.#open(key);
+    const o = await this.#open(key, (size) => (size <= SMALL_FILE ? size : HEADER_PROBE));
     if (!o) return null;
     try {
       const range = options.range ? resolveRange(key, o.info.size, options.range) : undefined;
       const start = o.bodyStart + (range?.offset ?? 0);
+      const end = start + (range?.length ?? o.info.size);
+      if (end <= o.probe.length) {
+        // read whole already (a small file): no stream over the file, no handle kept open
+        await o.fh.close();
+        const body = bytesStream(o.probe.subarray(start, end));
+        return range ? { ...o.info, range, body } : { ...o.info, body };
+      }
       const body = fileStream(o.fh, start, range?.length ?? o.info.size);
       return range ? { ...o.info, range, body } : { ...o.info, body };
     } catch (err) {
@@ -129,7 +140,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async head(key: string): Promise<BlobInfo | null> {
-    const o = await this.#open(key);
+    const o = await this.#open(key, () => HEADER_PROBE);
     if (!o) return null;
     await o.fh.close();
     return o.info;
@@ -203,13 +214,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   async #requireEtag(key: string, wanted: string): Promise<void> {
-    const o = await this.#open(key);
+    const o = await this.#open(key, () => HEADER_PROBE);
     if (!o) throw new PreconditionFailedError(key, 'blob does not exist');
     await o.fh.close();
     if (!etagMatches(o.header.etag, wanted)) throw new PreconditionFailedError(key, 'ETag does not match');
   }
 
-  async #open(key: string): Promise<Opened | null> {
+  /** The blob's file, opened, and its first bytes (`want(fileSize)` of them: see readProbed). */
+  async #open(key: string, want: (fileSize: number) => number): Promise<Probed | null> {
     let fh: FileHandle;
     try {
       fh = await open(this.#file(key), fsc.O_RDONLY);
@@ -218,7 +230,7 @@ export class FsBlobStore implements BlobStore {
       throw err;
     }
     try {
-      return await readHeader(key, fh);
+      return await readProbed(key, fh, want);
     } catch (err) {
       await fh.close();
       throw err;
@@ -291,17 +303,20 @@ export class FsBlobStore implements BlobStore {
       fh = await open(tmp, 'wx', FILE_MODE);
     }
     try {
-      await fh.write(encodeHeader(header));
+      // the framing goes with the first bytes of the body: one write for a small blob
+      let framing: Uint8Array | null = encodeHeader(header);
       if (body instanceof Uint8Array) {
-        await fh.write(body);
+        await writeAll(fh, [framing, body]);
       } else {
         const reader = body.getReader();
         try {
           for (;;) {
             const { done, value } = await reader.read();
             if (done) break;
-            await fh.write(value);
+            await writeAll(fh, framing ? [framing, value] : [value]);
+            framing = null;
           }
+          if (framing) await writeAll(fh, [framing]);
         } catch (err) {
           await reader.cancel(err).catch(() => undefined);
           throw err;
@@ -373,6 +388,17 @@ export class FsBlobStore implements BlobStore {
       }
       yield { key, lastModified: st.mtime };
     }
+  }
+}
+
+/** Writes `chunks` in order from the file's position, in one `writev` unless the kernel took less. */
+async function writeAll(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  let rest = chunks.filter((c) => c.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten: n } = await fh.writev(rest);
+    if (n === 0) throw new Error('write made no progress');
+    while (rest.length > 0 && n >= (rest[0] as Uint8Array).length) n -= (rest.shift() as Uint8Array).length;
+    if (rest.length > 0 && n > 0) rest[0] = (rest[0] as Uint8Array).subarray(n);
   }
 }
 
