@@ -20,12 +20,16 @@ import { isStorageError } from '../storage/errors.js';
 import { packageBlobKey, uploadKey } from '../storage/keys.js';
 import { Refusal } from './errors.js';
 import { indexSigner, packagePlacement, unplaceableName, type IndexEntry, type IndexSigner } from './index-entry.js';
+import { ByteTap } from './byte-tap.js';
 import { fragmentFile, packageRecord, writeFragmentFile, type FragmentFile } from './package-fragments.js';
 
 export interface IngestDeps {
   store: BlobStore;
   platform: Platform;
 }
+
+/** What reading the bytes as an RPM while they streamed in came to (`StageOptions.read`). */
+export type ReadWhileStaged = { ok: true; result: RpmReadResult } | { ok: false; error: unknown };
 
 /** Bytes in staging, with what was learnt while they streamed in. */
 export interface Staged {
@@ -34,6 +38,8 @@ export interface Staged {
   sha256: string;
   /** Hex digests of every algorithm asked for (sha256 always). */
   digests: Partial<Record<HashAlgorithm, string>>;
+  /** The bytes read as an RPM on their way in, when asked for: `examine` then reads nothing back. */
+  read?: ReadWhileStaged;
 }
 
 export interface StageOptions {
@@ -43,6 +49,8 @@ export interface StageOptions {
   /** Digests besides sha256 (a mirror checks primary.xml's checksum type). */
   digests?: readonly HashAlgorithm[];
   contentType?: string;
+  /** Also read the bytes as an RPM while they stream in (one pass: `examine` uses it). */
+  read?: boolean;
 }
 
 const refuse = (code: string, detail: string, extra: Record<string, unknown> = {}): Refusal =>
@@ -53,27 +61,41 @@ export async function stage(deps: IngestDeps, body: ReadableStream<Uint8Array>, 
   const key = uploadKey(crypto.randomUUID());
   const hashes = [...new Set<HashAlgorithm>(['sha256', ...(opts.digests ?? [])])].map((a) => [a, deps.platform.createHash(a)] as const);
   let size = 0;
+  // the RPM reader takes each chunk before it goes on to the store (at most one chunk between them)
+  const tap = opts.read ? new ByteTap() : null;
+  const reading: Promise<ReadWhileStaged> | null = tap === null ? null
+    : readRpm(tap, deps.platform, { headerPayloadHashes: legacyHashAlgorithms }).then((result) => ({ ok: true as const, result }), (error: unknown) => ({ ok: false as const, error }));
   const meter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
+    async transform(chunk, controller) {
       size += chunk.length;
       if (size > opts.limit) {
         controller.error(opts.overLimit());
         return;
       }
       for (const [, h] of hashes) h.update(chunk);
+      if (tap) await tap.push(chunk);
       controller.enqueue(chunk);
+    },
+    flush() {
+      tap?.end();
     },
   });
   try {
     // scratch: read back and discarded by this request; what must survive a crash is the copy
     await deps.store.put(key, body.pipeThrough(meter), { contentType: opts.contentType ?? 'application/x-rpm', scratch: true });
   } catch (e) {
+    tap?.fail(e);
+    await reading;
     await deps.store.delete(key).catch(() => undefined);
     throw e;
   }
+  // the bytes ended at the limit check or the put: the reader has seen all of them (or stopped)
+  tap?.end();
   const digests: Partial<Record<HashAlgorithm, string>> = {};
   for (const [a, h] of hashes) digests[a] = toHex(h.digest());
-  return { key, size, sha256: digests.sha256 as string, digests };
+  const staged: Staged = { key, size, sha256: digests.sha256 as string, digests };
+  if (reading) staged.read = await reading;
+  return staged;
 }
 
 export async function discard(deps: Pick<IngestDeps, 'store'>, staged: Pick<Staged, 'key'> | null): Promise<void> {
@@ -108,12 +130,17 @@ export const VERDICT_CODES: Record<Exclude<Verification['status'], 'ok'>, string
  * sha256 must be `sha256`, and verifies it against `trust`. Refusals: `not_an_rpm`, `delta_rpm`,
  * and the verdict codes (`unsigned`, `untrusted_key`, `bad_signature`, …).
  */
-export async function examine(deps: IngestDeps, blob: { key: string; sha256: string }, trust: Trust): Promise<Examined> {
-  const obj = await deps.store.get(blob.key);
-  if (!obj) throw new Error(`${blob.key} vanished`);
+export async function examine(deps: IngestDeps, blob: { key: string; sha256: string; read?: ReadWhileStaged }, trust: Trust): Promise<Examined> {
   let result: RpmReadResult;
   try {
-    result = await readRpm(obj.body, deps.platform, { headerPayloadHashes: legacyHashAlgorithms });
+    if (blob.read) {
+      if (!blob.read.ok) throw blob.read.error;
+      result = blob.read.result;
+    } else {
+      const obj = await deps.store.get(blob.key);
+      if (!obj) throw new Error(`${blob.key} vanished`);
+      result = await readRpm(obj.body, deps.platform, { headerPayloadHashes: legacyHashAlgorithms });
+    }
   } catch (e) {
     const err = e as { name?: string; code?: string; message?: string };
     if (err.name === 'RpmFormatError') throw refuse('not_an_rpm', `not an RPM package: ${err.message} (${err.code})`, { reason: err.code });

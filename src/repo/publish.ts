@@ -109,7 +109,8 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
 
   let staged: Staged | null = null;
   try {
-    staged = await stage(deps, req.body, { limit, overLimit: () => tooLarge(limit) });
+    // one pass: the package is read and hashed as it streams into staging, never read back
+    staged = await stage(deps, req.body, { limit, overLimit: () => tooLarge(limit), read: true });
     const examined = await examine(deps, staged, {
       keyring: await tenancy.trustedKeyring(store, tenant, repo), requireSignature: !settings.allowUnsigned, now: deps.clock(),
     });

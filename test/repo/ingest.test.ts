@@ -12,7 +12,8 @@ import { createMemoryBlobStore } from '../../src/storage/memory-store.js';
 import { packageBlobKey } from '../../src/storage/keys.js';
 import { startHostile, type Hostile } from '../net/hostile-upstream.js';
 import { configure, mirrorWorld, primaryXml, serveRepo, sha256 } from '../mirror/worlds.js';
-import { publish, syntheticRpm } from './support.js';
+import { createTenant } from '../../src/repo/tenants.js';
+import { makeWorld, publish, streamOf, syntheticRpm } from './support.js';
 
 async function keys(store: ReturnType<typeof createMemoryBlobStore>, prefix: string): Promise<string[]> {
   const out: string[] = [];
@@ -43,6 +44,51 @@ describe('staging', () => {
     expect(s).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
     expect(s.digests.sha1).toMatch(/^[0-9a-f]{40}$/);
     expect(await keys(store, 'uploads/')).toEqual([s.key]);
+  });
+});
+
+describe('one pass over an upload', () => {
+  it('reads the package while staging it: a publish never reads its upload back', async () => {
+    const inner = createMemoryBlobStore();
+    const reads: string[] = [];
+    const store = new Proxy(inner, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv) as unknown;
+        if ((prop === 'get' || prop === 'getBytes') && typeof v === 'function') {
+          return (key: string, ...rest: unknown[]) => {
+            reads.push(key);
+            return (v as (...a: unknown[]) => unknown).call(target, key, ...rest);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await createTenant(store, 'acme', new Date());
+    const w = await makeWorld([{ name: 'open', allowUnsigned: true }], { store });
+    const r = await publish(w, 'open', syntheticRpm('one-pass'));
+    expect(r.status).toBe(201);
+    expect(reads.filter((k) => k.startsWith('uploads/'))).toEqual([]);
+    await w.sink.idle();
+  });
+
+  it('a staged non-RPM is refused as before (not_an_rpm), with nothing left', async () => {
+    const store = createMemoryBlobStore();
+    await createTenant(store, 'acme', new Date());
+    const w = await makeWorld([{ name: 'open', allowUnsigned: true }], { store });
+    const err = await publish(w, 'open', new Uint8Array(200_000).fill(7)).catch((e: unknown) => e);
+    expect(isRefusal(err) && err.code).toBe('not_an_rpm');
+    expect(await keys(store, 'uploads/')).toEqual([]);
+    expect(await keys(store, 't/acme/blobs/')).toEqual([]);
+  });
+
+  it('stops reading at the limit while reading the package too', async () => {
+    const store = createMemoryBlobStore();
+    const bytes = syntheticRpm('over');
+    const over = new Error('over the limit');
+    await expect(stage({ store, platform: nodePlatform }, streamOf(bytes, 100), { limit: bytes.length - 1, overLimit: () => over, read: true })).rejects.toBe(over);
+    expect(await keys(store, 'uploads/')).toEqual([]);
+    const ok = await stage({ store, platform: nodePlatform }, streamOf(bytes, 100), { limit: bytes.length, overLimit: () => over, read: true });
+    expect(ok.read?.ok && ok.read.result.computed.fileSha256).toBe(sha256(bytes));
   });
 });
 
