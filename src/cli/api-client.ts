@@ -4,6 +4,9 @@
  * not end up in shell history or `ps`. A problem answer becomes an `ApiError` carrying the
  * service's stable `code`, which the CLI prints and exits 1 with.
  */
+import { createReadStream } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CliError } from './command.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -97,22 +100,69 @@ export class ApiClient {
       throw new CliError(`cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, 1);
     }
     const text = await res.text();
-    let parsed: unknown = text;
-    if (text !== '' && /json/.test(res.headers.get('content-type') ?? '')) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // leave as text
-      }
-    }
-    if (!res.ok) {
-      const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { code?: unknown; detail?: unknown };
-      const code = typeof p.code === 'string' ? p.code : `http_${res.status}`;
-      const detail = typeof p.detail === 'string' ? p.detail : `${req.method} ${req.path} answered ${res.status} ${res.statusText}`;
-      throw new ApiError(res.status, code, detail, parsed, parseRetryAfter(res.headers.get('retry-after')));
-    }
-    return { status: res.status, body: parsed as T };
+    return answer<T>(req, { status: res.status, statusText: res.statusText, contentType: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after') }, text);
   }
+
+  /**
+   * PUT of a local file, streamed from disk with its Content-Length over a kept-alive connection
+   * (node:http, not fetch: for a bulk upload of many small files, fetch's per-request web-stream
+   * machinery cost more CPU than the upload itself). Answers and errors as `request`.
+   */
+  uploadFile<T = unknown>(path: string, file: string, size: number, contentType: string): Promise<ApiResponse<T>> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    const secure = url.protocol === 'https:';
+    const req: ApiRequest = { method: 'PUT', path };
+    return new Promise<ApiResponse<T>>((resolve, reject) => {
+      const send = (secure ? httpsRequest : httpRequest)(url, {
+        method: 'PUT',
+        agent: secure ? httpsAgent : httpAgent,
+        headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', 'content-type': contentType, 'content-length': String(size) },
+      }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.once('error', (err) => reject(new CliError(`cannot reach ${this.baseUrl}: ${err.message}`, 1)));
+        res.once('end', () => {
+          try {
+            const header = (name: string): string | null => {
+              const v = res.headers[name];
+              return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+            };
+            resolve(answer<T>(req, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', contentType: header('content-type'), retryAfter: header('retry-after') }, Buffer.concat(parts).toString('utf8')));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      send.once('error', (err: Error & { code?: string }) => reject(new CliError(`cannot reach ${this.baseUrl}: ${err.code ?? err.message}`, 1)));
+      const body = createReadStream(file);
+      body.once('error', (err) => {
+        send.destroy(err);
+      });
+      body.pipe(send);
+    });
+  }
+}
+
+const httpAgent = new HttpAgent({ keepAlive: true });
+const httpsAgent = new HttpsAgent({ keepAlive: true });
+
+/** A response as the CLI sees it: the body parsed when JSON, a problem answer thrown as `ApiError`. */
+function answer<T>(req: Pick<ApiRequest, 'method' | 'path'>, res: { status: number; statusText: string; contentType: string | null; retryAfter: string | null }, text: string): ApiResponse<T> {
+  let parsed: unknown = text;
+  if (text !== '' && /json/.test(res.contentType ?? '')) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // leave as text
+    }
+  }
+  if (res.status < 200 || res.status > 299) {
+    const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { code?: unknown; detail?: unknown };
+    const code = typeof p.code === 'string' ? p.code : `http_${res.status}`;
+    const detail = typeof p.detail === 'string' ? p.detail : `${req.method} ${req.path} answered ${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, code, detail, parsed, parseRetryAfter(res.retryAfter));
+  }
+  return { status: res.status, body: parsed as T };
 }
 
 /** `tenant/repo` → its two names (usage error otherwise). */

@@ -1,8 +1,6 @@
 /** `berth push T/R FILE…`: upload packages, streamed, a few at a time. */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
 import { ApiClient, ApiError, enc, splitRepo } from '../api-client.js';
 import { parse } from '../args.js';
 import { CliError, type Command } from '../command.js';
@@ -44,13 +42,7 @@ async function pushOne(client: ApiClient, tenant: string, repo: string, file: st
     // Each attempt streams the file afresh: a body stream can be sent only once.
     const { value: res } = await withRetry(() => {
       attempts++;
-      return client.request<Published>({
-        method: 'PUT',
-        path: `/api/v1/repos/${enc(tenant)}/${enc(repo)}/packages`,
-        body: Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
-        contentType: 'application/x-rpm',
-        contentLength: size,
-      });
+      return client.uploadFile<Published>(`/api/v1/repos/${enc(tenant)}/${enc(repo)}/packages`, file, size, 'application/x-rpm');
     }, retry);
     return { file, ok: true, status: res.status, created: res.status === 201, attempts, ...res.body };
   } catch (e) {
