@@ -5,9 +5,11 @@
  * the chain makes an edited, removed or reordered entry detectable.
  *
  * Appending costs the same whatever the log's length (docs/service.md, Model): `audit-head.json`
- * `{seq, hash}` is a hint of the last entry, advanced by CAS after appends; a writer starts from
- * it (or from the last entry it wrote itself), probes the next seq — normally absent, one read —
- * and writes there. A lagging hint (a crash between entry and hint) is walked forward; a store
+ * `{seq, hash}` is a hint of the last entry, advanced by CAS when an append passes a multiple of
+ * `HINT_EVERY` (so it lags by fewer than that many entries, plus appends in flight, and a busy
+ * tenant pays for the hint once per `HINT_EVERY` appends, not once per append); a writer starts
+ * from it (or from the last entry it wrote itself), walks forward over the entries after it,
+ * probes the next seq — normally absent, one read — and writes there. A lagging hint (a crash between entry and hint) is walked forward; a store
  * without a hint (written before it existed) finds its last entry once by exponential and binary
  * search over seq. Appends of one process are queued per tenant and written in order, so they
  * never collide with each other. Nothing ever lists the log.
@@ -46,6 +48,8 @@ export const GENESIS = '0'.repeat(64);
 const MAX_ATTEMPTS = 64;
 const BASE_DELAY_MS = 4;
 const MAX_DELAY_MS = 250;
+/** The hint is advanced when an append passes a multiple of this: how far it may lag. */
+export const HINT_EVERY = 8;
 
 export class AuditContentionError extends BerthError {
   override name = 'AuditContentionError';
@@ -136,6 +140,14 @@ interface Pending {
 
 /** The last entry this process wrote, per store and tenant (a starting point; the store may be ahead). */
 const tips = new WeakMap<BlobStore, Map<string, Tip>>();
+/** The seq of the hint this process last wrote, per store and tenant. */
+const hinted = new WeakMap<BlobStore, Map<string, number>>();
+
+function hintedIn(store: BlobStore): Map<string, number> {
+  let m = hinted.get(store);
+  if (!m) hinted.set(store, (m = new Map()));
+  return m;
+}
 
 type Written = { entry: AuditEntry } | { error: unknown };
 
@@ -158,7 +170,12 @@ const writers = queuesPer<BlobStore, Pending, Written>((store, tenant) => new Gr
   }
   // before anyone is answered: no I/O is left running for a caller that has its answer
   const tip = known.get(tenant);
-  if (tip) await advanceHint(store, tenant, tip).catch(() => undefined);
+  const mine = hintedIn(store);
+  const last = mine.get(tenant);
+  if (tip && (last === undefined || Math.floor(tip.seq / HINT_EVERY) > Math.floor(last / HINT_EVERY))) {
+    await advanceHint(store, tenant, tip).catch(() => undefined);
+    mine.set(tenant, tip.seq);
+  }
   return out;
 }, 64));
 

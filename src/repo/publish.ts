@@ -133,7 +133,8 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
     // the tenant's storage quota (its own, else the server's; off unless configured): only bytes not stored yet count
     const quota = await tenantQuota(store, tenant, deps.config.tenantQuotaBytes);
     if (quota != null && !(await store.head(packageBlobKey(tenant, entry.sha256)))) await checkQuota(store, tenant, staged.size, quota);
-    if (await storePackage(deps, tenant, repo, staged, prepared)) await addUsage(store, tenant, staged.size);
+    const created = await storePackage(deps, tenant, repo, staged, prepared);
+    if (created) await addUsage(store, tenant, staged.size);
     const { outcome, revision } = await addPackage(store, tenant, repo, entry, deps.clock);
     switch (outcome.kind) {
       case 'exists': {
@@ -149,8 +150,9 @@ export async function publishPackage(deps: PublishDeps, tenancy: RepoTenancy, re
       case 'added':
         break;
     }
-    // GC may have dropped an old unreferenced blob of the same bytes between our copy and the CAS.
-    if (!(await store.head(packageBlobKey(tenant, entry.sha256))) && (await storeBlob(deps, tenant, staged))) await addUsage(store, tenant, staged.size);
+    // GC may have dropped an old unreferenced blob of the same bytes between our copy and the CAS
+    // (never one this publish created: GC leaves blobs younger than its grace period alone).
+    if (!created && !(await store.head(packageBlobKey(tenant, entry.sha256))) && (await storeBlob(deps, tenant, staged))) await addUsage(store, tenant, staged.size);
     try {
       await tenancy.appendAudit(store, tenant, {
         actor: req.actor, action: 'package.publish', target: `${repo}/${entry.sha256}`,

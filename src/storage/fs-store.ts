@@ -332,9 +332,12 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Remove empty directories from `dir` up to (not including) the root. */
+  /**
+   * Remove empty directories from `dir` up to (not including) the root's own subdirectories
+   * (`t/`, `uploads/`): those hold everything and would only be made again by the next write.
+   */
   async #prune(dir: string): Promise<void> {
-    for (let d = dir; d.startsWith(this.#root + path.sep); d = path.dirname(d)) {
+    for (let d = dir; d.startsWith(this.#root + path.sep) && path.dirname(d) !== this.#root; d = path.dirname(d)) {
       try {
         await rmdir(d);
         this.#dirs.delete(d);

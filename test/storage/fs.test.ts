@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,12 +12,14 @@ import { describeBlobStore } from './blob-store.suite.js';
 import { bytes, text } from './stream-probe.js';
 
 /**
- * Every path under root (files and directories) but the temp directory itself, which stays once
- * made: after cleanup there must be none.
+ * Every path under root (files and directories) but the root's own subdirectories, which stay
+ * once made (the temp directory, `t/`, `uploads/`: the next write would only make them again),
+ * when they are empty: after cleanup there must be none.
  */
 async function residue(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true }).catch(() => [] as string[]);
-  return entries.map(String).filter((e) => e !== TEMP_DIR).sort();
+  const entries = (await readdir(root, { recursive: true }).catch(() => [] as string[])).map(String);
+  const top = (e: string): boolean => !e.includes(path.sep) && !entries.some((o) => o.startsWith(e + path.sep));
+  return entries.filter((e) => e !== TEMP_DIR && (!top(e) || !statSync(path.join(root, e)).isDirectory())).sort();
 }
 
 describeBlobStore('fs', async () => {
@@ -62,6 +65,25 @@ describe('fs store specifics', () => {
       expect(await readdir(path.join(root, 't', 'x'))).toEqual(['index.json@blob']);
       await b.delete('t/x/index.json');
       expect(await residue(root)).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('prunes emptied directories but the root\'s own (the next write would make them again)', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'berth-fs-store-'));
+    try {
+      const s = createFsBlobStore(root);
+      await s.put('uploads/one', bytes('x'));
+      await s.put('t/acme/r/main/fragments/a.json', bytes('{}'));
+      await s.delete('uploads/one');
+      await s.delete('t/acme/r/main/fragments/a.json');
+      expect((await readdir(root)).filter((e) => e !== TEMP_DIR).sort()).toEqual(['t', 'uploads']);
+      expect(await readdir(path.join(root, 'uploads'))).toEqual([]);
+      expect(await readdir(path.join(root, 't'))).toEqual([]);
+      await s.put('uploads/two', bytes('y'));
+      expect(await text((await s.get('uploads/two'))!.body)).toBe('y');
+      await s.delete('uploads/two');
     } finally {
       await rm(root, { recursive: true, force: true });
     }
