@@ -4,15 +4,19 @@
  * so a burst of publishes costs a few regenerations and the last one sees every package.
  * `send` never waits for the regeneration (a publish answers as soon as its index CAS is in).
  *
- * During a sustained burst the next run starts only after a pause as long as the last run took
- * (capped): regeneration then takes at most about half of the time, and the publishes the other
- * half, instead of back-to-back regenerations starving them. A lone publish is regenerated at
- * once; one during a burst waits at most one run and one pause longer.
+ * During a sustained burst the next run starts only after a pause `PAUSE_FACTOR` times as long as
+ * the last run took (capped): regeneration then takes at most about a fifth of the time, and the
+ * publishes the rest, instead of back-to-back regenerations starving them (a regeneration costs
+ * in proportion to the repo, a publish does not). A lone publish is regenerated at once; one
+ * during a burst waits at most one run and one pause longer.
  */
 import type { Logger } from '../core/logger.js';
 import type { EventSink, RepoChanged } from './events.js';
 
 export type RegenerateFn = (tenant: string, repo: string) => Promise<unknown>;
+
+/** The pause after a run, during a burst, in multiples of the run's own time. */
+export const PAUSE_FACTOR = 4;
 
 interface RepoState {
   dirty: boolean;
@@ -50,7 +54,7 @@ export class CoalescingSink implements EventSink {
         state.dirty = false;
         const started = Date.now();
         await this.#attempt(tenant, repo);
-        const pause = Math.min(this.maxPauseMs, Date.now() - started);
+        const pause = Math.min(this.maxPauseMs, PAUSE_FACTOR * (Date.now() - started));
         if (state.dirty && pause > 0) await new Promise((r) => setTimeout(r, pause));
       }
     } finally {
