@@ -29,8 +29,8 @@
  * period far longer than any write). Empty directories are removed after delete.
  */
 import { randomUUID } from 'node:crypto';
-import { constants as fsc, type Stats } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants as fsc, linkSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetBytesOptions, GetOptions, ListItem, ListOptions,
@@ -43,13 +43,12 @@ import { BlobNotFoundError, PreconditionFailedError, StorageFailureError } from 
 import {
   bytesStream, encodeHeader, fileStream, headerFromBytes, readFully, readHeader, readProbed, uninitialised, type Header, type Probed,
 } from './fs-blob-file.js';
+import { readSmallSync, readWholeSync, SMALL_FILE, writeSmallTemp } from './fs-small-io.js';
 import { KeyLocks } from './key-locks.js';
 
 const SUFFIX = '@blob';
 /** What a ranged getBytes reads first: the framing of any blob whose JSON header is short. */
 const HEADER_PROBE = 512;
-/** Files up to this size are read whole by `get` (one read, then closed): configs, records, index objects. */
-const SMALL_FILE = 64 * 1024;
 /** Where writes are staged: a name no key can have (segments start alphanumeric). */
 export const TEMP_DIR = '.tmp';
 /** Modes of everything the store creates: only the owner may read the data root. */
@@ -81,18 +80,24 @@ export class FsBlobStore implements BlobStore {
   }
 
   async get(key: string, options: GetOptions = {}): Promise<BlobObject | null> {
-    const o = await this.#open(key, (size) => (size <= SMALL_FILE ? size : HEADER_PROBE));
+    // a small file is read whole at once (fs-small-io.ts), the body a view of it
+    const small = readSmallSync(key, this.#file(key), SMALL_FILE, HEADER_PROBE);
+    if (small === null) return null;
+    if (small !== 'long-header') {
+      const range = options.range ? resolveRange(key, small.info.size, options.range) : undefined;
+      const start = small.bodyStart + (range?.offset ?? 0);
+      const end = start + (range?.length ?? small.info.size);
+      if (end <= small.probe.length) {
+        const body = bytesStream(small.probe.subarray(start, end));
+        return range ? { ...small.info, range, body } : { ...small.info, body };
+      }
+    }
+    // a large file: streamed from a handle of its own (which sees one version of the file)
+    const o = await this.#open(key, () => HEADER_PROBE);
     if (!o) return null;
     try {
       const range = options.range ? resolveRange(key, o.info.size, options.range) : undefined;
       const start = o.bodyStart + (range?.offset ?? 0);
-      const end = start + (range?.length ?? o.info.size);
-      if (end <= o.probe.length) {
-        // read whole already (a small file): no stream over the file, no handle kept open
-        await o.fh.close();
-        const body = bytesStream(o.probe.subarray(start, end));
-        return range ? { ...o.info, range, body } : { ...o.info, body };
-      }
       const body = fileStream(o.fh, start, range?.length ?? o.info.size);
       return range ? { ...o.info, range, body } : { ...o.info, body };
     } catch (err) {
@@ -108,6 +113,10 @@ export class FsBlobStore implements BlobStore {
    * the range into a buffer of its exact size (or `into`).
    */
   async getBytes(key: string, options: GetBytesOptions = {}): Promise<Uint8Array | null> {
+    if (!options.range) {
+      const whole = readWholeSync(key, this.#file(key), options.into);
+      if (whole !== 'large') return whole;
+    }
     let fh: FileHandle;
     try {
       fh = await open(this.#file(key), fsc.O_RDONLY);
@@ -140,6 +149,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async head(key: string): Promise<BlobInfo | null> {
+    const small = readSmallSync(key, this.#file(key), 0, HEADER_PROBE);
+    if (small === null) return null;
+    if (small !== 'long-header') return small.info;
     const o = await this.#open(key, () => HEADER_PROBE);
     if (!o) return null;
     await o.fh.close();
@@ -155,7 +167,7 @@ export class FsBlobStore implements BlobStore {
       await this.#locks.run(key, async () => {
         if (options.ifNoneMatch === '*') {
           try {
-            await this.#intoPlace(link, tmp, target);
+            await this.#intoPlace(linkSync, tmp, target);
           } catch (err) {
             if (errno(err) === 'EEXIST') throw new PreconditionFailedError(key, 'blob already exists');
             throw err;
@@ -163,15 +175,15 @@ export class FsBlobStore implements BlobStore {
           return;
         }
         if (options.ifMatch !== undefined) await this.#requireEtag(key, options.ifMatch);
-        await this.#intoPlace(rename, tmp, target);
+        await this.#intoPlace(renameSync, tmp, target);
       });
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      await this.#prune(path.dirname(target));
+      unlinkQuietly(tmp);
+      this.#prune(path.dirname(target));
       throw err;
     }
     // After a link (create-only) the temp name still points at the blob; after a rename it is gone.
-    if (options.ifNoneMatch === '*') await unlink(tmp).catch(() => undefined);
+    if (options.ifNoneMatch === '*') unlinkQuietly(tmp);
     return { etag: header.etag };
   }
 
@@ -180,14 +192,14 @@ export class FsBlobStore implements BlobStore {
     const deleted = await this.#locks.run(key, async () => {
       if (options.ifMatch !== undefined) await this.#requireEtag(key, options.ifMatch);
       try {
-        await unlink(target);
+        unlinkSync(target);
         return true;
       } catch (err) {
         if (errno(err) === 'ENOENT') return false;
         throw err;
       }
     });
-    await this.#prune(path.dirname(target));
+    this.#prune(path.dirname(target));
     return deleted;
   }
 
@@ -214,10 +226,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async #requireEtag(key: string, wanted: string): Promise<void> {
-    const o = await this.#open(key, () => HEADER_PROBE);
-    if (!o) throw new PreconditionFailedError(key, 'blob does not exist');
-    await o.fh.close();
-    if (!etagMatches(o.header.etag, wanted)) throw new PreconditionFailedError(key, 'ETag does not match');
+    const info = await this.head(key);
+    if (!info) throw new PreconditionFailedError(key, 'blob does not exist');
+    if (!etagMatches(info.etag, wanted)) throw new PreconditionFailedError(key, 'ETag does not match');
   }
 
   /** The blob's file, opened, and its first bytes (`want(fileSize)` of them: see readProbed). */
@@ -278,11 +289,11 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** link or rename `tmp` to `target`, creating its directory (again, if a delete pruned it). */
-  async #intoPlace(op: (from: string, to: string) => Promise<void>, tmp: string, target: string): Promise<void> {
+  async #intoPlace(op: (from: string, to: string) => void, tmp: string, target: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       await this.#ensureDir(path.dirname(target), attempt > 0);
       try {
-        await op(tmp, target);
+        op(tmp, target);
         return;
       } catch (err) {
         if (errno(err) !== 'ENOENT' || attempt >= 5) throw err;
@@ -294,29 +305,68 @@ export class FsBlobStore implements BlobStore {
     const dir = path.join(this.#root, TEMP_DIR);
     const tmp = path.join(dir, randomUUID());
     await this.#ensureDir(dir, false);
+    // the framing goes with the first bytes of the body: one write for a small blob
+    const framing = encodeHeader(header);
+    // A small body (a stream is read up to SMALL_FILE to find out) is written synchronously.
+    let small: Uint8Array[] | null = null;
+    let prefix: Uint8Array[] = [framing];
+    let rest: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    if (body instanceof Uint8Array) {
+      if (body.length <= SMALL_FILE) small = [framing, body];
+      else prefix = [framing, body];
+    } else {
+      rest = body.getReader();
+      let n = 0;
+      try {
+        for (;;) {
+          const { done, value } = await rest.read();
+          if (done) {
+            small = prefix;
+            rest = null;
+            break;
+          }
+          prefix.push(value);
+          n += value.length;
+          if (n > SMALL_FILE) break;
+        }
+      } catch (err) {
+        await rest?.cancel(err).catch(() => undefined);
+        throw err;
+      }
+    }
+    if (small) {
+      try {
+        await writeSmallTemp(tmp, small, durable, FILE_MODE);
+      } catch (err) {
+        if (errno(err) !== 'ENOENT') throw err;
+        await this.#ensureDir(dir, true);
+        await writeSmallTemp(tmp, small, durable, FILE_MODE);
+      }
+      return tmp;
+    }
     let fh: FileHandle;
     try {
-      fh = await open(tmp, 'wx', FILE_MODE);
+      try {
+        fh = await open(tmp, 'wx', FILE_MODE);
+      } catch (err) {
+        if (errno(err) !== 'ENOENT') throw err;
+        await this.#ensureDir(dir, true);
+        fh = await open(tmp, 'wx', FILE_MODE);
+      }
     } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
-      await this.#ensureDir(dir, true);
-      fh = await open(tmp, 'wx', FILE_MODE);
+      await rest?.cancel(err).catch(() => undefined);
+      throw err;
     }
     try {
-      // the framing goes with the first bytes of the body: one write for a small blob
-      let framing: Uint8Array | null = encodeHeader(header);
-      if (body instanceof Uint8Array) {
-        await writeAll(fh, [framing, body]);
-      } else {
-        const reader = body.getReader();
+      await writeAll(fh, prefix);
+      if (rest) {
+        const reader = rest;
         try {
           for (;;) {
             const { done, value } = await reader.read();
             if (done) break;
-            await writeAll(fh, framing ? [framing, value] : [value]);
-            framing = null;
+            await writeAll(fh, [value]);
           }
-          if (framing) await writeAll(fh, [framing]);
         } catch (err) {
           await reader.cancel(err).catch(() => undefined);
           throw err;
@@ -336,10 +386,10 @@ export class FsBlobStore implements BlobStore {
    * Remove empty directories from `dir` up to (not including) the root's own subdirectories
    * (`t/`, `uploads/`): those hold everything and would only be made again by the next write.
    */
-  async #prune(dir: string): Promise<void> {
+  #prune(dir: string): void {
     for (let d = dir; d.startsWith(this.#root + path.sep) && path.dirname(d) !== this.#root; d = path.dirname(d)) {
       try {
-        await rmdir(d);
+        rmdirSync(d);
         this.#dirs.delete(d);
       } catch {
         return; // ENOTEMPTY, ENOENT, or a race with a writer: all mean "stop here".
@@ -391,6 +441,14 @@ export class FsBlobStore implements BlobStore {
       }
       yield { key, lastModified: st.mtime };
     }
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
   }
 }
 
