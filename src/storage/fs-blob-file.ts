@@ -4,11 +4,14 @@
  *
  *   "BERTHBL1" | u32 BE n | n bytes JSON {etag, contentType?, metadata} | body bytes
  */
+import { unlinkSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { BlobInfo } from './blob-store.js';
 import { withDirectBody } from './direct-body.js';
 import { StorageFailureError } from './errors.js';
 
+/** The file suffix of a blob (a character keys cannot contain). */
+export const SUFFIX = '@blob';
 const MAGIC = new TextEncoder().encode('BERTHBL1');
 const PREAMBLE = MAGIC.length + 4;
 const MAX_HEADER = 16 * 1024;
@@ -195,4 +198,23 @@ export function uninitialised(n: number, spare = 0): Uint8Array {
   const b = Buffer.allocUnsafeSlow(n + spare);
   if (spare > 0) b.fill(0, n);
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+export function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
+
+/** Writes `chunks` in order from the file's position, in one `writev` unless the kernel took less. */
+export async function writeAll(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  const rest = chunks.filter((c) => c.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten: n } = await fh.writev(rest);
+    if (n === 0) throw new Error('write made no progress');
+    while (rest.length > 0 && n >= (rest[0] as Uint8Array).length) n -= (rest.shift() as Uint8Array).length;
+    if (rest.length > 0 && n > 0) rest[0] = (rest[0] as Uint8Array).subarray(n);
+  }
 }

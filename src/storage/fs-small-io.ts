@@ -103,7 +103,7 @@ export function readWholeSync(key: string, file: string, into: Uint8Array | unde
 
 /** Writes `chunks` in order at the file's position (one writev unless the kernel took less). */
 function writeAllSync(fd: number, chunks: Uint8Array[]): void {
-  let rest = chunks.filter((c) => c.length > 0);
+  const rest = chunks.filter((c) => c.length > 0);
   while (rest.length > 0) {
     let n = writevSync(fd, rest);
     if (n === 0) throw new Error('write made no progress');

@@ -8,11 +8,12 @@
  *
  *   "BERTHBL1" | u32 BE n | n bytes JSON {etag, contentType?, metadata} | body bytes
  *
- * Writes stream into `<root>/.tmp/<uuid>` (never a whole body in memory), are fsynced (not a
- * `scratch` one: a staged upload), then published: create-only by `link(tmp, target)`, which
- * fails with EEXIST atomically; everything else by `rename`, which atomically replaces (both need
- * the root on one file system). Readers open the file once and keep their inode, so they see the
- * old or the new blob, never a mix.
+ * Writes go into `<root>/.tmp/<uuid>` (streamed: never a whole large body in memory), are fsynced
+ * (not a `scratch` one: a staged upload), then published: create-only by `link(tmp, target)`,
+ * which fails with EEXIST atomically; everything else by `rename`, which atomically replaces (both
+ * need the root on one file system). Readers open the file once and keep their inode, so they see
+ * the old or the new blob, never a mix. Small blobs (≤ 64 KiB) are read and written without the
+ * thread pool except for the fsync (fs-small-io.ts); listing is fs-list.ts.
  *
  * PRIVATE BY DEFAULT: directories are created 0700 and files 0600 (repo signing keys, the operator
  * credential's hash and private packages live here); `secureFsRoot` (fs-root.ts) checks the root at
@@ -29,8 +30,8 @@
  * period far longer than any write). Empty directories are removed after delete.
  */
 import { randomUUID } from 'node:crypto';
-import { constants as fsc, linkSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
-import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants as fsc, linkSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   BlobInfo, BlobObject, BlobStore, CopyOptions, DeleteOptions, GetBytesOptions, GetOptions, ListItem, ListOptions,
@@ -41,12 +42,13 @@ import { checkedStore } from './checked-store.js';
 import { DEFAULT_LIST_LIMIT, newEtag, resolveRange } from './driver-util.js';
 import { BlobNotFoundError, PreconditionFailedError, StorageFailureError } from './errors.js';
 import {
-  bytesStream, encodeHeader, fileStream, headerFromBytes, readFully, readHeader, readProbed, uninitialised, type Header, type Probed,
+  bytesStream, encodeHeader, fileStream, headerFromBytes, readFully, readHeader, readProbed, SUFFIX, uninitialised, unlinkQuietly, writeAll,
+  type Header, type Probed,
 } from './fs-blob-file.js';
+import { sweepTemp, walkKeys } from './fs-list.js';
 import { readSmallSync, readWholeSync, SMALL_FILE, writeSmallTemp } from './fs-small-io.js';
 import { KeyLocks } from './key-locks.js';
 
-const SUFFIX = '@blob';
 /** What a ranged getBytes reads first: the framing of any blob whose JSON header is short. */
 const HEADER_PROBE = 512;
 /** Where writes are staged: a name no key can have (segments start alphanumeric). */
@@ -206,7 +208,7 @@ export class FsBlobStore implements BlobStore {
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     const limit = options.limit ?? DEFAULT_LIST_LIMIT;
     const items: ListItem[] = [];
-    for await (const item of this.#walk(prefix, options.cursor)) {
+    for await (const item of walkKeys(this.#root, prefix, options.cursor)) {
       if (items.length === limit) {
         const last = items[items.length - 1] as ListItem;
         return { items, cursor: last.key };
@@ -252,34 +254,14 @@ export class FsBlobStore implements BlobStore {
    * Temp files (in TEMP_DIR) whose last write is older than `olderThan`: what a crash left.
    * Reads only that directory, never the blobs.
    */
-  async sweepTemporary(olderThan: Date): Promise<number> {
-    const dir = path.join(this.#root, TEMP_DIR);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (err) {
-      if (errno(err) === 'ENOENT') return 0;
-      throw err;
-    }
-    let removed = 0;
-    for (const name of names) {
-      const file = path.join(dir, name);
-      try {
-        if ((await stat(file)).mtime >= olderThan) continue;
-        await unlink(file);
-        removed++;
-      } catch (err) {
-        if (errno(err) !== 'ENOENT') throw err; // published or swept meanwhile
-      }
-    }
-    return removed;
+  sweepTemporary(olderThan: Date): Promise<number> {
+    return sweepTemp(path.join(this.#root, TEMP_DIR), olderThan);
   }
 
   /**
-   * Creates `dir` (and its parents) unless this store already made or found it: most writes go to
-   * directories that exist, and a `mkdir -p` costs system calls each time. A directory pruned
-   * since (a delete here, or another process on the root) makes the write fail with ENOENT, and
-   * the caller retries with `force`.
+   * Creates `dir` (and its parents) unless this store already made or found it (a `mkdir -p`
+   * costs system calls each time). A directory pruned since (a delete here, or another process on
+   * the root) makes the write fail with ENOENT, and the caller retries with `force`.
    */
   async #ensureDir(dir: string, force: boolean): Promise<void> {
     if (!force && this.#dirs.has(dir)) return;
@@ -395,71 +377,6 @@ export class FsBlobStore implements BlobStore {
         return; // ENOTEMPTY, ENOENT, or a race with a writer: all mean "stop here".
       }
     }
-  }
-
-  /**
-   * Keys under `prefix`, in byte order, after `cursor`. Directory entries sort as `name/` and files
-   * as `name`, which matches the byte order of full keys ('-' and '.' sort before '/').
-   */
-  async *#walk(prefix: string, cursor: string | undefined): AsyncGenerator<ListItem> {
-    const slash = prefix.lastIndexOf('/');
-    const base = prefix.slice(0, slash + 1);
-    yield* this.#walkDir(base, prefix, cursor);
-  }
-
-  async *#walkDir(base: string, prefix: string, cursor: string | undefined): AsyncGenerator<ListItem> {
-    const dir = path.join(this.#root, ...base.split('/').filter(Boolean));
-    let names: { name: string; isDir: boolean }[];
-    try {
-      const entries = await readdir(dir, { withFileTypes: true });
-      names = entries
-        .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.name.endsWith(SUFFIX)))
-        .map((e) => ({ name: e.isDirectory() ? `${e.name}/` : e.name.slice(0, -SUFFIX.length), isDir: e.isDirectory() }));
-    } catch (err) {
-      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return;
-      throw err;
-    }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const { name, isDir } of names) {
-      const key = base + name;
-      if (isDir) {
-        if (!key.startsWith(prefix) && !prefix.startsWith(key)) continue;
-        // Everything under `key` sorts before the cursor: skip the whole subtree.
-        if (cursor !== undefined && cursor >= key && !cursor.startsWith(key)) continue;
-        yield* this.#walkDir(key, prefix, cursor);
-        continue;
-      }
-      if (!key.startsWith(prefix) || (cursor !== undefined && key <= cursor)) continue;
-      // A stat, not an open: size and ETag live inside the file (header), so a listing gives
-      // key and time only (blob-store.ts) and never reads what it lists.
-      let st: Stats;
-      try {
-        st = await stat(path.join(dir, name + SUFFIX));
-      } catch (err) {
-        if (errno(err) === 'ENOENT') continue; // deleted while listing
-        throw err;
-      }
-      yield { key, lastModified: st.mtime };
-    }
-  }
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone
-  }
-}
-
-/** Writes `chunks` in order from the file's position, in one `writev` unless the kernel took less. */
-async function writeAll(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
-  let rest = chunks.filter((c) => c.length > 0);
-  while (rest.length > 0) {
-    let { bytesWritten: n } = await fh.writev(rest);
-    if (n === 0) throw new Error('write made no progress');
-    while (rest.length > 0 && n >= (rest[0] as Uint8Array).length) n -= (rest.shift() as Uint8Array).length;
-    if (rest.length > 0 && n > 0) rest[0] = (rest[0] as Uint8Array).subarray(n);
   }
 }
 
