@@ -182,8 +182,8 @@ var baseSettings = [
   { name: 'BERTH_MIRROR_SCHEDULE', value: mirrorSchedule }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
-  // The Node worker's V8 flags: the young-generation size `berth serve` runs with (bin/serve-flags.js).
-  { name: 'languageWorkers__node__arguments', value: '--max-semi-space-size=8' }
+  // The Node worker's V8 flags: the heap sizing `berth serve` runs with (bin/serve-flags.js).
+  { name: 'languageWorkers__node__arguments', value: '--max-semi-space-size=8 --heap-growing-percent=25' }
 ]
 var publicUrlSetting = empty(publicUrl) ? [] : [{ name: 'BERTH_PUBLIC_URL', value: publicUrl }]
 

@@ -2,10 +2,11 @@
 // are: it hands the command to the project's Node 24, or stops with one line saying how. Also
 // `npm link` and `npx berth`, which put `berth` on PATH.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVE_V8_FLAGS } from '../../bin/serve-flags.js';
 import { run, type RunOptions, type RunResult } from '../helpers/run.js';
 import { startBerthServer } from '../helpers/service.js';
 import { announceSkip, findTool, repoRoot } from '../helpers/tools.js';
@@ -64,6 +65,12 @@ describe.skipIf(reason !== null)(`bin/berth.js on the system Node (${older?.vers
   it('serve runs the service and stops gracefully on SIGTERM sent to the launcher', async () => {
     const server = await startBerthServer({ data: join(work, 'serve'), viaLauncher: { node: older!.path, path: SYSTEM_PATH } });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    // the Node 24 process is started with serve's V8 flags at once (bin/serve-flags.js)
+    if (existsSync(`/proc/${server.pid}/task/${server.pid}/children`)) {
+      const [child] = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/);
+      const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+      expect(argv).toEqual(expect.arrayContaining([...SERVE_V8_FLAGS, launcher, 'serve']));
+    }
     expect(server.stdout()).toMatch(/^berth_op_\S+$/m);
     expect(await server.stop()).toBe(0);
     expect(server.stderr()).toContain('"msg":"shutting down","signal":"SIGTERM"');

@@ -1,5 +1,5 @@
 // `berth serve` started through bin/berth.js runs with the V8 flags of bin/serve-flags.js (a
-// smaller young generation: docs/benchmarks.md, Scale): the launcher replaces itself with them
+// smaller young generation, an old generation collected sooner: docs/benchmarks.md, Scale): the launcher replaces itself with them
 // (same pid, so signals and the exit status are the server's own), `--workers` processes inherit
 // them, and a setting the user gave is kept. Read from /proc/<pid>/cmdline.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,27 +13,29 @@ import { eventually, startBerthServer } from '../helpers/service.js';
 import { announceSkip, repoRoot } from '../helpers/tools.js';
 
 const FLAG = '--max-semi-space-size=8';
+const GROWING = '--heap-growing-percent=25';
+const BOTH = [FLAG, GROWING];
 const work = mkdtempSync(join(tmpdir(), 'berth-serve-flags-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('serveFlagsToAdd', () => {
   it('adds the flags to serve only', () => {
-    expect(SERVE_V8_FLAGS).toEqual([FLAG]);
-    expect(serveFlagsToAdd(['serve', '--port', '0'], [], undefined)).toEqual([FLAG]);
-    expect(serveFlagsToAdd(['serve', '--dir', 'x', '--read-only'], ['--enable-source-maps'], '')).toEqual([FLAG]);
+    expect(SERVE_V8_FLAGS).toEqual(BOTH);
+    expect(serveFlagsToAdd(['serve', '--port', '0'], [], undefined)).toEqual(BOTH);
+    expect(serveFlagsToAdd(['serve', '--dir', 'x', '--read-only'], ['--enable-source-maps'], '')).toEqual(BOTH);
     expect(serveFlagsToAdd(['push', 'a/b', 'serve'], [], undefined)).toEqual([]);
     expect(serveFlagsToAdd(['createrepo', '.'], [], undefined)).toEqual([]);
     expect(serveFlagsToAdd([], [], undefined)).toEqual([]);
   });
 
-  it('keeps a setting given on the command line or in NODE_OPTIONS, in either spelling', () => {
-    expect(serveFlagsToAdd(['serve'], ['--max-semi-space-size=16'], undefined)).toEqual([]);
-    expect(serveFlagsToAdd(['serve'], ['--max_semi_space_size=4'], undefined)).toEqual([]);
-    expect(serveFlagsToAdd(['serve'], [FLAG], undefined)).toEqual([]);
-    expect(serveFlagsToAdd(['serve'], [], '--inspect --max-semi-space-size=32')).toEqual([]);
-    expect(serveFlagsToAdd(['serve'], [], ' --max_semi_space_size=2 ')).toEqual([]);
-    // other flags are not this one
-    expect(serveFlagsToAdd(['serve'], ['--max-old-space-size=512', '--semi-space-growth-factor=1'], '--max-old-space-size=1024')).toEqual([FLAG]);
+  it('keeps each setting given on the command line or in NODE_OPTIONS, in either spelling', () => {
+    expect(serveFlagsToAdd(['serve'], ['--max-semi-space-size=16'], undefined)).toEqual([GROWING]);
+    expect(serveFlagsToAdd(['serve'], ['--max_semi_space_size=4'], undefined)).toEqual([GROWING]);
+    expect(serveFlagsToAdd(['serve'], BOTH, undefined)).toEqual([]);
+    expect(serveFlagsToAdd(['serve'], ['--heap_growing_percent=50'], '--inspect --max-semi-space-size=32')).toEqual([]);
+    expect(serveFlagsToAdd(['serve'], [], ' --max_semi_space_size=2 ')).toEqual([GROWING]);
+    // other flags are not these
+    expect(serveFlagsToAdd(['serve'], ['--max-old-space-size=512', '--semi-space-growth-factor=1'], '--max-old-space-size=1024')).toEqual(BOTH);
   });
 });
 
@@ -50,8 +52,10 @@ describe.skipIf(!linux)('berth serve through bin/berth.js (Node 24)', () => {
     try {
       const argv = cmdline(server.pid);
       expect(argv).toContain(FLAG);
-      // a node option: before the script
+      expect(argv).toContain(GROWING);
+      // node options: before the script
       expect(argv.indexOf(FLAG)).toBeLessThan(argv.indexOf(launcher));
+      expect(argv.indexOf(GROWING)).toBeLessThan(argv.indexOf(launcher));
       expect(argv.slice(argv.indexOf(launcher) + 1, argv.indexOf(launcher) + 2)).toEqual(['serve']);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
@@ -63,23 +67,31 @@ describe.skipIf(!linux)('berth serve through bin/berth.js (Node 24)', () => {
     expect(server.stderr()).not.toMatch(/Warning|execve/);
   }, 60_000);
 
-  it('keeps the user\'s own setting: on the node command line, or in NODE_OPTIONS', async () => {
+  it('keeps the user\'s own settings: on the node command line, or in NODE_OPTIONS', async () => {
     const given = await startBerthServer({ data: join(work, 'given'), viaLauncher: { node: process.execPath, nodeArgs: ['--max-semi-space-size=16'] } });
     try {
       const argv = cmdline(given.pid);
       expect(argv).toContain('--max-semi-space-size=16');
       expect(argv).not.toContain(FLAG);
+      expect(argv).toContain(GROWING);
     } finally {
       expect(await given.stop()).toBe(0);
     }
     const env = await startBerthServer({ data: join(work, 'env'), env: { NODE_OPTIONS: '--max-semi-space-size=16' }, viaLauncher: { node: process.execPath } });
     try {
-      // not started again: the command line is the one it was given
-      expect(cmdline(env.pid)).toEqual([process.execPath, launcher, 'serve', '--port', '0', '--data', join(work, 'env')]);
+      expect(cmdline(env.pid)).toEqual([process.execPath, GROWING, launcher, 'serve', '--port', '0', '--data', join(work, 'env')]);
     } finally {
       expect(await env.stop()).toBe(0);
     }
-  }, 60_000);
+    // every one given: not started again, the command line is the one it was given
+    const all = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
+    const both = await startBerthServer({ data: join(work, 'both'), viaLauncher: { node: process.execPath, nodeArgs: all } });
+    try {
+      expect(cmdline(both.pid)).toEqual([process.execPath, ...all, launcher, 'serve', '--port', '0', '--data', join(work, 'both')]);
+    } finally {
+      expect(await both.stop()).toBe(0);
+    }
+  }, 90_000);
 
   it('--workers 2: every worker process runs with the flag', async () => {
     const server = await startBerthServer({ data: join(work, 'workers'), args: ['--workers', '2'], viaLauncher: { node: process.execPath } });
@@ -89,7 +101,7 @@ describe.skipIf(!linux)('berth serve through bin/berth.js (Node 24)', () => {
         const pids = children(server.pid).filter((p) => cmdline(p).includes(launcher));
         return pids.length === 2 ? pids : undefined;
       }, 20_000);
-      for (const pid of workers) expect(cmdline(pid)).toContain(FLAG);
+      for (const pid of workers) expect(cmdline(pid)).toEqual(expect.arrayContaining(BOTH));
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
