@@ -6,10 +6,16 @@
  */
 import { enableCompileCache } from 'node:module';
 import { runCommand } from './dispatch.js';
+import { prestartReaders } from './createrepo/threads.js';
+import { tuneV8ForCreaterepo } from './createrepo/v8-flags.js';
 
 // before the command's modules load, as in main.ts
 enableCompileCache();
 
 const [name, ...rest] = process.argv.slice(2);
 if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrepo', not '${String(name)}'`);
+// reader threads start now, with the command's V8 settings (an isolate takes them when it is
+// made): they load on another CPU while this thread loads the command
+tuneV8ForCreaterepo();
+prestartReaders(rest);
 process.exitCode = await runCommand(name, rest, async () => (await import('./commands/createrepo.js')).createrepoCommand);

@@ -1,11 +1,11 @@
 /** `berth createrepo DIR` — a drop-in for createrepo_c on its common flags. */
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { nodePlatform } from '../../adapters/node/platform.js';
 import { CliError, type Command } from '../command.js';
 import { createrepo } from '../createrepo/run.js';
 import { resolveGroupfile } from '../createrepo/groupfile.js';
 import { tuneV8ForCreaterepo } from '../createrepo/v8-flags.js';
+import { defaultWorkers } from '../createrepo/threads.js';
 
 const HELP = `Usage: berth createrepo [options] DIR
 
@@ -72,7 +72,7 @@ export const createrepoCommand: Command = {
       throw new CliError(`only sha256 checksums are supported, not '${values.checksum}'`, 2);
     }
     const changelogLimit = integer('--changelog-limit', values['changelog-limit'], 10);
-    const workers = integer('--workers', values.workers, defaultWorkers(availableParallelism()));
+    const workers = integer('--workers', values.workers, defaultWorkers());
     if (values.revision !== undefined && !/^\S+$/.test(values.revision)) throw new CliError('--revision must be one word', 2);
 
     const groupfile = values.groupfile === undefined ? undefined : await resolveGroupfile(positionals[0]!, values.groupfile);
@@ -107,14 +107,4 @@ function integer(flag: string, value: string | undefined, fallback: number): num
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new CliError(`${flag} takes a non-negative integer, not '${value}'`, 2);
   return Number(value);
-}
-
-/**
- * In-process on up to 2 CPUs, else one reader thread per CPU beyond the first (at most 8). A
- * reader thread costs its own start-up, compiled code and heap (~0.4 s of CPU and ~20 MiB):
- * on 2 CPUs the pipeline measured slower than reading in-process at 4,000 and 50,000
- * packages, synthetic and real-size (docs/benchmarks.md).
- */
-function defaultWorkers(cpus: number): number {
-  return cpus <= 2 ? 0 : Math.min(8, cpus - 1);
 }

@@ -6,8 +6,10 @@
  * back in input order, so the output never depends on timing, and a bounded number of batches
  * is in flight, which bounds memory whatever the repository size.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { describeBatch, type EncodedBatch } from './batch.js';
+import type { ReaderConfig } from './reader-thread.js';
+import { startReaderThread, takePrestarted } from './threads.js';
 import { PackageReader, type DescribeJob } from './describe.js';
 
 /** Jobs per batch: large enough to amortise a message, small enough to keep readers busy. */
@@ -54,7 +56,9 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
   const spare: ArrayBuffer[] = [];
   // which thread made a batch (-1: this one), so that its buffer goes back there
   const maker = new WeakMap<EncodedBatch, number>();
-  const pool = Array.from({ length: count }, () => startWorker({ root, changelogLimit }));
+  // threads started before the command loaded (threads.ts) first, then new ones
+  const pool: Worker[] = takePrestarted(count);
+  while (pool.length < count) pool.push(startReaderThread());
   const ready = new Array<boolean>(count).fill(false);
   const inflight = new Array<number>(count).fill(0);
   let failure: unknown = null;
@@ -80,6 +84,8 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
       wake?.();
     });
   });
+  const config: ReaderConfig = { root, changelogLimit };
+  for (const w of pool) w.postMessage({ config });
   let nextId = 0;
 
   return {
@@ -137,15 +143,4 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
       await Promise.all(pool.map((w) => w.terminate()));
     },
   };
-}
-
-/**
- * The built CLI runs the compiled worker.js next to this file. From sources (tsx), the worker
- * thread needs tsx's loader registered first: loader hooks are per thread.
- */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${entry}); });`;
-  return new Worker(boot, { eval: true, workerData });
 }
