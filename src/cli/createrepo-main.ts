@@ -14,8 +14,9 @@ enableCompileCache();
 
 const [name, ...rest] = process.argv.slice(2);
 if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrepo', not '${String(name)}'`);
-// reader threads start now, with the command's V8 settings (an isolate takes them when it is
-// made): they load on another CPU while this thread loads the command
+// the command's V8 settings first (an isolate takes some of them when it is made, and a thread
+// must not start while they change), then the reader threads: they load on another CPU while
+// this thread loads the command
 tuneV8ForCreaterepo();
 prestartReaders(rest);
 process.exitCode = await runCommand(name, rest, async () => (await import('./commands/createrepo.js')).createrepoCommand);

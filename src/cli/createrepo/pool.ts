@@ -1,21 +1,22 @@
 /**
  * Where packages are read. In-process, reading and writing share the main thread. With reader
- * threads (worker.ts), the main thread assembles, hashes and writes what the readers encoded,
- * a two-stage pipeline even with one reader, and reads batches itself whenever it would
- * otherwise wait: while the threads start, and when they are behind. Either way batches come
- * back in input order, so the output never depends on timing, and a bounded number of batches
- * is in flight, which bounds memory whatever the repository size.
+ * threads (reader-thread.ts), the package list is cut into batches that the threads and the
+ * main thread claim from one shared counter, in order, whoever is free first: a thread reads
+ * batch after batch without waiting for a request, and the main thread reads one whenever the
+ * batch it must write next is not there yet. Either way batches are written in input order, so
+ * the output never depends on timing, and no reader runs more than a window of batches ahead of
+ * the writer, which bounds memory whatever the repository size.
  */
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { describeBatch, type EncodedBatch } from './batch.js';
-import type { ReaderConfig } from './reader-thread.js';
-import { startReaderThread, takePrestarted } from './threads.js';
 import { PackageReader, type DescribeJob } from './describe.js';
+import { NEXT, STOP, WRITTEN, encodeJobs, type PassMessage, type ReaderConfig, type ReaderReply } from './reader-protocol.js';
+import { startReaderThread, takePrestarted } from './threads.js';
 
-/** Jobs per batch: large enough to amortise a message, small enough to keep readers busy. */
+/** Jobs per batch: large enough to amortise a message, small enough to share the tail evenly. */
 export const BATCH = 32;
-/** Batches queued per reader thread, so it never waits for the main thread. */
-const IN_FLIGHT_PER_READER = 4;
+/** Batches read ahead of the one being written, per reader (the main thread counts as one). */
+const AHEAD_PER_READER = 4;
 
 /** A batch of consecutive jobs (null: reused from old metadata) and the encoded result of the others. */
 export interface DescribedBatch {
@@ -50,31 +51,38 @@ export function inProcessReaders(root: string, changelogLimit: number): Readers 
   };
 }
 
-/** Starts `count` reader threads now (they load while the caller lists the packages). */
+/** Reads on `count` threads (taken from those started early, else started now) and this one. */
 export function threadReaders(count: number, root: string, changelogLimit: number): Readers {
   const own = new PackageReader(root);
   const spare: ArrayBuffer[] = [];
   // which thread made a batch (-1: this one), so that its buffer goes back there
   const maker = new WeakMap<EncodedBatch, number>();
-  // threads started before the command loaded (threads.ts) first, then new ones
   const pool: Worker[] = takePrestarted(count);
   while (pool.length < count) pool.push(startReaderThread());
-  const ready = new Array<boolean>(count).fill(false);
-  const inflight = new Array<number>(count).fill(0);
   let failure: unknown = null;
   let closing = false;
   let wake: (() => void) | null = null;
+  // batches the threads sent for the current pass, by index
+  let pass = 0;
   const results = new Map<number, EncodedBatch>();
-  pool.forEach((worker, w) => {
-    worker.on('message', (m: { ready: true } | { id: number; batch: EncodedBatch }) => {
-      if ('ready' in m) ready[w] = true;
-      else {
-        inflight[w]!--;
-        maker.set(m.batch, w);
-        results.set(m.id, m.batch);
-      }
-      wake?.();
+  // batches come back on a port of their own, which this thread can also read synchronously
+  // (between two batches it reads itself) without waiting for its event loop
+  const replies: MessagePort[] = [];
+  const received = (w: number, m: ReaderReply): void => {
+    if (m.pass !== pass) return; // an abandoned pass: its batches are not written
+    maker.set(m.batch, w);
+    results.set(m.index, m.batch);
+    wake?.();
+  };
+  const poll = (): void => {
+    replies.forEach((port, w) => {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) received(w, m.message as ReaderReply);
     });
+  };
+  pool.forEach((worker, w) => {
+    const { port1, port2 } = new MessageChannel();
+    replies.push(port1);
+    port1.on('message', (m: ReaderReply) => received(w, m));
     worker.on('error', (e) => {
       failure ??= e;
       wake?.();
@@ -83,53 +91,49 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
       if (!closing) failure ??= new Error(`a reader thread exited (code ${code})`);
       wake?.();
     });
+    const config: ReaderConfig = { root, changelogLimit, replies: port2 };
+    worker.postMessage({ config }, [port2]);
   });
-  const config: ReaderConfig = { root, changelogLimit };
-  for (const w of pool) w.postMessage({ config });
-  let nextId = 0;
 
   return {
     async *describe(jobs) {
-      const base = nextId;
+      pass++;
+      results.clear();
       const batches = Math.ceil(jobs.length / BATCH);
-      nextId += batches;
+      const shared = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+      const ahead = (count + 1) * AHEAD_PER_READER;
+      const message: PassMessage = { pass, shared, jobs: encodeJobs(jobs), batch: BATCH, ahead };
+      for (const w of pool) w.postMessage(message);
       const slice = (k: number) => jobs.slice(k * BATCH, (k + 1) * BATCH);
-      // batches below `next` are read or being read; the others are not yet anyone's
-      let next = 0;
-      const window = count * IN_FLIGHT_PER_READER + 2;
-      const refill = (consumed: number) => {
-        for (let w = 0; w < count; w++) {
-          while (ready[w] && inflight[w]! < IN_FLIGHT_PER_READER && next < batches && next - consumed < window) {
-            inflight[w]!++;
-            pool[w]!.postMessage({ id: base + next, jobs: described(slice(next)) });
-            next++;
-          }
-        }
-      };
-      for (let k = 0; k < batches; k++) {
-        for (;;) {
-          if (failure !== null) throw failure;
-          refill(k);
-          if (results.has(base + k)) break;
-          if (next < batches && next - k < window) {
-            // rather than wait, read the next unclaimed batch here; first let the event loop
-            // deliver what the threads sent (reading here would not yield to it otherwise)
-            await new Promise<void>((resolve) => setImmediate(resolve));
+      try {
+        for (let k = 0; k < batches; k++) {
+          while (!results.has(k)) {
             if (failure !== null) throw failure;
-            refill(k);
-            if (results.has(base + k) || next >= batches || next - k >= window) continue;
-            const mine = next++;
-            const batch = await describeBatch(own, described(slice(mine)), changelogLimit, spare.pop());
-            maker.set(batch, -1);
-            results.set(base + mine, batch);
-            continue;
+            poll();
+            if (results.has(k)) break;
+            // the next unclaimed batch, if it is not too far ahead: read it here rather than wait
+            const next = Atomics.load(shared, NEXT);
+            if (next < batches && next - k < ahead) {
+              if (Atomics.compareExchange(shared, NEXT, next, next + 1) !== next) continue;
+              const batch = await describeBatch(own, described(slice(next)), changelogLimit, spare.pop());
+              maker.set(batch, -1);
+              results.set(next, batch);
+              continue;
+            }
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = null;
           }
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = null;
+          const batch = results.get(k)!;
+          results.delete(k);
+          yield { jobs: slice(k), batch };
+          // one more batch written: a thread waiting for room may read on
+          Atomics.store(shared, WRITTEN, k + 1);
+          Atomics.notify(shared, WRITTEN);
         }
-        const batch = results.get(base + k)!;
-        results.delete(base + k);
-        yield { jobs: slice(k), batch };
+      } finally {
+        // finished, or abandoned: the threads stop claiming batches of this pass
+        Atomics.store(shared, STOP, 1);
+        Atomics.notify(shared, WRITTEN);
       }
     },
     release(batch) {
@@ -140,6 +144,7 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
     },
     async close() {
       closing = true;
+      for (const port of replies) port.close();
       await Promise.all(pool.map((w) => w.terminate()));
     },
   };

@@ -1,51 +1,68 @@
 /**
- * A reader thread of createrepo: describes the batches pool.ts sends, one at a time (the
- * reader's buffer is reused from package to package), and transfers each encoded batch back.
- * It may be started before the command knows its arguments (threads.ts): the first message
- * says which repository to read.
+ * A reader thread of createrepo (protocol: reader-protocol.ts). It may be started before the
+ * command knows its arguments (threads.ts): the first message says which repository to read.
+ * For each pass it claims batch after batch from the shared counter, reads and encodes it and
+ * transfers it to the main thread, without waiting for a request; it waits (blocked, using no
+ * CPU) only when it is as far ahead of the writer as it may be.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { describeBatch } from './batch.js';
-import { PackageReader, type DescribeJob } from './describe.js';
+import { PackageReader } from './describe.js';
+import { NEXT, STOP, WRITTEN, decodeJobs, type PassMessage, type ReaderConfig } from './reader-protocol.js';
 
-export interface ReaderConfig {
-  root: string;
-  changelogLimit: number;
-}
+type Message = { config: ReaderConfig } | { recycle: ArrayBuffer } | PassMessage;
 
-interface Request {
-  id: number;
-  jobs: DescribeJob[];
-}
-
+const port = parentPort!;
 let config: ReaderConfig | null = null;
 let reader: PackageReader | null = null;
-const queue: Request[] = [];
 // buffers of batches the writer is done with, sent back to be written into again
 const spare: ArrayBuffer[] = [];
-let busy = false;
+const passes: PassMessage[] = [];
+let running = false;
 
-async function work(): Promise<void> {
-  busy = true;
-  for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-    const batch = await describeBatch(reader!, r.jobs, config!.changelogLimit, spare.pop());
-    parentPort!.postMessage({ id: r.id, batch }, [batch.xml.buffer, batch.times.buffer, batch.ends.buffer] as ArrayBuffer[]);
+function handle(m: Message): void {
+  if ('config' in m) {
+    config = m.config;
+    reader = new PackageReader(config.root);
+  } else if ('recycle' in m) {
+    spare.push(m.recycle);
+  } else {
+    passes.push(m);
+    if (!running) void run();
   }
-  busy = false;
 }
 
-parentPort!.on('message', (r: Request | { recycle: ArrayBuffer } | { config: ReaderConfig }) => {
-  if ('config' in r) {
-    config = r.config;
-    reader = new PackageReader(config.root);
-    // configured: batches can come (until then the main thread reads them itself)
-    parentPort!.postMessage({ ready: true });
-    return;
+/** Messages that arrived while a pass kept this thread busy (recycled buffers, mostly). */
+function drain(): void {
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) handle(m.message as Message);
+}
+
+async function run(): Promise<void> {
+  running = true;
+  for (let p = passes.shift(); p !== undefined; p = passes.shift()) await readPass(p);
+  running = false;
+}
+
+async function readPass(p: PassMessage): Promise<void> {
+  const { shared, batch: size, ahead } = p;
+  const jobs = decodeJobs(p.jobs);
+  const batches = Math.ceil(jobs.length / size);
+  for (;;) {
+    if (Atomics.load(shared, STOP) !== 0) return;
+    const next = Atomics.load(shared, NEXT);
+    if (next >= batches) return;
+    const written = Atomics.load(shared, WRITTEN);
+    if (next - written >= ahead) {
+      // as far ahead as allowed: sleep until the writer is done with a batch (or the pass ends)
+      Atomics.wait(shared, WRITTEN, written, 1000);
+      continue;
+    }
+    if (Atomics.compareExchange(shared, NEXT, next, next + 1) !== next) continue;
+    drain();
+    const slice = jobs.slice(next * size, (next + 1) * size).filter((j) => j !== null);
+    const batch = await describeBatch(reader!, slice, config!.changelogLimit, spare.pop());
+    config!.replies.postMessage({ pass: p.pass, index: next, batch }, [batch.xml.buffer, batch.times.buffer, batch.ends.buffer] as ArrayBuffer[]);
   }
-  if ('recycle' in r) {
-    spare.push(r.recycle);
-    return;
-  }
-  queue.push(r);
-  if (!busy) void work();
-});
+}
+
+port.on('message', handle);
