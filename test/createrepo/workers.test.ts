@@ -46,19 +46,38 @@ describe('createrepo scheduling', () => {
     for (const s of snapshots.slice(1)) expect(s).toEqual(snapshots[0]);
   });
 
+  it('with --update, reads the changed packages on reader threads among the reused ones, as a fresh run writes them', async () => {
+    await berth(['createrepo', '--workers', '0', dir]);
+    // three packages change (an older mtime: the newest, hence the revision, stays the same)
+    for (const i of [3, 150, 298]) {
+      const p = synthPackage(i);
+      await utimes(join(dir, i % 2 ? 'a' : '', `${p.name}.x86_64.rpm`), 1600000000 + i, 1600000000 + i);
+    }
+    const r = await berth(['createrepo', '--update', '--workers', '2', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('300 packages (297 reused)');
+    const updated = await repodataSnapshot();
+    await rm(join(dir, 'repodata'), { recursive: true });
+    await berth(['createrepo', '--workers', '0', dir]);
+    expect(updated).toEqual(await repodataSnapshot());
+  });
+
   it('leaves out an unreadable package and writes the same files as without it (second pass)', async () => {
     await berth(['createrepo', '--workers', '0', dir]);
     const clean = await repodataSnapshot();
     const broken = join(dir, 'zz-broken-1.0-1.x86_64.rpm');
     await writeFile(broken, synthPackage(999).bytes.subarray(0, 500));
     try {
-      const r = await berth(['createrepo', '--json', dir]);
-      expect(r.code, r.stderr).toBe(0);
-      const summary = JSON.parse(r.stdout) as { packages: number; failed: { href: string }[] };
-      expect(summary.packages).toBe(300);
-      expect(summary.failed.map((f) => f.href)).toEqual(['zz-broken-1.0-1.x86_64.rpm']);
-      expect(await repodataSnapshot()).toEqual(clean);
-      expect((await readdir(join(dir, 'repodata'))).some((f) => f.endsWith('.tmp'))).toBe(false);
+      // in-process, and with reader threads (whose batches of the abandoned pass are dropped)
+      for (const workers of ['0', '2']) {
+        const r = await berth(['createrepo', '--json', '--workers', workers, dir]);
+        expect(r.code, r.stderr).toBe(0);
+        const summary = JSON.parse(r.stdout) as { packages: number; failed: { href: string }[] };
+        expect(summary.packages).toBe(300);
+        expect(summary.failed.map((f) => f.href)).toEqual(['zz-broken-1.0-1.x86_64.rpm']);
+        expect(await repodataSnapshot()).toEqual(clean);
+        expect((await readdir(join(dir, 'repodata'))).some((f) => f.endsWith('.tmp'))).toBe(false);
+      }
     } finally {
       await rm(broken);
     }

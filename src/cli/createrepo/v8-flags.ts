@@ -18,6 +18,11 @@ import { setFlagsFromString } from 'node:v8';
 
 export const CREATEREPO_V8_FLAGS = ['--no-turbofan', '--semi-space-growth-factor=1', '--heap-growing-percent=25'] as const;
 
+let tuned = false;
+
+/** Sets them once (the bundled entry sets them before reader threads start; the command again). */
 export function tuneV8ForCreaterepo(): void {
+  if (tuned) return;
+  tuned = true;
   for (const flag of CREATEREPO_V8_FLAGS) setFlagsFromString(flag);
 }
