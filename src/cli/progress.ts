@@ -1,5 +1,5 @@
 /** A one-line progress counter on a TTY (stderr); silent when stderr is not a terminal. */
-import { isatty } from 'node:tty';
+import { fstatSync } from 'node:fs';
 
 export interface Progress {
   tick(n?: number): void;
@@ -11,7 +11,7 @@ export interface Progress {
  * process.stderr on first use, which for a pipe costs a short command ~15 ms of CPU).
  */
 export function createProgress(label: string, total: number, given?: NodeJS.WriteStream): Progress {
-  const enabled = total >= 100 && (given ? Boolean(given.isTTY) : isatty(2));
+  const enabled = total >= 100 && (given ? Boolean(given.isTTY) : stderrIsTerminal());
   const stream = given ?? (enabled ? process.stderr : null);
   let count = 0;
   let last = 0;
@@ -33,4 +33,13 @@ export function createProgress(label: string, total: number, given?: NodeJS.Writ
       }
     },
   };
+}
+
+/** Whether fd 2 is a terminal; node:tty (which loads the network modules) only for a character device. */
+function stderrIsTerminal(): boolean {
+  try {
+    return fstatSync(2).isCharacterDevice() && process.getBuiltinModule('node:tty').isatty(2);
+  } catch {
+    return false;
+  }
 }
