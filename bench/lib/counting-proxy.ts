@@ -1,6 +1,6 @@
 /**
  * A loopback HTTP proxy in front of a storage emulator that logs every request it relays, one
- * line each: `<ms since start> <method> <path without query> <query's comp=…> <status> <bytes in> <bytes out>`.
+ * line each: `<ms since start> <ms taken> <method> <path without query> <query's comp=…> <status> <bytes in> <bytes out>`.
  * For counting a server's store calls (per publish, per regeneration) without touching the server:
  * point its connection string's endpoint at the proxy. Costs one more loopback hop per call, so
  * figures measured through it are not the plain ones.
@@ -21,6 +21,7 @@ export async function startCountingProxy(target: string, logFile: string): Promi
   const log = createWriteStream(logFile);
   const t0 = performance.now();
   const server = createServer((req, res) => {
+    const began = performance.now();
     let bytesIn = 0;
     let bytesOut = 0;
     const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
@@ -30,7 +31,7 @@ export async function startCountingProxy(target: string, logFile: string): Promi
       answer.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://x');
         const comp = u.searchParams.get('comp') ?? u.searchParams.get('restype') ?? '-';
-        log.write(`${(performance.now() - t0).toFixed(1)} ${req.method} ${u.pathname} ${comp} ${answer.statusCode} ${bytesIn} ${bytesOut}\n`);
+        log.write(`${(performance.now() - t0).toFixed(1)} ${(performance.now() - began).toFixed(1)} ${req.method} ${u.pathname} ${comp} ${answer.statusCode} ${bytesIn} ${bytesOut}\n`);
       });
     });
     up.on('error', (e) => {

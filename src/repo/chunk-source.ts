@@ -10,11 +10,19 @@
  * fewer fragment reads in flight when fragments are large (about 2 × partBytes of them), at most
  * `builds` builds run at once, and a chunk stored as parts is read one part at a time. Nothing
  * built is held here beyond the call that built it.
+ *
+ * With a member cache (an ObjectCache the runtime keeps per store, for stores where every read is
+ * a network round trip), the compressed member of every whole chunk entry read or built is kept in
+ * process memory, and a later regeneration takes an unchanged chunk from there: its XML, which the
+ * open-checksum needs, is decompressed from the member instead of read, so a regeneration after
+ * one publish reads only the chunks that changed. Entries are named by their content, so a kept
+ * member is never stale.
  */
 import { BerthError } from '../core/errors.js';
 import type { Codec, Platform } from '../core/platform.js';
 import type { CompressedChunk, XmlKind } from '../core/repodata/xml-file.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import type { ObjectCache } from './object-cache.js';
 import { partId, readChunk, readChunkEntry, writeChunk, writePartsHead, type ChunkEntry, type ChunkPlan } from './chunk-cache.js';
 import { readSegment } from './index-objects.js';
 import { repoChunkKey } from '../storage/keys.js';
@@ -29,6 +37,8 @@ export interface ChunkStats {
   reused: number;
   /** Chunks built from fragments (all three files' entries at once). */
   built: number;
+  /** Entries taken from the member cache instead of the store: the reused ones, and those a build of this run kept (with a member cache only). */
+  memory?: number;
 }
 
 export interface ChunkSourceOptions {
@@ -40,6 +50,34 @@ export interface ChunkSourceOptions {
   partBytes: number;
   /** Read buffers kept from one regeneration to the next (default: a pool of this regeneration's own). */
   buffers?: BufferPool;
+  /** Compressed members kept across regenerations (see above); none: every entry is read. */
+  memberCache?: ObjectCache;
+}
+
+/** What the member cache keeps of a whole chunk entry. */
+interface KeptMember {
+  packages: number;
+  xmlLength: number;
+  compressed: Uint8Array;
+}
+
+/** A kept member's XML, decompressed into `into` when it fits; null when it is not `xmlLength` bytes. */
+async function inflate(platform: Platform, codec: Codec, m: KeptMember, into?: Uint8Array): Promise<Uint8Array | null> {
+  const out = into && into.length >= m.xmlLength ? into.subarray(0, m.xmlLength) : new Uint8Array(m.xmlLength);
+  const input = new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(m.compressed); c.close(); } });
+  const reader = platform.decompress(codec, input).getReader();
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (n + value.length > out.length) {
+      await reader.cancel();
+      return null;
+    }
+    out.set(value, n);
+    n += value.length;
+  }
+  return n === out.length ? out : null;
 }
 
 /** Maps `items` through `fn` with at most `size` calls in flight, yielding in input order. */
@@ -144,7 +182,23 @@ export class ChunkSource {
     private readonly opts: ChunkSourceOptions,
     chunks: number,
   ) {
-    this.stats = { chunks, reused: 0, built: 0 };
+    this.stats = opts.memberCache ? { chunks, reused: 0, built: 0, memory: 0 } : { chunks, reused: 0, built: 0 };
+  }
+
+  /**
+   * Keeps a copy of a whole entry's member (a read one lies in a lent buffer) and returns the chunk
+   * with that copy as its member, or the chunk as it is when there is no member cache.
+   */
+  #keep(key: string, chunk: CompressedChunk): CompressedChunk {
+    if (!this.opts.memberCache) return chunk;
+    const m: KeptMember = { packages: chunk.packages, xmlLength: chunk.xml.length, compressed: chunk.compressed.slice() };
+    this.opts.memberCache.set(key, m, m.compressed.length + 64);
+    return { ...chunk, compressed: m.compressed };
+  }
+
+  /** True when the member cache holds exactly these bytes for `key` (they then need no budget to be kept). */
+  #held(key: string, compressed: Uint8Array): boolean {
+    return this.opts.memberCache?.peek<KeptMember>(key)?.compressed === compressed;
   }
 
   /**
@@ -153,7 +207,7 @@ export class ChunkSource {
    * this generator lends and takes back when the consumer asks for the next member: a member's
    * `xml` and `compressed` are valid only until then (a consumer that keeps one copies it).
    */
-  async *members(plans: readonly ChunkPlan[], kind: XmlKind, prefetch: number): AsyncGenerator<{ chunk: CompressedChunk; key: string }> {
+  async *members(plans: readonly ChunkPlan[], kind: XmlKind, prefetch: number): AsyncGenerator<{ chunk: CompressedChunk; key: string; held?: boolean }> {
     const { tenant, repo } = this;
     const pool = this.deps.store.getBytes === undefined ? new BufferPool(false) : this.opts.buffers ?? new BufferPool();
     const read = async (p: ChunkPlan): Promise<readonly [ChunkPlan, ChunkEntry, Uint8Array | undefined]> => {
@@ -167,7 +221,8 @@ export class ChunkSource {
     };
     for await (const [plan, entry, lent] of windowed(plans, prefetch, read)) {
       if ('chunk' in entry) {
-        yield { chunk: entry.chunk, key: repoChunkKey(tenant, repo, plan.id, kind) };
+        const key = repoChunkKey(tenant, repo, plan.id, kind);
+        yield { chunk: entry.chunk, key, held: this.#held(key, entry.chunk.compressed) };
         // the consumer is done with it: the buffer goes back (or the larger one the read made)
         pool.give(this.#owned.has(entry.chunk.xml) ? entry.chunk.xml : lent);
         continue;
@@ -197,8 +252,18 @@ export class ChunkSource {
   }
 
   async #read(plan: ChunkPlan, kind: XmlKind, into?: Uint8Array): Promise<ChunkEntry | null> {
-    const e = await readChunkEntry(this.deps.store, this.tenant, this.repo, plan.id, kind, into);
-    if (!e) return null;
+    const key = repoChunkKey(this.tenant, this.repo, plan.id, kind);
+    const kept = this.opts.memberCache?.peek<KeptMember>(key);
+    if (kept && kept.packages === plan.count) {
+      const xml = await inflate(this.deps.platform, this.codec, kept, into);
+      if (xml) {
+        this.stats.memory = (this.stats.memory ?? 0) + 1;
+        return { chunk: { packages: kept.packages, xml, compressed: kept.compressed } };
+      }
+    }
+    const read = await readChunkEntry(this.deps.store, this.tenant, this.repo, plan.id, kind, into);
+    if (!read) return null;
+    const e = 'chunk' in read && read.chunk.packages === plan.count ? { chunk: this.#keep(key, read.chunk) } : read;
     // a read that did not fit `into` made a buffer of its own: members() may keep that one
     if ('chunk' in e && e.chunk.xml.buffer !== into?.buffer) this.#owned.add(e.chunk.xml);
     if ('chunk' in e) return e.chunk.packages === plan.count ? e : null;
@@ -283,7 +348,7 @@ export class ChunkSource {
       if (s.parts.length === 0) {
         const chunk = await make(kind);
         await writeChunk(store, this.tenant, this.repo, plan.id, kind, chunk);
-        out[kind] = { chunk };
+        out[kind] = { chunk: this.#keep(repoChunkKey(this.tenant, this.repo, plan.id, kind), chunk) };
       } else {
         if (s.packages > 0) await flushPart(kind);
         await writePartsHead(store, this.tenant, this.repo, plan.id, kind, s.parts);

@@ -32,6 +32,8 @@ export interface Member {
   chunk: CompressedChunk;
   /** The chunk-cache entry holding it (`"BCK1" | packages | xml length | xml | member`). */
   key: string;
+  /** The member's bytes are kept in process memory anyway (a member cache): keep them for pass 2 at no cost. */
+  held?: boolean;
 }
 
 /** A member: made here (header, footer, a built chunk), or where it lies in an entry (and, within the budget, its bytes). */
@@ -92,8 +94,13 @@ export async function writeMetadataFile(
     for await (const m of members) {
       const { compressed } = m.chunk;
       const piece: Piece = { key: m.key, offset: CHUNK_HEADER + m.chunk.xml.length, length: compressed.length };
-      const kept = budget.keep(compressed);
-      if (kept) piece.bytes = kept;
+      if (m.held) {
+        // the member cache holds these bytes for good: no copy needed
+        piece.bytes = compressed;
+      } else {
+        const kept = budget.keep(compressed);
+        if (kept) piece.bytes = kept;
+      }
       where.set(compressed, piece);
       yield m.chunk;
     }

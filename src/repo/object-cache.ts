@@ -57,6 +57,12 @@ export class ObjectCache {
   }
 }
 
+/**
+ * What a runtime on a remote store (Azure Blob) gives its member cache (regenerate.ts
+ * `memberCache`): every compressed member of a 200,000-package repo (about 54 MB) fits.
+ */
+export const MEMBER_CACHE_BYTES = 64 * 1024 * 1024;
+
 /** One cache per store object (per process), created on first use. */
 export function cachePerStore<K extends object>(budget: number): (store: K) => ObjectCache {
   const caches = new WeakMap<K, ObjectCache>();

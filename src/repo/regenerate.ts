@@ -19,6 +19,7 @@ import { readList } from './index-objects.js';
 import { DEFAULT_PART_BYTES, planChunks, type ChunkingOptions } from './chunk-cache.js';
 import { ChunkSource, type BufferPool, type ChunkStats } from './chunk-source.js';
 import type { MemberArena } from './member-arena.js';
+import type { ObjectCache } from './object-cache.js';
 import { writeMemberMap } from './member-map.js';
 import { byteBudget, writeMetadataFile, type WrittenFile } from './metadata-writer.js';
 import { isCompleteMirror } from './mirror-config.js';
@@ -53,6 +54,12 @@ export interface RegenerateOptions {
    * `keepMembers`).
    */
   reuse?: { buffers: BufferPool; members: MemberArena };
+  /**
+   * Compressed members kept across regenerations, one cache per store and process (chunk-source.ts):
+   * for stores where each read is a network round trip. A regeneration then reads only the chunks
+   * that changed since the members were kept.
+   */
+  memberCache?: ObjectCache;
 }
 
 export interface RegenerateResult {
@@ -96,6 +103,7 @@ export async function regenerate(
     builds: Math.max(1, options.builds ?? 2),
     partBytes: Math.max(1, options.chunking?.partBytes ?? DEFAULT_PART_BYTES),
     ...(options.reuse ? { buffers: options.reuse.buffers } : {}),
+    ...(options.memberCache ? { memberCache: options.memberCache } : {}),
   }, plans.length);
   // The three files are made concurrently from the same chunk plan; a chunk missing from the
   // cache is built once for all three (fragments read once), see chunk-source.ts.

@@ -10,6 +10,7 @@ import { createApp } from '../../http/app.js';
 import type { AppDeps } from '../../http/deps.js';
 import type { Logger } from '../../core/logger.js';
 import type { AppEnv } from '../../http/env.js';
+import { MEMBER_CACHE_BYTES, ObjectCache } from '../../repo/object-cache.js';
 import { regenerate, type RegenerateResult } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -64,11 +65,14 @@ export function buildAzureRuntime(config: AzureConfig, logger: Logger = consoleL
       tenantQuotaBytes: config.tenantQuotaBytes,
     },
   };
+  // Every chunk-cache read is a round trip to Blob Storage: a warm worker keeps the members, so a
+  // regeneration after one publish reads only the chunks that changed (src/repo/chunk-source.ts).
+  const memberCache = new ObjectCache(MEMBER_CACHE_BYTES);
   return {
     config,
     deps,
     app: createApp(deps),
-    regenerate: (tenant, repo) => regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec }),
+    regenerate: (tenant, repo) => regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec, memberCache }),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../../core/logger.js';
 import { BufferPool } from '../../repo/chunk-source.js';
 import { CoalescingSink } from '../../repo/coalescing-sink.js';
 import { MemberArena } from '../../repo/member-arena.js';
+import { MEMBER_CACHE_BYTES, ObjectCache } from '../../repo/object-cache.js';
 import { regenerate } from '../../repo/regenerate.js';
 import { storeTenancy } from '../../repo/tenancy-bindings.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -99,10 +100,14 @@ export function buildAppDeps(
   const clock = (): Date => new Date();
   const cache = new ServeCache(cacheOptions);
   const reuse = { buffers: new BufferPool(true, READ_BUFFERS), members: new MemberArena(KEEP_MEMBERS) };
+  // On Azure Blob every chunk-cache read is a round trip: keep the members in memory, so a
+  // regeneration reads only the chunks that changed (src/repo/chunk-source.ts). The fs store
+  // reads an entry faster than its member decompresses: none there.
+  const memberCache = config.storage.kind === 'fs' ? undefined : new ObjectCache(MEMBER_CACHE_BYTES);
   const sink = new CoalescingSink(
     async (tenant, repo) => {
       try {
-        return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec, reuse });
+        return await regenerate({ store, platform: nodePlatform, clock, logger }, storeTenancy, tenant, repo, { codec: config.codec, reuse, ...(memberCache ? { memberCache } : {}) });
       } finally {
         // The served repomd.xml must change the moment the new generation is committed.
         await cache.invalidateRepo(tenant, repo);
