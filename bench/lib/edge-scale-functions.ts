@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startAzurite } from '../../test/helpers/azurite.js';
@@ -164,12 +165,23 @@ export async function runFunctionsScale(o: FunctionsOptions): Promise<string[]> 
     });
     const pid = child.pid as number;
     say(`Functions worker up: ${started.url}, pid ${pid}, control ${started.control}`);
-    const ctl = async <T>(method: string, path: string): Promise<T> => {
-      const res = await fetch(`${started.control}${path}`, { method });
-      const v = (await res.json()) as T;
-      if (!res.ok) throw new Error(`${path}: ${JSON.stringify(v)}`);
-      return v;
-    };
+    // node:http, not fetch: /drain answers when its invocations end, which for a cold build is past
+    // fetch's 300 s headers timeout
+    const ctl = <T>(method: string, path: string): Promise<T> => new Promise<T>((resolve, reject) => {
+      const req = request(`${started.control}${path}`, { method }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          const v = JSON.parse(text) as T;
+          if (res.statusCode === 200) resolve(v);
+          else reject(new Error(`${path}: ${text}`));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
     out.push('| phase | seconds | queue invocations (s each) | worker CPU s | peak V8 used heap MiB | peak ArrayBuffers MiB | peak RSS MiB | note |', '|---|---:|---|---:|---:|---:|---:|---|');
     const phase = async (label: string, run: () => Promise<{ invocations: number[]; note: string }>): Promise<void> => {
       await ctl('POST', '/reset');
