@@ -39,9 +39,9 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function answers(port: number): Promise<boolean> {
+async function answers(port: number, timeoutMs = 2000): Promise<boolean> {
   try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(timeoutMs) });
     return true;
   } catch {
     return false;
@@ -87,10 +87,15 @@ export async function keptAzurite(root: string, dir: string, say: (s: string) =>
   const file = join(dir, 'azurite.json');
   if (existsSync(file)) {
     const s = JSON.parse(await readFile(file, 'utf8')) as State;
-    if (alive(s.pid) && (await answers(s.port))) {
+    // a kept service busy with a large store can take a while to answer: wait for it
+    if (alive(s.pid) && (await answers(s.port, 60_000))) {
       say(`reusing the kept Azurite blob service: port ${s.port}, pid ${s.pid}`);
       return { ...s, fresh: false };
     }
+  }
+  if (existsSync(file)) {
+    const s = JSON.parse(await readFile(file, 'utf8')) as State;
+    if (alive(s.pid)) throw new Error(`the kept Azurite (pid ${s.pid}) does not answer: stop it (--stop-azurite) and run again`);
   }
   const a = await spawnAzurite(root, 'blob', true);
   await writeFile(file, JSON.stringify({ pid: a.pid, port: a.port }));
