@@ -34,6 +34,13 @@ export interface Platform {
    * decompressors commonly stop after the first). Corrupt input errors the returned stream.
    */
   decompress(codec: Codec, input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /**
+   * Optional: one whole member / frame the runtime made itself (a kept chunk member), whose
+   * decompressed size is known, in one call — off the calling thread where the runtime can (Node's
+   * thread pool), without a stream's per-16 KiB callbacks. Rejects when the output would pass
+   * `size` bytes. Callers fall back to `decompress` without it.
+   */
+  decompressBytes?(codec: Codec, data: Uint8Array, size: number): Promise<Uint8Array>;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -63,6 +63,10 @@ interface KeptMember {
 
 /** A kept member's XML, decompressed into `into` when it fits; null when it is not `xmlLength` bytes. */
 async function inflate(platform: Platform, codec: Codec, m: KeptMember, into?: Uint8Array): Promise<Uint8Array | null> {
+  if (platform.decompressBytes) {
+    const xml = await platform.decompressBytes(codec, m.compressed, m.xmlLength).catch(() => null);
+    return xml && xml.length === m.xmlLength ? xml : null;
+  }
   const out = into && into.length >= m.xmlLength ? into.subarray(0, m.xmlLength) : new Uint8Array(m.xmlLength);
   const input = new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(m.compressed); c.close(); } });
   const reader = platform.decompress(codec, input).getReader();

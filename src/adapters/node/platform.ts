@@ -8,6 +8,8 @@ import { decompressWith } from '../zlib-streams.js';
 
 const gzipAsync = promisify(gzip);
 const zstdAsync = promisify(zstdCompress);
+const gunzipAsync = promisify(zlib.gunzip);
+const zstdDecompressAsync = promisify(zlib.zstdDecompress);
 
 export const nodePlatform: Platform = {
   createHash: nodeCryptoHash,
@@ -18,4 +20,10 @@ export const nodePlatform: Platform = {
     );
   },
   decompress: (codec, input) => decompressWith(zlib, codec, input),
+  async decompressBytes(codec: Codec, data: Uint8Array, size: number): Promise<Uint8Array> {
+    // one output chunk of the whole size: one thread-pool task, one callback
+    const options = { chunkSize: Math.max(64, size), maxOutputLength: Math.max(1, size) };
+    const out = codec === 'gz' ? await gunzipAsync(data, options) : await zstdDecompressAsync(data, options);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
 };
