@@ -1,6 +1,6 @@
 /**
  * A loopback HTTP proxy in front of a storage emulator that logs every request it relays, one
- * line each: `<ms since start> <ms taken> <method> <path without query> <query's comp=…> <status> <bytes in> <bytes out>`.
+ * line each: `<ms since start> <ms taken> <method> <path without query> <query's comp=… (and :prefix= of a listing)> <status> <bytes in> <bytes out>`.
  * For counting a server's store calls (per publish, per regeneration) without touching the server:
  * point its connection string's endpoint at the proxy. Costs one more loopback hop per call, so
  * figures measured through it are not the plain ones.
@@ -30,7 +30,8 @@ export async function startCountingProxy(target: string, logFile: string): Promi
       answer.pipe(res);
       answer.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://x');
-        const comp = u.searchParams.get('comp') ?? u.searchParams.get('restype') ?? '-';
+        const prefix = u.searchParams.get('prefix');
+        const comp = `${u.searchParams.get('comp') ?? u.searchParams.get('restype') ?? '-'}${prefix === null ? '' : `:${prefix}`}`;
         log.write(`${(performance.now() - t0).toFixed(1)} ${(performance.now() - began).toFixed(1)} ${req.method} ${u.pathname} ${comp} ${answer.statusCode} ${bytesIn} ${bytesOut}\n`);
       });
     });
