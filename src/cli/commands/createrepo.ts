@@ -5,7 +5,6 @@ import { CliError, type Command } from '../command.js';
 import { createrepo } from '../createrepo/run.js';
 import { resolveGroupfile } from '../createrepo/groupfile.js';
 import { tuneV8ForCreaterepo } from '../createrepo/v8-flags.js';
-import { defaultWorkers } from '../createrepo/threads.js';
 
 const HELP = `Usage: berth createrepo [options] DIR
 
@@ -21,9 +20,9 @@ Options:
                           types group and group_gz, as createrepo_c); a relative FILE is
                           looked up in the working directory, then in DIR
   --update                reuse metadata of packages whose size and mtime are unchanged
-  --workers N             threads reading packages while the main thread writes (0 = read
-                          on the main thread; default: 0 on up to 2 CPUs, else
-                          CPUs - 1, at most 8)
+  --workers N             threads reading packages beside the main thread (0 = read on
+                          the main thread only; default: CPUs - 1, at most 8; on 2 CPUs
+                          1 for 10,000 packages or 512 MiB of packages and more, else 0)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -72,7 +71,7 @@ export const createrepoCommand: Command = {
       throw new CliError(`only sha256 checksums are supported, not '${values.checksum}'`, 2);
     }
     const changelogLimit = integer('--changelog-limit', values['changelog-limit'], 10);
-    const workers = integer('--workers', values.workers, defaultWorkers());
+    const workers = values.workers === undefined ? 'auto' : integer('--workers', values.workers, 0);
     if (values.revision !== undefined && !/^\S+$/.test(values.revision)) throw new CliError('--revision must be one word', 2);
 
     const groupfile = values.groupfile === undefined ? undefined : await resolveGroupfile(positionals[0]!, values.groupfile);

@@ -24,6 +24,7 @@ import { PackageReader } from './describe.js';
 import { inProcessReaders, threadReaders, type Readers } from './pool.js';
 import { batchFragments, describeBatch, KINDS } from './batch.js';
 import { carryOver } from './carry-over.js';
+import { defaultWorkers, type JobSize } from './threads.js';
 import { writeGroupfile } from './groupfile.js';
 
 export interface CreaterepoOptions {
@@ -34,8 +35,11 @@ export interface CreaterepoOptions {
   update: boolean;
   /** A comps document to publish as `group` and `group_gz` (`--groupfile`, resolved path). */
   groupfile?: string;
-  /** Threads reading packages; 0 (the default): read on the main thread. */
-  workers?: number;
+  /**
+   * Threads reading packages; 0 (the default): read on the main thread; 'auto': as many as pay
+   * for themselves for this job on this machine (threads.ts defaultWorkers).
+   */
+  workers?: number | 'auto';
   progress?: boolean;
 }
 
@@ -82,24 +86,36 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
 }
 
 async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
-  // reader threads start loading now, while the directory is listed
-  const workers = Math.max(0, opts.workers ?? 0);
+  const found = findPackages(root);
+  const workers = opts.workers === 'auto' ? defaultWorkers(jobSize(root, found)) : Math.max(0, opts.workers ?? 0);
   const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit);
   try {
-    return await generateWith(readers, root, work, platform, opts);
+    return await generateWith(readers, found, root, work, platform, opts);
   } finally {
     await readers.close();
   }
 }
 
+/** How many packages, and about how many bytes: the sizes of up to 64 of them, spread evenly. */
+function jobSize(root: string, found: readonly FoundPackage[]): JobSize {
+  const step = Math.max(1, Math.floor(found.length / 64));
+  let sampled = 0;
+  let bytes = 0;
+  for (let i = 0; i < found.length; i += step) {
+    bytes += statSync(packagePath(root, found[i]!.href), { throwIfNoEntry: false })?.size ?? 0;
+    sampled++;
+  }
+  return { packages: found.length, bytes: sampled === 0 ? 0 : (bytes / sampled) * found.length };
+}
+
 async function generateWith(
   readers: Readers,
+  found: readonly FoundPackage[],
   root: string,
   work: string,
   platform: Platform,
   opts: CreaterepoOptions,
 ): Promise<CreaterepoSummary> {
-  const found = findPackages(root);
   // --update: a package whose size and mtime match the old metadata is not read again
   const old = opts.update ? await reusable(root, platform) : null;
 

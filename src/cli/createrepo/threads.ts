@@ -8,13 +8,26 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
+/** A job this large pays for a reader thread on 2 CPUs (docs/benchmarks.md, createrepo). */
+export const THREADS_FROM_PACKAGES = 10_000;
+export const THREADS_FROM_BYTES = 512 * 1024 * 1024;
+
+/** The size of a createrepo job: how many package files, and about how many bytes in all. */
+export interface JobSize {
+  packages: number;
+  bytes: number;
+}
+
 /**
- * One reader thread per CPU beyond the first (at most 8), so on 2 CPUs one: reading and
- * encoding packages then share two CPUs with the main thread's writing (measured:
- * docs/benchmarks.md); on one CPU, none.
+ * Reader threads when `--workers` is not given. A thread costs ~0.3 s of CPU and ~20 MiB
+ * (its start, a second warm-up of the compiled code): on 2 CPUs that pays only for a large job
+ * (many packages, or big ones, where hashing dominates), so one thread there and none below;
+ * on more CPUs, one per CPU beyond the first (at most 8); on one CPU, none.
  */
-export function defaultWorkers(cpus: number = availableParallelism()): number {
-  return cpus <= 2 ? 0 : Math.min(8, cpus - 1);
+export function defaultWorkers(job: JobSize, cpus: number = availableParallelism()): number {
+  if (cpus <= 1) return 0;
+  if (cpus === 2) return job.packages >= THREADS_FROM_PACKAGES || job.bytes >= THREADS_FROM_BYTES ? 1 : 0;
+  return Math.min(8, cpus - 1);
 }
 
 /** Threads started ahead of the pool (prestart), not yet taken by it. */
@@ -24,13 +37,14 @@ const lost = new WeakSet<Worker>();
 const watchers = new WeakMap<Worker, () => void>();
 
 /**
- * Starts the reader threads `berth createrepo ARGS` will use, before its modules load: as many
- * as `--workers` says (or the default). Anything unusual about the arguments (a malformed
+ * Starts the reader threads `berth createrepo ARGS` asks for with `--workers N`, before its
+ * modules load. Without `--workers` none start here: the default depends on the size of the
+ * job, known once the directory is listed. Anything unusual about the arguments (a malformed
  * `--workers`, `--help`) starts none: the command then reports it, or starts its threads itself.
  */
 export function prestartReaders(args: readonly string[]): void {
   if (args.includes('--help') || args.includes('-h')) return;
-  let count = defaultWorkers();
+  let count = 0;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = a === '--workers' ? args[i + 1] : a.startsWith('--workers=') ? a.slice('--workers='.length) : undefined;
