@@ -102,8 +102,8 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
       const batches = Math.ceil(jobs.length / BATCH);
       const shared = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
       const ahead = (count + 1) * AHEAD_PER_READER;
-      const message: PassMessage = { pass, shared, jobs: encodeJobs(jobs), batch: BATCH, ahead };
-      for (const w of pool) w.postMessage(message);
+      // the list is cloned into each thread; this thread keeps no copy of the string
+      for (const w of pool) w.postMessage({ pass, shared, jobs: encodeJobs(jobs), batch: BATCH, ahead } satisfies PassMessage);
       const slice = (k: number) => jobs.slice(k * BATCH, (k + 1) * BATCH);
       try {
         for (let k = 0; k < batches; k++) {

@@ -48,7 +48,33 @@ export function encodeJobs(jobs: readonly (DescribeJob | null)[]): string {
   return jobs.map((j) => (j === null ? '' : j.href)).join('\0');
 }
 
-export function decodeJobs(encoded: string): (DescribeJob | null)[] {
-  if (encoded === '') return [];
-  return encoded.split('\0').map((href) => (href === '' ? null : { href }));
+/**
+ * The job list as a reader thread holds it: the one string and where each job starts, jobs made
+ * per batch (an object per package held for the whole run would cost megabytes at 50,000).
+ */
+export class JobList {
+  private readonly starts: Uint32Array;
+  readonly length: number;
+
+  constructor(private readonly encoded: string) {
+    let n = encoded === '' ? 0 : 1;
+    for (let at = encoded.indexOf('\0'); at >= 0; at = encoded.indexOf('\0', at + 1)) n++;
+    this.length = n;
+    this.starts = new Uint32Array(n + 1);
+    let k = 0;
+    if (n > 0) {
+      for (let at = encoded.indexOf('\0'); at >= 0; at = encoded.indexOf('\0', at + 1)) this.starts[++k] = at + 1;
+    }
+    this.starts[n] = encoded.length + 1;
+  }
+
+  /** The jobs to read among those at [from, to): the ones reused from old metadata are skipped. */
+  described(from: number, to: number): DescribeJob[] {
+    const out: DescribeJob[] = [];
+    for (let i = from; i < Math.min(to, this.length); i++) {
+      const href = this.encoded.slice(this.starts[i]!, this.starts[i + 1]! - 1);
+      if (href !== '') out.push({ href });
+    }
+    return out;
+  }
 }

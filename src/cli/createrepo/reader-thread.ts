@@ -8,7 +8,7 @@
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { describeBatch } from './batch.js';
 import { PackageReader } from './describe.js';
-import { NEXT, STOP, WRITTEN, decodeJobs, type PassMessage, type ReaderConfig } from './reader-protocol.js';
+import { JobList, NEXT, STOP, WRITTEN, type PassMessage, type ReaderConfig } from './reader-protocol.js';
 
 type Message = { config: ReaderConfig } | { recycle: ArrayBuffer } | PassMessage;
 
@@ -45,7 +45,7 @@ async function run(): Promise<void> {
 
 async function readPass(p: PassMessage): Promise<void> {
   const { shared, batch: size, ahead } = p;
-  const jobs = decodeJobs(p.jobs);
+  const jobs = new JobList(p.jobs);
   const batches = Math.ceil(jobs.length / size);
   for (;;) {
     if (Atomics.load(shared, STOP) !== 0) return;
@@ -59,7 +59,7 @@ async function readPass(p: PassMessage): Promise<void> {
     }
     if (Atomics.compareExchange(shared, NEXT, next, next + 1) !== next) continue;
     drain();
-    const slice = jobs.slice(next * size, (next + 1) * size).filter((j) => j !== null);
+    const slice = jobs.described(next * size, (next + 1) * size);
     const batch = await describeBatch(reader!, slice, config!.changelogLimit, spare.pop());
     config!.replies.postMessage({ pass: p.pass, index: next, batch }, [batch.xml.buffer, batch.times.buffer, batch.ends.buffer] as ArrayBuffer[]);
   }
