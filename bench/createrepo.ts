@@ -80,13 +80,13 @@ async function packageSet(set: string, n: number): Promise<string> {
  * (committed and used), external memory and ArrayBuffers. Reader threads' heaps are in RSS only.
  */
 const MEMORY_RUN = `
-import { availableParallelism } from 'node:os';
 const { tuneV8ForCreaterepo } = await import(${JSON.stringify(new URL('../dist/src/cli/createrepo/v8-flags.js', import.meta.url).href)});
 tuneV8ForCreaterepo();
 const { createrepo } = await import(${JSON.stringify(new URL('../dist/src/cli/createrepo/run.js', import.meta.url).href)});
 const { nodePlatform } = await import(${JSON.stringify(new URL('../dist/src/adapters/node/platform.js', import.meta.url).href)});
 const [dir, w] = process.argv.slice(2);
-const workers = w === '' ? Math.min(8, Math.max(1, availableParallelism())) : Number(w);
+// no --workers: the CLI's default for this job ('auto'), not one thread per CPU
+const workers = w === '' ? 'auto' : Number(w);
 let peak = process.memoryUsage();
 const sample = () => { const m = process.memoryUsage(); if (m.rss > peak.rss) peak = m; };
 const timer = setInterval(sample, 5);

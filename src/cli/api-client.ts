@@ -8,22 +8,11 @@ import { createReadStream } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CliError } from './command.js';
+import { ApiError } from './api-error.js';
+
+export { ApiError };
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
-
-export class ApiError extends CliError {
-  override name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly body: unknown,
-    /** The answer's Retry-After, in seconds, when it had one (503 `busy`, 429). */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(`${detail} (HTTP ${status}, ${code})`, 1);
-  }
-}
 
 /** Retry-After as seconds from `now`: delay-seconds or an HTTP date (RFC 9110 §10.2.3); else undefined. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {

@@ -4,7 +4,7 @@
  * the code (exit 1); anything else propagates (a bug: Node prints the stack). With --json every
  * such failure is also reported on stdout, as JSON, for scripts.
  */
-import { ApiError } from './api-client.js';
+import { ApiError } from './api-error.js';
 import { CliError, type Command } from './command.js';
 
 export async function runCommand(name: string, args: string[], load: () => Promise<Command>): Promise<number> {
