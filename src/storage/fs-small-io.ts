@@ -36,19 +36,24 @@ export interface SmallRead {
   fileSize: number;
 }
 
+/** A descriptor of `file` opened for reading, or null when there is no such file. */
+function openForReading(file: string): number | null {
+  try {
+    return openSync(file, fsc.O_RDONLY);
+  } catch (err) {
+    if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null;
+    throw err;
+  }
+}
+
 /**
  * The framing of the blob file `file` and, when the file is at most `whole` bytes, its whole
  * body; null when there is no such file; `'long-header'` when the framing did not fit in `probe`
  * bytes (the caller takes the asynchronous path).
  */
 export function readSmallSync(key: string, file: string, whole: number, probeBytes: number): SmallRead | null | 'long-header' {
-  let fd: number;
-  try {
-    fd = openSync(file, fsc.O_RDONLY);
-  } catch (err) {
-    if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null;
-    throw err;
-  }
+  const fd = openForReading(file);
+  if (fd === null) return null;
   try {
     const st = fstatSync(fd);
     const n = Math.min(st.size, st.size <= whole ? st.size : probeBytes);
@@ -77,13 +82,8 @@ export function readSmallSync(key: string, file: string, whole: number, probeByt
  * null when there is no such file; `'large'` when the file is over SYNC_READ_MAX.
  */
 export function readWholeSync(key: string, file: string, into: Uint8Array | undefined): Uint8Array | null | 'large' {
-  let fd: number;
-  try {
-    fd = openSync(file, fsc.O_RDONLY);
-  } catch (err) {
-    if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null;
-    throw err;
-  }
+  const fd = openForReading(file);
+  if (fd === null) return null;
   try {
     const size = fstatSync(fd).size;
     if (size > SYNC_READ_MAX) return 'large';
