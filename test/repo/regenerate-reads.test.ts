@@ -155,6 +155,7 @@ describe.each(['memory', 'fs'] as const)('regeneration reads of the chunk cache 
     const reuse = { buffers: new BufferPool(true, limits), members: new MemberArena(256 * 1024, 16 * 1024) };
     const seen = new Set<ArrayBufferLike>();
     const fresh: number[] = [];
+    const reads: number[] = [];
     let slabs = -1;
     for (const name of ['rd30a', 'rd30b', 'rd30c']) {
       const r = await regenerateCounted(w, name, { prefetch, reuse });
@@ -162,6 +163,7 @@ describe.each(['memory', 'fs'] as const)('regeneration reads of the chunk cache 
       // every member kept (in the arena's slabs), none read again
       expect(r.reads.ranges).toBe(0);
       // buffers the reads went into that no earlier regeneration had
+      reads.push(r.reads.whole.length);
       fresh.push(new Set(r.reads.whole.map((x) => x.buffer).filter((b) => !seen.has(b))).size);
       r.reads.whole.forEach((x) => seen.add(x.buffer));
       // the bounds hold between regenerations: every slab given back, the pool within its limits
@@ -175,8 +177,12 @@ describe.each(['memory', 'fs'] as const)('regeneration reads of the chunk cache 
       await expectServedEqualsUncached(w);
     }
     // the first regeneration fills the pool (a buffer per read in flight, per file); later ones
-    // read into those (a new one only for an entry larger than every free buffer)
+    // read into those, and allocate only when more reads are in flight than the pool had free
+    // (how many overlap depends on scheduling: 1 on an idle machine, 5 seen under load) or an
+    // entry is larger than every free buffer: never more than the pool keeps, and a small
+    // fraction of the reads (without the pool every read allocates)
     expect(fresh[0]).toBeGreaterThanOrEqual(3 * prefetch);
-    expect(fresh[2]).toBeLessThanOrEqual(3);
+    expect(fresh[2]).toBeLessThanOrEqual(limits.buffers);
+    expect(fresh[2]! * 5).toBeLessThan(reads[2]!);
   }, 120_000);
 });
