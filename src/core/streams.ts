@@ -46,3 +46,23 @@ export function concatStreams(parts: Iterable<StreamPart>): ReadableStream<Uint8
     },
   }, { highWaterMark: 0 });
 }
+
+/**
+ * Reads `stream` into `out`; true when it held exactly `out.length` bytes. Stops reading (and
+ * cancels the stream) as soon as it would overflow `out`: a stream longer than promised is never
+ * read past the buffer.
+ */
+export async function fillExactly(stream: ReadableStream<Uint8Array>, out: Uint8Array): Promise<boolean> {
+  const reader = stream.getReader();
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return n === out.length;
+    if (n + value.length > out.length) {
+      await reader.cancel();
+      return false;
+    }
+    out.set(value, n);
+    n += value.length;
+  }
+}

@@ -20,6 +20,7 @@
  */
 import { BerthError } from '../core/errors.js';
 import type { Codec, Platform } from '../core/platform.js';
+import { fillExactly } from '../core/streams.js';
 import type { CompressedChunk, XmlKind } from '../core/repodata/xml-file.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ObjectCache } from './object-cache.js';
@@ -69,19 +70,7 @@ async function inflate(platform: Platform, codec: Codec, m: KeptMember, into?: U
   }
   const out = into && into.length >= m.xmlLength ? into.subarray(0, m.xmlLength) : new Uint8Array(m.xmlLength);
   const input = new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(m.compressed); c.close(); } });
-  const reader = platform.decompress(codec, input).getReader();
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (n + value.length > out.length) {
-      await reader.cancel();
-      return null;
-    }
-    out.set(value, n);
-    n += value.length;
-  }
-  return n === out.length ? out : null;
+  return (await fillExactly(platform.decompress(codec, input), out)) ? out : null;
 }
 
 /** Maps `items` through `fn` with at most `size` calls in flight, yielding in input order. */

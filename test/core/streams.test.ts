@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concatStreams, type StreamPart } from '../../src/core/streams.js';
+import { concatStreams, fillExactly, type StreamPart } from '../../src/core/streams.js';
 
 const bytes = (...xs: number[]) => new Uint8Array(xs);
 
@@ -84,5 +84,20 @@ describe('concatStreams', () => {
     await reader.cancel('enough');
     expect(log).toContain('a.cancel');
     expect(opened).toEqual(['a']);
+  });
+});
+
+describe('fillExactly', () => {
+  it('fills a buffer from a stream of exactly its length', async () => {
+    const out = new Uint8Array(3);
+    expect(await fillExactly(source([bytes(1), bytes(2, 3)], [], 's'), out)).toBe(true);
+    expect([...out]).toEqual([1, 2, 3]);
+  });
+
+  it('says no for a short stream, and for a long one stops reading and cancels it', async () => {
+    expect(await fillExactly(source([bytes(1)], [], 's'), new Uint8Array(2))).toBe(false);
+    const log: string[] = [];
+    expect(await fillExactly(source([bytes(1, 2), bytes(3, 4), bytes(5)], log, 'long'), new Uint8Array(3))).toBe(false);
+    expect(log).toEqual(['long.read', 'long.read', 'long.cancel']);
   });
 });

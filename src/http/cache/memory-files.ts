@@ -5,6 +5,7 @@
  * at most that long; files larger than `maxFileBytes` are always streamed from the store — with
  * their entry fresh, by one `get` and no `head` first.
  */
+import { fillExactly } from '../../core/streams.js';
 import type { BlobInfo, BlobStore } from '../../storage/blob-store.js';
 import { blobSourceFrom, bytesSource } from '../serve-blob.js';
 import { ByteLru } from './byte-lru.js';
@@ -96,19 +97,7 @@ export class MemoryFileCache implements FileCache {
       return null;
     }
     const bytes = new Uint8Array(obj.size);
-    let n = 0;
-    const reader = obj.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (n + value.length > bytes.length) {
-        await reader.cancel();
-        return null;
-      }
-      bytes.set(value, n);
-      n += value.length;
-    }
-    if (n !== bytes.length) return null;
+    if (!(await fillExactly(obj.body, bytes))) return null;
     const doc: CachedFile = { source: bytesSource(bytes, obj.etag, obj.lastModified), etag: obj.etag, checkedAt: now };
     this.#files.set(info.key, doc, bytes.length);
     return doc;
