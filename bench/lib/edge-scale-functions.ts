@@ -26,10 +26,10 @@ import { nodePlatform } from '../../src/adapters/node/platform.js';
 import { packagePlacement } from '../../src/repo/index-entry.js';
 import { coveringSegment, readHead, type SegmentRef } from '../../src/repo/index-store.js';
 import { readList, readSegment } from '../../src/repo/index-objects.js';
-import { drainExact } from '../../src/repo/read-bytes.js';
 import { regenerate } from '../../src/repo/regenerate.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
+import { copyBlobs } from './copy-blobs.js';
 import { repoFragmentKey, repoFragmentsPrefix } from '../../src/storage/keys.js';
 import { PUBLISHED_BASE, REPO, TENANT } from './edge-scale-workerd.js';
 import { fetchVerified, publishRpm, repomdAt, repomdFiles } from './repo-check.js';
@@ -81,20 +81,7 @@ async function seedWithGeneration(o: FunctionsOptions, azure: BlobStore): Promis
   }
   const fragments = repoFragmentsPrefix(TENANT, REPO);
   const keys = [...mem.keys].filter((k) => o.cold || !k.startsWith(fragments) || needed.has(k));
-  const t2 = performance.now();
-  let next = 0;
-  let bytes = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < keys.length) {
-      const key = keys[next++] as string;
-      const obj = await mem.store.get(key);
-      if (!obj) continue;
-      const body = await drainExact(obj, key);
-      bytes += body.length;
-      await azure.put(key, body, { ...(obj.contentType === undefined ? {} : { contentType: obj.contentType }), metadata: obj.metadata });
-    }
-  }));
-  const copied = (performance.now() - t2) / 1000;
+  const { bytes, seconds: copied } = await copyBlobs(mem.store, azure, keys);
   return {
     served: s.served,
     lines: [

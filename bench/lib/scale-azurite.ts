@@ -21,12 +21,12 @@ import { readRpm } from '../../src/core/rpm/index.js';
 import { packagePlacement } from '../../src/repo/index-entry.js';
 import { coveringSegment, readHead, type SegmentRef } from '../../src/repo/index-store.js';
 import { readList, readSegment } from '../../src/repo/index-objects.js';
-import { drainExact } from '../../src/repo/read-bytes.js';
 import { regenerate } from '../../src/repo/regenerate.js';
 import { storeTenancy } from '../../src/repo/tenancy-bindings.js';
 import { createAzureBlobStore } from '../../src/storage/azure-store.js';
 import { listAll, type BlobStore } from '../../src/storage/blob-store.js';
 import { createFsBlobStore } from '../../src/storage/fs-store.js';
+import { copyBlobs } from './copy-blobs.js';
 import { packageBlobKey, packageBlobsPrefix, repoFragmentKey, repoFragmentsPrefix } from '../../src/storage/keys.js';
 import { startAzurite } from '../../test/helpers/azurite.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
@@ -87,20 +87,7 @@ export async function azuriteFromSeeded(data: string, numbers: readonly number[]
       if (skipped.some((p) => item.key.startsWith(p)) && !needed.has(item.key)) continue;
       keys.push(item.key);
     }
-    const t1 = performance.now();
-    let next = 0;
-    let bytes = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < keys.length) {
-        const k = keys[next++] as string;
-        const obj = await fs.get(k);
-        if (!obj) continue;
-        const body = await drainExact(obj, k);
-        bytes += body.length;
-        await az.put(k, body, { ...(obj.contentType === undefined ? {} : { contentType: obj.contentType }), metadata: obj.metadata });
-      }
-    }));
-    const seconds = (performance.now() - t1) / 1000;
+    const { bytes, seconds } = await copyBlobs(fs, az, keys);
     const summary = `copied into Azurite: ${keys.length} objects (${(bytes / 1e6).toFixed(0)} MB; ${needed.size / 2} packages' fragments and blobs of ${numbers.length} publishes' segments, no other blobs or fragments) in ${seconds.toFixed(0)} s (${(keys.length / seconds).toFixed(0)} puts/s)`;
     say(summary);
     let conn = azurite.connectionString;
