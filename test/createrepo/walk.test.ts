@@ -1,0 +1,55 @@
+// The package listing: createrepo_c's order (file name, then relative path, byte-wise), nested
+// directories walked, repodata/ at the top and dot-entries skipped, only *.rpm files and links,
+// and open directory handles all closed again — also for a directory much larger than one
+// listing batch.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findPackages } from '../../src/cli/createrepo/walk.js';
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+const roots: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'berth-walk-'));
+  roots.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of roots.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('findPackages', () => {
+  it('lists *.rpm files and links in createrepo_c order, skipping repodata/ and dot-entries', () => {
+    const root = tmp();
+    for (const d of ['Packages/b', 'Packages/a', 'repodata', '.hidden', 'sub/repodata', 'dir.rpm']) mkdirSync(join(root, d), { recursive: true });
+    const files = ['Packages/b/zeta-1.rpm', 'Packages/a/alpha-1.rpm', 'Packages/b/alpha-1.rpm', 'top.rpm', 'Z-upper.rpm', 'notes.txt', 'repodata/x.rpm', '.hidden/h.rpm', '.dot.rpm', 'sub/repodata/kept.rpm', 'dir.rpm/inner.rpm'];
+    for (const f of files) writeFileSync(join(root, f), 'x');
+    symlinkSync(join(root, 'top.rpm'), join(root, 'Packages', 'link.rpm'));
+    const found = findPackages(root);
+    expect(found.map((f) => f.href)).toEqual([
+      'Z-upper.rpm',
+      'Packages/a/alpha-1.rpm',
+      'Packages/b/alpha-1.rpm',
+      'dir.rpm/inner.rpm',
+      'sub/repodata/kept.rpm',
+      'Packages/link.rpm',
+      'top.rpm',
+      'Packages/b/zeta-1.rpm',
+    ]);
+    for (const f of found) expect(f.name).toBe(f.href.slice(f.href.lastIndexOf('/') + 1));
+  });
+
+  it('walks a directory of many listing batches and closes every handle', () => {
+    const root = tmp();
+    mkdirSync(join(root, 'Packages'));
+    const n = 3000;
+    for (let i = 0; i < n; i++) writeFileSync(join(root, 'Packages', `p-${String(n - i).padStart(5, '0')}.rpm`), '');
+    const before = openFds();
+    const found = findPackages(root);
+    expect(openFds()).toBe(before);
+    expect(found).toHaveLength(n);
+    expect(found[0]!.href).toBe('Packages/p-00001.rpm');
+    expect(found[n - 1]!.href).toBe(`Packages/p-${String(n).padStart(5, '0')}.rpm`);
+  });
+});
