@@ -3,20 +3,27 @@
  * command and error handling as `berth createrepo` through main.ts, without the registry of the
  * other commands, so the bundle holds only the modules createrepo runs (and bin/berth.js checks
  * only those for freshness). Started as `node createrepo.js createrepo [options] DIR`.
+ *
+ * The command is imported statically: every module it runs, Node's built-ins among them, is
+ * loaded before this file's body sets the command's V8 settings. Node's built-ins are compiled
+ * from the code cache embedded in the Node binary, which V8 accepts only while the V8 settings
+ * are the ones it was made with: a built-in first loaded after any setting changes is compiled
+ * from its source (measured: ~10 ms of CPU for those createrepo loads, ~30 ms more for a worker
+ * thread's start-up, docs/benchmarks.md).
  */
 import { enableCompileCache } from 'node:module';
 import { runCommand } from './dispatch.js';
+import { createrepoCommand } from './commands/createrepo.js';
 import { prestartReaders } from './createrepo/threads.js';
 import { tuneV8ForCreaterepo } from './createrepo/v8-flags.js';
 
-// before the command's modules load, as in main.ts
+// as in main.ts (bin/berth.js has already turned it on: this is for a direct start)
 enableCompileCache();
 
 const [name, ...rest] = process.argv.slice(2);
 if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrepo', not '${String(name)}'`);
-// the command's V8 settings first (an isolate takes some of them when it is made, and a thread
-// must not start while they change), then the reader threads: they load on another CPU while
-// this thread loads the command
+// the command's V8 settings, now that its modules are loaded and before any thread starts (an
+// isolate takes some of them when it is made, and a thread must not start while they change)
 tuneV8ForCreaterepo();
 prestartReaders(rest);
-process.exitCode = await runCommand(name, rest, async () => (await import('./commands/createrepo.js')).createrepoCommand);
+process.exitCode = await runCommand(name, rest, () => Promise.resolve(createrepoCommand));

@@ -4,6 +4,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synthPackage } from '../../bench/lib/synth-repo.js';
 import { freshBundle, MANIFEST } from '../../bin/cli-bundle.js';
@@ -131,6 +132,35 @@ describe.skipIf(esbuildReason !== null)('the bundled CLI', () => {
       const r = await run(process.execPath, [join(bundle, 'createrepo.js'), 'createrepo', '--workers', workers, repo]);
       expect(r.stdout).toBe(fromSources.stdout);
       expect(repodata()).toEqual(expected);
+    }
+  }, 120_000);
+
+  it('loads every built-in module it runs before it changes V8 settings', async () => {
+    // Node compiles its built-ins from a code cache that V8 rejects once any V8 setting differs
+    // from Node's defaults: a built-in first loaded after the createrepo settings is compiled from
+    // source. A preloaded module wraps v8.setFlagsFromString and lists, at exit, the built-ins the
+    // main thread loaded after its first call.
+    const preload = join(work, 'flags-watch.mjs');
+    const report = join(work, 'after-flags.json');
+    writeFileSync(
+      preload,
+      `const v8 = process.getBuiltinModule('node:v8');
+const set = v8.setFlagsFromString;
+let mark = -1;
+v8.setFlagsFromString = (flags) => { if (mark < 0) mark = process.moduleLoadList.length; set(flags); };
+process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ mark, after: process.moduleLoadList.slice(Math.max(0, mark)) })));
+`,
+    );
+    const fresh = join(work, 'fresh-repo');
+    cpSync(repo, fresh, { recursive: true });
+    rmSync(join(fresh, 'repodata'), { recursive: true, force: true });
+    for (const args of [['createrepo', '-q', '--workers', '0', fresh], ['createrepo', '-q', join(work, 'empty-repo')]]) {
+      mkdirSync(join(work, 'empty-repo'), { recursive: true });
+      const r = await run(process.execPath, ['--import', pathToFileURL(preload).href, join(bundle, 'createrepo.js'), ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      const { mark, after } = JSON.parse(readFileSync(report, 'utf8')) as { mark: number; after: string[] };
+      expect(mark).toBeGreaterThan(0);
+      expect(after.filter((m) => m.startsWith('NativeModule '))).toEqual([]);
     }
   }, 120_000);
 
