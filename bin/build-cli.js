@@ -3,17 +3,20 @@
 //
 //   node bin/build-cli.js [--out DIR] [--if-available]
 //
-// esbuild bundles src/cli/createrepo-main.ts and the reader thread's entry into ES modules:
-// createrepo.js, worker.js and the chunks they share or load on demand, all in one directory, so
-// that the reader thread is found next to the code that starts it. npm packages stay imports of
-// node_modules. The build records the modification time and size of
-// every source file it read (inputs.json), taken before reading them: an edit made while it
-// runs leaves the bundle stale, never wrong. The new bundle replaces the old one by a rename.
+// esbuild bundles src/cli/createrepo-main.ts and the reader thread's entry each into one ES
+// module, npm packages included: createrepo.js and worker.js, in one directory, so that the
+// reader thread is found next to the code that starts it. One file per entry: every further file
+// is one more module for Node to resolve, read and link at each start (a chunk shared by the two
+// entries, an npm package resolved through node_modules); what only some runs need (the
+// repodata reader for --update and an old repomd.xml) is in the same file but runs only when
+// imported. The build records the modification time and size of every file it read
+// (inputs.json), taken before reading it: an edit made while it runs leaves the bundle stale,
+// never wrong. The new bundle replaces the old one by a rename.
 //
 // `npm run build` and `npm ci` (the `prepare` script) run it. --if-available exits 0 with one
 // line when esbuild is not installed (an install without dev dependencies), so that
 // `npm ci --omit=dev` does not fail; `berth` then runs from the sources or dist/src.
-import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,6 +48,21 @@ for (const e of readdirSync(join(root, 'src'), { withFileTypes: true, recursive:
   }
 }
 
+/**
+ * Files outside src/ (npm packages) are read here, each stated just before it is read, since
+ * which of them the build reads is known only as it goes.
+ */
+const statBeforeReading = {
+  name: 'stat-before-reading',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]/ }, (args) => {
+      const key = rel(args.path);
+      if (!before.has(key)) before.set(key, statSync(args.path));
+      return { contents: readFileSync(args.path), loader: args.path.endsWith('.json') ? 'json' : 'js' };
+    });
+  },
+};
+
 const staging = `${out}.tmp-${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 const result = await esbuild.build({
@@ -52,18 +70,16 @@ const result = await esbuild.build({
   entryPoints: { createrepo: 'src/cli/createrepo-main.ts', worker: 'src/cli/createrepo/worker.ts' },
   outdir: staging,
   entryNames: '[name]',
-  chunkNames: 'chunk-[hash]',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node24',
-  packages: 'external',
   // inputs keep the paths they were found under (a linked src/ stays under the checkout)
   preserveSymlinks: true,
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
+  plugins: [statBeforeReading],
 });
 
 const inputs = {};
