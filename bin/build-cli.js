@@ -3,10 +3,11 @@
 //
 //   node bin/build-cli.js [--out DIR] [--if-available]
 //
-// esbuild bundles src/cli/createrepo-main.ts and the reader thread's entry each into one ES
-// module, npm packages included: createrepo.js and worker.js, in one directory, so that the
-// reader thread is found next to the code that starts it. One file per entry: every further file
-// is one more module for Node to resolve, read and link at each start (a chunk shared by the two
+// esbuild bundles src/cli/createrepo-main.ts, the reader thread's entry and the I/O thread's
+// each into one ES module, npm packages included: createrepo.js, worker.js and io-thread.js, in
+// one directory, so that the threads are found next to the code that starts them (the I/O
+// thread's holds none of the parsing code). One file per entry: every further file
+// is one more module for Node to resolve, read and link at each start (a chunk shared by the
 // entries, an npm package resolved through node_modules); what only some runs need (the
 // repodata reader for --update and an old repomd.xml) is in the same file but runs only when
 // imported. The build records the modification time and size of every file it read
@@ -67,7 +68,11 @@ const staging = `${out}.tmp-${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { createrepo: 'src/cli/createrepo-main.ts', worker: 'src/cli/createrepo/worker.ts' },
+  entryPoints: {
+    createrepo: 'src/cli/createrepo-main.ts',
+    worker: 'src/cli/createrepo/worker.ts',
+    'io-thread': 'src/cli/createrepo/io-thread.ts',
+  },
   outdir: staging,
   entryNames: '[name]',
   bundle: true,

@@ -20,9 +20,12 @@ Options:
                           types group and group_gz, as createrepo_c); a relative FILE is
                           looked up in the working directory, then in DIR
   --update                reuse metadata of packages whose size and mtime are unchanged
-  --workers N             threads reading packages beside the main thread (0 = read on
+  --workers N             threads reading packages beside the main thread (0 = parse on
                           the main thread only; default: CPUs - 1, at most 8; on 2 CPUs
                           1 for 10,000 packages or 512 MiB of packages and more, else 0)
+  --no-io-thread          without reader threads, open, read and hash the files on the
+                          main thread too (default on 2 CPUs or more: a thread does it
+                          ahead of the main thread, which parses)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -47,6 +50,7 @@ export const createrepoCommand: Command = {
           update: { type: 'boolean' },
           groupfile: { type: 'string', short: 'g' },
           workers: { type: 'string' },
+          'no-io-thread': { type: 'boolean' },
           json: { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },
           help: { type: 'boolean', short: 'h' },
@@ -80,6 +84,7 @@ export const createrepoCommand: Command = {
       changelogLimit,
       update: Boolean(values.update),
       workers,
+      ioThread: !values['no-io-thread'],
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
       ...(groupfile !== undefined ? { groupfile } : {}),
     });

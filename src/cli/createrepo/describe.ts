@@ -1,13 +1,15 @@
 /**
  * Reading one package file for createrepo: its header model and the facts about the file
  * (SHA-256, size, mtime), or why it is left out. Pure of any scheduling: used in-process or
- * inside a reader thread (worker.ts).
+ * inside a reader thread (worker.ts). In-process, an I/O thread may read and hash the files
+ * ahead of it (io-feed.ts): the reader then parses what that thread delivered.
  */
 import { createHash, hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { PackageRecord } from '../../core/model.js';
 import type { Platform } from '../../core/platform.js';
 import { readRpm } from '../../core/rpm/index.js';
+import type { IoFeed } from './io-feed.js';
 import { packagePath } from './walk.js';
 
 /** A package to read: its path relative to the reader's root, which is also its `location href`. */
@@ -40,18 +42,50 @@ const NO_HASHING: Platform = {
   },
 };
 
-/** Reads packages one after another, every file through one reused buffer. */
+const READ_OPTIONS = { digests: 'none', transientChunks: true } as const;
+
+/**
+ * Reads packages one after another, every file through one reused buffer, or takes them from
+ * `feed` (an I/O thread that read and hashed them): then `read` must be called for the jobs of
+ * the feed's pass, in its order.
+ */
 export class PackageReader {
-  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
+  private scratch: Uint8Array | null = null;
   private mtimeMs = 0;
   private sha256 = '';
 
   /** `root`: the repository directory the jobs' hrefs are relative to. */
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly feed: IoFeed | null = null,
+  ) {}
 
   async read(job: DescribeJob): Promise<PackageRecord | LeftOut> {
+    const file = this.feed === null ? null : await this.feed.next();
+    if (file === null) return this.readFile(job);
     try {
-      const result = await readRpm(this.chunks(packagePath(this.root, job.href)), NO_HASHING, { digests: 'none', transientChunks: true });
+      const chunks = file.bytes.length > 0 ? [file.bytes] : [];
+      const result = await readRpm(chunks, NO_HASHING, READ_OPTIONS);
+      if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
+      return { pkg: result.pkg, sha256: file.sha256, size: file.size, time: Math.floor(file.mtimeMs / 1000), location: job.href };
+    } catch (e) {
+      // the headers go on beyond the prefix the thread delivered: read the whole file here;
+      // else the reason is the one reading the file here gives (the bytes are the same)
+      if (file.prefix) {
+        this.feed!.free();
+        this.feed!.stats.reread++;
+        return this.readFile(job);
+      }
+      return failure(e);
+    } finally {
+      this.feed!.free();
+    }
+  }
+
+  /** Reads the file on this thread. */
+  private async readFile(job: DescribeJob): Promise<PackageRecord | LeftOut> {
+    try {
+      const result = await readRpm(this.chunks(packagePath(this.root, job.href)), NO_HASHING, READ_OPTIONS);
       if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
       return {
         pkg: result.pkg,
@@ -61,8 +95,7 @@ export class PackageReader {
         location: job.href,
       };
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      return { kind: 'failed', reason: err.code ? `${err.message} (${err.code})` : String(e) };
+      return failure(e);
     }
   }
 
@@ -78,7 +111,7 @@ export class PackageReader {
       const st = fstatSync(fd);
       this.mtimeMs = st.mtimeMs;
       this.sha256 = '';
-      const buf = this.scratch;
+      const buf = (this.scratch ??= new Uint8Array(SCRATCH_BYTES));
       if (st.size <= buf.length) {
         const got = readSync(fd, buf, 0, st.size, 0);
         const bytes = buf.subarray(0, got);
@@ -100,4 +133,9 @@ export class PackageReader {
       closeSync(fd);
     }
   }
+}
+
+function failure(e: unknown): LeftOut {
+  const err = e as { code?: string; message?: string };
+  return { kind: 'failed', reason: err.code ? `${err.message} (${err.code})` : String(e) };
 }

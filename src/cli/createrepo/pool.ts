@@ -1,5 +1,6 @@
 /**
- * Where packages are read. In-process, reading and writing share the main thread. With reader
+ * Where packages are read. In-process, parsing and writing share the main thread, and an I/O
+ * thread may open, read and hash the files ahead of it (io-feed.ts). With reader
  * threads (reader-thread.ts), the package list is cut into batches that the threads and the
  * main thread claim from one shared counter, in order, whoever is free first: a thread reads
  * batch after batch without waiting for a request, and the main thread reads one whenever the
@@ -10,6 +11,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { describeBatch, type EncodedBatch } from './batch.js';
 import { PackageReader, type DescribeJob } from './describe.js';
+import type { IoFeed } from './io-feed.js';
 import { NEXT, STOP, WRITTEN, encodeJobs, type PassMessage, type ReaderConfig, type ReaderReply } from './reader-protocol.js';
 import { startReaderThread, takePrestarted } from './threads.js';
 
@@ -33,12 +35,13 @@ export interface Readers {
 
 const described = (slice: readonly (DescribeJob | null)[]): DescribeJob[] => slice.filter((j): j is DescribeJob => j !== null);
 
-/** Reads on the calling thread. */
-export function inProcessReaders(root: string, changelogLimit: number): Readers {
-  const reader = new PackageReader(root);
+/** Reads on the calling thread, the files read and hashed by `feed` when given. */
+export function inProcessReaders(root: string, changelogLimit: number, feed: IoFeed | null = null): Readers {
+  const reader = new PackageReader(root, feed);
   const spare: ArrayBuffer[] = [];
   return {
     async *describe(jobs) {
+      feed?.startPass(described(jobs).map((j) => j.href));
       for (let at = 0; at < jobs.length; at += BATCH) {
         const slice = jobs.slice(at, at + BATCH);
         yield { jobs: slice, batch: await describeBatch(reader, described(slice), changelogLimit, spare.pop()) };
@@ -47,7 +50,9 @@ export function inProcessReaders(root: string, changelogLimit: number): Readers 
     release(batch) {
       spare.push(batch.xml.buffer as ArrayBuffer);
     },
-    async close() {},
+    async close() {
+      feed?.close();
+    },
   };
 }
 

@@ -24,7 +24,8 @@ import { PackageReader } from './describe.js';
 import { inProcessReaders, threadReaders, type Readers } from './pool.js';
 import { batchFragments, describeBatch, KINDS } from './batch.js';
 import { carryOver } from './carry-over.js';
-import { defaultWorkers, type JobSize } from './threads.js';
+import { defaultWorkers, dropIoThread, takeIoThread, useIoThread, type JobSize } from './threads.js';
+import { IoFeed } from './io-feed.js';
 import { writeGroupfile } from './groupfile.js';
 
 export interface CreaterepoOptions {
@@ -40,6 +41,11 @@ export interface CreaterepoOptions {
    * for themselves for this job on this machine (threads.ts defaultWorkers).
    */
   workers?: number | 'auto';
+  /**
+   * Without reader threads, an I/O thread opens, reads and hashes the files ahead of the main
+   * thread when there are 2 CPUs or more (threads.ts useIoThread); false: never.
+   */
+  ioThread?: boolean;
   progress?: boolean;
 }
 
@@ -88,7 +94,9 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
 async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
   const found = findPackages(root);
   const workers = opts.workers === 'auto' ? defaultWorkers(jobSize(root, found)) : Math.max(0, opts.workers ?? 0);
-  const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit);
+  const io = opts.ioThread !== false && useIoThread(workers) ? new IoFeed(takeIoThread(), root) : null;
+  if (io === null) dropIoThread();
+  const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit, io);
   try {
     return await generateWith(readers, found, root, work, platform, opts);
   } finally {
