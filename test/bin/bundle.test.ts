@@ -119,20 +119,26 @@ describe.skipIf(esbuildReason !== null)('the bundled CLI', () => {
     }
     // one module per entry (each further file is one more module to resolve and link at every
     // start), npm packages bundled and checked for freshness like the sources
-    expect(readdirSync(bundle).filter((f) => f.endsWith('.js')).sort()).toEqual(['createrepo.js', 'worker.js']);
+    expect(readdirSync(bundle).filter((f) => f.endsWith('.js')).sort()).toEqual(['createrepo.js', 'io-thread.js', 'worker.js']);
     expect(Object.keys(inputs)).toContain('node_modules/saxes/saxes.js');
+    // the I/O thread's module holds its own code and the ring's constants, none of the parsing code
+    const ioThread = readFileSync(join(bundle, 'io-thread.js'), 'utf8');
+    expect([...ioThread.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((i) => !i.startsWith('node:'))).toEqual([]);
+    expect(ioThread).not.toContain('readHeader');
+    expect(ioThread.length).toBeLessThan(16 * 1024);
     // only what createrepo runs: not the other commands, not the server, not the HTTP client
     // (which loads node:http and node:https: ~9 MiB of RSS)
     expect(Object.keys(inputs).filter((f) => f.startsWith('src/http/') || f.startsWith('src/cli/commands/serve') || f === 'src/cli/api-client.ts')).toEqual([]);
   }, 120_000);
 
-  it('writes the same repodata as the sources, in-process and with a reader thread', async () => {
+  it('writes the same repodata as the sources, in-process (with and without the I/O thread) and with a reader thread', async () => {
     const fromSources = await run(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'createrepo', '--workers', '0', repo], { cwd: root });
     expect(fromSources.stdout).toContain('80 packages');
     const expected = repodata();
-    for (const workers of ['0', '1']) {
+    // --workers 0: the I/O thread (on 2 CPUs or more), and without it
+    for (const workers of [['0'], ['0', '--no-io-thread'], ['1']]) {
       rmSync(join(repo, 'repodata'), { recursive: true });
-      const r = await run(process.execPath, [join(bundle, 'createrepo.js'), 'createrepo', '--workers', workers, repo]);
+      const r = await run(process.execPath, [join(bundle, 'createrepo.js'), 'createrepo', '--workers', ...workers, repo]);
       expect(r.stdout).toBe(fromSources.stdout);
       expect(repodata()).toEqual(expected);
     }

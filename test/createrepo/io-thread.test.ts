@@ -1,7 +1,9 @@
 // `berth createrepo` with its I/O thread (the default without reader threads on 2 CPUs or more)
 // and without it (--no-io-thread): the same repodata and the same reasons for the packages left
 // out, for files larger than what the thread delivers, files that cannot be read, an abandoned
-// first pass and --update. (The ring itself: io-feed.test.ts.)
+// first pass and --update. Which files the thread reads here depends on how fast it starts (the
+// main thread reads those it has not reached); io-feed.test.ts holds the thread to every file
+// and counts the ring's bound.
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -147,7 +147,9 @@ export class IoFeed {
       if (this.failure !== null) return null;
       const t0 = performance.now();
       this.stats.waits++;
+      Atomics.store(this.control, L.MAIN_WAITS, 1);
       const woke = Atomics.wait(this.control, L.PUBLISHED, published, WAIT_SLICE_MS);
+      Atomics.store(this.control, L.MAIN_WAITS, 0);
       this.stats.waitedMs += performance.now() - t0;
       if (woke === 'timed-out') {
         // let the event loop deliver the thread's 'error' or 'exit', if it has failed
@@ -178,7 +180,8 @@ export class IoFeed {
   private release(): void {
     this.consumed++;
     Atomics.store(this.control, L.CONSUMED, this.consumed);
-    Atomics.notify(this.control, L.CONSUMED);
+    const until = Atomics.load(this.control, L.THREAD_WAITS);
+    if (until !== 0 && this.consumed >= until) Atomics.notify(this.control, L.CONSUMED);
   }
 
   private endPass(): void {

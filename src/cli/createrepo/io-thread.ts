@@ -78,7 +78,7 @@ function readPass(p: L.IoPass): void {
     // a free record slot first: a claimed job is read at once
     const consumed = Atomics.load(control, L.CONSUMED);
     if (published - consumed >= ring.records) {
-      Atomics.wait(control, L.CONSUMED, consumed, 1000);
+      waitForRoom(pass, consumed, published - (ring.records >> 1));
       continue;
     }
     const next = Atomics.load(pass, L.PASS_NEXT);
@@ -150,7 +150,7 @@ function readFile(pass: Int32Array, passId: number, job: number, href: string): 
   // only now is the slot's end written over: until then it may be the end of the records freed
   if (!placed) ends[slot] = allocated;
   Atomics.store(control, L.PUBLISHED, ++published);
-  Atomics.notify(control, L.PUBLISHED);
+  if (Atomics.load(control, L.MAIN_WAITS) !== 0) Atomics.notify(control, L.PUBLISHED);
   return true;
 }
 
@@ -175,6 +175,18 @@ function reserve(pass: Int32Array, slot: number, n: number): number {
       return (pos + skip) % size;
     }
     if (Atomics.load(pass, L.PASS_STOP) !== 0) return -1;
-    Atomics.wait(control, L.CONSUMED, consumed, 1000);
+    waitForRoom(pass, consumed, consumed + 1);
   }
+}
+
+/**
+ * Blocks (no CPU) until the main thread has freed the records before `until`, the pass stops,
+ * or a second passes.
+ */
+function waitForRoom(pass: Int32Array, consumed: number, until: number): void {
+  Atomics.store(control, L.THREAD_WAITS, Math.max(1, until));
+  for (let c = consumed; c < until && Atomics.load(pass, L.PASS_STOP) === 0; c = Atomics.load(control, L.CONSUMED)) {
+    if (Atomics.wait(control, L.CONSUMED, c, 1000) === 'timed-out') break;
+  }
+  Atomics.store(control, L.THREAD_WAITS, 0);
 }
