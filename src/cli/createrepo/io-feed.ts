@@ -179,9 +179,8 @@ export class IoFeed {
 
   private release(): void {
     this.consumed++;
+    // no notify: the thread polls while it waits for room (io-ring.ts MAIN_WAITS)
     Atomics.store(this.control, L.CONSUMED, this.consumed);
-    const until = Atomics.load(this.control, L.THREAD_WAITS);
-    if (until !== 0 && this.consumed >= until) Atomics.notify(this.control, L.CONSUMED);
   }
 
   private endPass(): void {

@@ -15,6 +15,12 @@ import { sep } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as L from './io-ring.js';
 
+/**
+ * How long the thread sleeps at a time while the ring is full: far less than the main thread
+ * takes to parse half a ring of packages (tens of milliseconds), so it is refilled in time.
+ */
+const ROOM_POLL_MS = 2;
+
 /** Read size for the part of a large file beyond its prefix (hashed, not delivered). */
 const REST_BYTES = 1 << 20;
 
@@ -180,13 +186,12 @@ function reserve(pass: Int32Array, slot: number, n: number): number {
 }
 
 /**
- * Blocks (no CPU) until the main thread has freed the records before `until`, the pass stops,
- * or a second passes.
+ * Sleeps (no CPU) until the main thread has freed the records before `until`, or the pass
+ * stops: in timed waits of ROOM_POLL_MS, as the main thread does not notify when it frees a
+ * record (only when a pass ends).
  */
 function waitForRoom(pass: Int32Array, consumed: number, until: number): void {
-  Atomics.store(control, L.THREAD_WAITS, Math.max(1, until));
   for (let c = consumed; c < until && Atomics.load(pass, L.PASS_STOP) === 0; c = Atomics.load(control, L.CONSUMED)) {
-    if (Atomics.wait(control, L.CONSUMED, c, 1000) === 'timed-out') break;
+    Atomics.wait(control, L.CONSUMED, c, ROOM_POLL_MS);
   }
-  Atomics.store(control, L.THREAD_WAITS, 0);
 }
