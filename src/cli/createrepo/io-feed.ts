@@ -53,7 +53,10 @@ export class IoFeed {
   private readonly digests: Buffer;
   private readonly bytes: Uint8Array;
   private failure: unknown = null;
+  /** Resolves once the thread has ended (after `close`, or if it failed). */
+  readonly exited: Promise<void>;
   private closed = false;
+  private gone = false;
   private pass = 0;
   private passControl: Int32Array | null = null;
   /** The next job of the pass (the caller reads them in order). */
@@ -77,7 +80,13 @@ export class IoFeed {
     // the process never waits for it to end
     worker.unref();
     worker.on('error', (e) => (this.failure ??= e));
-    worker.on('exit', (code) => (this.failure ??= new Error(`the I/O thread exited (code ${code})`)));
+    this.exited = new Promise((resolve) =>
+      worker.on('exit', (code) => {
+        this.gone = true;
+        this.failure ??= new Error(`the I/O thread exited (code ${code})`);
+        resolve();
+      }),
+    );
     worker.on('message', (m: L.IoIdle) => {
       this.stats.threadCpuUs = m.cpu.user + m.cpu.system;
       this.stats.maxBytes = m.maxBytes;
@@ -167,13 +176,15 @@ export class IoFeed {
   }
 
   /**
-   * Ends the run: the thread stops at its next file, reports its CPU time and ends (nothing
-   * waits for it: the process may exit first).
+   * Ends the run: the thread stops at its next file, reports its CPU time and ends (`exited`).
+   * Until it has, it keeps the process alive.
    */
   close(): void {
     if (this.closed) return;
     this.endPass();
     this.closed = true;
+    if (this.gone) return;
+    this.worker.ref();
     this.worker.postMessage({ close: true } satisfies L.IoClose);
   }
 

@@ -78,8 +78,10 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
     );
   }
   let swapped = false;
+  // threads told to end, to wait for once the run is over (a caller is left none of them)
+  const ending: Promise<void>[] = [];
   try {
-    const summary = await generate(root, work, platform, opts);
+    const summary = await generate(root, work, platform, opts, ending);
     const carried = await carryOver(root, work);
     summary.kept = carried.kept;
     if (carried.unreadable !== undefined) summary.oldRepomdUnreadable = carried.unreadable;
@@ -88,14 +90,22 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
     return summary;
   } finally {
     if (!swapped) await rm(work, { recursive: true, force: true });
+    await Promise.all(ending);
   }
 }
 
-async function generate(root: string, work: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
+async function generate(
+  root: string,
+  work: string,
+  platform: Platform,
+  opts: CreaterepoOptions,
+  ending: Promise<void>[],
+): Promise<CreaterepoSummary> {
   const found = findPackages(root);
   const workers = opts.workers === 'auto' ? defaultWorkers(jobSize(root, found)) : Math.max(0, opts.workers ?? 0);
   const io = opts.ioThread !== false && useIoThread(workers) ? new IoFeed(takeIoThread(), root) : null;
   if (io === null) dropIoThread();
+  else ending.push(io.exited);
   const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit, io);
   try {
     return await generateWith(readers, found, root, work, platform, opts);

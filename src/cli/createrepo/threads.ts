@@ -9,6 +9,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
+/**
+ * This module's URL, read once as it loads: the first `import.meta` of a process loads one of
+ * Node's built-in modules, which must load before the command changes V8's settings (see
+ * createrepo-main.ts), not when the first thread starts after them.
+ */
+const HERE = import.meta.url;
+
 /** A job this large pays for a reader thread on 2 CPUs (docs/benchmarks.md, createrepo). */
 export const THREADS_FROM_PACKAGES = 10_000;
 export const THREADS_FROM_BYTES = 512 * 1024 * 1024;
@@ -137,12 +144,12 @@ export function takePrestarted(count: number): Worker[] {
  * thread needs tsx's loader registered first: loader hooks are per thread.
  */
 export function startReaderThread(): Worker {
-  return import.meta.url.endsWith('.ts') ? fromSources('worker') : new Worker(new URL('./worker.js', import.meta.url), QUIET);
+  return HERE.endsWith('.ts') ? fromSources('worker') : new Worker(new URL('./worker.js', HERE), QUIET);
 }
 
 /** The I/O thread (io-thread.ts; in the built CLI, io-thread.js next to this file). */
 export function startIoThread(): Worker {
-  return import.meta.url.endsWith('.ts') ? fromSources('io-thread') : new Worker(new URL('./io-thread.js', import.meta.url), QUIET);
+  return HERE.endsWith('.ts') ? fromSources('io-thread') : new Worker(new URL('./io-thread.js', HERE), QUIET);
 }
 
 /**
@@ -153,7 +160,7 @@ export function startIoThread(): Worker {
 const QUIET = { stdout: true, stderr: true } as const;
 
 function fromSources(name: string): Worker {
-  const entry = JSON.stringify(new URL(`./${name}.ts`, import.meta.url).href);
+  const entry = JSON.stringify(new URL(`./${name}.ts`, HERE).href);
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${entry}); });`;
   return new Worker(boot, { eval: true, ...QUIET });
 }
