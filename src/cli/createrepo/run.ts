@@ -9,8 +9,8 @@
  * does; swap `.repodata/` into place. Memory is bounded by the read window, a small
  * queue per file and one compressed chunk per file, not by the number of packages.
  */
-import { statSync } from 'node:fs';
-import { mkdir, rename, rm, stat, open } from 'node:fs/promises';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec, Platform } from '../../core/platform.js';
 import { writeXmlFile, type FileDigest, type XmlKind } from '../../core/repodata/xml-file.js';
@@ -67,11 +67,12 @@ export interface CreaterepoSummary {
 const EXT: Record<Codec, string> = { gz: 'gz', zstd: 'zst' };
 
 export async function createrepo(root: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
-  const rootStat = await stat(root).catch(() => null);
-  if (!rootStat?.isDirectory()) throw new CliError(`${root} is not a directory`, 2);
+  // The set-up and the finish (renames, repomd.xml, the swap) are synchronous calls: nothing else
+  // runs meanwhile, and each asynchronous call would wait for a thread of the pool to take it.
+  if (!isDirectory(root)) throw new CliError(`${root} is not a directory`, 2);
   const work = join(root, '.repodata');
   try {
-    await mkdir(work);
+    mkdirSync(work);
   } catch {
     throw new CliError(
       `${work} exists: another createrepo is running, or a previous run was interrupted (remove it and retry)`,
@@ -85,12 +86,20 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
     const carried = await carryOver(root, work);
     summary.kept = carried.kept;
     if (carried.unreadable !== undefined) summary.oldRepomdUnreadable = carried.unreadable;
-    await swap(root, work);
+    swap(root, work);
     swapped = true;
     return summary;
   } finally {
-    if (!swapped) await rm(work, { recursive: true, force: true });
+    if (!swapped) rmSync(work, { recursive: true, force: true });
     await Promise.all(ending);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -144,7 +153,7 @@ async function generateWith(
   let pass = await writePass(readers, root, work, found, new Set(), found.length, old, platform, opts);
   if (pass.leftOut.size > 0) {
     const first = pass;
-    for (const t of first.tmps) await rm(t, { force: true });
+    for (const t of first.tmps) rmSync(t, { force: true });
     pass = await writePass(readers, root, work, found, first.leftOut, found.length - first.leftOut.size, old, platform, opts);
     if (pass.leftOut.size > 0) throw new CliError('packages changed while createrepo was running; run it again');
     pass.summary.excluded = first.summary.excluded;
@@ -158,7 +167,7 @@ async function generateWith(
   for (const kind of KINDS) {
     const { tmp, digest: d } = await written[kind];
     const name = `${d.checksum}-${kind}.xml.${EXT[opts.codec]}`;
-    await rename(tmp, join(work, name));
+    renameSync(tmp, join(work, name));
     summary.files[kind] = `repodata/${name}`;
     records.push({
       type: kind,
@@ -176,12 +185,12 @@ async function generateWith(
     summary.groups = group.files;
   }
   const repomd = repomdXml(records, { revision: summary.revision });
-  const handle = await open(join(work, 'repomd.xml'), 'w');
+  const fd = openSync(join(work, 'repomd.xml'), 'w');
   try {
-    await handle.write(repomd);
-    await handle.sync();
+    writeFileSync(fd, repomd);
+    fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return summary;
 }
@@ -364,13 +373,13 @@ function orderOf(href: string, f: FoundPackage): number {
 }
 
 /** Replace repodata/ with the finished .repodata/ (two renames; the old one is removed after). */
-async function swap(root: string, work: string): Promise<void> {
+function swap(root: string, work: string): void {
   const live = join(root, 'repodata');
   const retired = join(root, `.repodata.old.${process.pid}.${Date.now()}`);
-  const hadOld = await stat(live).then(() => true, () => false);
-  if (hadOld) await rename(live, retired);
-  await rename(work, live);
-  if (hadOld) await rm(retired, { recursive: true, force: true });
+  const hadOld = statSync(live, { throwIfNoEntry: false }) !== undefined;
+  if (hadOld) renameSync(live, retired);
+  renameSync(work, live);
+  if (hadOld) rmSync(retired, { recursive: true, force: true });
 }
 
 interface OldMetadata {
