@@ -9,7 +9,7 @@
  * does; swap `.repodata/` into place. Memory is bounded by the read window, a small
  * queue per file and one compressed chunk per file, not by the number of packages.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec, Platform } from '../../core/platform.js';
@@ -24,6 +24,7 @@ import { PackageReader } from './describe.js';
 import { inProcessReaders, threadReaders, type Readers } from './pool.js';
 import { batchFragments, describeBatch, KINDS } from './batch.js';
 import { carryOver } from './carry-over.js';
+import { isDirectory, swap, writeSynced } from './finish.js';
 import { defaultWorkers, dropIoThread, takeIoThread, useIoThread, type JobSize } from './threads.js';
 import { IoFeed } from './io-feed.js';
 import { writeGroupfile } from './groupfile.js';
@@ -67,8 +68,7 @@ export interface CreaterepoSummary {
 const EXT: Record<Codec, string> = { gz: 'gz', zstd: 'zst' };
 
 export async function createrepo(root: string, platform: Platform, opts: CreaterepoOptions): Promise<CreaterepoSummary> {
-  // The set-up and the finish (renames, repomd.xml, the swap) are synchronous calls: nothing else
-  // runs meanwhile, and each asynchronous call would wait for a thread of the pool to take it.
+  // set-up and finish: synchronous calls (finish.ts)
   if (!isDirectory(root)) throw new CliError(`${root} is not a directory`, 2);
   const work = join(root, '.repodata');
   try {
@@ -92,14 +92,6 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
   } finally {
     if (!swapped) rmSync(work, { recursive: true, force: true });
     await Promise.all(ending);
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -185,13 +177,7 @@ async function generateWith(
     summary.groups = group.files;
   }
   const repomd = repomdXml(records, { revision: summary.revision });
-  const fd = openSync(join(work, 'repomd.xml'), 'w');
-  try {
-    writeFileSync(fd, repomd);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeSynced(join(work, 'repomd.xml'), repomd);
   return summary;
 }
 
@@ -370,16 +356,6 @@ function orderOf(href: string, f: FoundPackage): number {
   const name = href.slice(href.lastIndexOf('/') + 1);
   if (name !== f.name) return name < f.name ? -1 : 1;
   return href === f.href ? 0 : href < f.href ? -1 : 1;
-}
-
-/** Replace repodata/ with the finished .repodata/ (two renames; the old one is removed after). */
-function swap(root: string, work: string): void {
-  const live = join(root, 'repodata');
-  const retired = join(root, `.repodata.old.${process.pid}.${Date.now()}`);
-  const hadOld = statSync(live, { throwIfNoEntry: false }) !== undefined;
-  if (hadOld) renameSync(live, retired);
-  renameSync(work, live);
-  if (hadOld) rmSync(retired, { recursive: true, force: true });
 }
 
 interface OldMetadata {
