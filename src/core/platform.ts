@@ -47,6 +47,6 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (const b of bytes) s += HEX[b];
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
   return s;
 }

@@ -5,9 +5,10 @@
  * output cannot depend on where packages were read.
  */
 import type { PackageRecord } from '../../core/model.js';
-import { checkedPackage, isExcluded, writeFragments } from '../../core/repodata/fragments.js';
+import { writeCheckedFragments } from '../../core/repodata/fragments.js';
+import { preparePackage } from '../../core/repodata/prepared.js';
 import type { XmlKind } from '../../core/repodata/xml-file.js';
-import { ByteBuffer } from '../../core/repodata/byte-buffer.js';
+import { XmlWriter } from '../../core/repodata/xml-writer.js';
 import type { DescribeJob, LeftOut, PackageReader } from './describe.js';
 
 export interface EncodedBatch {
@@ -37,10 +38,10 @@ export async function describeBatch(
   const left: EncodedBatch['left'] = [];
   const ends = new Uint32Array(jobs.length * 3);
   // sized for a typical batch; it grows for large file lists (and is reused at its new size)
-  const out = new ByteBuffer(spare ? new Uint8Array(spare) : jobs.length * 8192);
+  const out = new XmlWriter(spare ? new Uint8Array(spare) : jobs.length * 8192);
   let e = 0;
   for (let i = 0; i < jobs.length; i++) {
-    const rec = await reader.read(jobs[i]!);
+    const rec = await reader.read(jobs[i]!, changelogLimit);
     if ('pkg' in rec) {
       const why = write(rec, changelogLimit, out, ends, e);
       if (why === null) {
@@ -57,13 +58,11 @@ export async function describeBatch(
 }
 
 /** Writes one package's fragments, or says why it is left out (then nothing is written). */
-function write(rec: PackageRecord, changelogLimit: number, out: ByteBuffer, ends: Uint32Array, at: number): LeftOut | null {
+function write(rec: PackageRecord, changelogLimit: number, out: XmlWriter, ends: Uint32Array, at: number): LeftOut | null {
   const start = out.length;
   try {
-    const checked = checkedPackage(rec, { changelogLimit });
-    if (isExcluded(checked)) return { kind: 'excluded', reason: checked.excluded.message };
-    writeFragments(out, checked, ends, at);
-    return null;
+    const excluded = writeCheckedFragments(out, preparePackage(rec, { changelogLimit }), ends, at);
+    return excluded === null ? null : { kind: 'excluded', reason: excluded.excluded.message };
   } catch (e) {
     // a writer refusing a character the check let through: leave the package out, not the run
     out.length = start;

@@ -8,7 +8,7 @@ import { createHash, hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { PackageRecord } from '../../core/model.js';
 import type { Platform } from '../../core/platform.js';
-import { readRpm } from '../../core/rpm/index.js';
+import { readRpm, type ReadOptions } from '../../core/rpm/index.js';
 import type { IoFeed } from './io-feed.js';
 import { packagePath } from './walk.js';
 
@@ -42,7 +42,10 @@ const NO_HASHING: Platform = {
   },
 };
 
-const READ_OPTIONS = { digests: 'none', transientChunks: true } as const;
+/** readRpm's options: the reader never uses the header bytes, so they are parsed in place. */
+function readOptions(changelogLimit: number): ReadOptions {
+  return { digests: 'none', transientChunks: true, transientHeader: true, changelogLimit };
+}
 
 /**
  * Reads packages one after another, every file through one reused buffer, or takes them from
@@ -53,6 +56,7 @@ export class PackageReader {
   private scratch: Uint8Array | null = null;
   private mtimeMs = 0;
   private sha256 = '';
+  private options = readOptions(-1);
 
   /** `root`: the repository directory the jobs' hrefs are relative to. */
   constructor(
@@ -60,12 +64,14 @@ export class PackageReader {
     private readonly feed: IoFeed | null = null,
   ) {}
 
-  async read(job: DescribeJob): Promise<PackageRecord | LeftOut> {
+  /** `changelogLimit`: changelog entries the writer keeps (the others are not decoded); default all. */
+  async read(job: DescribeJob, changelogLimit = -1): Promise<PackageRecord | LeftOut> {
+    if (this.options.changelogLimit !== changelogLimit) this.options = readOptions(changelogLimit);
     const file = this.feed === null ? null : await this.feed.next();
     if (file === null) return this.readFile(job);
     try {
       const chunks = file.bytes.length > 0 ? [file.bytes] : [];
-      const result = await readRpm(chunks, NO_HASHING, READ_OPTIONS);
+      const result = await readRpm(chunks, NO_HASHING, this.options);
       if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
       return { pkg: result.pkg, sha256: file.sha256, size: file.size, time: Math.floor(file.mtimeMs / 1000), location: job.href };
     } catch (e) {
@@ -85,7 +91,7 @@ export class PackageReader {
   /** Reads the file on this thread. */
   private async readFile(job: DescribeJob): Promise<PackageRecord | LeftOut> {
     try {
-      const result = await readRpm(this.chunks(packagePath(this.root, job.href)), NO_HASHING, READ_OPTIONS);
+      const result = await readRpm(this.chunks(packagePath(this.root, job.href)), NO_HASHING, this.options);
       if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
       return {
         pkg: result.pkg,

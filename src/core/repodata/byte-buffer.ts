@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 const NATIVE_FROM = 48;
 
 export class ByteBuffer {
-  private buf: Uint8Array;
+  protected buf: Uint8Array;
   length = 0;
 
   /** `initial`: a size to allocate, or a buffer to write into (and replace if it must grow). */
@@ -21,7 +21,8 @@ export class ByteBuffer {
     return this.buf.length;
   }
 
-  private reserve(n: number): void {
+  /** Makes room for `n` more bytes (after which `buf` may be a new array). */
+  protected reserve(n: number): void {
     const need = this.length + n;
     if (need <= this.buf.length) return;
     let cap = Math.max(16, this.buf.length * 2);
@@ -79,5 +80,11 @@ export class ByteBuffer {
 
   clear(): void {
     this.length = 0;
+  }
+
+  /** Empties it and replaces its memory by a fresh `bytes`-byte array. */
+  shrink(bytes: number): void {
+    this.length = 0;
+    this.buf = new Uint8Array(Math.max(16, bytes));
   }
 }

@@ -133,16 +133,18 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
   let ownFiles: Set<string> | null = null;
   // name + flag name + raw version, exactly the key createrepo_c builds (ambiguity included)
   const provided = new Set<string>();
-  // last kept require per name: its flags, raw version and pre
-  const lastRequire = new Map<string, { flags: string; version: string; pre: boolean }>();
+  // last kept require per name: its flags, raw version and pre (made on the first require)
+  let lastRequire: Map<string, { flags: string; version: string; pre: boolean }> | null = null;
 
   for (let g = 0; g < (legacy ? GROUPS.length : GROUPS.length - 2); g++) {
     const from = GROUPS[g]!;
     const deps: readonly Dependency[] = pkg[from];
     let libcHighest: DepEntry | null = null;
-    for (const dep of deps) {
+    for (let d = 0; d < deps.length; d++) {
+      const dep = deps[d]!;
       const flags = flagName(dep.flags);
-      const key = dep.name + (flags ?? '') + dep.version;
+      // only provides and requires use the key (a string built per dependency)
+      const key = from === 'provides' || (from === 'requires' && provided.size > 0) ? dep.name + (flags ?? '') + dep.version : '';
       let pre = false;
       if (from === 'requires') {
         if (dep.name.startsWith('rpmlib(')) continue;
@@ -150,9 +152,9 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
           ownFiles ??= new Set(pkg.files.map((f) => f.path));
           if (ownFiles.has(dep.name) && isPrimaryFile(dep.name)) continue;
         }
-        if (provided.has(key)) continue;
+        if (provided.size > 0 && provided.has(key)) continue;
         pre = (dep.flags & preMask) !== 0;
-        const last = lastRequire.get(dep.name);
+        const last = lastRequire?.get(dep.name);
         if (last && last.flags === (flags ?? '') && last.version === dep.version && last.pre === pre) continue;
       }
       const evr = parseEvr(dep.version);
@@ -184,7 +186,7 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
             break;
           }
           lists.requires.push(entry);
-          lastRequire.set(entry.name, { flags: flags ?? '', version: dep.version, pre });
+          (lastRequire ??= new Map()).set(entry.name, { flags: flags ?? '', version: dep.version, pre });
           break;
         case 'oldSuggests':
           lists[(dep.flags & STRONG) !== 0 ? 'recommends' : 'suggests'].push(entry);

@@ -1,17 +1,33 @@
 /** One `<package>` of filelists.xml as createrepo_c 0.17.3 writes it: every file, header order. */
 import type { PackageRecord } from '../model.js';
-import { fileLines } from './primary.js';
-import { escapeAttr as attr } from './xml-escape.js';
+import { writeFileLines } from './primary.js';
+import { asString, type XmlWriter } from './xml-writer.js';
 
 /** `<package pkgid name arch>` + `<version/>`: shared by filelists.xml and other.xml. */
-export function packageOpen(rec: PackageRecord): string {
+export function writePackageOpen(out: XmlWriter, rec: PackageRecord): void {
   const pkg = rec.pkg;
-  return (
-    `<package pkgid="${attr(rec.sha256)}" name="${attr(pkg.name)}" arch="${attr(pkg.arch)}">\n` +
-    `  <version epoch="${pkg.epoch ?? 0}" ver="${attr(pkg.version)}" rel="${attr(pkg.release)}"/>\n`
-  );
+  out.raw('<package pkgid="');
+  out.attr(rec.sha256);
+  out.raw('" name="');
+  out.attr(pkg.name);
+  out.raw('" arch="');
+  out.attr(pkg.arch);
+  out.raw('">\n  <version epoch="');
+  out.uint(pkg.epoch ?? 0);
+  out.raw('" ver="');
+  out.attr(pkg.version);
+  out.raw('" rel="');
+  out.attr(pkg.release);
+  out.raw('"/>\n');
+}
+
+/** Appends the filelists.xml `<package>` of a record to `out`, as UTF-8. */
+export function writeFilelists(out: XmlWriter, rec: PackageRecord): void {
+  writePackageOpen(out, rec);
+  writeFileLines(out, rec, '  ', false);
+  out.raw('</package>\n');
 }
 
 export function filelistsFragment(rec: PackageRecord): string {
-  return packageOpen(rec) + fileLines(rec, '  ', false) + '</package>\n';
+  return asString((out) => writeFilelists(out, rec));
 }

@@ -7,7 +7,7 @@ import type { DepEntry, DepKind, DependencyLists } from './dependencies.js';
 import { preparePackage } from './prepared.js';
 import type { PackageOptions, PreparedPackage } from './prepared.js';
 import { isPrimaryFile } from './primary-files.js';
-import { escapeAttr as attr, escapeText as text } from './xml-escape.js';
+import { asString, type XmlWriter } from './xml-writer.js';
 
 /** Element order of createrepo_c's dump, which differs from the header tag order. */
 const PCO_ORDER: readonly DepKind[] = [
@@ -21,70 +21,115 @@ const PCO_ORDER: readonly DepKind[] = [
   'supplements',
 ];
 
-function entryXml(e: DepEntry, withPre: boolean): string {
-  let s = `      <rpm:entry name="${attr(e.name)}"`;
+function writeEntry(out: XmlWriter, e: DepEntry, withPre: boolean): void {
+  out.raw('      <rpm:entry name="');
+  out.attr(e.name);
+  out.raw('"');
   if (e.flags) {
-    s += ` flags="${e.flags}"`;
-    if (e.epoch) s += ` epoch="${attr(e.epoch)}"`;
-    if (e.ver) s += ` ver="${attr(e.ver)}"`;
-    if (e.rel) s += ` rel="${attr(e.rel)}"`;
+    out.raw(' flags="');
+    out.raw(e.flags);
+    out.raw('"');
+    if (e.epoch) attrField(out, ' epoch="', e.epoch);
+    if (e.ver) attrField(out, ' ver="', e.ver);
+    if (e.rel) attrField(out, ' rel="', e.rel);
   }
-  if (withPre && e.pre) s += ' pre="1"';
-  return s + '/>\n';
+  if (withPre && e.pre) out.raw(' pre="1"');
+  out.raw('/>\n');
 }
 
-function pcoXml(kind: DepKind, list: readonly DepEntry[]): string {
-  if (list.length === 0) return '';
-  const entries = list
-    .filter((e) => e.name !== '')
-    .map((e) => entryXml(e, kind === 'requires'))
-    .join('');
+function attrField(out: XmlWriter, open: string, value: string): void {
+  out.raw(open);
+  out.attr(value);
+  out.raw('"');
+}
+
+function textElement(out: XmlWriter, open: string, value: string, close: string): void {
+  out.raw(open);
+  out.text(value);
+  out.raw(close);
+}
+
+function writePco(out: XmlWriter, kind: DepKind, list: readonly DepEntry[]): void {
+  if (list.length === 0) return;
+  const withPre = kind === 'requires';
+  let named = 0;
+  for (let i = 0; i < list.length; i++) if (list[i]!.name !== '') named++;
   // createrepo_c creates the list element before skipping nameless entries; libxml2 then
   // prints an element left without children in its short form
-  if (entries === '') return `    <rpm:${kind}/>\n`;
-  return `    <rpm:${kind}>\n${entries}    </rpm:${kind}>\n`;
-}
-
-/** The primary-file subset of `<file>` lines, at the given indentation. */
-export function fileLines(rec: PackageRecord, indent: string, primaryOnly: boolean): string {
-  let s = '';
-  for (const f of rec.pkg.files) {
-    if (primaryOnly && !isPrimaryFile(f.path)) continue;
-    const type = f.type === 'file' ? '' : ` type="${f.type}"`;
-    s += `${indent}<file${type}>${text(f.path)}</file>\n`;
+  if (named === 0) {
+    out.raw(`    <rpm:${kind}/>\n`);
+    return;
   }
-  return s;
+  out.raw(`    <rpm:${kind}>\n`);
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    if (e.name !== '') writeEntry(out, e, withPre);
+  }
+  out.raw(`    </rpm:${kind}>\n`);
 }
 
-export function primaryXml(p: PreparedPackage): string {
+/** The `<file>` lines (only the primary-file subset when `primaryOnly`), at the given indentation. */
+export function writeFileLines(out: XmlWriter, rec: PackageRecord, indent: string, primaryOnly: boolean): void {
+  const files = rec.pkg.files;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    if (primaryOnly && !isPrimaryFile(f.path)) continue;
+    out.raw(indent);
+    out.raw(f.type === 'file' ? '<file>' : f.type === 'dir' ? '<file type="dir">' : `<file type="${f.type}">`);
+    out.text(f.path);
+    out.raw('</file>\n');
+  }
+}
+
+/** Appends the primary.xml `<package>` of a prepared package to `out`, as UTF-8. */
+export function writePrimary(out: XmlWriter, p: PreparedPackage): void {
   const { rec } = p;
   const pkg = rec.pkg;
   const deps: DependencyLists = p.deps;
-  return (
-    '<package type="rpm">\n' +
-    `  <name>${text(pkg.name)}</name>\n` +
-    `  <arch>${text(pkg.arch)}</arch>\n` +
-    `  <version epoch="${pkg.epoch ?? 0}" ver="${attr(pkg.version)}" rel="${attr(pkg.release)}"/>\n` +
-    `  <checksum type="sha256" pkgid="YES">${text(rec.sha256)}</checksum>\n` +
-    `  <summary>${text(pkg.summary)}</summary>\n` +
-    `  <description>${text(pkg.description)}</description>\n` +
-    `  <packager>${text(pkg.packager)}</packager>\n` +
-    `  <url>${text(pkg.url)}</url>\n` +
-    `  <time file="${rec.time}" build="${pkg.buildTime}"/>\n` +
-    `  <size package="${rec.size}" installed="${pkg.installedSize}" archive="${pkg.archiveSize}"/>\n` +
-    `  <location href="${attr(rec.location)}"/>\n` +
-    '  <format>\n' +
-    `    <rpm:license>${text(pkg.license)}</rpm:license>\n` +
-    `    <rpm:vendor>${text(pkg.vendor)}</rpm:vendor>\n` +
-    `    <rpm:group>${text(pkg.group)}</rpm:group>\n` +
-    `    <rpm:buildhost>${text(pkg.buildHost)}</rpm:buildhost>\n` +
-    `    <rpm:sourcerpm>${text(pkg.sourceRpm)}</rpm:sourcerpm>\n` +
-    `    <rpm:header-range start="${pkg.headerStart}" end="${pkg.headerEnd}"/>\n` +
-    PCO_ORDER.map((k) => pcoXml(k, deps[k])).join('') +
-    fileLines(rec, '    ', true) +
-    '  </format>\n' +
-    '</package>\n'
-  );
+  out.raw('<package type="rpm">\n');
+  textElement(out, '  <name>', pkg.name, '</name>\n');
+  textElement(out, '  <arch>', pkg.arch, '</arch>\n');
+  out.raw('  <version epoch="');
+  out.uint(pkg.epoch ?? 0);
+  attrField(out, '" ver="', pkg.version);
+  attrField(out, ' rel="', pkg.release);
+  out.raw('/>\n');
+  textElement(out, '  <checksum type="sha256" pkgid="YES">', rec.sha256, '</checksum>\n');
+  textElement(out, '  <summary>', pkg.summary, '</summary>\n');
+  textElement(out, '  <description>', pkg.description, '</description>\n');
+  textElement(out, '  <packager>', pkg.packager, '</packager>\n');
+  textElement(out, '  <url>', pkg.url, '</url>\n');
+  out.raw('  <time file="');
+  out.uint(rec.time);
+  out.raw('" build="');
+  out.uint(pkg.buildTime);
+  out.raw('"/>\n  <size package="');
+  out.uint(rec.size);
+  out.raw('" installed="');
+  out.uint(pkg.installedSize);
+  out.raw('" archive="');
+  out.uint(pkg.archiveSize);
+  out.raw('"/>\n');
+  attrField(out, '  <location href="', rec.location);
+  out.raw('/>\n  <format>\n');
+  textElement(out, '    <rpm:license>', pkg.license, '</rpm:license>\n');
+  textElement(out, '    <rpm:vendor>', pkg.vendor, '</rpm:vendor>\n');
+  textElement(out, '    <rpm:group>', pkg.group, '</rpm:group>\n');
+  textElement(out, '    <rpm:buildhost>', pkg.buildHost, '</rpm:buildhost>\n');
+  textElement(out, '    <rpm:sourcerpm>', pkg.sourceRpm, '</rpm:sourcerpm>\n');
+  out.raw('    <rpm:header-range start="');
+  out.uint(pkg.headerStart);
+  out.raw('" end="');
+  out.uint(pkg.headerEnd);
+  out.raw('"/>\n');
+  for (let k = 0; k < PCO_ORDER.length; k++) writePco(out, PCO_ORDER[k]!, deps[PCO_ORDER[k]!]);
+  writeFileLines(out, rec, '    ', true);
+  out.raw('  </format>\n</package>\n');
+}
+
+/** The primary.xml `<package>` of a prepared package, as a string. */
+export function primaryXml(p: PreparedPackage): string {
+  return asString((out) => writePrimary(out, p));
 }
 
 /**

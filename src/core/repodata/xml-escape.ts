@@ -47,7 +47,7 @@ function assertRepresentable(s: string): void {
 // The pre-tests below also match the forbidden set and every surrogate code unit (paired ones
 // too, no /u): cheap, and the slow path then checks precisely.
 // eslint-disable-next-line no-control-regex -- the forbidden set
-const HAS_TEXT_SPECIAL = /[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\uD800-\uDFFF\uFFFE\uFFFF]/;
+export const HAS_TEXT_SPECIAL = /[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 // Most strings need no escaping: a non-global test settles that. The others (every changelog
 // author has its `<e-mail>`) are escaped in one pass over the code units, which measured several
@@ -61,8 +61,8 @@ export function escapeText(s: string): string {
 }
 
 /** Replacement per code unit below 0x80 (undefined: kept as is). */
-const TEXT_ENTITIES: (string | undefined)[] = entityTable({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' });
-const ATTR_ENTITIES: (string | undefined)[] = entityTable({
+export const TEXT_ENTITIES: readonly (string | undefined)[] = entityTable({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' });
+export const ATTR_ENTITIES: readonly (string | undefined)[] = entityTable({
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
@@ -114,7 +114,7 @@ function escapeLoop(s: string, table: readonly (string | undefined)[], nonAscii:
 // eslint-disable-next-line no-control-regex -- the forbidden set
 const HAS_ATTR_SPECIAL = /[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\uD800-\uDFFF\uFFFE\uFFFF]/;
 // eslint-disable-next-line no-control-regex -- the forbidden set
-const HAS_ATTR_SPECIAL_OR_NON_ASCII = /[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/;
+export const HAS_ATTR_SPECIAL_OR_NON_ASCII = /[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/;
 
 /**
  * Escape an attribute value: `&`, `<`, `>`, `"`, TAB, LF, CR and, unless `asciiOnly` is false,
@@ -210,4 +210,4 @@ const SCALARS: readonly (readonly [string, (p: PreparedPackage) => string])[] = 
   ['location', (p) => p.rec.location],
 ];
 
-const DEP_KINDS: readonly DepKind[] = ['requires', 'provides', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'];
+export const DEP_KINDS: readonly DepKind[] = ['requires', 'provides', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'];

@@ -149,8 +149,9 @@ export function writeXmlFile(
             if (out) yield out;
           }
         } else if (Array.isArray(item)) {
-          for (const f of item as readonly Fragment[]) {
-            add(f);
+          const batch = item as readonly Fragment[];
+          for (let i = 0; i < batch.length; i++) {
+            add(batch[i]!);
             if (full()) {
               const out = await flush();
               if (out) yield out;

@@ -12,6 +12,8 @@ type Pull = () => Promise<Uint8Array | null>;
 
 export class ByteSource {
   private readonly pull: Pull;
+  /** For a synchronous iterable: the next chunk (null at the end), without a promise. */
+  private readonly pullSync: (() => Uint8Array | null) | null = null;
   private readonly release: () => Promise<void>;
   /** Received but not yet consumed: chunks[head] from chunkPos, then the following chunks. */
   private chunks: Uint8Array[] = [];
@@ -44,10 +46,14 @@ export class ByteSource {
       };
     } else if (Symbol.iterator in stream) {
       const it = stream[Symbol.iterator]();
+      const next = (): Uint8Array | null => {
+        const r = it.next();
+        return r.done === true ? null : r.value;
+      };
+      this.pullSync = next;
       this.pull = () => {
         try {
-          const r = it.next();
-          return Promise.resolve(r.done === true ? null : r.value);
+          return Promise.resolve(next());
         } catch (e) {
           return Promise.reject(e);
         }
@@ -74,10 +80,25 @@ export class ByteSource {
     try {
       chunk = await this.pull();
     } catch (e) {
-      // The caller's own typed errors (e.g. an upload size limit) keep their code.
-      if (isBerthError(e)) throw e;
-      fail('rpm.read-failed', `reading the package stream failed: ${String(e)}`, e);
+      pullFailed(e);
     }
+    return this.accept(chunk);
+  }
+
+  /** `receive` for a synchronous iterable, without a promise. */
+  private receiveSync(next: () => Uint8Array | null): boolean {
+    if (this.ended) return false;
+    if (this.transient) this.keepUnconsumed();
+    let chunk: Uint8Array | null;
+    try {
+      chunk = next();
+    } catch (e) {
+      pullFailed(e);
+    }
+    return this.accept(chunk);
+  }
+
+  private accept(chunk: Uint8Array | null): boolean {
     if (chunk === null) {
       this.ended = true;
       return false;
@@ -114,6 +135,23 @@ export class ByteSource {
         fail('rpm.truncated', `file ends inside the ${what}: needed ${n} bytes at offset ${this.position}, got ${this.buffered}`);
       }
     }
+    return this.extract(n);
+  }
+
+  /**
+   * `readExactly` without a promise when it can be: n bytes if they are buffered or (from a
+   * synchronous iterable) can be received at once, else null, having consumed nothing (then
+   * `readExactly` gives them, or the error).
+   */
+  take(n: number): Uint8Array | null {
+    const next = this.pullSync;
+    while (this.buffered < n) {
+      if (next === null || !this.receiveSync(next)) return null;
+    }
+    return this.extract(n);
+  }
+
+  private extract(n: number): Uint8Array {
     const first = this.chunks[this.head];
     let out: Uint8Array;
     if (first !== undefined && first.length - this.chunkPos >= n) {
@@ -148,6 +186,26 @@ export class ByteSource {
     }
   }
 
+  /**
+   * `drain` without a promise, for a synchronous iterable: false (nothing done) for any other
+   * stream.
+   */
+  drainSync(sink: (chunk: Uint8Array) => void): boolean {
+    const next = this.pullSync;
+    if (next === null) return false;
+    for (;;) {
+      while (this.head < this.chunks.length) {
+        const c = this.chunks[this.head] as Uint8Array;
+        const part = this.chunkPos === 0 ? c : c.subarray(this.chunkPos);
+        this.advance(part.length);
+        sink(part);
+      }
+      this.chunks = [];
+      this.head = 0;
+      if (!this.receiveSync(next)) return true;
+    }
+  }
+
   /** Hand every remaining byte to `sink`, chunk by chunk, holding none of them. */
   async drain(sink: (chunk: Uint8Array) => void): Promise<void> {
     for (;;) {
@@ -173,4 +231,10 @@ export class ByteSource {
       // The stream is abandoned either way.
     }
   }
+}
+
+function pullFailed(e: unknown): never {
+  // The caller's own typed errors (e.g. an upload size limit) keep their code.
+  if (isBerthError(e)) throw e;
+  fail('rpm.read-failed', `reading the package stream failed: ${String(e)}`, e);
 }

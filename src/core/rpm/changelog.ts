@@ -3,12 +3,15 @@ import type { ChangelogEntry } from '../model.js';
 import type { Header } from './header.js';
 import { TAG } from './tags.js';
 
-/** All entries in header order; the three arrays are walked in lockstep (shortest wins). */
-export function readChangelog(h: Header): ChangelogEntry[] {
-  const times = h.numberArray(TAG.CHANGELOGTIME);
+/**
+ * The entries in header order (the first `limit` when given: the newest, all a repodata writer
+ * with that changelog limit uses); the three arrays are walked in lockstep (shortest wins).
+ */
+export function readChangelog(h: Header, limit = Infinity): ChangelogEntry[] {
+  const times = h.numberArray(TAG.CHANGELOGTIME, limit);
   if (times === null) return [];
-  const names = h.stringArray(TAG.CHANGELOGNAME) ?? [];
-  const texts = h.stringArray(TAG.CHANGELOGTEXT) ?? [];
+  const names = h.stringArray(TAG.CHANGELOGNAME, limit) ?? [];
+  const texts = h.stringArray(TAG.CHANGELOGTEXT, limit) ?? [];
   const n = Math.min(times.length, names.length, texts.length);
   const out = new Array<ChangelogEntry>(n);
   for (let i = 0; i < n; i++) {

@@ -39,6 +39,11 @@ function readDependencies(h: Header, nameTag: number, flagsTag: number, versionT
 
 export function readAllDependencies(h: Header): Pick<RpmPackage, DependencyField> {
   const out = {} as Pick<RpmPackage, DependencyField>;
-  for (const [field, n, f, v] of TRIPLES) out[field] = readDependencies(h, n, f, v);
+  // indexed loops in the per-package path: Maglev's for-of and array destructuring allocate an
+  // iterator result per step
+  for (let t = 0; t < TRIPLES.length; t++) {
+    const triple = TRIPLES[t]!;
+    out[triple[0]] = readDependencies(h, triple[1], triple[2], triple[3]);
+  }
   return out;
 }

@@ -55,7 +55,7 @@ export class Header {
    * The validated entries (the region entry excluded), FIELDS numbers each: tag, type, data
    * offset, count, data byte length in the store (strings include their NULs).
    */
-  private readonly index: number[] = [];
+  private readonly index: number[];
   private entryCount = 0;
   private find: Lookup;
   private readonly store: Uint8Array;
@@ -74,6 +74,8 @@ export class Header {
     this.storeStart = storeStart;
     this.store = bytes.subarray(storeStart, storeStart + dl);
     this.find = this.sortedLookup;
+    // sized once (no regrowth while validating); a message string per entry only on failure
+    this.index = new Array<number>(FIELDS * il);
     this.regionTag = this.validate(il, dl, region);
   }
 
@@ -132,46 +134,54 @@ export class Header {
       const type = v.getUint32(at + 4);
       const offset = v.getInt32(at + 8);
       const count = v.getUint32(at + 12);
-      const what = `${name} entry ${i} (tag ${tag})`;
-      if (tag < 100) fail('rpm.header.bad-tag', `${what}: tag below 100 outside the region entry`);
-      if (type < TYPE.CHAR || type > TYPE.I18NSTRING) fail('rpm.header.bad-type', `${what}: unknown data type ${type}`);
-      if (count < 1 || count > dl) fail('rpm.header.bad-count', `${what}: count ${count} outside 1..${dl}`);
-      if (type !== TYPE.BIN && count > MAX_ARRAY) fail('rpm.header.bad-count', `${what}: ${count} elements exceeds ${MAX_ARRAY}`);
-      if (type === TYPE.STRING && count !== 1) fail('rpm.header.bad-count', `${what}: STRING with count ${count}`);
-      if (offset < 0 || offset > dl) fail('rpm.header.index-bounds', `${what}: offset ${offset} outside the ${dl}-byte store`);
+      if (tag < 100) fail('rpm.header.bad-tag', `${name} entry ${i} (tag ${tag}): tag below 100 outside the region entry`);
+      if (type < TYPE.CHAR || type > TYPE.I18NSTRING) fail('rpm.header.bad-type', `${name} entry ${i} (tag ${tag}): unknown data type ${type}`);
+      if (count < 1 || count > dl) fail('rpm.header.bad-count', `${name} entry ${i} (tag ${tag}): count ${count} outside 1..${dl}`);
+      if (type !== TYPE.BIN && count > MAX_ARRAY) fail('rpm.header.bad-count', `${name} entry ${i} (tag ${tag}): ${count} elements exceeds ${MAX_ARRAY}`);
+      if (type === TYPE.STRING && count !== 1) fail('rpm.header.bad-count', `${name} entry ${i} (tag ${tag}): STRING with count ${count}`);
+      if (offset < 0 || offset > dl) fail('rpm.header.index-bounds', `${name} entry ${i} (tag ${tag}): offset ${offset} outside the ${dl}-byte store`);
       const size = ELEMENT_SIZE[type] ?? 0;
-      if (size > 1 && offset % size !== 0) fail('rpm.header.misaligned', `${what}: offset ${offset} not aligned to ${size}`);
-      if (offset < end) fail('rpm.header.overlap', `${what}: data at ${offset} overlaps or precedes the previous entry (ends ${end})`);
+      if (size > 1 && offset % size !== 0) fail('rpm.header.misaligned', `${name} entry ${i} (tag ${tag}): offset ${offset} not aligned to ${size}`);
+      if (offset < end) fail('rpm.header.overlap', `${name} entry ${i} (tag ${tag}): data at ${offset} overlaps or precedes the previous entry (ends ${end})`);
       let length: number;
       if (type === TYPE.STRING || type === TYPE.STRING_ARRAY || type === TYPE.I18NSTRING) {
+        // one pass over the entry's bytes, counting NULs until `count` strings have ended
+        const store = this.store;
+        const n = store.length;
+        let k = 0;
         let pos = offset;
-        for (let k = 0; k < count; k++) {
-          const nul = this.nul(pos);
-          if (nul < 0) fail('rpm.header.unterminated-string', `${what}: string ${k} is not NUL-terminated inside the store`);
-          pos = nul + 1;
+        while (pos < n) {
+          if (store[pos++] === 0 && ++k === count) break;
         }
+        if (k < count) fail('rpm.header.unterminated-string', `${name} entry ${i} (tag ${tag}): string ${k} is not NUL-terminated inside the store`);
         length = pos - offset;
       } else {
         length = count * size;
-        if (offset + length > dl) fail('rpm.header.index-bounds', `${what}: ${length} data bytes at ${offset} run past the ${dl}-byte store`);
+        if (offset + length > dl) fail('rpm.header.index-bounds', `${name} entry ${i} (tag ${tag}): ${length} data bytes at ${offset} run past the ${dl}-byte store`);
       }
       end = offset + length;
       if (region !== null && end > regionEnd - ENTRY && offset < regionEnd) {
-        fail('rpm.header.overlap', `${what}: data overlaps the region trailer`);
+        fail('rpm.header.overlap', `${name} entry ${i} (tag ${tag}): data overlaps the region trailer`);
       }
       const n = this.entryCount;
       const last = n > 0 ? this.index[(n - 1) * FIELDS]! : -1;
       if (sorted && tag <= last) {
-        if (tag === last) fail('rpm.header.duplicate-tag', `${what}: tag appears twice`);
+        if (tag === last) fail('rpm.header.duplicate-tag', `${name} entry ${i} (tag ${tag}): tag appears twice`);
         sorted = false;
         index = this.unsortedLookup();
       }
       if (index !== null) {
-        if (index.has(tag)) fail('rpm.header.duplicate-tag', `${what}: tag appears twice`);
+        if (index.has(tag)) fail('rpm.header.duplicate-tag', `${name} entry ${i} (tag ${tag}): tag appears twice`);
         index.set(tag, n);
       }
       // a plain array: no ArrayBuffer per header (FIELDS consecutive numbers per entry)
-      this.index.push(tag, type, offset, count, length);
+      const at5 = n * FIELDS;
+      const entries = this.index;
+      entries[at5] = tag;
+      entries[at5 + TYPE_AT] = type;
+      entries[at5 + OFFSET_AT] = offset;
+      entries[at5 + COUNT_AT] = count;
+      entries[at5 + LENGTH_AT] = length;
       this.entryCount = n + 1;
     }
     return region;
@@ -227,16 +237,34 @@ export class Header {
     let index = this.index[e * FIELDS + TYPE_AT] === TYPE.I18NSTRING ? this.localeIndex() : 0;
     if (index >= this.index[e * FIELDS + COUNT_AT]!) index = 0;
     let pos = this.index[e * FIELDS + OFFSET_AT]!;
+    // one string: its NUL is the entry's last byte
+    if (this.index[e * FIELDS + COUNT_AT] === 1) return decodeString(this.store.subarray(pos, pos + this.index[e * FIELDS + LENGTH_AT]! - 1));
     for (let k = 0; k < index; k++) pos = this.nul(pos) + 1;
     // validated: every string of the entry is NUL-terminated inside the store
     return decodeString(this.store.subarray(pos, this.nul(pos)));
   }
 
-  stringArray(tag: number): string[] | null {
+  /** The strings of `tag`; with `limit`, only the first `limit` of them are decoded and returned. */
+  stringArray(tag: number, limit = Infinity): string[] | null {
     const e = this.typed(tag, STRING_ARRAYS);
     if (e < 0) return null;
     const offset = this.index[e * FIELDS + OFFSET_AT]!;
-    return decodeStringArray(this.store.subarray(offset, offset + this.index[e * FIELDS + LENGTH_AT]!), this.index[e * FIELDS + COUNT_AT]!);
+    const count = this.index[e * FIELDS + COUNT_AT]!;
+    // the strings without the last one's NUL
+    if (limit >= count) return decodeStringArray(this.store.subarray(offset, offset + this.index[e * FIELDS + LENGTH_AT]! - 1), count);
+    if (limit <= 0) return [];
+    // validated: the entry's `count` strings all end inside the store, so `limit` NULs are there
+    let end = offset;
+    for (let k = 0; k < limit; k++) end = this.nul(end) + 1;
+    return decodeStringArray(this.store.subarray(offset, end - 1), limit);
+  }
+
+  /** The stored bytes of a string array: its strings, each ending with a NUL. */
+  rawStrings(tag: number): Uint8Array | null {
+    const e = this.typed(tag, STRING_ARRAYS);
+    if (e < 0) return null;
+    const offset = this.index[e * FIELDS + OFFSET_AT]!;
+    return this.store.subarray(offset, offset + this.index[e * FIELDS + LENGTH_AT]!);
   }
 
   /** First element of an integer tag; INT32 and INT64 are unsigned. */
@@ -245,10 +273,11 @@ export class Header {
     return e < 0 ? null : this.element(e, 0);
   }
 
-  numberArray(tag: number): number[] | null {
+  /** The numbers of `tag`; with `limit`, only the first `limit` of them. */
+  numberArray(tag: number, limit = Infinity): number[] | null {
     const e = this.typed(tag, NUMBERS);
     if (e < 0) return null;
-    const count = this.index[e * FIELDS + COUNT_AT]!;
+    const count = Math.max(0, Math.min(limit, this.index[e * FIELDS + COUNT_AT]!));
     const out = new Array<number>(count);
     for (let i = 0; i < count; i++) out[i] = this.element(e, i);
     return out;
@@ -288,17 +317,17 @@ export class Header {
   }
 }
 
-/** Reads one header from the source, checking its declared size against `limits` first. */
-export async function readHeader(
-  src: ByteSource,
-  kind: HeaderKind,
-  limits: HeaderLimits,
-  region: RegionRule,
-): Promise<Header> {
-  const name = `${kind} header`;
-  const intro = await src.readExactly(INTRO, `${name} intro`);
+/** What the 16-byte intro declares, checked against `limits`. */
+interface Intro {
+  reserved: number;
+  il: number;
+  dl: number;
+  total: number;
+}
+
+function checkIntro(intro: Uint8Array, name: string, limits: HeaderLimits, at: number): Intro {
   for (let i = 0; i < 4; i++) {
-    if (intro[i] !== HEADER_MAGIC[i]) fail('rpm.header.bad-magic', `${name} magic 8E AD E8 01 missing at offset ${src.position - INTRO}`);
+    if (intro[i] !== HEADER_MAGIC[i]) fail('rpm.header.bad-magic', `${name} magic 8E AD E8 01 missing at offset ${at}`);
   }
   const dv = new DataView(intro.buffer, intro.byteOffset, INTRO);
   // kept as numbers: the source may reuse the intro's memory when `rest` needs more bytes
@@ -310,13 +339,55 @@ export async function readHeader(
   if (dl > limits.maxData) fail('rpm.header.too-large', `${name} declares a ${dl}-byte store (limit ${limits.maxData})`);
   const total = INTRO + ENTRY * il + dl;
   if (total > limits.maxBytes) fail('rpm.header.too-large', `${name} is ${total} bytes (limit ${limits.maxBytes})`);
-  const rest = await src.readExactly(total - INTRO, name);
-  const bytes = new Uint8Array(total);
+  return { reserved, il, dl, total };
+}
+
+function assemble(kind: HeaderKind, h: Intro, rest: Uint8Array, region: RegionRule): Header {
+  const bytes = new Uint8Array(h.total);
   const out = new DataView(bytes.buffer);
   bytes.set(HEADER_MAGIC, 0);
-  out.setUint32(4, reserved);
-  out.setUint32(8, il);
-  out.setUint32(12, dl);
+  out.setUint32(4, h.reserved);
+  out.setUint32(8, h.il);
+  out.setUint32(12, h.dl);
   bytes.set(rest, INTRO);
   return new Header(kind, bytes, region);
+}
+
+/** Reads one header from the source, checking its declared size against `limits` first. */
+export async function readHeader(
+  src: ByteSource,
+  kind: HeaderKind,
+  limits: HeaderLimits,
+  region: RegionRule,
+): Promise<Header> {
+  const name = `${kind} header`;
+  const intro = await src.readExactly(INTRO, `${name} intro`);
+  const h = checkIntro(intro, name, limits, src.position - INTRO);
+  return assemble(kind, h, await src.readExactly(h.total - INTRO, name), region);
+}
+
+/**
+ * `readHeader`, without a promise when the source has the bytes at hand (a file read
+ * synchronously): the header, or a promise of it. `inPlace`: when the whole header lies in one
+ * chunk of the source, the Header reads it there instead of from a copy, so it is valid only
+ * until the source's memory is reused (the next chunk of a source with transient chunks).
+ */
+export function takeHeader(
+  src: ByteSource,
+  kind: HeaderKind,
+  limits: HeaderLimits,
+  region: RegionRule,
+  inPlace = false,
+): Header | Promise<Header> {
+  const name = `${kind} header`;
+  const intro = src.take(INTRO);
+  if (intro === null) return readHeader(src, kind, limits, region);
+  const h = checkIntro(intro, name, limits, src.position - INTRO);
+  const rest = src.take(h.total - INTRO);
+  if (rest === null) return src.readExactly(h.total - INTRO, name).then((r) => assemble(kind, h, r, region));
+  // both views of the same memory, back to back: the chunk held the whole header
+  if (inPlace && rest.buffer === intro.buffer && rest.byteOffset === intro.byteOffset + INTRO) {
+    return new Header(kind, new Uint8Array(intro.buffer, intro.byteOffset, h.total), region);
+  }
+  return assemble(kind, h, rest, region);
 }

@@ -25,7 +25,8 @@ function archiveSize(main: Header, sig: Header): number {
   );
 }
 
-export function buildPackage(main: Header, sig: Header, headerStart: number, headerEnd: number): RpmPackage {
+/** `changelogLimit`: read only the first (newest) that many changelog entries; default all. */
+export function buildPackage(main: Header, sig: Header, headerStart: number, headerEnd: number, changelogLimit = Infinity): RpmPackage {
   const source = sourceFacts(main);
   const isSource = source.isSource;
   const str = (tag: number): string => main.string(tag) ?? '';
@@ -56,6 +57,6 @@ export function buildPackage(main: Header, sig: Header, headerStart: number, hea
     ...dependencies,
     provides: retrofitProvides(main, dependencies.provides, nvr, source),
     files: readFiles(main),
-    changelog: readChangelog(main),
+    changelog: readChangelog(main, changelogLimit),
   };
 }

@@ -84,4 +84,16 @@ export interface ReadOptions {
    * next is pulled): the reader then copies what it must keep. Default false.
    */
   transientChunks?: boolean;
+  /**
+   * Read only the first (newest) this many changelog entries into `pkg.changelog`, for a caller
+   * that writes no more (createrepo's `--changelog-limit`). Default, or negative: all of them.
+   */
+  changelogLimit?: number;
+  /**
+   * The caller does not use `header`: the main header may then be parsed where the source
+   * holds it instead of from a copy, and `header` is valid only until the source reuses that
+   * memory (with `transientChunks`, its next chunk: for a file read in one chunk, the next
+   * file). Everything else in the result is a copy either way. Default false.
+   */
+  transientHeader?: boolean;
 }

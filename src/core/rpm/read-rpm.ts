@@ -8,7 +8,7 @@ import type { Hash, HashAlgorithm, Platform } from '../platform.js';
 import { toHex } from '../platform.js';
 import { ByteSource, type ByteStream } from './byte-source.js';
 import { fail, isBerthError } from './errors.js';
-import { MAIN_LIMITS, readHeader, SIG_LIMITS, type Header } from './header.js';
+import { MAIN_LIMITS, SIG_LIMITS, takeHeader, type Header } from './header.js';
 import { LEAD_SIZE, parseLead } from './lead.js';
 import { buildPackage } from './package.js';
 import type { ComputedDigests, ReadOptions, RpmReadResult } from './read-result.js';
@@ -17,6 +17,13 @@ import { REGION, TAG } from './tags.js';
 
 const DEFAULT_MAX_HEADER = 64 * 1024 * 1024;
 const DEFAULT_MAX_SIGNATURE_HEADER = 16 * 1024 * 1024;
+// made once, not per package
+const SIG_DEFAULTS = { ...SIG_LIMITS, maxBytes: DEFAULT_MAX_SIGNATURE_HEADER };
+const MAIN_DEFAULTS = { ...MAIN_LIMITS, maxBytes: DEFAULT_MAX_HEADER };
+const SIG_REGION = { required: false, full: false };
+const MAIN_REGION = { required: false, full: true };
+const MAIN_REGION_V6 = { required: true, full: true };
+const NO_ALGORITHMS: readonly HashAlgorithm[] = [];
 
 /**
  * Reads a package from `source`, consuming it to the end. Rejects only with `RpmFormatError`
@@ -70,28 +77,34 @@ async function read(
   options: ReadOptions,
   fileDigest: () => { hash: string; size: number },
 ): Promise<RpmReadResult> {
-  const lead = parseLead(await src.readExactly(LEAD_SIZE, 'lead'));
-  const sig = await readHeader(
+  // each step without a promise when the bytes are at hand (takeHeader, take, drainSync)
+  const lead = parseLead(src.take(LEAD_SIZE) ?? (await src.readExactly(LEAD_SIZE, 'lead')));
+  const sigRead = takeHeader(
     src,
     'signature',
-    { ...SIG_LIMITS, maxBytes: options.maxSignatureHeaderBytes ?? DEFAULT_MAX_SIGNATURE_HEADER },
-    { required: false, full: false },
+    options.maxSignatureHeaderBytes === undefined ? SIG_DEFAULTS : { ...SIG_LIMITS, maxBytes: options.maxSignatureHeaderBytes },
+    SIG_REGION,
   );
+  // (awaiting a value that is not a promise would still cost a turn of the microtask queue)
+  const sig = sigRead instanceof Promise ? await sigRead : sigRead;
   const pad = (8 - (sig.bytes.length % 8)) % 8;
-  if (pad > 0) await src.readExactly(pad, 'signature header padding');
+  if (pad > 0 && src.take(pad) === null) await src.readExactly(pad, 'signature header padding');
   const signatureHeader = signatureInfo(sig);
-  const algorithms = [...new Set(options.headerPayloadHashes?.(signatureHeader) ?? [])];
+  const algorithms = options.headerPayloadHashes ? [...new Set(options.headerPayloadHashes(signatureHeader))] : NO_ALGORITHMS;
 
   const headerStart = src.position;
-  const main = await readHeader(
+  const mainRead = takeHeader(
     src,
     'main',
-    { ...MAIN_LIMITS, maxBytes: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER },
-    { required: lead.major === 4, full: true },
+    options.maxHeaderBytes === undefined ? MAIN_DEFAULTS : { ...MAIN_LIMITS, maxBytes: options.maxHeaderBytes },
+    lead.major === 4 ? MAIN_REGION_V6 : MAIN_REGION,
+    options.transientHeader === true,
   );
+  const main = mainRead instanceof Promise ? await mainRead : mainRead;
   const headerEnd = src.position;
   const format = formatOf(main, lead.major);
-  const pkg = buildPackage(main, sig, headerStart, headerEnd);
+  const limit = options.changelogLimit;
+  const pkg = buildPackage(main, sig, headerStart, headerEnd, limit === undefined || limit < 0 ? Infinity : limit);
   const digestHex = main.string(TAG.PAYLOADDIGEST);
   const payloadDigest =
     digestHex === null ? null : { hex: digestHex.toLowerCase(), algorithm: main.number(TAG.PAYLOADDIGESTALGO) ?? 8 };
@@ -116,10 +129,11 @@ async function read(
   }
   if (payloadSha256 && md5) extra.push(payloadSha256, md5);
   let payloadSize = 0;
-  await src.drain((chunk) => {
-    for (const h of extra) h.update(chunk);
+  const sink = (chunk: Uint8Array): void => {
+    for (let i = 0; i < extra.length; i++) extra[i]!.update(chunk);
     payloadSize += chunk.length;
-  });
+  };
+  if (!src.drainSync(sink)) await src.drain(sink);
 
   const file = fileDigest();
   const computed: ComputedDigests = {

@@ -11,14 +11,18 @@ const LEGACY_SCOPE = [SIG.PGP, SIG.GPG] as const;
 
 export function signatureInfo(sig: Header): SignatureHeaderInfo {
   const signatures: SignatureBlob[] = [];
-  for (const tag of HEADER_SCOPE) {
+  for (let t = 0; t < HEADER_SCOPE.length; t++) {
+    const tag = HEADER_SCOPE[t]!;
     const packet = sig.bin(tag);
     if (packet !== null) signatures.push({ tag, scope: 'header', packet });
   }
-  for (const text of sig.stringArray(SIG.OPENPGP) ?? []) {
+  const openpgp = sig.stringArray(SIG.OPENPGP);
+  for (let i = 0; openpgp !== null && i < openpgp.length; i++) {
+    const text = openpgp[i]!;
     signatures.push({ tag: SIG.OPENPGP, scope: 'header', packet: decodeBase64(text, 'signature tag 278') });
   }
-  for (const tag of LEGACY_SCOPE) {
+  for (let t = 0; t < LEGACY_SCOPE.length; t++) {
+    const tag = LEGACY_SCOPE[t]!;
     const packet = sig.bin(tag);
     if (packet !== null) signatures.push({ tag, scope: 'legacy', packet });
   }

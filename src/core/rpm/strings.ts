@@ -20,14 +20,20 @@ export function decodeString(bytes: Uint8Array): string {
 }
 
 /**
- * Decode `count` NUL-terminated strings occupying `bytes` exactly (the last byte is a NUL).
+ * Decode `count` NUL-separated strings occupying `bytes` exactly (the last one's terminating NUL
+ * is not in `bytes`).
  * One native decode for the whole array is the common case; a NUL can never sit inside a
  * valid multi-byte sequence, so the array is valid UTF-8 iff every element is.
  */
 export function decodeStringArray(bytes: Uint8Array, count: number): string[] {
+  return decodeValidStringArray(bytes, count) ?? decodeEach(bytes, count);
+}
+
+/** `decodeStringArray` when `bytes` are valid UTF-8 holding `count` strings exactly, else null. */
+export function decodeValidStringArray(bytes: Uint8Array, count: number): string[] | null {
   let whole: string | null;
   try {
-    whole = utf8.decode(bytes.subarray(0, bytes.length - 1));
+    whole = utf8.decode(bytes);
   } catch {
     whole = null;
   }
@@ -48,6 +54,10 @@ export function decodeStringArray(bytes: Uint8Array, count: number): string[] {
       return parts;
     }
   }
+  return null;
+}
+
+function decodeEach(bytes: Uint8Array, count: number): string[] {
   const out = new Array<string>(count);
   let pos = 0;
   for (let i = 0; i < count; i++) {
