@@ -23,9 +23,7 @@ enableCompileCache();
 const [name, ...rest] = process.argv.slice(2);
 if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrepo', not '${String(name)}'`);
 // the command's V8 settings, now that its modules are loaded and before any thread starts (an
-// isolate takes some of them when it is made, and a thread must not start while they change);
-// then the reader threads or the I/O thread, which start on another CPU while this one lists
-// the directory
+// isolate takes some of them when it is made, and a thread must not start while they change)
 tuneV8ForCreaterepo();
 prestartReaders(rest);
 process.exitCode = await runCommand(name, rest, () => Promise.resolve(createrepoCommand));

@@ -59,7 +59,7 @@ function feed(size?: RingSize, worker: Worker = startIoThread()): Hooked {
 
 /** Everything a pass over `jobs` yields, in bytes (fragments, times, reasons). */
 async function describeAll(feed: IoFeed | null): Promise<string[]> {
-  const readers = inProcessReaders(dir, 10, feed);
+  const readers = inProcessReaders(dir, 10, feed === null ? null : () => feed);
   const out: string[] = [];
   try {
     for await (const { jobs: slice, batch } of readers.describe(jobs)) {
@@ -123,7 +123,7 @@ describe('the I/O thread', () => {
 
   it('a second pass (the first abandoned with records in flight) gives the same bytes', async () => {
     const io = feed({ records: 4, ringBytes: 32 * 1024, prefixBytes: 8 * 1024 });
-    const readers = inProcessReaders(dir, 10, io);
+    const readers = inProcessReaders(dir, 10, () => io);
     try {
       for await (const _ of readers.describe(jobs)) {
         await ahead(io, 4);

@@ -10,9 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthPackage } from '../../bench/lib/synth-repo.js';
 import { PREFIX_BYTES } from '../../src/cli/createrepo/io-ring.js';
+import { IO_THREAD_FROM_PACKAGES } from '../../src/cli/createrepo/threads.js';
 import { berth } from '../helpers/berth.js';
 
 let dir: string;
+// enough packages for the I/O thread (fewer are read on the main thread alone)
+const N = IO_THREAD_FROM_PACKAGES + 20;
 
 async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -31,7 +34,7 @@ const MODES = [[], ['--workers', '0'], ['--workers', '0', '--no-io-thread']];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-io-thread-'));
   await mkdir(join(dir, 'a'));
-  for (let i = 1; i <= 120; i++) {
+  for (let i = 1; i <= N; i++) {
     // two packages larger than what the thread delivers of a file (their headers fit in it)
     const p = synthPackage(i, i === 7 || i === 64 ? { padBytes: PREFIX_BYTES + 50_000 } : {});
     const path = join(dir, i % 3 ? 'a' : '', `${p.name}.x86_64.rpm`);
@@ -48,9 +51,9 @@ describe('createrepo with and without the I/O thread', () => {
     expect((await readFile(join(dir, 'a', 'bench-pkg-000007.x86_64.rpm'))).length).toBeGreaterThan(PREFIX_BYTES);
     const runs = [];
     for (const mode of MODES) runs.push(await createrepo(...mode));
-    expect(runs[0]!.summary).toContain('"packages": 120');
+    expect(runs[0]!.summary).toContain(`"packages": ${N}`);
     for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
-  }, 120_000);
+  }, 240_000);
 
   it('leaves out the same files for the same reasons (missing, a directory, truncated: a second pass)', async () => {
     await symlink(join(dir, 'gone.rpm'), join(dir, 'dangling-1.0-1.x86_64.rpm'));
@@ -61,7 +64,7 @@ describe('createrepo with and without the I/O thread', () => {
       const runs = [];
       for (const mode of MODES) runs.push(await createrepo(...mode));
       const summary = JSON.parse(runs[0]!.summary) as { packages: number; failed: { href: string; reason: string }[] };
-      expect(summary.packages).toBe(120);
+      expect(summary.packages).toBe(N);
       expect(summary.failed.map((f) => f.href).sort()).toEqual(['a/dir-1.0-1.x86_64.rpm', 'dangling-1.0-1.x86_64.rpm', 'zz-broken-1.0-1.x86_64.rpm']);
       expect(summary.failed.find((f) => f.href.startsWith('dangling'))!.reason).toMatch(/ENOENT/);
       expect(summary.failed.find((f) => f.href.startsWith('a/dir'))!.reason).toMatch(/EISDIR/);
@@ -71,19 +74,20 @@ describe('createrepo with and without the I/O thread', () => {
       await rm(join(dir, 'a', 'dir-1.0-1.x86_64.rpm'));
       await rm(join(dir, 'zz-broken-1.0-1.x86_64.rpm'));
     }
-  }, 120_000);
+  }, 240_000);
 
   it('with --update, reads the changed packages as a fresh run does', async () => {
     await createrepo('--workers', '0', '--no-io-thread');
-    for (const i of [3, 64, 100]) {
+    // enough changed packages for the I/O thread (an older mtime: the revision stays the same)
+    for (let i = 1; i <= IO_THREAD_FROM_PACKAGES; i++) {
       const p = synthPackage(i);
       await utimes(join(dir, i % 3 ? 'a' : '', `${p.name}.x86_64.rpm`), 1_600_000_000 + i, 1_600_000_000 + i);
     }
     const updated = await createrepo('--update');
-    expect(updated.summary).toContain('"reused": 117');
+    expect(updated.summary).toContain('"reused": 20');
     await rm(join(dir, 'repodata'), { recursive: true });
     expect((await createrepo('--no-io-thread')).files).toEqual(updated.files);
-  }, 120_000);
+  }, 240_000);
 
   it('lists --no-io-thread in the help', async () => {
     const r = await berth(['createrepo', '--help']);

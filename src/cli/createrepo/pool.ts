@@ -35,13 +35,20 @@ export interface Readers {
 
 const described = (slice: readonly (DescribeJob | null)[]): DescribeJob[] => slice.filter((j): j is DescribeJob => j !== null);
 
-/** Reads on the calling thread, the files read and hashed by `feed` when given. */
-export function inProcessReaders(root: string, changelogLimit: number, feed: IoFeed | null = null): Readers {
-  const reader = new PackageReader(root, feed);
+/**
+ * Reads on the calling thread; the files of a pass are read and hashed by the I/O thread that
+ * `ioFeed` gives for that many files, if it gives one (it gives the same one for every pass).
+ */
+export function inProcessReaders(root: string, changelogLimit: number, ioFeed: ((files: number) => IoFeed | null) | null = null): Readers {
+  let feed: IoFeed | null = null;
+  let reader = new PackageReader(root);
   const spare: ArrayBuffer[] = [];
   return {
     async *describe(jobs) {
-      feed?.startPass(described(jobs).map((j) => j.href));
+      const hrefs = ioFeed === null ? [] : described(jobs).map((j) => j.href);
+      const next = ioFeed?.(hrefs.length) ?? null;
+      if (next !== feed) reader = new PackageReader(root, (feed = next));
+      feed?.startPass(hrefs);
       for (let at = 0; at < jobs.length; at += BATCH) {
         const slice = jobs.slice(at, at + BATCH);
         yield { jobs: slice, batch: await describeBatch(reader, described(slice), changelogLimit, spare.pop()) };

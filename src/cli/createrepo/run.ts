@@ -25,7 +25,7 @@ import { inProcessReaders, threadReaders, type Readers } from './pool.js';
 import { batchFragments, describeBatch, KINDS } from './batch.js';
 import { carryOver } from './carry-over.js';
 import { isDirectory, swap, writeSynced } from './finish.js';
-import { defaultWorkers, dropIoThread, takeIoThread, useIoThread, type JobSize } from './threads.js';
+import { defaultWorkers, startIoThread, useIoThread, type JobSize } from './threads.js';
 import { IoFeed } from './io-feed.js';
 import { writeGroupfile } from './groupfile.js';
 
@@ -104,10 +104,16 @@ async function generate(
 ): Promise<CreaterepoSummary> {
   const found = findPackages(root);
   const workers = opts.workers === 'auto' ? defaultWorkers(jobSize(root, found)) : Math.max(0, opts.workers ?? 0);
-  const io = opts.ioThread !== false && useIoThread(workers) ? new IoFeed(takeIoThread(), root) : null;
-  if (io === null) dropIoThread();
-  else ending.push(io.exited);
-  const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit, io);
+  // the I/O thread, started for the first pass that reads enough files (threads.ts useIoThread)
+  let io: IoFeed | null = null;
+  const ioFeed = (files: number): IoFeed | null => {
+    if (io === null && opts.ioThread !== false && useIoThread(workers, files)) {
+      io = new IoFeed(startIoThread(), root);
+      ending.push(io.exited);
+    }
+    return io;
+  };
+  const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit, ioFeed);
   try {
     return await generateWith(readers, found, root, work, platform, opts);
   } finally {

@@ -1,6 +1,6 @@
 /**
- * Reader threads for createrepo, and its I/O thread (io-thread.ts): how many by default, and
- * starting them early. A thread's
+ * Reader threads for createrepo, and its I/O thread (io-thread.ts): when, how many by default,
+ * and starting them early. A thread's
  * start-up (a V8 isolate, Node's bootstrap, the reader's modules) takes tens of milliseconds;
  * started before the command's own modules load, it overlaps the main thread's start-up on
  * another CPU instead of following it. The threads then wait for their configuration
@@ -39,14 +39,24 @@ export function defaultWorkers(job: JobSize, cpus: number = availableParallelism
 }
 
 /**
- * Whether the main thread gets an I/O thread that opens, reads and hashes the files ahead of it:
- * when it parses every package itself (no reader threads) and there is a second CPU for it. It
- * costs ~70 ms of CPU to start, on the other CPU, and takes the file syscalls and the hashing
- * (a quarter of the main thread's work for small packages, most of it for large ones) off the
- * main thread (docs/benchmarks.md, createrepo).
+ * A job this small is read on the main thread alone: the I/O thread's first file comes ~0.1 s
+ * after it starts (its CPU time before that, 0.1–0.2 s, is spent on the other CPU), and the main
+ * thread parses ~700 small packages in that time (docs/benchmarks.md, createrepo). It is started
+ * once the number of files to read is known, not with the reader threads before the directory
+ * is listed: for a small job (an empty directory, an --update that reads a few packages) its
+ * start would cost more than the job.
  */
-export function useIoThread(workers: number, cpus: number = availableParallelism()): boolean {
-  return workers === 0 && cpus >= 2;
+export const IO_THREAD_FROM_PACKAGES = 1000;
+
+/**
+ * Whether the main thread gets an I/O thread that opens, reads and hashes the files ahead of it:
+ * when it parses every package itself (no reader threads), there is a second CPU for it, and
+ * there are enough packages to repay its start. It takes the file syscalls and the hashing (a
+ * quarter of the main thread's work for small packages, most of it for large ones) off the main
+ * thread, for more CPU time in all (docs/benchmarks.md, createrepo).
+ */
+export function useIoThread(workers: number, packages: number, cpus: number = availableParallelism()): boolean {
+  return workers === 0 && cpus >= 2 && packages >= IO_THREAD_FROM_PACKAGES;
 }
 
 /** Threads started ahead of the pool (prestart), not yet taken by it. */
@@ -60,21 +70,17 @@ const watchers = new WeakMap<Worker, () => void>();
  * modules load. Without `--workers` none start here: the default depends on the size of the
  * job, known once the directory is listed. Anything unusual about the arguments (a malformed
  * `--workers`, `--help`) starts none: the command then reports it, or starts its threads itself.
- * The I/O thread starts here too when the run will likely use it (prestartIo).
  */
 export function prestartReaders(args: readonly string[]): void {
   if (args.includes('--help') || args.includes('-h')) return;
   let count = 0;
-  let given = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = a === '--workers' ? args[i + 1] : a.startsWith('--workers=') ? a.slice('--workers='.length) : undefined;
     if (value === undefined) continue;
     if (!/^\d+$/.test(value)) return;
     count = Number(value);
-    given = true;
   }
-  prestartIo(args, count, given);
   for (let i = 0; i < count; i++) {
     const worker = startReaderThread();
     // until the pool takes it, it must not keep the process alive (a usage error exits at once)
@@ -85,44 +91,6 @@ export function prestartReaders(args: readonly string[]): void {
     watchers.set(worker, onEnd);
     early.push(worker);
   }
-}
-
-/** The I/O thread started by prestartReaders, not yet taken. */
-let earlyIo: Worker | null = null;
-
-/**
- * Starts the I/O thread early when the run will likely use it: no `--no-io-thread`, 2 CPUs or
- * more, and `--workers 0`, or no `--workers` on 2 CPUs (where the default reads in-process
- * unless the job is large; then it is stopped unused).
- */
-function prestartIo(args: readonly string[], count: number, given: boolean): void {
-  if (args.includes('--no-io-thread')) return;
-  const cpus = availableParallelism();
-  if (!(given ? useIoThread(count, cpus) : cpus === 2)) return;
-  const worker = startIoThread();
-  worker.unref();
-  const onEnd = () => lost.add(worker);
-  worker.on('error', onEnd).on('exit', onEnd);
-  watchers.set(worker, onEnd);
-  earlyIo = worker;
-}
-
-/** The I/O thread: the one started early if it still runs, else a new one. */
-export function takeIoThread(): Worker {
-  const early = earlyIo;
-  earlyIo = null;
-  if (early !== null && !lost.has(early)) {
-    const onEnd = watchers.get(early)!;
-    early.off('error', onEnd).off('exit', onEnd);
-    return early;
-  }
-  return startIoThread();
-}
-
-/** Stops the I/O thread started early, when the run reads on reader threads instead. */
-export function dropIoThread(): void {
-  if (earlyIo !== null) void earlyIo.terminate();
-  earlyIo = null;
 }
 
 /** Up to `count` threads started by prestartReaders and still running (the others are stopped). */
