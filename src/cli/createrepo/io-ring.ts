@@ -31,7 +31,7 @@ export const PUBLISHED = 0;
 export const CONSUMED = 1;
 /**
  * 1 while the main thread waits for PUBLISHED to change: the thread notifies only then. (A
- * notify that wakes a thread costs the notifier 0.1–0.3 ms of system time on this kind of VM, so
+ * notify that wakes a thread costs the notifier 0.1–0.3 ms on a 2-vCPU virtual machine (docs/benchmarks.md), so
  * the main thread never notifies per record: the thread, when the ring is full, sleeps in short
  * timed waits until half of it is free.) The main thread sets the flag before Atomics.wait checks
  * the counter, and the thread stores the counter before it reads the flag, so no wake-up is lost;
