@@ -385,8 +385,9 @@ export function takeHeader(
   const h = checkIntro(intro, name, limits, src.position - INTRO);
   const rest = src.take(h.total - INTRO);
   if (rest === null) return src.readExactly(h.total - INTRO, name).then((r) => assemble(kind, h, r, region));
-  // both views of the same memory, back to back: the chunk held the whole header
-  if (inPlace && rest.buffer === intro.buffer && rest.byteOffset === intro.byteOffset + INTRO) {
+  // both views of the same memory, back to back: the chunk held the whole header. Not in shared
+  // memory (a SharedArrayBuffer is no ArrayBuffer): TextDecoder is ~50 % slower on it than a copy.
+  if (inPlace && rest.buffer === intro.buffer && rest.byteOffset === intro.byteOffset + INTRO && intro.buffer instanceof ArrayBuffer) {
     return new Header(kind, new Uint8Array(intro.buffer, intro.byteOffset, h.total), region);
   }
   return assemble(kind, h, rest, region);

@@ -9,9 +9,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // reached, as reencode drops those bytes first.
 const latin1 = new TextDecoder('latin1');
 
+/** Strings up to this long that are ASCII are made without TextDecoder (a call costs ~300 ns). */
+const SHORT = 32;
+
 /** Decode one string's bytes (no terminating NUL). */
 export function decodeString(bytes: Uint8Array): string {
-  if (bytes.length === 0) return '';
+  const n = bytes.length;
+  if (n === 0) return '';
+  if (n <= SHORT) {
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    // ASCII is valid UTF-8 that decodes to the same code units
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
   try {
     return utf8.decode(bytes);
   } catch {
