@@ -24,7 +24,7 @@ Options:
                           the main thread only; default: CPUs - 1, at most 8; on 2 CPUs
                           1 for 10,000 packages or 512 MiB of packages and more, else 0)
   --no-io-thread          without reader threads, open, read and hash the files on the
-                          main thread too (default on 2 CPUs or more, for 1,000 packages
+                          main thread too (default on 2 CPUs or more, for 3,000 packages
                           or more: a thread does it ahead of the main thread, which parses)
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors

@@ -40,13 +40,14 @@ export function defaultWorkers(job: JobSize, cpus: number = availableParallelism
 
 /**
  * A job this small is read on the main thread alone: the I/O thread's first file comes ~0.1 s
- * after it starts (its CPU time before that, 0.1–0.2 s, is spent on the other CPU), and the main
- * thread parses ~700 small packages in that time (docs/benchmarks.md, createrepo). It is started
- * once the number of files to read is known, not with the reader threads before the directory
- * is listed: for a small job (an empty directory, an --update that reads a few packages) its
- * start would cost more than the job.
+ * after it starts, while the main thread reads the first several hundred files itself, and its
+ * start costs 0.1–0.2 s of CPU. Measured on 2 CPUs (docs/benchmarks.md, createrepo): the main
+ * thread did no less work with it at 1,000 or 2,000 small packages, 8 % less at 3,000 and 13–15 %
+ * less at 4,000. It is started once the number of files to read is known, not with the reader
+ * threads before the directory is listed: for a small job (an empty directory, an --update that
+ * reads a few packages) its start would cost more than the job.
  */
-export const IO_THREAD_FROM_PACKAGES = 1000;
+export const IO_THREAD_FROM_PACKAGES = 3000;
 
 /**
  * Whether the main thread gets an I/O thread that opens, reads and hashes the files ahead of it:
