@@ -194,29 +194,27 @@ export class ByteSource {
     const next = this.pullSync;
     if (next === null) return false;
     for (;;) {
-      while (this.head < this.chunks.length) {
-        const c = this.chunks[this.head] as Uint8Array;
-        const part = this.chunkPos === 0 ? c : c.subarray(this.chunkPos);
-        this.advance(part.length);
-        sink(part);
-      }
-      this.chunks = [];
-      this.head = 0;
+      this.handOver(sink);
       if (!this.receiveSync(next)) return true;
     }
+  }
+
+  /** Hands the chunks already received to `sink` and forgets them (drain and drainSync). */
+  private handOver(sink: (chunk: Uint8Array) => void): void {
+    while (this.head < this.chunks.length) {
+      const c = this.chunks[this.head] as Uint8Array;
+      const part = this.chunkPos === 0 ? c : c.subarray(this.chunkPos);
+      this.advance(part.length);
+      sink(part);
+    }
+    this.chunks = [];
+    this.head = 0;
   }
 
   /** Hand every remaining byte to `sink`, chunk by chunk, holding none of them. */
   async drain(sink: (chunk: Uint8Array) => void): Promise<void> {
     for (;;) {
-      while (this.head < this.chunks.length) {
-        const c = this.chunks[this.head] as Uint8Array;
-        const part = this.chunkPos === 0 ? c : c.subarray(this.chunkPos);
-        this.advance(part.length);
-        sink(part);
-      }
-      this.chunks = [];
-      this.head = 0;
+      this.handOver(sink);
       if (!(await this.receive())) return;
     }
   }
