@@ -239,7 +239,6 @@ async function writePass(
     written[kind] = writeKind(kind, expected, channels[kind], tmp, platform, opts.codec);
     written[kind].catch(() => undefined);
   }
-  const encoder = new TextEncoder();
   const leftOut = new Set<string>();
   const progress = createProgress('reading packages', todo.length);
   let newest = 0;
@@ -271,7 +270,7 @@ async function writePass(
         } else {
           const prior = await cursor!.match(f);
           if (prior) {
-            for (const kind of KINDS) out[kind].push(encoder.encode(prior[kind]));
+            for (const kind of KINDS) out[kind].push(prior[kind]);
             time = prior.time;
             reused = true;
           } else {
