@@ -44,12 +44,19 @@ const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c
 const isNameStart = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
 const isNameChar = (c: number): boolean => isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
 const isXmlChar = (v: number): boolean => v === 9 || v === 10 || v === 13 || (v >= 0x20 && v <= 0xd7ff) || (v >= 0xe000 && v <= 0xfffd) || (v >= 0x10000 && v <= 0x10ffff);
+/** 1: a byte that stands for itself in text and attribute values (printable ASCII but < & > " ', tab, LF, CR). */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c++) PLAIN[c] = 1;
+for (const c of [0x3c, 0x26, 0x3e, 0x22, 0x27]) PLAIN[c] = 0;
+for (const c of [0x09, 0x0a, 0x0d]) PLAIN[c] = 1;
+const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+const [LOCATION, SIZE, TIME, CHECKSUM, HREF, PKG, FILE, PKGID] = ['location', 'size', 'time', 'checksum', 'href', 'package', 'file', 'pkgid'].map(bytesOf) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const HEX = /^[0-9a-fA-F]+$/;
-const DIGITS = /^\d+$/;
 const PACKAGE = [0x70, 0x61, 0x63, 0x6b, 0x61, 0x67, 0x65]; // "package"
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const ENTITY_BYTES = Object.keys(ENTITIES).map((e) => bytesOf(`${e};`));
 
 /** One tag's attributes: [name start, name end, value start, value end] per attribute. */
 type Attrs = number[];
@@ -76,8 +83,31 @@ class Scanner {
 
   name(): void {
     if (!isNameStart(this.byte())) this.fail('a name outside the accepted subset');
-    this.i++;
-    while (isNameChar(this.byte())) this.i++;
+    const b = this.b;
+    let i = this.i + 1;
+    while (i < b.length && isNameChar(b[i]!)) i++;
+    if (i >= b.length) throw MORE;
+    this.i = i;
+  }
+
+  /** Bytes [a0, a1) are `name`. */
+  is(a0: number, a1: number, name: Uint8Array): boolean {
+    if (a1 - a0 !== name.length) return false;
+    for (let k = 0; k < name.length; k++) if (this.b[a0 + k] !== name[k]) return false;
+    return true;
+  }
+
+  /** Skips plain bytes (PLAIN) from `i`. */
+  plain(): void {
+    const b = this.b;
+    let i = this.i;
+    while (i < b.length && PLAIN[b[i]!] === 1) i++;
+    this.i = i;
+  }
+
+  at(i: number): number {
+    if (i >= this.b.length) throw MORE;
+    return this.b[i]!;
   }
 
   same(a0: number, a1: number, b0: number, b1: number): boolean {
@@ -112,27 +142,32 @@ class Scanner {
 
   /** A reference at `&`: a predefined entity or a character reference to an XML character. */
   reference(): void {
-    this.i++;
-    const start = this.i;
-    if (this.byte() === HASH) {
-      this.i++;
-      const hex = this.byte() === 0x78;
-      if (hex) this.i++;
-      const digits = this.i;
-      while (this.byte() !== SEMI) {
-        if (this.i - digits >= 8) this.fail('a long character reference');
-        this.i++;
+    let i = this.i + 1;
+    if (this.at(i) === HASH) {
+      i++;
+      const hex = this.at(i) === 0x78;
+      if (hex) i++;
+      const digits = i;
+      let v = 0;
+      for (let c = this.at(i); c !== SEMI; c = this.at(++i)) {
+        if (i - digits >= 8) this.fail('a long character reference');
+        const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : hex && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+        if (d < 0) this.fail('a character reference');
+        v = v * (hex ? 16 : 10) + d;
       }
-      const text = latin1.decode(this.b.subarray(digits, this.i));
-      if (!(hex ? HEX : DIGITS).test(text) || !isXmlChar(parseInt(text, hex ? 16 : 10))) this.fail('a character reference');
-    } else {
-      while (this.byte() !== SEMI) {
-        if (this.i - start >= 4) this.fail('an unknown entity');
-        this.i++;
-      }
-      if (!(latin1.decode(this.b.subarray(start, this.i)) in ENTITIES)) this.fail('an unknown entity');
+      if (i === digits || !isXmlChar(v)) this.fail('a character reference');
+      this.i = i + 1;
+      return;
     }
-    this.i++;
+    for (const e of ENTITY_BYTES) {
+      let k = 0;
+      while (k < e.length && this.at(i + k) === e[k]) k++;
+      if (k === e.length) {
+        this.i = i + k;
+        return;
+      }
+    }
+    this.fail('an unknown entity');
   }
 
   /** A start tag from its name (after `<`): its attributes into `attrs`; true when self-closing. */
@@ -166,9 +201,13 @@ class Scanner {
       if (q !== QUOT && q !== APOS) this.fail('an unquoted attribute');
       this.i++;
       const vs = this.i;
-      for (let v = this.byte(); v !== q; v = this.byte()) {
+      for (;;) {
+        this.plain();
+        const v = this.byte();
+        if (v === q) break;
         if (v === LT) this.fail('< in an attribute value');
         if (v === AMP) this.reference();
+        else if (v === GT || v === QUOT || v === APOS) this.i++;
         else this.char(v);
       }
       attrs.push(ns, ne, vs, this.i);
@@ -177,11 +216,8 @@ class Scanner {
   }
 
   /** The value of attribute `name` among `attrs`, undecoded bytes [start, end), or null. */
-  attr(attrs: Attrs, name: string): [number, number] | null {
-    for (let a = 0; a < attrs.length; a += 4) {
-      const [ns, ne] = [attrs[a]!, attrs[a + 1]!];
-      if (ne - ns === name.length && latin1.decode(this.b.subarray(ns, ne)) === name) return [attrs[a + 2]!, attrs[a + 3]!];
-    }
+  attr(attrs: Attrs, name: Uint8Array): [number, number] | null {
+    for (let a = 0; a < attrs.length; a += 4) if (this.is(attrs[a]!, attrs[a + 1]!, name)) return [attrs[a + 2]!, attrs[a + 3]!];
     return null;
   }
 
@@ -235,10 +271,11 @@ class Scanner {
     const attrs: Attrs = [];
     const names: number[] = []; // open elements: name start, name end
     const out: Omit<ScannedPackage, 'bytes'> = {};
-    const seen = new Set<string>();
+    let seen = 0; // of location, size, time, checksum: the ones met (bits)
     let sumStart = -1; // the first <checksum pkgid="YES">'s text, while it is open
     let sumDepth = 0;
     for (;;) {
+      this.plain();
       if (this.i - start > this.limits.maxElementBytes) this.fail('an element over the size bound');
       const c = this.byte();
       if (c === LT) {
@@ -265,36 +302,35 @@ class Scanner {
         const selfClosing = this.startTag(attrs);
         const depth = names.length / 2 + 1;
         if (depth > this.limits.maxDepth) this.fail('elements nested too deep');
+        let ne = ns;
+        while (isNameChar(this.b[ne]!)) ne++;
         if (depth === 1) {
-          if (!primary) out.pkgid = this.hex(this.value(this.attr(attrs, 'pkgid')));
+          if (!primary) out.pkgid = this.hex(this.value(this.attr(attrs, PKGID)));
         } else if (depth === 2 && primary) {
-          let nameEnd = ns;
-          while (isNameChar(this.b[nameEnd]!)) nameEnd++;
-          const name = latin1.decode(this.b.subarray(ns, nameEnd));
-          if (!seen.has(name)) {
-            seen.add(name);
-            if (name === 'location') out.href = this.value(this.attr(attrs, 'href'));
-            else if (name === 'size') out.size = this.value(this.attr(attrs, 'package'));
-            else if (name === 'time') out.time = this.value(this.attr(attrs, 'file'));
-            else if (name === 'checksum' && this.value(this.attr(attrs, 'pkgid')) === 'YES') {
-              if (selfClosing) out.pkgid = undefined;
-              else [sumStart, sumDepth] = [this.i, depth];
-            }
+          if (!(seen & 1) && this.is(ns, ne, LOCATION)) {
+            seen |= 1;
+            out.href = this.value(this.attr(attrs, HREF));
+          } else if (!(seen & 2) && this.is(ns, ne, SIZE)) {
+            seen |= 2;
+            out.size = this.value(this.attr(attrs, PKG));
+          } else if (!(seen & 4) && this.is(ns, ne, TIME)) {
+            seen |= 4;
+            out.time = this.value(this.attr(attrs, FILE));
+          } else if (!(seen & 8) && this.is(ns, ne, CHECKSUM)) {
+            seen |= 8;
+            if (this.value(this.attr(attrs, PKGID)) === 'YES' && !selfClosing) [sumStart, sumDepth] = [this.i, depth];
           }
         }
         if (selfClosing) {
           if (depth === 1) return out;
-        } else {
-          let ne = ns;
-          while (isNameChar(this.b[ne]!)) ne++;
-          names.push(ns, ne);
-        }
+        } else names.push(ns, ne);
       } else if (c === AMP) {
         this.reference();
-      } else {
-        if (c === GT && this.i >= 2 && this.b[this.i - 1] === 0x5d && this.b[this.i - 2] === 0x5d) this.fail(']]> in text');
-        this.char(c);
-      }
+      } else if (c === GT) {
+        if (this.b[this.i - 1] === 0x5d && this.b[this.i - 2] === 0x5d) this.fail(']]> in text');
+        this.i++;
+      } else if (c === QUOT || c === APOS) this.i++;
+      else this.char(c);
     }
   }
 }
