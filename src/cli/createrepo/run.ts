@@ -269,7 +269,7 @@ async function writePass(
           d++;
         } else {
           const prior = await cursor!.match(f);
-          if (prior) {
+          if (prior && old!.same(prior)) {
             for (const kind of KINDS) out[kind].push(prior[kind]);
             time = prior.time;
             reused = true;
@@ -366,6 +366,8 @@ function orderOf(href: string, f: FoundPackage): number {
 interface OldMetadata {
   /** The old package at `href` is unchanged on disk (same size and mtime). */
   has(href: string): boolean;
+  /** `p` says the size and mtime the index said for its href (the index is only a hint). */
+  same(p: OldPackage): boolean;
   /** The old packages, in file order. */
   packages(): AsyncGenerator<OldPackage>;
 }
@@ -374,9 +376,13 @@ interface OldMetadata {
 async function reusable(root: string, platform: Platform): Promise<OldMetadata> {
   // the repodata reader (an XML parser) loads only for --update: start-up counts in short runs
   const { oldPackages, oldPrimaryIndex } = await import('./old-metadata.js');
-  const index = await oldPrimaryIndex(root, platform);
+  const index = await oldPrimaryIndex(root);
   return {
     packages: () => oldPackages(root, platform),
+    same(p) {
+      const prior = index.get(p.href);
+      return prior !== undefined && prior.size === p.size && prior.time === p.time;
+    },
     has(href) {
       const prior = index.get(href);
       if (!prior) return false;
