@@ -391,9 +391,13 @@ export async function* scanPackages(chunks: AsyncIterable<Uint8Array>, primary: 
       });
       if (!isPackage) return;
       const fields = await scan(() => s.element(primary));
-      const bytes = new Uint8Array(s.i - pos + 1);
-      bytes.set(s.b.subarray(pos, s.i));
-      bytes[bytes.length - 1] = 0x0a;
+      let bytes: Uint8Array;
+      if (s.b[s.i] === 0x0a) bytes = s.b.subarray(pos, s.i + 1); // as written: no copy
+      else {
+        bytes = new Uint8Array(s.i - pos + 1);
+        bytes.set(s.b.subarray(pos, s.i));
+        bytes[bytes.length - 1] = 0x0a;
+      }
       pos = s.i;
       yield { bytes, ...fields };
     }
