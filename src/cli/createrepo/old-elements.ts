@@ -25,11 +25,7 @@ export interface ScannedPackage {
   time?: string;
 }
 
-export interface ScanLimits {
-  maxElementBytes: number;
-  maxDepth: number;
-  maxAttributes: number;
-}
+export interface ScanLimits { maxElementBytes: number; maxDepth: number; maxAttributes: number }
 
 /** The scanner met something outside the subset it accepts (not necessarily an error). */
 export class NotFast extends Error {
@@ -54,6 +50,8 @@ const [LOCATION, SIZE, TIME, CHECKSUM, HREF, PKG, FILE, PKGID] = ['location', 's
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const HEX = /^[0-9a-fA-F]+$/;
+/** `pkgid` text: hex digits with white space around, or undefined. */
+const hex = (s: string | undefined): string | undefined => (s?.trim() && HEX.test(s.trim()) ? s.trim() : undefined);
 const PACKAGE = [0x70, 0x61, 0x63, 0x6b, 0x61, 0x67, 0x65]; // "package"
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const ENTITY_BYTES = Object.keys(ENTITIES).map((e) => bytesOf(`${e};`));
@@ -71,9 +69,7 @@ class Scanner {
     return this.b[this.i]!;
   }
 
-  fail(why: string): never {
-    throw new NotFast(why);
-  }
+  fail(why: string): never { throw new NotFast(why); }
 
   skipWs(): boolean {
     const start = this.i;
@@ -230,11 +226,6 @@ class Scanner {
       r.startsWith('#x') ? String.fromCodePoint(parseInt(r.slice(2), 16)) : r.startsWith('#') ? String.fromCodePoint(parseInt(r.slice(1), 10)) : ENTITIES[r]!);
   }
 
-  /** `pkgid` text: hex digits with white space around, or undefined. */
-  hex(s: string | undefined): string | undefined {
-    const t = s?.trim();
-    return t && HEX.test(t) ? t : undefined;
-  }
 
   /** The prolog up to and including the root start tag; true when the root has no content. */
   prolog(): boolean {
@@ -292,7 +283,7 @@ class Scanner {
           if (!this.same(names[top]!, names[top + 1]!, ns, ne)) this.fail('an end tag that does not match');
           names.length = top;
           if (sumStart >= 0 && names.length / 2 === sumDepth - 1) {
-            out.pkgid = this.hex(latin1.decode(this.b.subarray(sumStart, ns - 2)));
+            out.pkgid = hex(latin1.decode(this.b.subarray(sumStart, ns - 2)));
             sumStart = -1;
           }
           if (names.length === 0) return out;
@@ -305,7 +296,7 @@ class Scanner {
         let ne = ns;
         while (isNameChar(this.b[ne]!)) ne++;
         if (depth === 1) {
-          if (!primary) out.pkgid = this.hex(this.value(this.attr(attrs, PKGID)));
+          if (!primary) out.pkgid = hex(this.value(this.attr(attrs, PKGID)));
         } else if (depth === 2 && primary) {
           if (!(seen & 1) && this.is(ns, ne, LOCATION)) {
             seen |= 1;

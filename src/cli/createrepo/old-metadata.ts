@@ -9,10 +9,10 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import type { Platform } from '../../core/platform.js';
 import { isRepodataReadError, RepodataReadError } from '../../core/repodata/read/errors.js';
-import { codecOf, metadataText } from '../../core/repodata/read/metadata-text.js';
+import { codecOf, metadataBytes, metadataText } from '../../core/repodata/read/metadata-text.js';
 import { packageElements, type PackageElement } from '../../core/repodata/read/packages.js';
 import { readRepomd } from '../../core/repodata/read/repomd.js';
 import { NotFast, scanPackages, type ScannedPackage } from './old-elements.js';
@@ -36,20 +36,21 @@ const MAX_BYTES = 4 * 1024 ** 3;
 const CHUNK = 256 * 1024;
 
 /**
- * A file's bytes, decompressed by Node's zlib directly (a quarter of the CPU time of the same
- * through web streams), bounded like the repodata reader's (metadata-text.ts); the file is closed
- * when this ends.
+ * A file's bytes, decompressed, bounded like the repodata reader's (metadata-text.ts); the file is
+ * closed when this ends. gzip through Node's zlib directly: a quarter of the CPU time of the same
+ * through web streams. zstd (many frames: Node's decompressor stops after the first) and plain
+ * files through the repodata reader's own byte source.
  */
-async function* bytesOf(path: string): AsyncGenerator<Uint8Array> {
+async function* bytesOf(path: string, platform: Platform): AsyncGenerator<Uint8Array> {
   const codec = codecOf(path);
   const file = createReadStream(path, { highWaterMark: CHUNK });
   const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
-  const out: Readable = codec === 'none'
-    ? file
-    : pipeline(file, codec === 'gz' ? createGunzip({ chunkSize: CHUNK }) : createZstdDecompress({ chunkSize: CHUNK }), () => undefined);
+  const out: AsyncIterable<Uint8Array> = codec === 'gz'
+    ? pipeline(file, createGunzip({ chunkSize: CHUNK }), () => undefined)
+    : metadataBytes(Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>, path, platform, { maxBytes: MAX_BYTES });
   let bytes = 0;
   try {
-    for await (const chunk of out as AsyncIterable<Buffer>) {
+    for await (const chunk of out) {
       bytes += chunk.length;
       if (bytes > MAX_BYTES) throw new RepodataReadError('xml_limit', `${path} decompresses to more than ${MAX_BYTES} bytes`);
       yield chunk;
@@ -58,7 +59,8 @@ async function* bytesOf(path: string): AsyncGenerator<Uint8Array> {
     if (isRepodataReadError(e)) throw e;
     throw new RepodataReadError('invalid_compression', `cannot read ${path}: ${(e as Error).message}`);
   } finally {
-    out.destroy();
+    if (out instanceof Readable) out.destroy();
+    else await (out as AsyncGenerator<Uint8Array>).return(undefined);
     file.destroy();
     await closed;
   }
@@ -89,7 +91,7 @@ function scanned(el: PackageElement, primary: boolean): ScannedPackage {
 async function* elementsOf(path: string, platform: Platform, primary: boolean): AsyncGenerator<ScannedPackage> {
   let done = 0;
   try {
-    for await (const el of scanPackages(bytesOf(path), primary, { maxElementBytes: MAX_ELEMENT, maxDepth: 64, maxAttributes: 256 })) {
+    for await (const el of scanPackages(bytesOf(path, platform), primary, { maxElementBytes: MAX_ELEMENT, maxDepth: 64, maxAttributes: 256 })) {
       done++;
       yield el;
     }
@@ -184,13 +186,13 @@ function hrefOf(raw: string): string {
  * when its file is unchanged, and is reused only when the checked walk (oldPackages) gives it
  * with the same href, size and time; any other is read again.
  */
-export async function oldPrimaryIndex(root: string): Promise<Map<string, { size: number; time: number }>> {
+export async function oldPrimaryIndex(root: string, platform: Platform): Promise<Map<string, { size: number; time: number }>> {
   const index = new Map<string, { size: number; time: number }>();
   const files = await oldFiles(root);
   if (!files) return index;
   let carry = '';
   try {
-    for await (const chunk of bytesOf(files.primary)) {
+    for await (const chunk of bytesOf(files.primary, platform)) {
       const text = carry + latin1.decode(chunk);
       const end = text.lastIndexOf('</package>');
       const done = end < 0 ? 0 : end + '</package>'.length;

@@ -376,7 +376,7 @@ interface OldMetadata {
 async function reusable(root: string, platform: Platform): Promise<OldMetadata> {
   // the repodata reader (an XML parser) loads only for --update: start-up counts in short runs
   const { oldPackages, oldPrimaryIndex } = await import('./old-metadata.js');
-  const index = await oldPrimaryIndex(root);
+  const index = await oldPrimaryIndex(root, platform);
   return {
     packages: () => oldPackages(root, platform),
     same(p) {

@@ -53,7 +53,8 @@ function decompressed(input: ReadableStream<Uint8Array>, codec: MetadataCodec, p
   }, { highWaterMark: 0 });
 }
 
-export async function* metadataText(input: ReadableStream<Uint8Array>, name: string, platform: Platform, opts: TextOptions = {}): AsyncGenerator<string> {
+/** The decompressed bytes of a metadata file, chunk by chunk, bounded like metadataText. */
+export async function* metadataBytes(input: ReadableStream<Uint8Array>, name: string, platform: Platform, opts: TextOptions = {}): AsyncGenerator<Uint8Array> {
   let codec: MetadataCodec;
   try {
     codec = codecOf(name);
@@ -63,7 +64,6 @@ export async function* metadataText(input: ReadableStream<Uint8Array>, name: str
   }
   const max = opts.maxBytes ?? 4 * 1024 ** 3;
   const reader = decompressed(input, codec, platform).getReader();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
   let done = false;
   try {
@@ -79,23 +79,30 @@ export async function* metadataText(input: ReadableStream<Uint8Array>, name: str
       bytes += r.value.byteLength;
       if (opts.stats) opts.stats.bytes += r.value.byteLength;
       if (bytes > max) throw new RepodataReadError('xml_limit', `${name} decompresses to more than ${max} bytes`);
-      let text: string;
-      try {
-        text = decoder.decode(r.value, { stream: true });
-      } catch {
-        throw new RepodataReadError('invalid_xml', `${name} is not UTF-8`);
-      }
-      if (text.length > 0) yield text;
+      yield r.value;
     }
     done = true;
-    try {
-      const tail = decoder.decode();
-      if (tail.length > 0) yield tail;
-    } catch {
-      throw new RepodataReadError('invalid_xml', `${name} ends inside a UTF-8 sequence`);
-    }
   } finally {
     if (!done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
+  }
+}
+
+export async function* metadataText(input: ReadableStream<Uint8Array>, name: string, platform: Platform, opts: TextOptions = {}): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for await (const chunk of metadataBytes(input, name, platform, opts)) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new RepodataReadError('invalid_xml', `${name} is not UTF-8`);
+    }
+    if (text.length > 0) yield text;
+  }
+  try {
+    const tail = decoder.decode();
+    if (tail.length > 0) yield tail;
+  } catch {
+    throw new RepodataReadError('invalid_xml', `${name} ends inside a UTF-8 sequence`);
   }
 }
