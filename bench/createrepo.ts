@@ -2,7 +2,7 @@
  * berth createrepo vs createrepo_c on the same directories, side by side in one run.
  *
  *   npm run bench:createrepo -- [N ...] [--sets synth,real,rpmbuild] [--runs R] [--workers W,...]
- *                               [--memory] [--startup R]
+ *                               [--memory] [--startup R] [--update]
  *
  * Package sets (made once, cached under bench/.work/):
  *   synth     N synthetic packages of ~3 KiB (bench/lib/synth-repo.ts): reading headers and
@@ -19,7 +19,9 @@
  * ratio berth / createrepo_c and the load average before and after the row. `--runs 0` only makes
  * the package sets. `--memory` adds, per set and N, the peak of process.memoryUsage() of an
  * in-process run (main thread: V8 heap, external and ArrayBuffers). `--startup R` first times
- * both tools R times on an empty directory: what starting costs.
+ * both tools R times on an empty directory: what starting costs. `--update` runs each tool a
+ * second time after each of its runs, with `--update` over the metadata it just wrote (nothing
+ * changed: every package reused), and prints those rows too (set `synth --update`, …).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -40,6 +42,7 @@ const { values, positionals } = parseArgs({
     sets: { type: 'string', default: 'synth' },
     memory: { type: 'boolean', default: false },
     startup: { type: 'string', default: '0' },
+    update: { type: 'boolean', default: false },
   },
 });
 const sizes = positionals.length ? positionals.map(Number) : [4000];
@@ -132,24 +135,32 @@ for (const set of sets) {
     const before = load();
     const c: Measurement[] = [];
     const b = variants.map((): Measurement[] => []);
+    // --update: the second run of each tool, over the metadata its first run wrote
+    const cu: Measurement[] = [];
+    const bu = variants.map((): Measurement[] => []);
+    const update = values.update ? ['--update'] : [];
     for (let r = 0; r < runs; r++) {
       await rm(join(dir, 'repodata'), { recursive: true, force: true });
       c.push(measure('createrepo_c', ['--no-database', '-q', dir]));
+      if (values.update) cu.push(measure('createrepo_c', ['--no-database', '-q', ...update, dir]));
       for (const [k, w] of variants.entries()) {
         await rm(join(dir, 'repodata'), { recursive: true, force: true });
-        b[k]!.push(measure(process.execPath, [cli, 'createrepo', '-q', ...(w === null ? [] : ['--workers', w]), dir]));
+        const args = [cli, 'createrepo', '-q', ...(w === null ? [] : ['--workers', w])];
+        b[k]!.push(measure(process.execPath, [...args, dir]));
+        if (values.update) bu[k]!.push(measure(process.execPath, [...args, ...update, dir]));
       }
     }
     const after = load();
-    for (const [k, w] of variants.entries()) {
-      const bs = b[k]!;
-      const ratio = median(bs.map((m) => m.seconds)) / median(c.map((m) => m.seconds));
+    const row = (label: string, w: string | null, cs: Measurement[], bs: Measurement[]): void => {
+      const ratio = median(bs.map((m) => m.seconds)) / median(cs.map((m) => m.seconds));
       console.log(
-        `| ${set} | ${n} | ${w ?? 'default'} | ${fmt(c, (m) => m.seconds)} | ${fmt(bs, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ` +
-          `${fmt(c, (m) => m.cpuSeconds)} | ${fmt(bs, (m) => m.cpuSeconds)} | ${fmt(c, (m) => m.maxRssKiB / 1024, 0)} | ` +
+        `| ${label} | ${n} | ${w ?? 'default'} | ${fmt(cs, (m) => m.seconds)} | ${fmt(bs, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ` +
+          `${fmt(cs, (m) => m.cpuSeconds)} | ${fmt(bs, (m) => m.cpuSeconds)} | ${fmt(cs, (m) => m.maxRssKiB / 1024, 0)} | ` +
           `${fmt(bs, (m) => m.maxRssKiB / 1024, 0)} | ${before} → ${after} |`,
       );
-    }
+    };
+    for (const [k, w] of variants.entries()) row(set, w, c, b[k]!);
+    if (values.update) for (const [k, w] of variants.entries()) row(`${set} --update`, w, cu, bu[k]!);
     if (values.memory) {
       for (const w of variants) {
         await rm(join(dir, 'repodata'), { recursive: true, force: true });
