@@ -1,5 +1,5 @@
-// `berth createrepo` with its I/O thread (the default without reader threads on 2 CPUs or more)
-// and without it (--no-io-thread): the same repodata and the same reasons for the packages left
+// `berth createrepo` with its I/O thread (--io-thread: used without reader threads, on 2 CPUs or
+// more) and without it (the default): the same repodata and the same reasons for the packages left
 // out, for files larger than what the thread delivers, files that cannot be read, an abandoned
 // first pass and --update. Which files the thread reads here depends on how fast it starts (the
 // main thread reads those it has not reached); io-feed.test.ts holds the thread to every file
@@ -29,7 +29,8 @@ async function createrepo(...args: string[]): Promise<{ summary: string; files: 
   return { summary: r.stdout, files: await snapshot() };
 }
 
-const MODES = [[], ['--workers', '0'], ['--workers', '0', '--no-io-thread']];
+// the default (no I/O thread), then the thread asked for, with the default workers and with none
+const MODES = [[], ['--io-thread'], ['--workers', '0', '--io-thread']];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-io-thread-'));
@@ -77,20 +78,21 @@ describe('createrepo with and without the I/O thread', () => {
   }, 240_000);
 
   it('with --update, reads the changed packages as a fresh run does', async () => {
-    await createrepo('--workers', '0', '--no-io-thread');
+    await createrepo('--workers', '0');
     // enough changed packages for the I/O thread (an older mtime: the revision stays the same)
     for (let i = 1; i <= IO_THREAD_FROM_PACKAGES; i++) {
       const p = synthPackage(i);
       await utimes(join(dir, i % 3 ? 'a' : '', `${p.name}.x86_64.rpm`), 1_600_000_000 + i, 1_600_000_000 + i);
     }
-    const updated = await createrepo('--update');
+    const updated = await createrepo('--update', '--io-thread');
     expect(updated.summary).toContain('"reused": 20');
     await rm(join(dir, 'repodata'), { recursive: true });
-    expect((await createrepo('--no-io-thread')).files).toEqual(updated.files);
+    expect((await createrepo()).files).toEqual(updated.files);
   }, 240_000);
 
-  it('lists --no-io-thread in the help', async () => {
+  it('lists --io-thread and --no-io-thread in the help', async () => {
     const r = await berth(['createrepo', '--help']);
+    expect(r.stdout).toContain('--io-thread ');
     expect(r.stdout).toContain('--no-io-thread');
   });
 });

@@ -23,9 +23,11 @@ Options:
   --workers N             threads reading packages beside the main thread (0 = parse on
                           the main thread only; default: CPUs - 1, at most 8; on 2 CPUs
                           1 for 10,000 packages or 512 MiB of packages and more, else 0)
-  --no-io-thread          without reader threads, open, read and hash the files on the
-                          main thread too (default on 2 CPUs or more, for 3,000 packages
-                          or more: a thread does it ahead of the main thread, which parses)
+  --io-thread             without reader threads, for 3,000 packages or more on 2 CPUs or
+                          more: one thread opens, reads and hashes the files ahead of the
+                          main thread, which parses (off by default: it uses ~0.25 s more
+                          CPU and ~18 MiB more memory, and on 2 CPUs it was no faster)
+  --no-io-thread          the default: the main thread reads the files it parses
   --json                  print a JSON summary on stdout
   -q, --quiet             print nothing but errors
 Accepted for createrepo_c compatibility: --no-database, --database (ignored: no sqlite is
@@ -50,6 +52,7 @@ export const createrepoCommand: Command = {
           update: { type: 'boolean' },
           groupfile: { type: 'string', short: 'g' },
           workers: { type: 'string' },
+          'io-thread': { type: 'boolean' },
           'no-io-thread': { type: 'boolean' },
           json: { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },
@@ -84,7 +87,7 @@ export const createrepoCommand: Command = {
       changelogLimit,
       update: Boolean(values.update),
       workers,
-      ioThread: !values['no-io-thread'],
+      ioThread: values['io-thread'] === true && values['no-io-thread'] !== true,
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
       ...(groupfile !== undefined ? { groupfile } : {}),
     });

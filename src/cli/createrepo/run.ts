@@ -43,8 +43,9 @@ export interface CreaterepoOptions {
    */
   workers?: number | 'auto';
   /**
-   * Without reader threads, an I/O thread opens, reads and hashes the files ahead of the main
-   * thread when there are 2 CPUs or more (threads.ts useIoThread); false: never.
+   * true: without reader threads, an I/O thread opens, reads and hashes the files ahead of the
+   * main thread when the job and the machine are large enough (threads.ts useIoThread). Off by
+   * default: on 2 CPUs it measured no faster (docs/benchmarks.md, createrepo).
    */
   ioThread?: boolean;
   progress?: boolean;
@@ -107,7 +108,7 @@ async function generate(
   // the I/O thread, started for the first pass that reads enough files (threads.ts useIoThread)
   let io: IoFeed | null = null;
   const ioFeed = (files: number): IoFeed | null => {
-    if (io === null && opts.ioThread !== false && useIoThread(workers, files)) {
+    if (io === null && opts.ioThread === true && useIoThread(workers, files)) {
       io = new IoFeed(startIoThread(), root);
       ending.push(io.exited);
     }
