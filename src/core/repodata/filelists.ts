@@ -1,6 +1,6 @@
 /** One `<package>` of filelists.xml as createrepo_c 0.17.3 writes it: every file, header order. */
 import type { PackageRecord } from '../model.js';
-import { writeFileLines } from './primary.js';
+import { writeFileLines, writeVersion } from './primary.js';
 import { asString, type XmlWriter } from './xml-writer.js';
 
 /** `<package pkgid name arch>` + `<version/>`: shared by filelists.xml and other.xml. */
@@ -12,13 +12,8 @@ export function writePackageOpen(out: XmlWriter, rec: PackageRecord): void {
   out.attr(pkg.name);
   out.raw('" arch="');
   out.attr(pkg.arch);
-  out.raw('">\n  <version epoch="');
-  out.uint(pkg.epoch ?? 0);
-  out.raw('" ver="');
-  out.attr(pkg.version);
-  out.raw('" rel="');
-  out.attr(pkg.release);
-  out.raw('"/>\n');
+  out.raw('">\n');
+  writeVersion(out, pkg);
 }
 
 /** Appends the filelists.xml `<package>` of a record to `out`, as UTF-8. */

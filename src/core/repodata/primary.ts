@@ -43,6 +43,15 @@ function attrField(out: XmlWriter, open: string, value: string): void {
   out.raw('"');
 }
 
+/** The `<version epoch ver rel/>` line of a package, as all three files write it. */
+export function writeVersion(out: XmlWriter, pkg: PackageRecord['pkg']): void {
+  out.raw('  <version epoch="');
+  out.uint(pkg.epoch ?? 0);
+  attrField(out, '" ver="', pkg.version);
+  attrField(out, ' rel="', pkg.release);
+  out.raw('/>\n');
+}
+
 function textElement(out: XmlWriter, open: string, value: string, close: string): void {
   out.raw(open);
   out.text(value);
@@ -89,11 +98,7 @@ export function writePrimary(out: XmlWriter, p: PreparedPackage): void {
   out.raw('<package type="rpm">\n');
   textElement(out, '  <name>', pkg.name, '</name>\n');
   textElement(out, '  <arch>', pkg.arch, '</arch>\n');
-  out.raw('  <version epoch="');
-  out.uint(pkg.epoch ?? 0);
-  attrField(out, '" ver="', pkg.version);
-  attrField(out, ' rel="', pkg.release);
-  out.raw('/>\n');
+  writeVersion(out, pkg);
   textElement(out, '  <checksum type="sha256" pkgid="YES">', rec.sha256, '</checksum>\n');
   textElement(out, '  <summary>', pkg.summary, '</summary>\n');
   textElement(out, '  <description>', pkg.description, '</description>\n');
