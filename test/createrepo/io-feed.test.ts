@@ -13,6 +13,7 @@ import { CONSUMED, PUBLISHED, type RingSize } from '../../src/cli/createrepo/io-
 import { inProcessReaders } from '../../src/cli/createrepo/pool.js';
 import { startIoThread } from '../../src/cli/createrepo/threads.js';
 import type { DescribeJob } from '../../src/cli/createrepo/describe.js';
+import { passOf } from '../../src/cli/createrepo/package-list.js';
 
 let dir: string;
 const jobs: (DescribeJob | null)[] = [];
@@ -62,8 +63,8 @@ async function describeAll(feed: IoFeed | null): Promise<string[]> {
   const readers = inProcessReaders(dir, 10, feed === null ? null : () => feed);
   const out: string[] = [];
   try {
-    for await (const { jobs: slice, batch } of readers.describe(jobs)) {
-      out.push(JSON.stringify(slice), Buffer.from(batch.xml).toString('base64'), [...batch.ends].join(), [...batch.times].join(), JSON.stringify(batch.left));
+    for await (const { from, to, batch } of readers.describe(pass())) {
+      out.push(JSON.stringify([from, to]), Buffer.from(batch.xml).toString('base64'), [...batch.ends].join(), [...batch.times].join(), JSON.stringify(batch.left));
       readers.release(batch);
     }
   } finally {
@@ -71,6 +72,9 @@ async function describeAll(feed: IoFeed | null): Promise<string[]> {
   }
   return out;
 }
+
+/** The jobs as a pass over them (the list in shared memory, reused ones marked). */
+const pass = () => passOf(jobs.map((j) => j?.href ?? null));
 
 const readable = () => jobs.filter((j) => j !== null).length;
 
@@ -125,13 +129,13 @@ describe('the I/O thread', () => {
     const io = feed({ records: 4, ringBytes: 32 * 1024, prefixBytes: 8 * 1024 });
     const readers = inProcessReaders(dir, 10, () => io);
     try {
-      for await (const _ of readers.describe(jobs)) {
+      for await (const _ of readers.describe(pass())) {
         await ahead(io, 4);
         break;
       }
       const out: string[] = [];
-      for await (const { jobs: slice, batch } of readers.describe(jobs)) {
-        out.push(JSON.stringify(slice), Buffer.from(batch.xml).toString('base64'), [...batch.ends].join(), [...batch.times].join(), JSON.stringify(batch.left));
+      for await (const { from, to, batch } of readers.describe(pass())) {
+        out.push(JSON.stringify([from, to]), Buffer.from(batch.xml).toString('base64'), [...batch.ends].join(), [...batch.times].join(), JSON.stringify(batch.left));
         readers.release(batch);
       }
       expect(out).toEqual(expected);

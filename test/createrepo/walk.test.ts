@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPackages } from '../../src/cli/createrepo/walk.js';
+import type { PackageList } from '../../src/cli/createrepo/package-list.js';
+
+const hrefs = (list: PackageList): string[] => Array.from({ length: list.length }, (_, i) => list.href(i));
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 const roots: string[] = [];
@@ -23,11 +26,11 @@ describe('findPackages', () => {
   it('lists *.rpm files and links in createrepo_c order, skipping repodata/ and dot-entries', () => {
     const root = tmp();
     for (const d of ['Packages/b', 'Packages/a', 'repodata', '.hidden', 'sub/repodata', 'dir.rpm']) mkdirSync(join(root, d), { recursive: true });
-    const files = ['Packages/b/zeta-1.rpm', 'Packages/a/alpha-1.rpm', 'Packages/b/alpha-1.rpm', 'top.rpm', 'Z-upper.rpm', 'notes.txt', 'repodata/x.rpm', '.hidden/h.rpm', '.dot.rpm', 'sub/repodata/kept.rpm', 'dir.rpm/inner.rpm'];
+    const files = ['Packages/b/zeta-1.rpm', 'Packages/a/alpha-1.rpm', 'Packages/b/alpha-1.rpm', 'top.rpm', 'Z-upper.rpm', 'notes.txt', 'repodata/x.rpm', '.hidden/h.rpm', '.dot.rpm', 'sub/repodata/kept.rpm', 'dir.rpm/inner.rpm', 'Packages/é-1.rpm'];
     for (const f of files) writeFileSync(join(root, f), 'x');
     symlinkSync(join(root, 'top.rpm'), join(root, 'Packages', 'link.rpm'));
     const found = findPackages(root);
-    expect(found.map((f) => f.href)).toEqual([
+    expect(hrefs(found)).toEqual([
       'Z-upper.rpm',
       'Packages/a/alpha-1.rpm',
       'Packages/b/alpha-1.rpm',
@@ -36,8 +39,8 @@ describe('findPackages', () => {
       'Packages/link.rpm',
       'top.rpm',
       'Packages/b/zeta-1.rpm',
+      'Packages/é-1.rpm',
     ]);
-    for (const f of found) expect(f.name).toBe(f.href.slice(f.href.lastIndexOf('/') + 1));
   });
 
   it('walks a directory of many listing batches and closes every handle', () => {
@@ -49,7 +52,12 @@ describe('findPackages', () => {
     const found = findPackages(root);
     expect(openFds()).toBe(before);
     expect(found).toHaveLength(n);
-    expect(found[0]!.href).toBe('Packages/p-00001.rpm');
-    expect(found[n - 1]!.href).toBe(`Packages/p-${String(n).padStart(5, '0')}.rpm`);
+    expect(found.href(0)).toBe('Packages/p-00001.rpm');
+    expect(found.href(n - 1)).toBe(`Packages/p-${String(n).padStart(5, '0')}.rpm`);
+    // held for the run: the hrefs' bytes and 4 bytes a package, in shared memory (no copy per thread)
+    const hrefBytes = n * 'Packages/p-00001.rpm'.length;
+    expect(found.byteLength).toBe(hrefBytes + 4 * n);
+    expect(found.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(found.ends.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 });

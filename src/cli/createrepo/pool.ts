@@ -10,9 +10,10 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { describeBatch, type EncodedBatch } from './batch.js';
-import { PackageReader, type DescribeJob } from './describe.js';
+import { PackageReader } from './describe.js';
 import type { IoFeed } from './io-feed.js';
-import { NEXT, STOP, WRITTEN, encodeJobs, type PassMessage, type ReaderConfig, type ReaderReply } from './reader-protocol.js';
+import { READ, readIn, type PassJobs } from './package-list.js';
+import { NEXT, STOP, WRITTEN, type PassMessage, type ReaderConfig, type ReaderReply } from './reader-protocol.js';
 import { startReaderThread, takePrestarted } from './threads.js';
 
 /** Jobs per batch: large enough to amortise a message, small enough to share the tail evenly. */
@@ -20,20 +21,22 @@ export const BATCH = 32;
 /** Batches read ahead of the one being written, per reader (the main thread counts as one). */
 const AHEAD_PER_READER = 4;
 
-/** A batch of consecutive jobs (null: reused from old metadata) and the encoded result of the others. */
+/**
+ * The packages [from, to) of the list and the encoded result of those the pass reads (the
+ * others are reused from old metadata, or not in the pass).
+ */
 export interface DescribedBatch {
-  jobs: readonly (DescribeJob | null)[];
+  from: number;
+  to: number;
   batch: EncodedBatch;
 }
 
 export interface Readers {
-  describe(jobs: readonly (DescribeJob | null)[]): AsyncGenerator<DescribedBatch>;
+  describe(jobs: PassJobs): AsyncGenerator<DescribedBatch>;
   /** The writer is done with `batch`: its buffer is written into again by a later batch. */
   release(batch: EncodedBatch): void;
   close(): Promise<void>;
 }
-
-const described = (slice: readonly (DescribeJob | null)[]): DescribeJob[] => slice.filter((j): j is DescribeJob => j !== null);
 
 /**
  * Reads on the calling thread; the files of a pass are read and hashed by the I/O thread that
@@ -45,13 +48,13 @@ export function inProcessReaders(root: string, changelogLimit: number, ioFeed: (
   const spare: ArrayBuffer[] = [];
   return {
     async *describe(jobs) {
-      const hrefs = ioFeed === null ? [] : described(jobs).map((j) => j.href);
-      const next = ioFeed?.(hrefs.length) ?? null;
+      const count = jobs.list.length;
+      const next = ioFeed?.(jobs.state === null ? count : jobs.state.reduce((n, s) => (s === READ ? n + 1 : n), 0)) ?? null;
       if (next !== feed) reader = new PackageReader(root, (feed = next));
-      feed?.startPass(hrefs);
-      for (let at = 0; at < jobs.length; at += BATCH) {
-        const slice = jobs.slice(at, at + BATCH);
-        yield { jobs: slice, batch: await describeBatch(reader, described(slice), changelogLimit, spare.pop()) };
+      feed?.startPass(readIn(jobs, 0, count).map((j) => j.href));
+      for (let at = 0; at < count; at += BATCH) {
+        const to = Math.min(at + BATCH, count);
+        yield { from: at, to, batch: await describeBatch(reader, readIn(jobs, at, to), changelogLimit, spare.pop()) };
       }
     },
     release(batch) {
@@ -111,12 +114,14 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
     async *describe(jobs) {
       pass++;
       results.clear();
-      const batches = Math.ceil(jobs.length / BATCH);
+      const count = jobs.list.length;
+      const batches = Math.ceil(count / BATCH);
       const shared = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
       const ahead = (count + 1) * AHEAD_PER_READER;
-      // the list is cloned into each thread; this thread keeps no copy of the string
-      for (const w of pool) w.postMessage({ pass, shared, jobs: encodeJobs(jobs), batch: BATCH, ahead } satisfies PassMessage);
-      const slice = (k: number) => jobs.slice(k * BATCH, (k + 1) * BATCH);
+      // the list and the states are shared memory: every thread maps the same bytes, no copy
+      const list = { bytes: jobs.list.bytes, ends: jobs.list.ends };
+      for (const w of pool) w.postMessage({ pass, shared, list, state: jobs.state, batch: BATCH, ahead } satisfies PassMessage);
+      const slice = (k: number) => readIn(jobs, k * BATCH, (k + 1) * BATCH);
       try {
         for (let k = 0; k < batches; k++) {
           while (!results.has(k)) {
@@ -127,7 +132,7 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
             const next = Atomics.load(shared, NEXT);
             if (next < batches && next - k < ahead) {
               if (Atomics.compareExchange(shared, NEXT, next, next + 1) !== next) continue;
-              const batch = await describeBatch(own, described(slice(next)), changelogLimit, spare.pop());
+              const batch = await describeBatch(own, slice(next), changelogLimit, spare.pop());
               maker.set(batch, -1);
               results.set(next, batch);
               continue;
@@ -137,7 +142,7 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
           }
           const batch = results.get(k)!;
           results.delete(k);
-          yield { jobs: slice(k), batch };
+          yield { from: k * BATCH, to: Math.min((k + 1) * BATCH, count), batch };
           // one more batch written: a thread waiting for room may read on
           Atomics.store(shared, WRITTEN, k + 1);
           Atomics.notify(shared, WRITTEN);

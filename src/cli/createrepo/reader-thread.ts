@@ -8,7 +8,8 @@
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { describeBatch } from './batch.js';
 import { PackageReader } from './describe.js';
-import { JobList, NEXT, STOP, WRITTEN, type PassMessage, type ReaderConfig } from './reader-protocol.js';
+import { PackageList, readIn, type PassJobs } from './package-list.js';
+import { NEXT, STOP, WRITTEN, type PassMessage, type ReaderConfig } from './reader-protocol.js';
 
 type Message = { config: ReaderConfig } | { recycle: ArrayBuffer } | PassMessage;
 
@@ -45,8 +46,8 @@ async function run(): Promise<void> {
 
 async function readPass(p: PassMessage): Promise<void> {
   const { shared, batch: size, ahead } = p;
-  const jobs = new JobList(p.jobs);
-  const batches = Math.ceil(jobs.length / size);
+  const jobs: PassJobs = { list: new PackageList(p.list.bytes, p.list.ends), state: p.state };
+  const batches = Math.ceil(jobs.list.length / size);
   for (;;) {
     if (Atomics.load(shared, STOP) !== 0) return;
     const next = Atomics.load(shared, NEXT);
@@ -59,7 +60,7 @@ async function readPass(p: PassMessage): Promise<void> {
     }
     if (Atomics.compareExchange(shared, NEXT, next, next + 1) !== next) continue;
     drain();
-    const slice = jobs.described(next * size, (next + 1) * size);
+    const slice = readIn(jobs, next * size, (next + 1) * size);
     const batch = await describeBatch(reader!, slice, config!.changelogLimit, spare.pop());
     config!.replies.postMessage({ pass: p.pass, index: next, batch }, [batch.xml.buffer, batch.times.buffer, batch.ends.buffer] as ArrayBuffer[]);
   }

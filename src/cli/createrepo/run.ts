@@ -17,7 +17,8 @@ import { writeXmlFile, type FileDigest, type XmlKind } from '../../core/repodata
 import { repomdXml, type RepomdRecord } from '../../core/repodata/repomd.js';
 import { CliError } from '../command.js';
 import { createProgress } from '../progress.js';
-import { findPackages, packagePath, type FoundPackage } from './walk.js';
+import { findPackages, packagePath } from './walk.js';
+import { newState, REUSED, SKIPPED, type PackageList, type PassJobs } from './package-list.js';
 import type { OldPackage } from './old-metadata.js';
 import { Channel } from './channel.js';
 import { PackageReader } from './describe.js';
@@ -123,12 +124,12 @@ async function generate(
 }
 
 /** How many packages, and about how many bytes: the sizes of up to 64 of them, spread evenly. */
-function jobSize(root: string, found: readonly FoundPackage[]): JobSize {
+function jobSize(root: string, found: PackageList): JobSize {
   const step = Math.max(1, Math.floor(found.length / 64));
   let sampled = 0;
   let bytes = 0;
   for (let i = 0; i < found.length; i += step) {
-    bytes += statSync(packagePath(root, found[i]!.href), { throwIfNoEntry: false })?.size ?? 0;
+    bytes += statSync(packagePath(root, found.href(i)), { throwIfNoEntry: false })?.size ?? 0;
     sampled++;
   }
   return { packages: found.length, bytes: sampled === 0 ? 0 : (bytes / sampled) * found.length };
@@ -136,7 +137,7 @@ function jobSize(root: string, found: readonly FoundPackage[]): JobSize {
 
 async function generateWith(
   readers: Readers,
-  found: readonly FoundPackage[],
+  found: PackageList,
   root: string,
   work: string,
   platform: Platform,
@@ -206,7 +207,7 @@ async function writePass(
   readers: Readers,
   root: string,
   work: string,
-  found: readonly FoundPackage[],
+  found: PackageList,
   skip: ReadonlySet<string>,
   expected: number,
   old: OldMetadata | null,
@@ -222,9 +223,15 @@ async function writePass(
     files: { primary: '', filelists: '', other: '' },
     kept: [],
   };
-  // held for the whole pass: references to `found`, no object per package
-  const todo = skip.size === 0 ? found : found.filter((f) => !skip.has(f.href));
-  const jobs = old ? todo.map((f) => (old.has(f.href) ? null : f)) : todo;
+  // held for the whole pass: `found` and, when not every package is read, a byte per package
+  const jobs: PassJobs = { list: found, state: null };
+  if (skip.size > 0 || old) {
+    const state = (jobs.state = newState(found));
+    for (let i = 0; i < found.length; i++) {
+      if (skip.size > 0 && skip.has(found.href(i))) state[i] = SKIPPED;
+      else if (old?.has(found.href(i)) === true) state[i] = REUSED;
+    }
+  }
   const cursor = old ? new OldCursor(old.packages()) : null;
   // packages in the old metadata that turn out not to match are read here, on the main thread
   let fallback: PackageReader | null = null;
@@ -241,27 +248,28 @@ async function writePass(
     written[kind].catch(() => undefined);
   }
   const leftOut = new Set<string>();
-  const progress = createProgress('reading packages', todo.length);
+  const progress = createProgress('reading packages', found.length - skip.size);
   let newest = 0;
-  let i = 0;
   try {
-    for await (const { jobs: slice, batch } of readers.describe(jobs)) {
+    for await (const { from, to, batch } of readers.describe(jobs)) {
       const made = batchFragments(batch);
       const out: Record<XmlKind, Uint8Array[]> = { primary: [], filelists: [], other: [] };
       let ok = 0; // packages of `batch` that made it, taken so far
       let d = 0; // jobs of `batch` (the described ones), taken so far
       let left = 0;
-      for (const job of slice) {
-        const f = todo[i++]!;
+      for (let i = from; i < to; i++) {
+        const state = jobs.state?.[i] ?? 0;
+        if (state === SKIPPED) continue;
         progress.tick();
         let time: number | null = null;
         let reused = false;
-        if (job !== null) {
+        if (state !== REUSED) {
           const why = batch.left[left];
           if (why?.index === d) {
             left++;
-            summary[why.kind].push({ href: f.href, reason: why.reason });
-            leftOut.add(f.href);
+            const href = found.href(i);
+            summary[why.kind].push({ href, reason: why.reason });
+            leftOut.add(href);
           } else {
             for (const kind of KINDS) out[kind].push(made[kind][ok]!);
             ok++;
@@ -269,7 +277,8 @@ async function writePass(
           }
           d++;
         } else {
-          const prior = await cursor!.match(f);
+          const f = { href: found.href(i) };
+          const prior = await cursor!.match(f.href);
           if (prior && old!.same(prior)) {
             for (const kind of KINDS) out[kind].push(prior[kind]);
             time = prior.time;
@@ -341,7 +350,8 @@ class OldCursor {
     await this.it.return(undefined);
   }
 
-  async match(f: FoundPackage): Promise<OldPackage | null> {
+  async match(href: string): Promise<OldPackage | null> {
+    const name = href.slice(href.lastIndexOf('/') + 1);
     for (;;) {
       if (this.current === undefined) {
         const step = await this.it.next();
@@ -349,7 +359,7 @@ class OldCursor {
       }
       const c: OldPackage | null = this.current;
       if (!c) return null;
-      const order = orderOf(c.href, f);
+      const order = orderOf(c.href, href, name);
       if (order > 0) return null;
       this.current = undefined;
       if (order < 0) continue;
@@ -358,10 +368,11 @@ class OldCursor {
   }
 }
 
-function orderOf(href: string, f: FoundPackage): number {
-  const name = href.slice(href.lastIndexOf('/') + 1);
-  if (name !== f.name) return name < f.name ? -1 : 1;
-  return href === f.href ? 0 : href < f.href ? -1 : 1;
+/** Where the old package at `old` is against the package at `href` (file name `name`) in createrepo_c order. */
+function orderOf(old: string, href: string, name: string): number {
+  const oldName = old.slice(old.lastIndexOf('/') + 1);
+  if (oldName !== name) return oldName < name ? -1 : 1;
+  return old === href ? 0 : old < href ? -1 : 1;
 }
 
 interface OldMetadata {

@@ -4,17 +4,7 @@
  */
 import { opendirSync } from 'node:fs';
 import { sep } from 'node:path';
-
-/**
- * One package file. Held for every package of the run, so it holds only what the order needs:
- * the path on disk is the root joined with `href` (packagePath), made when the file is read.
- */
-export interface FoundPackage {
-  /** Path relative to the repository root with `/` separators: the `location href`. */
-  href: string;
-  /** The file name (the same string as `href` for a file at the top of the repository). */
-  name: string;
-}
+import { PackageList } from './package-list.js';
 
 /** Directory entries read per system call batch while listing. */
 const LISTING_BATCH = 512;
@@ -24,14 +14,20 @@ export function packagePath(root: string, href: string): string {
   return root + sep + href;
 }
 
-export function findPackages(root: string): FoundPackage[] {
-  const found: FoundPackage[] = [];
+export function findPackages(root: string): PackageList {
+  // while listing: each file's name and the index of its directory's relative path (rels);
+  // once sorted, the hrefs are packed into the list and these go (PackageList: no string or
+  // object per package is held for the run)
+  const names: string[] = [];
+  const dirs: number[] = [];
+  const rels: string[] = [];
   // synchronous, paths joined by hand: a repository is one or a few directories of thousands
   // of entries, where async iteration and path.relative per entry cost more than the listing
   // itself. Entries are taken a batch at a time (opendir), never the whole directory as one
   // array: at 200,000 files that array alone took ~45 MiB of heap, and the process kept the
   // pages for the rest of the run.
   const walk = (dir: string, rel: string): void => {
+    const here = rels.push(rel) - 1;
     const d = opendirSync(dir, { bufferSize: LISTING_BATCH });
     try {
       for (let entry = d.readSync(); entry !== null; entry = d.readSync()) {
@@ -41,7 +37,8 @@ export function findPackages(root: string): FoundPackage[] {
           if (rel === '' && name === 'repodata') continue;
           walk(dir + sep + name, `${rel}${name}/`);
         } else if ((entry.isFile() || entry.isSymbolicLink()) && name.endsWith('.rpm')) {
-          found.push({ href: rel === '' ? name : rel + name, name });
+          names.push(name);
+          dirs.push(here);
         }
       }
     } finally {
@@ -49,8 +46,10 @@ export function findPackages(root: string): FoundPackage[] {
     }
   };
   walk(root, '');
-  found.sort((a, b) => compare(a.name, b.name) || compare(a.href, b.href));
-  return found;
+  const href = (i: number): string => rels[dirs[i]!]! + names[i]!;
+  const order = Array.from(names, (_, i) => i);
+  order.sort((a, b) => compare(names[a]!, names[b]!) || compare(href(a), href(b)));
+  return PackageList.build(order.length, (i) => href(order[i]!));
 }
 
 /** Byte-wise comparison (strcmp), not locale order, so output does not depend on the machine. */
