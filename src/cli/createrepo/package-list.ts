@@ -1,8 +1,8 @@
 /**
- * The package files of a run, held as one byte buffer of hrefs and their end offsets — no
- * string or object per package, ~4 bytes a package beside the hrefs' own bytes — in shared
- * memory, so that reader threads see the same list without a copy. An href is decoded when a
- * batch of packages is read, and dropped with the batch.
+ * The package files of a run, held as one byte buffer of front-coded hrefs — no string or object
+ * per package, a few bytes a package — in shared memory, so that reader threads see the same
+ * list without a copy. An href is decoded when a batch of packages is read, and dropped with the
+ * batch.
  *
  * The jobs of a pass (PassJobs) are the list and, when some packages are not read, one byte per
  * package saying so: reused from the old metadata (`--update`), or not in the pass (left out by
@@ -12,15 +12,30 @@
 /** Shared memory, so that a reader thread maps the same bytes (structured clone shares it). */
 const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(bytes, 1));
 
-export class PackageList {
-  private readonly text: Buffer;
+/** Packages per block: an href is decoded from the start of its block (front coding restarts there). */
+export const BLOCK = 32;
 
-  /** `bytes`: the hrefs as UTF-8, one after the other; `ends`: where each of them ends. */
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly ends: Uint32Array,
-  ) {
-    this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** The list as it is sent to a reader thread: shared memory and its length (PackageList.from). */
+export interface SharedList {
+  bytes: Uint8Array;
+  blocks: Uint32Array;
+  length: number;
+  longest: number;
+}
+
+/**
+ * The hrefs in order, front-coded: each as how many leading bytes it shares with the previous
+ * one and the bytes that follow (both lengths as LEB128), restarting at every BLOCK-th href,
+ * whose offset `blocks` holds. Sorted by file name, neighbours share most of their bytes (the
+ * directory and the name's start): ~15 bytes a package instead of ~40 for 200,000 synthetic
+ * packages.
+ */
+export class PackageList {
+  /** The current href's bytes while decoding (hrefs are decoded in order within a block). */
+  private readonly current: Buffer;
+
+  private constructor(private readonly shared: SharedList) {
+    this.current = Buffer.allocUnsafe(Math.max(shared.longest, 1));
   }
 
   /** A list of these hrefs, in this order. */
@@ -28,33 +43,103 @@ export class PackageList {
     return PackageList.build(hrefs.length, (i) => hrefs[i]!);
   }
 
-  /** A list of `count` hrefs, `hrefAt(i)` being the i-th (called twice each: no array of them is made). */
+  /** The list a reader thread was sent. */
+  static from(list: SharedList): PackageList {
+    return new PackageList(list);
+  }
+
+  /** A list of `count` hrefs, `hrefAt(i)` being the i-th (each asked for once, in order). */
   static build(count: number, hrefAt: (i: number) => string): PackageList {
-    let size = 0;
-    for (let i = 0; i < count; i++) size += Buffer.byteLength(hrefAt(i));
-    const text = Buffer.from(shared(size));
-    const ends = new Uint32Array(shared(count * Uint32Array.BYTES_PER_ELEMENT), 0, count);
+    let out = Buffer.allocUnsafe(Math.max(64, count * 16));
     let at = 0;
+    let prev = Buffer.allocUnsafe(256);
+    let prevLength = 0;
+    let longest = 0;
+    const blocks = new Uint32Array(shared(Math.ceil(count / BLOCK) * 4), 0, Math.ceil(count / BLOCK));
     for (let i = 0; i < count; i++) {
-      at += text.write(hrefAt(i), at);
-      ends[i] = at;
+      const href = hrefAt(i);
+      const length = Buffer.byteLength(href);
+      longest = Math.max(longest, length);
+      // room for this href whole and its two lengths (at most 5 bytes each)
+      if (at + length + 10 > out.length) {
+        const grown = Buffer.allocUnsafe(Math.max(out.length * 2, at + length + 10));
+        out.copy(grown, 0, 0, at);
+        out = grown;
+      }
+      if (length > prev.length) {
+        const grown = Buffer.allocUnsafe(length * 2);
+        prev.copy(grown, 0, 0, prevLength);
+        prev = grown;
+      }
+      // this href's bytes go after the two lengths first, then are compared with the previous
+      const start = at + 10;
+      out.write(href, start, 'utf8');
+      let same = 0;
+      if (i % BLOCK === 0) blocks[i / BLOCK] = at;
+      else while (same < length && same < prevLength && out[start + same] === prev[same]) same++;
+      out.copy(prev, 0, start, start + length);
+      prevLength = length;
+      at = leb128(out, at, same);
+      at = leb128(out, at, length - same);
+      out.copy(out, at, start + same, start + length);
+      at += length - same;
     }
-    return new PackageList(new Uint8Array(text.buffer, 0, size), ends);
+    const bytes = new Uint8Array(shared(at), 0, at);
+    bytes.set(out.subarray(0, at));
+    return new PackageList({ bytes, blocks, length: count, longest });
   }
 
   get length(): number {
-    return this.ends.length;
+    return this.shared.length;
+  }
+
+  /** What a reader thread is sent: shared memory, mapped, not copied. */
+  get parts(): SharedList {
+    return this.shared;
   }
 
   /** The `location href` of package `i`: its path relative to the repository, `/`-separated. */
   href(i: number): string {
-    return this.text.toString('utf8', i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
+    let href = '';
+    this.each(i, i + 1, (_, h) => (href = h));
+    return href;
+  }
+
+  /** Calls `f` with each package in [from, to) and its href, in order. */
+  each(from: number, to: number, f: (i: number, href: string) => void): void {
+    const { bytes, blocks } = this.shared;
+    const end = Math.min(to, this.length);
+    const first = Math.floor(from / BLOCK) * BLOCK;
+    let at = first < end ? blocks[first / BLOCK]! : 0;
+    const cur = this.current;
+    let length = 0;
+    for (let i = first; i < end; i++) {
+      // LEB128 lengths: shared with the previous href, then the bytes that follow
+      let same = 0;
+      for (let shift = 0, b = 128; b >= 128; shift += 7) same += ((b = bytes[at++]!) & 127) * 2 ** shift;
+      let more = 0;
+      for (let shift = 0, b = 128; b >= 128; shift += 7) more += ((b = bytes[at++]!) & 127) * 2 ** shift;
+      for (let k = 0; k < more; k++) cur[same + k] = bytes[at + k]!;
+      at += more;
+      length = same + more;
+      if (i >= from) f(i, cur.toString('utf8', 0, length));
+    }
   }
 
   /** Bytes held for the list (what it costs per package is this over its length). */
   get byteLength(): number {
-    return this.bytes.byteLength + this.ends.byteLength;
+    return this.shared.bytes.byteLength + this.shared.blocks.byteLength;
   }
+}
+
+/** Writes `n` as LEB128 at `at`; returns where it ends. */
+function leb128(out: Buffer, at: number, n: number): number {
+  while (n >= 128) {
+    out[at++] = (n & 127) | 128;
+    n = Math.floor(n / 128);
+  }
+  out[at++] = n;
+  return at;
 }
 
 /** What a pass does with package `i` (PassJobs.state). */
@@ -91,7 +176,9 @@ export function passOf(jobs: readonly (string | null)[]): PassJobs {
 /** The hrefs of the packages in [from, to) that the pass reads. */
 export function readIn(jobs: PassJobs, from: number, to: number): { href: string }[] {
   const out: { href: string }[] = [];
-  const end = Math.min(to, jobs.list.length);
-  for (let i = from; i < end; i++) if (jobs.state === null || jobs.state[i] === READ) out.push({ href: jobs.list.href(i) });
+  const state = jobs.state;
+  jobs.list.each(from, to, (i, href) => {
+    if (state === null || state[i] === READ) out.push({ href });
+  });
   return out;
 }

@@ -119,8 +119,7 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
       const shared = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
       const ahead = (count + 1) * AHEAD_PER_READER;
       // the list and the states are shared memory: every thread maps the same bytes, no copy
-      const list = { bytes: jobs.list.bytes, ends: jobs.list.ends };
-      for (const w of pool) w.postMessage({ pass, shared, list, state: jobs.state, batch: BATCH, ahead } satisfies PassMessage);
+      for (const w of pool) w.postMessage({ pass, shared, list: jobs.list.parts, state: jobs.state, batch: BATCH, ahead } satisfies PassMessage);
       const slice = (k: number) => readIn(jobs, k * BATCH, (k + 1) * BATCH);
       try {
         for (let k = 0; k < batches; k++) {

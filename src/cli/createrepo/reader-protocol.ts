@@ -7,6 +7,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { EncodedBatch } from './batch.js';
+import type { SharedList } from './package-list.js';
 
 /** Index into the shared array: the next batch nobody has claimed yet. */
 export const NEXT = 0;
@@ -31,7 +32,7 @@ export interface PassMessage {
    * The package list and which of its packages the pass reads, all in shared memory: the same
    * bytes for every thread and pass, never copied (package-list.ts).
    */
-  list: { bytes: Uint8Array; ends: Uint32Array };
+  list: SharedList;
   state: Uint8Array | null;
   /** Jobs per batch. */
   batch: number;

@@ -46,7 +46,7 @@ async function run(): Promise<void> {
 
 async function readPass(p: PassMessage): Promise<void> {
   const { shared, batch: size, ahead } = p;
-  const jobs: PassJobs = { list: new PackageList(p.list.bytes, p.list.ends), state: p.state };
+  const jobs: PassJobs = { list: PackageList.from(p.list), state: p.state };
   const batches = Math.ceil(jobs.list.length / size);
   for (;;) {
     if (Atomics.load(shared, STOP) !== 0) return;
