@@ -36,6 +36,8 @@ export interface Readers {
   /** The writer is done with `batch`: its buffer is written into again by a later batch. */
   release(batch: EncodedBatch): void;
   close(): Promise<void>;
+  /** The most batches read and not yet handed to the writer at once (what the window bounds). */
+  readonly held: { most: number };
 }
 
 /**
@@ -47,6 +49,7 @@ export function inProcessReaders(root: string, changelogLimit: number, ioFeed: (
   let reader = new PackageReader(root);
   const spare: ArrayBuffer[] = [];
   return {
+    held: { most: 0 },
     async *describe(jobs) {
       const count = jobs.list.length;
       const next = ioFeed?.(jobs.state === null ? count : jobs.state.reduce((n, s) => (s === READ ? n + 1 : n), 0)) ?? null;
@@ -83,10 +86,15 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
   // batches come back on a port of their own, which this thread can also read synchronously
   // (between two batches it reads itself) without waiting for its event loop
   const replies: MessagePort[] = [];
+  const held = { most: 0 };
+  const keep = (index: number, batch: EncodedBatch): void => {
+    results.set(index, batch);
+    held.most = Math.max(held.most, results.size);
+  };
   const received = (w: number, m: ReaderReply): void => {
     if (m.pass !== pass) return; // an abandoned pass: its batches are not written
     maker.set(m.batch, w);
-    results.set(m.index, m.batch);
+    keep(m.index, m.batch);
     wake?.();
   };
   const poll = (): void => {
@@ -111,11 +119,12 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
   });
 
   return {
+    held,
     async *describe(jobs) {
       pass++;
       results.clear();
-      const count = jobs.list.length;
-      const batches = Math.ceil(count / BATCH);
+      const packages = jobs.list.length;
+      const batches = Math.ceil(packages / BATCH);
       const shared = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
       const ahead = (count + 1) * AHEAD_PER_READER;
       // the list and the states are shared memory: every thread maps the same bytes, no copy
@@ -133,7 +142,7 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
               if (Atomics.compareExchange(shared, NEXT, next, next + 1) !== next) continue;
               const batch = await describeBatch(own, slice(next), changelogLimit, spare.pop());
               maker.set(batch, -1);
-              results.set(next, batch);
+              keep(next, batch);
               continue;
             }
             await new Promise<void>((resolve) => (wake = resolve));
@@ -141,7 +150,7 @@ export function threadReaders(count: number, root: string, changelogLimit: numbe
           }
           const batch = results.get(k)!;
           results.delete(k);
-          yield { from: k * BATCH, to: Math.min((k + 1) * BATCH, count), batch };
+          yield { from: k * BATCH, to: Math.min((k + 1) * BATCH, packages), batch };
           // one more batch written: a thread waiting for room may read on
           Atomics.store(shared, WRITTEN, k + 1);
           Atomics.notify(shared, WRITTEN);
