@@ -4,9 +4,9 @@
  * repodata/ except repomd.xml and the files the old repomd.xml lists without an `xml:base` — the
  * metadata this run replaces. A name the new run wrote itself is never overwritten. When the old
  * repomd.xml cannot be read, only repomd.xml is left behind (createrepo_c does the same, with a
- * warning).
+ * warning). Synchronous file calls: a few small files, read while repomd.xml is flushed to disk.
  */
-import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** An old repomd.xml larger than this is not read (Berth and createrepo_c write a few KiB). */
@@ -22,17 +22,21 @@ export interface CarriedOver {
 /** Copies the entries of `root/repodata/` to keep into `work` (the new repodata/, not yet live). */
 export async function carryOver(root: string, work: string): Promise<CarriedOver> {
   const live = join(root, 'repodata');
-  const names = await readdir(live).catch(() => null);
-  if (names === null) return { kept: [] };
+  let names: string[];
+  try {
+    names = readdirSync(live);
+  } catch {
+    return { kept: [] };
+  }
   const replaced = new Set(['repomd.xml']);
   const listed = await listedFiles(join(live, 'repomd.xml'));
   if ('files' in listed) for (const f of listed.files) replaced.add(f);
-  const written = new Set(await readdir(work));
+  const written = new Set(readdirSync(work));
   const kept: string[] = [];
   for (const name of names.sort()) {
     if (replaced.has(name) || written.has(name)) continue;
     // a copy, not a move: the live repodata/ stays whole until the swap
-    await cp(join(live, name), join(work, name), { recursive: true, preserveTimestamps: true, errorOnExist: false, force: false });
+    cpSync(join(live, name), join(work, name), { recursive: true, preserveTimestamps: true, errorOnExist: false, force: false });
     kept.push(name);
   }
   return 'files' in listed ? { kept } : { kept, unreadable: listed.error };
@@ -40,13 +44,17 @@ export async function carryOver(root: string, work: string): Promise<CarriedOver
 
 /** Base names of the files repomd.xml lists in this directory (records with xml:base point elsewhere). */
 async function listedFiles(path: string): Promise<{ files: string[] } | { error: string }> {
-  const size = await stat(path).then((s) => s.size, () => null);
-  if (size === null) return { files: [] };
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return { files: [] };
+  }
   if (size > OLD_REPOMD_LIMIT) return { error: `larger than ${OLD_REPOMD_LIMIT} bytes` };
   try {
     // loaded only when there is an old repomd.xml: an XML parser is costly to start
     const { readRepomd } = await import('../../core/repodata/read/repomd.js');
-    const records = readRepomd(await readFile(path, 'utf8')).entries;
+    const records = readRepomd(readFileSync(path, 'utf8')).entries;
     return { files: records.filter((r) => r.base === null).map((r) => r.href.slice(r.href.lastIndexOf('/') + 1)) };
   } catch (e) {
     return { error: (e as Error).message };

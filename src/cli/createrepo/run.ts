@@ -10,10 +10,9 @@
  * queue per file and one compressed chunk per file, not by the number of packages.
  */
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec, Platform } from '../../core/platform.js';
-import { writeXmlFile, type FileDigest, type XmlKind } from '../../core/repodata/xml-file.js';
+import type { FileDigest, XmlKind } from '../../core/repodata/xml-file.js';
 import { repomdXml, type RepomdRecord } from '../../core/repodata/repomd.js';
 import { CliError } from '../command.js';
 import { createProgress } from '../progress.js';
@@ -25,7 +24,7 @@ import { PackageReader } from './describe.js';
 import { inProcessReaders, threadReaders, type Readers } from './pool.js';
 import { batchFragments, describeBatch, KINDS } from './batch.js';
 import { carryOver } from './carry-over.js';
-import { isDirectory, swap, writeSynced } from './finish.js';
+import { isDirectory, swap, writeKind, writeSyncing } from './finish.js';
 import { defaultWorkers, startIoThread, useIoThread, type JobSize } from './threads.js';
 import { IoFeed } from './io-feed.js';
 import { writeGroupfile } from './groupfile.js';
@@ -84,8 +83,14 @@ export async function createrepo(root: string, platform: Platform, opts: Creater
   // threads told to end, to wait for once the run is over (a caller is left none of them)
   const ending: Promise<void>[] = [];
   try {
-    const summary = await generate(root, work, platform, opts, ending);
-    const carried = await carryOver(root, work);
+    const { summary, synced } = await generate(root, work, platform, opts, ending);
+    // while repomd.xml is flushed to disk; the swap waits for it
+    let carried;
+    try {
+      carried = await carryOver(root, work);
+    } finally {
+      await synced;
+    }
     summary.kept = carried.kept;
     if (carried.unreadable !== undefined) summary.oldRepomdUnreadable = carried.unreadable;
     swap(root, work);
@@ -103,7 +108,7 @@ async function generate(
   platform: Platform,
   opts: CreaterepoOptions,
   ending: Promise<void>[],
-): Promise<CreaterepoSummary> {
+): Promise<Generated> {
   const found = findPackages(root);
   const workers = opts.workers === 'auto' ? defaultWorkers(jobSize(root, found)) : Math.max(0, opts.workers ?? 0);
   // the I/O thread, started for the first pass that reads enough files (threads.ts useIoThread)
@@ -142,7 +147,7 @@ async function generateWith(
   work: string,
   platform: Platform,
   opts: CreaterepoOptions,
-): Promise<CreaterepoSummary> {
+): Promise<Generated> {
   // --update: a package whose size and mtime match the old metadata is not read again
   const old = opts.update ? await reusable(root, platform) : null;
 
@@ -185,8 +190,13 @@ async function generateWith(
     summary.groups = group.files;
   }
   const repomd = repomdXml(records, { revision: summary.revision });
-  writeSynced(join(work, 'repomd.xml'), repomd);
-  return summary;
+  return { summary, synced: writeSyncing(join(work, 'repomd.xml'), repomd) };
+}
+
+interface Generated {
+  summary: CreaterepoSummary;
+  /** Settles once repomd.xml is on disk. */
+  synced: Promise<void>;
 }
 
 interface Pass {
@@ -319,25 +329,6 @@ async function writePass(
   progress.done();
   for (const kind of KINDS) channels[kind].close();
   return { summary, newest, leftOut, tmps, written };
-}
-
-/** Writes one metadata file to `tmp`; rejects (count mismatch) when `count` was not met. */
-async function writeKind(
-  kind: XmlKind,
-  count: number,
-  fragments: AsyncIterable<Uint8Array[]>,
-  tmp: string,
-  platform: Platform,
-  codec: Codec,
-): Promise<{ tmp: string; digest: FileDigest }> {
-  const file = writeXmlFile(kind, count, fragments, platform, { codec });
-  const handle = await open(tmp, 'w');
-  try {
-    for await (const bytes of file.bytes) await handle.write(bytes);
-  } finally {
-    await handle.close();
-  }
-  return { tmp, digest: await file.digest };
 }
 
 /** Merge-join cursor over the old metadata (both lists are in createrepo_c order). */
