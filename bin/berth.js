@@ -19,10 +19,15 @@
 //
 // Keep this file plain JavaScript that any Node ≥ 18 can parse: it is the one file the system
 // Node reads.
-import { existsSync, readFileSync } from 'node:fs';
-import module from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+//
+// Node's built-ins are taken with `process.getBuiltinModule()` where there is one (Node ≥ 20.16):
+// an `import` of `node:fs` makes a module facade that reads every export, which loads the
+// fs promises and streams modules, milliseconds of every start that `berth createrepo` never uses.
+const builtin = async (name) => process.getBuiltinModule?.(name) ?? (await import(name));
+const { existsSync, readFileSync } = await builtin('node:fs');
+const module = await builtin('node:module');
+const { delimiter, dirname, join } = await builtin('node:path');
+const { fileURLToPath, pathToFileURL } = await builtin('node:url');
 
 const NODE_MAJOR = 24;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,8 +10,10 @@
 // ships no sources (no src/cli/main.ts) has nothing to be stale against: its bundle is used.
 //
 // Plain JavaScript that any Node ≥ 18 can parse, like bin/berth.js.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Built-ins as in bin/berth.js: no module facade where Node has `process.getBuiltinModule()`.
+const builtin = async (name) => process.getBuiltinModule?.(name) ?? (await import(name));
+const { existsSync, readFileSync, statSync } = await builtin('node:fs');
+const { join } = await builtin('node:path');
 
 /** Where the bundle is built, relative to the checkout. */
 export const BUNDLE_DIR = join('dist', 'cli');

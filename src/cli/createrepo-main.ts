@@ -9,7 +9,8 @@
  * from the code cache embedded in the Node binary, which V8 accepts only while the V8 settings
  * are the ones it was made with: a built-in first loaded after any setting changes is compiled
  * from its source (measured: ~10 ms of CPU for those createrepo loads, ~30 ms more for a worker
- * thread's start-up, docs/benchmarks.md).
+ * thread's start-up, docs/benchmarks.md). In the bundle they are taken with
+ * `process.getBuiltinModule()` as its modules are evaluated, before this body (bin/build-cli.js).
  */
 import { enableCompileCache } from 'node:module';
 import { runCommand } from './dispatch.js';
