@@ -2,7 +2,7 @@
 // went in, from any index, across block boundaries, with lengths over one LEB128 byte and
 // non-ASCII names; what the list holds is counted (bytes per package), and it is shared memory.
 import { describe, expect, it } from 'vitest';
-import { BLOCK, PackageList, passOf, readIn, REUSED } from '../../src/cli/createrepo/package-list.js';
+import { BLOCK, PackageList, passJobs, passOf, READ, readIn, REUSED, SKIPPED } from '../../src/cli/createrepo/package-list.js';
 
 const all = (list: PackageList): string[] => {
   const out: string[] = [];
@@ -54,5 +54,14 @@ describe('PackageList', () => {
     expect(readIn(jobs, 0, 4)).toEqual([{ href: 'a.rpm' }, { href: 'b.rpm' }]);
     expect(readIn(jobs, 1, 3)).toEqual([{ href: 'b.rpm' }]);
     expect(passOf(['a.rpm']).state).toBeNull();
+  });
+
+  it('a pass skips the packages left out before and reuses the unchanged ones, one byte each', () => {
+    const list = PackageList.of(['a.rpm', 'b.rpm', 'c.rpm', 'd.rpm']);
+    expect(passJobs(list, new Set(), null).state).toBeNull();
+    const jobs = passJobs(list, new Set(['b.rpm']), { has: (href) => href === 'b.rpm' || href === 'c.rpm' });
+    expect([...jobs.state!]).toEqual([READ, SKIPPED, REUSED, READ]);
+    expect(jobs.state!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(readIn(jobs, 0, 4)).toEqual([{ href: 'a.rpm' }, { href: 'd.rpm' }]);
   });
 });

@@ -177,6 +177,20 @@ export function newState(list: PackageList): Uint8Array {
   return new Uint8Array(shared(list.length), 0, list.length);
 }
 
+/**
+ * The jobs of a pass over `list`: the packages in `skip` are not in it, those `old` has
+ * (unchanged since the old metadata) are reused, the others read.
+ */
+export function passJobs(list: PackageList, skip: ReadonlySet<string>, old: { has(href: string): boolean } | null): PassJobs {
+  if (skip.size === 0 && old === null) return { list, state: null };
+  const state = newState(list);
+  list.each(0, list.length, (i, href) => {
+    if (skip.has(href)) state[i] = SKIPPED;
+    else if (old?.has(href) === true) state[i] = REUSED;
+  });
+  return { list, state };
+}
+
 /** The jobs of a pass in which every package of these hrefs is read, or reused when null. */
 export function passOf(jobs: readonly (string | null)[]): PassJobs {
   const list = PackageList.of(jobs.map((j) => j ?? ''));

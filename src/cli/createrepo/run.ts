@@ -17,7 +17,7 @@ import { repomdXml, type RepomdRecord } from '../../core/repodata/repomd.js';
 import { CliError } from '../command.js';
 import { createProgress } from '../progress.js';
 import { findPackages, packagePath } from './walk.js';
-import { newState, REUSED, SKIPPED, type PackageList, type PassJobs } from './package-list.js';
+import { passJobs, REUSED, SKIPPED, type PackageList } from './package-list.js';
 import type { OldPackage } from './old-metadata.js';
 import { Channel } from './channel.js';
 import { PackageReader } from './describe.js';
@@ -234,14 +234,7 @@ async function writePass(
     kept: [],
   };
   // held for the whole pass: `found` and, when not every package is read, a byte per package
-  const jobs: PassJobs = { list: found, state: null };
-  if (skip.size > 0 || old) {
-    const state = (jobs.state = newState(found));
-    for (let i = 0; i < found.length; i++) {
-      if (skip.size > 0 && skip.has(found.href(i))) state[i] = SKIPPED;
-      else if (old?.has(found.href(i)) === true) state[i] = REUSED;
-    }
-  }
+  const jobs = passJobs(found, skip, old);
   const cursor = old ? new OldCursor(old.packages()) : null;
   // packages in the old metadata that turn out not to match are read here, on the main thread
   let fallback: PackageReader | null = null;
