@@ -1,6 +1,6 @@
 /** The core's Platform on Node: native hashing and zlib (gzip, zstd), both ways. */
 import * as zlib from 'node:zlib';
-import { gzip, gzipSync, zstdCompress, zstdCompressSync, constants } from 'node:zlib';
+import { gzip, gzipSync, zstdCompress, constants } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Codec, Platform } from '../../core/platform.js';
 import { nodeCryptoHash } from '../node-hash.js';
@@ -12,10 +12,12 @@ const gunzipAsync = promisify(zlib.gunzip);
 const zstdDecompressAsync = promisify(zlib.zstdDecompress);
 
 /**
- * Inputs up to this size are compressed on the calling thread: a member of a few bytes (the
+ * gzip inputs up to this size are compressed on the calling thread: a member of a few bytes (the
  * header and footer members of every metadata file) costs ~0.3 ms there, against a round trip
  * through libuv's thread pool that costs the caller about as much CPU and, when the pool is
- * busy or not yet started, milliseconds of waiting. The bytes are the same either way.
+ * busy or not yet started, milliseconds of waiting. The bytes are the same either way. Not zstd:
+ * Node's synchronous zstd writes the content size into the frame header, the streaming one does
+ * not, so the bytes would differ from those of a larger input's path.
  */
 export const COMPRESS_INLINE_BYTES = 16 * 1024;
 
@@ -25,10 +27,8 @@ const ZSTD_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 3 } };
 export const nodePlatform: Platform = {
   createHash: nodeCryptoHash,
   async compress(codec: Codec, data: Uint8Array): Promise<Uint8Array> {
-    if (data.length <= COMPRESS_INLINE_BYTES) {
-      return new Uint8Array(codec === 'gz' ? gzipSync(data, GZIP_OPTIONS) : zstdCompressSync(data, ZSTD_OPTIONS));
-    }
-    return new Uint8Array(codec === 'gz' ? await gzipAsync(data, GZIP_OPTIONS) : await zstdAsync(data, ZSTD_OPTIONS));
+    if (codec === 'gz') return new Uint8Array(data.length <= COMPRESS_INLINE_BYTES ? gzipSync(data, GZIP_OPTIONS) : await gzipAsync(data, GZIP_OPTIONS));
+    return new Uint8Array(await zstdAsync(data, ZSTD_OPTIONS));
   },
   decompress: (codec, input) => decompressWith(zlib, codec, input),
   async decompressBytes(codec: Codec, data: Uint8Array, size: number): Promise<Uint8Array> {
