@@ -3,13 +3,12 @@
  * buffered, validated the way rpm's hdrblobVerifyInfo/VerifyRegion do, then exposed through
  * typed accessors. Nothing here trusts a length, count or offset it has not bounded first.
  */
-import type { ByteSource } from './byte-source.js';
 import { fail } from './errors.js';
 import { REGION, TYPE } from './tags.js';
-import { decodeString, decodeStringArray } from './strings.js';
+import { decodeRange, decodeStringArray } from './strings.js';
 
 export const HEADER_MAGIC = [0x8e, 0xad, 0xe8, 0x01] as const;
-const INTRO = 16;
+export const INTRO = 16;
 const ENTRY = 16;
 const MAX_ARRAY = 0xfffff;
 const ELEMENT_SIZE = [0, 1, 1, 2, 4, 8, 0, 1, 0, 0] as const;
@@ -42,8 +41,11 @@ export interface RegionRule {
   full: boolean;
 }
 
-/** Index of `tag` in a header's entry arrays: found by binary search, as rpm writes tags sorted. */
-type Lookup = (tag: number) => number;
+/** How messages name a header and its region (made once, not per header). */
+export const NAMES = { signature: 'signature header', main: 'main header' } as const;
+const REGION_NAMES = { signature: 'signature header region', main: 'main header region' } as const;
+const MAIN_REGION_TAGS: readonly number[] = [REGION.IMMUTABLE, REGION.IMAGE];
+const SIG_REGION_TAGS: readonly number[] = [REGION.SIGNATURES];
 
 export class Header {
   readonly kind: HeaderKind;
@@ -57,7 +59,8 @@ export class Header {
    */
   private readonly index: number[];
   private entryCount = 0;
-  private find: Lookup;
+  /** Tags out of order (allowed, if unusual): entry index by tag; null while they are sorted. */
+  private byTag: Map<number, number> | null = null;
   private readonly store: Uint8Array;
   /** Offset of the store in `bytes`. */
   private readonly storeStart: number;
@@ -73,14 +76,17 @@ export class Header {
     const storeStart = INTRO + ENTRY * il;
     this.storeStart = storeStart;
     this.store = bytes.subarray(storeStart, storeStart + dl);
-    this.find = this.sortedLookup;
     // sized once (no regrowth while validating); a message string per entry only on failure
     this.index = new Array<number>(FIELDS * il);
     this.regionTag = this.validate(il, dl, region);
   }
 
-  /** Binary search: valid while the tags are strictly ascending (checked by validate). */
-  private readonly sortedLookup: Lookup = (tag) => {
+  /**
+   * Index of `tag` in the entry arrays, or -1: by binary search, as rpm writes tags sorted
+   * (validate checks they are strictly ascending), else through the map.
+   */
+  private find(tag: number): number {
+    if (this.byTag !== null) return this.byTag.get(tag) ?? -1;
     const index = this.index;
     let lo = 0;
     let hi = this.entryCount - 1;
@@ -92,13 +98,13 @@ export class Header {
       else hi = mid - 1;
     }
     return -1;
-  };
+  }
 
   /** Tags out of order (allowed, if unusual): a map, which also finds duplicates. */
   private unsortedLookup(): Map<number, number> {
     const index = new Map<number, number>();
     for (let i = 0; i < this.entryCount; i++) index.set(this.index[i * FIELDS]!, i);
-    this.find = (tag) => index.get(tag) ?? -1;
+    this.byTag = index;
     return index;
   }
 
@@ -112,12 +118,12 @@ export class Header {
 
   private validate(il: number, dl: number, rule: RegionRule): number | null {
     const v = this.view;
-    const name = `${this.kind} header`;
+    const name = NAMES[this.kind];
     let first = 0;
     let region: number | null = null;
     let regionEnd = -1;
     const tag0 = v.getUint32(INTRO);
-    const regionTags: readonly number[] = this.kind === 'main' ? [REGION.IMMUTABLE, REGION.IMAGE] : [REGION.SIGNATURES];
+    const regionTags = this.kind === 'main' ? MAIN_REGION_TAGS : SIG_REGION_TAGS;
     if (regionTags.includes(tag0)) {
       region = tag0;
       regionEnd = this.checkRegion(il, dl, rule.full);
@@ -190,7 +196,7 @@ export class Header {
   /** Checks the region entry and its trailer; returns the store offset where the region ends. */
   private checkRegion(il: number, dl: number, requireFull: boolean): number {
     const v = this.view;
-    const name = `${this.kind} header region`;
+    const name = REGION_NAMES[this.kind];
     const tag = v.getUint32(INTRO);
     const type = v.getUint32(INTRO + 4);
     const offset = v.getInt32(INTRO + 8);
@@ -238,10 +244,10 @@ export class Header {
     if (index >= this.index[e * FIELDS + COUNT_AT]!) index = 0;
     let pos = this.index[e * FIELDS + OFFSET_AT]!;
     // one string: its NUL is the entry's last byte
-    if (this.index[e * FIELDS + COUNT_AT] === 1) return decodeString(this.store.subarray(pos, pos + this.index[e * FIELDS + LENGTH_AT]! - 1));
+    if (this.index[e * FIELDS + COUNT_AT] === 1) return decodeRange(this.store, pos, pos + this.index[e * FIELDS + LENGTH_AT]! - 1);
     for (let k = 0; k < index; k++) pos = this.nul(pos) + 1;
     // validated: every string of the entry is NUL-terminated inside the store
-    return decodeString(this.store.subarray(pos, this.nul(pos)));
+    return decodeRange(this.store, pos, this.nul(pos));
   }
 
   /** The strings of `tag`; with `limit`, only the first `limit` of them are decoded and returned. */
@@ -315,80 +321,4 @@ export class Header {
     }
     return this.i18nIndex;
   }
-}
-
-/** What the 16-byte intro declares, checked against `limits`. */
-interface Intro {
-  reserved: number;
-  il: number;
-  dl: number;
-  total: number;
-}
-
-function checkIntro(intro: Uint8Array, name: string, limits: HeaderLimits, at: number): Intro {
-  for (let i = 0; i < 4; i++) {
-    if (intro[i] !== HEADER_MAGIC[i]) fail('rpm.header.bad-magic', `${name} magic 8E AD E8 01 missing at offset ${at}`);
-  }
-  const dv = new DataView(intro.buffer, intro.byteOffset, INTRO);
-  // kept as numbers: the source may reuse the intro's memory when `rest` needs more bytes
-  const reserved = dv.getUint32(4);
-  const il = dv.getUint32(8);
-  const dl = dv.getUint32(12);
-  if (il < 1) fail('rpm.header.empty', `${name} has no index entries`);
-  if (il > limits.maxEntries) fail('rpm.header.too-large', `${name} declares ${il} index entries (limit ${limits.maxEntries})`);
-  if (dl > limits.maxData) fail('rpm.header.too-large', `${name} declares a ${dl}-byte store (limit ${limits.maxData})`);
-  const total = INTRO + ENTRY * il + dl;
-  if (total > limits.maxBytes) fail('rpm.header.too-large', `${name} is ${total} bytes (limit ${limits.maxBytes})`);
-  return { reserved, il, dl, total };
-}
-
-function assemble(kind: HeaderKind, h: Intro, rest: Uint8Array, region: RegionRule): Header {
-  const bytes = new Uint8Array(h.total);
-  const out = new DataView(bytes.buffer);
-  bytes.set(HEADER_MAGIC, 0);
-  out.setUint32(4, h.reserved);
-  out.setUint32(8, h.il);
-  out.setUint32(12, h.dl);
-  bytes.set(rest, INTRO);
-  return new Header(kind, bytes, region);
-}
-
-/** Reads one header from the source, checking its declared size against `limits` first. */
-export async function readHeader(
-  src: ByteSource,
-  kind: HeaderKind,
-  limits: HeaderLimits,
-  region: RegionRule,
-): Promise<Header> {
-  const name = `${kind} header`;
-  const intro = await src.readExactly(INTRO, `${name} intro`);
-  const h = checkIntro(intro, name, limits, src.position - INTRO);
-  return assemble(kind, h, await src.readExactly(h.total - INTRO, name), region);
-}
-
-/**
- * `readHeader`, without a promise when the source has the bytes at hand (a file read
- * synchronously): the header, or a promise of it. `inPlace`: when the whole header lies in one
- * chunk of the source, the Header reads it there instead of from a copy, so it is valid only
- * until the source's memory is reused (the next chunk of a source with transient chunks).
- */
-export function takeHeader(
-  src: ByteSource,
-  kind: HeaderKind,
-  limits: HeaderLimits,
-  region: RegionRule,
-  inPlace = false,
-): Header | Promise<Header> {
-  const name = `${kind} header`;
-  const intro = src.take(INTRO);
-  if (intro === null) return readHeader(src, kind, limits, region);
-  const h = checkIntro(intro, name, limits, src.position - INTRO);
-  const rest = src.take(h.total - INTRO);
-  if (rest === null) return src.readExactly(h.total - INTRO, name).then((r) => assemble(kind, h, r, region));
-  // both views of the same memory, back to back: the chunk held the whole header. Not in shared
-  // memory (a SharedArrayBuffer is no ArrayBuffer): TextDecoder is ~50 % slower on it than a copy.
-  if (inPlace && rest.buffer === intro.buffer && rest.byteOffset === intro.byteOffset + INTRO && intro.buffer instanceof ArrayBuffer) {
-    return new Header(kind, new Uint8Array(intro.buffer, intro.byteOffset, h.total), region);
-  }
-  return assemble(kind, h, rest, region);
 }

@@ -14,23 +14,36 @@ const SHORT = 32;
 
 /** Decode one string's bytes (no terminating NUL). */
 export function decodeString(bytes: Uint8Array): string {
-  const n = bytes.length;
-  if (n === 0) return '';
+  return decodeRange(bytes, 0, bytes.length);
+}
+
+/**
+ * Per length up to SHORT, a reused array of that many code units: a short ASCII string is made
+ * from it with `String.fromCharCode`, with no view of the bytes and no decoder call.
+ */
+const UNITS: number[][] = [];
+for (let n = 0; n <= SHORT; n++) UNITS.push(new Array<number>(n).fill(0));
+
+/** `decodeString` of `bytes[start, end)`, without a view of them when the string is short ASCII. */
+export function decodeRange(bytes: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n <= 0) return '';
   if (n <= SHORT) {
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (bytes[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
+    const units = UNITS[n]!;
+    let i = 0;
+    for (; i < n; i++) {
+      const b = bytes[start + i]!;
+      if (b >= 0x80) break;
+      units[i] = b;
     }
     // ASCII is valid UTF-8 that decodes to the same code units
-    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    if (i === n) return String.fromCharCode.apply(null, units);
   }
+  const view = bytes.subarray(start, end);
   try {
-    return utf8.decode(bytes);
+    return utf8.decode(view);
   } catch {
-    return reencode(bytes);
+    return reencode(view);
   }
 }
 
