@@ -131,8 +131,10 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
   const dropped: DroppedDependency[] = [];
   // built on the first file require (most packages have none)
   let ownFiles: Set<string> | null = null;
-  // name + flag name + raw version, exactly the key createrepo_c builds (ambiguity included)
+  // name + flag name + raw version, exactly the key createrepo_c builds (ambiguity included);
+  // only requires look it up, so without them it is not built
   const provided = new Set<string>();
+  const keyProvides = pkg.requires.length > 0;
   // last kept require per name: its flags, raw version and pre (made on the first require)
   let lastRequire: Map<string, { flags: string; version: string; pre: boolean }> | null = null;
 
@@ -144,7 +146,7 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
       const dep = deps[d]!;
       const flags = flagName(dep.flags);
       // only provides and requires use the key (a string built per dependency)
-      const key = from === 'provides' || (from === 'requires' && provided.size > 0) ? dep.name + (flags ?? '') + dep.version : '';
+      const key = (from === 'provides' && keyProvides) || (from === 'requires' && provided.size > 0) ? dep.name + (flags ?? '') + dep.version : '';
       let pre = false;
       if (from === 'requires') {
         if (dep.name.startsWith('rpmlib(')) continue;
@@ -172,7 +174,7 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
       };
       switch (from) {
         case 'provides':
-          provided.add(key);
+          if (keyProvides) provided.add(key);
           lists.provides.push(entry);
           break;
         case 'requires':

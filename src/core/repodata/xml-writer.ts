@@ -34,7 +34,8 @@ export class XmlWriter extends ByteBuffer {
   /** Appends `s`, known to be ASCII without anything to escape (markup, numbers, flag names). */
   raw(s: string): void {
     const n = s.length;
-    this.reserve(n);
+    // the common case checked here: a call per markup string shows in profiles
+    if (this.length + n > this.buf.length) this.reserve(n);
     const buf = this.buf;
     let at = this.length;
     for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
@@ -49,7 +50,7 @@ export class XmlWriter extends ByteBuffer {
     }
     let digits = 1;
     for (let p = 10; p <= n; p *= 10) digits++;
-    this.reserve(digits);
+    if (this.length + digits > this.buf.length) this.reserve(digits);
     const buf = this.buf;
     let at = this.length + digits;
     this.length = at;
@@ -76,7 +77,7 @@ export class XmlWriter extends ByteBuffer {
 
   private escaped(s: string, cls: Uint8Array, entities: readonly (string | undefined)[], isAttr: boolean): void {
     const n = s.length;
-    this.reserve(n);
+    if (this.length + n > this.buf.length) this.reserve(n);
     let buf = this.buf;
     let at = this.length;
     for (let i = 0; i < n; i++) {

@@ -13,6 +13,8 @@ const ENTRY = 16;
 const MAX_ARRAY = 0xfffff;
 const ELEMENT_SIZE = [0, 1, 1, 2, 4, 8, 0, 1, 0, 0] as const;
 const FIELDS = 5;
+/** validate scans a string's first this many bytes for its NUL in a loop, the rest natively. */
+const SCAN_LOOP = 24;
 const TYPE_AT = 1;
 const OFFSET_AT = 2;
 const COUNT_AT = 3;
@@ -47,6 +49,26 @@ const REGION_NAMES = { signature: 'signature header region', main: 'main header 
 const MAIN_REGION_TAGS: readonly number[] = [REGION.IMMUTABLE, REGION.IMAGE];
 const SIG_REGION_TAGS: readonly number[] = [REGION.SIGNATURES];
 
+/** Entry indexes of released headers (createrepo parses thousands of headers one at a time). */
+const SPARE_INDEXES: number[][] = [];
+const MAX_SPARE_INDEXES = 4;
+/** Larger indexes (headers of over 13,107 entries) are not kept. */
+const MAX_SPARE_FIELDS = 65536;
+const NO_ENTRIES: number[] = [];
+
+/**
+ * Big-endian numbers read from the bytes: DataView calls are not inlined by Maglev (the tier
+ * `berth createrepo` runs in), and validate reads four per entry. The trailer may sit at any
+ * byte offset (it was at 2097 in a real package): byte reads need no alignment.
+ */
+export function uint32(b: Uint8Array, at: number): number {
+  return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
+}
+
+function int32(b: Uint8Array, at: number): number {
+  return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+}
+
 export class Header {
   readonly kind: HeaderKind;
   /** The whole blob: intro, index and store. */
@@ -57,27 +79,29 @@ export class Header {
    * The validated entries (the region entry excluded), FIELDS numbers each: tag, type, data
    * offset, count, data byte length in the store (strings include their NULs).
    */
-  private readonly index: number[];
+  private index: number[];
   private entryCount = 0;
   /** Tags out of order (allowed, if unusual): entry index by tag; null while they are sorted. */
   private byTag: Map<number, number> | null = null;
   private readonly store: Uint8Array;
   /** Offset of the store in `bytes`. */
   private readonly storeStart: number;
-  private readonly view: DataView;
   private i18nIndex = -1;
 
   constructor(kind: HeaderKind, bytes: Uint8Array, region: RegionRule) {
     this.kind = kind;
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const il = this.view.getUint32(8);
-    const dl = this.view.getUint32(12);
+    const il = bytes.length >= INTRO ? uint32(bytes, 8) : 0;
+    const dl = bytes.length >= INTRO ? uint32(bytes, 12) : 0;
+    // the reads below are bounded by these sizes (readHeader sizes the blob from them)
+    if (il < 1 || bytes.length < INTRO + ENTRY * il + dl) fail('rpm.header.truncated', `${NAMES[kind]} blob is shorter than its ${il} entries and ${dl}-byte store`);
     const storeStart = INTRO + ENTRY * il;
     this.storeStart = storeStart;
     this.store = bytes.subarray(storeStart, storeStart + dl);
-    // sized once (no regrowth while validating); a message string per entry only on failure
-    this.index = new Array<number>(FIELDS * il);
+    // sized once (no regrowth while validating), or one a released header left (its stale
+    // numbers past entryCount are never read); a message string per entry only on failure
+    const spare = SPARE_INDEXES.pop();
+    this.index = spare !== undefined && spare.length >= FIELDS * il ? spare : new Array<number>(FIELDS * il);
     this.regionTag = this.validate(il, dl, region);
   }
 
@@ -117,12 +141,12 @@ export class Header {
   }
 
   private validate(il: number, dl: number, rule: RegionRule): number | null {
-    const v = this.view;
+    const v = this.bytes;
     const name = NAMES[this.kind];
     let first = 0;
     let region: number | null = null;
     let regionEnd = -1;
-    const tag0 = v.getUint32(INTRO);
+    const tag0 = uint32(v, INTRO);
     const regionTags = this.kind === 'main' ? MAIN_REGION_TAGS : SIG_REGION_TAGS;
     if (regionTags.includes(tag0)) {
       region = tag0;
@@ -136,10 +160,10 @@ export class Header {
     let index: Map<number, number> | null = null;
     for (let i = first; i < il; i++) {
       const at = INTRO + ENTRY * i;
-      const tag = v.getUint32(at);
-      const type = v.getUint32(at + 4);
-      const offset = v.getInt32(at + 8);
-      const count = v.getUint32(at + 12);
+      const tag = uint32(v, at);
+      const type = uint32(v, at + 4);
+      const offset = int32(v, at + 8);
+      const count = uint32(v, at + 12);
       if (tag < 100) fail('rpm.header.bad-tag', `${name} entry ${i} (tag ${tag}): tag below 100 outside the region entry`);
       if (type < TYPE.CHAR || type > TYPE.I18NSTRING) fail('rpm.header.bad-type', `${name} entry ${i} (tag ${tag}): unknown data type ${type}`);
       if (count < 1 || count > dl) fail('rpm.header.bad-count', `${name} entry ${i} (tag ${tag}): count ${count} outside 1..${dl}`);
@@ -151,14 +175,22 @@ export class Header {
       if (offset < end) fail('rpm.header.overlap', `${name} entry ${i} (tag ${tag}): data at ${offset} overlaps or precedes the previous entry (ends ${end})`);
       let length: number;
       if (type === TYPE.STRING || type === TYPE.STRING_ARRAY || type === TYPE.I18NSTRING) {
-        // one pass over the entry's bytes, counting NULs until `count` strings have ended
+        // one pass over the entry's bytes, counting NULs until `count` strings have ended: a
+        // string's first bytes in a loop, the rest of a long one (a description, a changelog
+        // text) by the native search
         const store = this.store;
         const n = store.length;
         let k = 0;
         let pos = offset;
-        while (pos < n) {
-          if (store[pos++] === 0 && ++k === count) break;
+        while (k < count && pos < n) {
+          const short = Math.min(n, pos + SCAN_LOOP);
+          while (pos < short && store[pos] !== 0) pos++;
+          if (pos === short) pos = pos < n ? store.indexOf(0, pos) : -1;
+          if (pos < 0) break;
+          pos++;
+          k++;
         }
+        if (pos < 0) pos = n;
         if (k < count) fail('rpm.header.unterminated-string', `${name} entry ${i} (tag ${tag}): string ${k} is not NUL-terminated inside the store`);
         length = pos - offset;
       } else {
@@ -195,21 +227,20 @@ export class Header {
 
   /** Checks the region entry and its trailer; returns the store offset where the region ends. */
   private checkRegion(il: number, dl: number, requireFull: boolean): number {
-    const v = this.view;
+    const v = this.bytes;
     const name = REGION_NAMES[this.kind];
-    const tag = v.getUint32(INTRO);
-    const type = v.getUint32(INTRO + 4);
-    const offset = v.getInt32(INTRO + 8);
-    const count = v.getUint32(INTRO + 12);
+    const tag = uint32(v, INTRO);
+    const type = uint32(v, INTRO + 4);
+    const offset = int32(v, INTRO + 8);
+    const count = uint32(v, INTRO + 12);
     if (type !== TYPE.BIN || count !== 16) fail('rpm.header.region', `${name} entry: type ${type} count ${count}, expected BIN 16`);
     if (offset < 0 || offset + 16 > dl) fail('rpm.header.region', `${name} trailer offset ${offset} outside the ${dl}-byte store`);
-    // The trailer may sit at any byte offset (it was at 2097 in a real package): DataView is
-    // byte-addressed, so unaligned reads are fine.
+    // the trailer may sit at any byte offset: read byte by byte (uint32)
     const t = this.store.byteOffset + offset - this.bytes.byteOffset;
-    let ttag = v.getUint32(t);
-    const ttype = v.getUint32(t + 4);
-    const toffset = -v.getInt32(t + 8);
-    const tcount = v.getUint32(t + 12);
+    let ttag = uint32(v, t);
+    const ttype = uint32(v, t + 4);
+    const toffset = -int32(v, t + 8);
+    const tcount = uint32(v, t + 12);
     if (tag === REGION.SIGNATURES && ttag === REGION.IMAGE) ttag = REGION.SIGNATURES; // old signers wrote 61
     if (ttag !== tag || ttype !== TYPE.BIN || tcount !== 16) {
       fail('rpm.header.region', `${name} trailer {tag ${ttag}, type ${ttype}, count ${tcount}} does not match tag ${tag}`);
@@ -221,6 +252,19 @@ export class Header {
       fail('rpm.header.region', `${name} covers ${ril}/${il} entries and ${regionEnd}/${dl} store bytes; a package header must be covered whole`);
     }
     return regionEnd;
+  }
+
+  /**
+   * The reader is done with this header: its entry index goes to the next header parsed, and
+   * this one then has no entries (every accessor returns null).
+   */
+  release(): void {
+    const index = this.index;
+    if (index === NO_ENTRIES) return;
+    this.index = NO_ENTRIES;
+    this.entryCount = 0;
+    this.byTag = null;
+    if (SPARE_INDEXES.length < MAX_SPARE_INDEXES && index.length <= MAX_SPARE_FIELDS) SPARE_INDEXES.push(index);
   }
 
   has(tag: number): boolean {
@@ -291,17 +335,17 @@ export class Header {
 
   private element(e: number, i: number): number {
     const at = this.storeStart + this.index[e * FIELDS + OFFSET_AT]!;
-    const v = this.view;
+    const v = this.bytes;
     switch (this.index[e * FIELDS + TYPE_AT]) {
       case TYPE.INT16:
-        return v.getUint16(at + 2 * i);
+        return (v[at + 2 * i]! << 8) | v[at + 2 * i + 1]!;
       case TYPE.INT32:
-        return v.getUint32(at + 4 * i);
+        return uint32(v, at + 4 * i);
       case TYPE.INT64:
         // Exact up to 2^53, far beyond any real size; avoids BigInt on the hot path.
-        return v.getUint32(at + 8 * i) * 0x100000000 + v.getUint32(at + 8 * i + 4);
+        return uint32(v, at + 8 * i) * 0x100000000 + uint32(v, at + 8 * i + 4);
       default:
-        return v.getUint8(at + i);
+        return v[at + i]!;
     }
   }
 

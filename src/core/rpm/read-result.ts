@@ -90,8 +90,8 @@ export interface ReadOptions {
    */
   changelogLimit?: number;
   /**
-   * The caller does not use `header`: the main header may then be parsed where the source
-   * holds it instead of from a copy, and `header` is valid only until the source reuses that
+   * The caller does not use `header`: the signature and main header may then be parsed where
+   * the source holds them instead of from a copy, and `header` is valid only until the source reuses that
    * memory (with `transientChunks`, its next chunk: for a file read in one chunk, the next
    * file). Everything else in the result is a copy either way. Default false.
    */

@@ -85,12 +85,14 @@ async function read(
     'signature',
     options.maxSignatureHeaderBytes === undefined ? SIG_DEFAULTS : { ...SIG_LIMITS, maxBytes: options.maxSignatureHeaderBytes },
     SIG_REGION,
+    options.transientHeader === true,
   );
   // (awaiting a value that is not a promise would still cost a turn of the microtask queue)
   const sig = sigRead instanceof Promise ? await sigRead : sigRead;
+  // read (and copied) before the padding: a header parsed in place lives until the next chunk
+  const signatureHeader = signatureInfo(sig);
   const pad = (8 - (sig.bytes.length % 8)) % 8;
   if (pad > 0 && src.take(pad) === null) await src.readExactly(pad, 'signature header padding');
-  const signatureHeader = signatureInfo(sig);
   const algorithms = options.headerPayloadHashes ? [...new Set(options.headerPayloadHashes(signatureHeader))] : NO_ALGORITHMS;
 
   const headerStart = src.position;
@@ -136,6 +138,11 @@ async function read(
   };
   if (!src.drainSync(sink)) await src.drain(sink);
 
+  if (options.transientHeader === true) {
+    // nothing in the result refers to either header (pkg and signatureHeader hold copies)
+    sig.release();
+    main.release();
+  }
   const file = fileDigest();
   const computed: ComputedDigests = {
     headerSha1: headerSha1 ? toHex(headerSha1.digest()) : '',
