@@ -175,22 +175,14 @@ export class Header {
       if (offset < end) fail('rpm.header.overlap', `${name} entry ${i} (tag ${tag}): data at ${offset} overlaps or precedes the previous entry (ends ${end})`);
       let length: number;
       if (type === TYPE.STRING || type === TYPE.STRING_ARRAY || type === TYPE.I18NSTRING) {
-        // one pass over the entry's bytes, counting NULs until `count` strings have ended: a
-        // string's first bytes in a loop, the rest of a long one (a description, a changelog
-        // text) by the native search
+        // one pass over the entry's bytes, counting NULs until `count` strings have ended
         const store = this.store;
         const n = store.length;
         let k = 0;
         let pos = offset;
-        while (k < count && pos < n) {
-          const short = Math.min(n, pos + SCAN_LOOP);
-          while (pos < short && store[pos] !== 0) pos++;
-          if (pos === short) pos = pos < n ? store.indexOf(0, pos) : -1;
-          if (pos < 0) break;
-          pos++;
-          k++;
+        while (pos < n) {
+          if (store[pos++] === 0 && ++k === count) break;
         }
-        if (pos < 0) pos = n;
         if (k < count) fail('rpm.header.unterminated-string', `${name} entry ${i} (tag ${tag}): string ${k} is not NUL-terminated inside the store`);
         length = pos - offset;
       } else {
