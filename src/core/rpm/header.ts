@@ -13,8 +13,6 @@ const ENTRY = 16;
 const MAX_ARRAY = 0xfffff;
 const ELEMENT_SIZE = [0, 1, 1, 2, 4, 8, 0, 1, 0, 0] as const;
 const FIELDS = 5;
-/** validate scans a string's first this many bytes for its NUL in a loop, the rest natively. */
-const SCAN_LOOP = 24;
 const TYPE_AT = 1;
 const OFFSET_AT = 2;
 const COUNT_AT = 3;
