@@ -4,7 +4,7 @@
  */
 import type { ByteSource } from './byte-source.js';
 import { fail } from './errors.js';
-import { HEADER_MAGIC, Header, INTRO, NAMES, type HeaderKind, type HeaderLimits, type RegionRule } from './header.js';
+import { HEADER_MAGIC, Header, INTRO, NAMES, uint32, type HeaderKind, type HeaderLimits, type RegionRule } from './header.js';
 
 const ENTRY = 16;
 
@@ -14,11 +14,6 @@ interface Intro {
   il: number;
   dl: number;
   total: number;
-}
-
-/** The big-endian 32-bit unsigned number at `at` (no DataView per header). */
-function uint32(b: Uint8Array, at: number): number {
-  return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
 }
 
 function checkIntro(intro: Uint8Array, name: string, limits: HeaderLimits, at: number): Intro {
