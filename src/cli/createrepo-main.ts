@@ -12,6 +12,7 @@
  * thread's start-up, docs/benchmarks.md). In the bundle they are taken with
  * `process.getBuiltinModule()` as its modules are evaluated, before this body (bin/build-cli.js).
  */
+import { prestartIoThread } from './createrepo/io-prestart.js';
 import { enableCompileCache } from 'node:module';
 import { runCommand } from './dispatch.js';
 import { createrepoCommand } from './commands/createrepo.js';
@@ -22,6 +23,8 @@ import { tuneV8ForCreaterepo } from './createrepo/v8-flags.js';
 enableCompileCache();
 
 const [name, ...rest] = process.argv.slice(2);
+// first: the I/O thread, if this run will use it, before the V8 settings change (io-prestart.ts)
+if (name === 'createrepo') prestartIoThread(rest);
 if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrepo', not '${String(name)}'`);
 // the command's V8 settings, now that its modules are loaded and before any thread starts (an
 // isolate takes some of them when it is made, and a thread must not start while they change)

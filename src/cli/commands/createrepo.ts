@@ -87,7 +87,7 @@ export const createrepoCommand: Command = {
       changelogLimit,
       update: Boolean(values.update),
       workers,
-      ioThread: values['io-thread'] === true && values['no-io-thread'] !== true,
+      ...(values['no-io-thread'] === true ? { ioThread: false } : values['io-thread'] === true ? { ioThread: true } : {}),
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
       ...(groupfile !== undefined ? { groupfile } : {}),
     });

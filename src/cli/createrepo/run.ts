@@ -27,6 +27,7 @@ import { carryOver } from './carry-over.js';
 import { isDirectory, swap, writeKind, writeSyncing } from './finish.js';
 import { defaultWorkers, startIoThread, useIoThread, type JobSize } from './threads.js';
 import { IoFeed } from './io-feed.js';
+import { stopPrestartedIoThread, takePrestartedIoThread } from './io-prestart.js';
 import { writeGroupfile } from './groupfile.js';
 
 export interface CreaterepoOptions {
@@ -44,8 +45,8 @@ export interface CreaterepoOptions {
   workers?: number | 'auto';
   /**
    * true: without reader threads, an I/O thread opens, reads and hashes the files ahead of the
-   * main thread when the job and the machine are large enough (threads.ts useIoThread). Off by
-   * default: on 2 CPUs it measured no faster (docs/benchmarks.md, createrepo).
+   * main thread when the job and the machine are large enough (threads.ts useIoThread); false:
+   * never; by default as threads.ts IO_THREAD_BY_DEFAULT says.
    */
   ioThread?: boolean;
   progress?: boolean;
@@ -111,19 +112,24 @@ async function generate(
 ): Promise<Generated> {
   const found = findPackages(root);
   const workers = opts.workers === 'auto' ? defaultWorkers(jobSize(root, found)) : Math.max(0, opts.workers ?? 0);
-  // the I/O thread, started for the first pass that reads enough files (threads.ts useIoThread)
+  // the I/O thread, for the first pass that reads enough files (threads.ts useIoThread): the one
+  // started before the command loaded (io-prestart.ts) if there is one, else started now; one
+  // started early that the job does not use is stopped as soon as that is known
+  if (workers > 0) stopPrestartedIoThread();
   let io: IoFeed | null = null;
   const ioFeed = (files: number): IoFeed | null => {
-    if (io === null && opts.ioThread === true && useIoThread(workers, files)) {
-      io = new IoFeed(startIoThread(), root);
+    if (io === null && useIoThread(workers, files, opts.ioThread)) {
+      io = new IoFeed(takePrestartedIoThread() ?? startIoThread(), root);
       ending.push(io.exited);
     }
+    stopPrestartedIoThread();
     return io;
   };
   const readers = workers > 0 ? threadReaders(workers, root, opts.changelogLimit) : inProcessReaders(root, opts.changelogLimit, ioFeed);
   try {
     return await generateWith(readers, found, root, work, platform, opts);
   } finally {
+    stopPrestartedIoThread();
     await readers.close();
   }
 }

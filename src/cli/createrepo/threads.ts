@@ -8,6 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { releaseV8Tuning } from './v8-flags.js';
 
 /**
  * This module's URL, read once as it loads: the first `import.meta` of a process loads one of
@@ -56,9 +57,12 @@ export const IO_THREAD_FROM_PACKAGES = 3000;
  * quarter of the main thread's work for small packages, most of it for large ones) off the main
  * thread, for more CPU time in all (docs/benchmarks.md, createrepo).
  */
-export function useIoThread(workers: number, packages: number, cpus: number = availableParallelism()): boolean {
-  return workers === 0 && cpus >= 2 && packages >= IO_THREAD_FROM_PACKAGES;
+export function useIoThread(workers: number, packages: number, asked: boolean = IO_THREAD_BY_DEFAULT, cpus: number = availableParallelism()): boolean {
+  return asked && workers === 0 && cpus >= 2 && packages >= IO_THREAD_FROM_PACKAGES;
 }
+
+/** Whether a run without `--io-thread` or `--no-io-thread` uses it (when useIoThread says the job can). */
+export const IO_THREAD_BY_DEFAULT = false;
 
 /** Threads started ahead of the pool (prestart), not yet taken by it. */
 let early: Worker[] = [];
@@ -113,6 +117,8 @@ export function takePrestarted(count: number): Worker[] {
  * thread needs tsx's loader registered first: loader hooks are per thread.
  */
 export function startReaderThread(): Worker {
+  // a reader thread loads its built-ins under the command's V8 settings (io-prestart.ts)
+  releaseV8Tuning();
   return HERE.endsWith('.ts') ? fromSources('worker') : new Worker(new URL('./worker.js', HERE), QUIET);
 }
 

@@ -19,10 +19,32 @@ import { setFlagsFromString } from 'node:v8';
 export const CREATEREPO_V8_FLAGS = ['--no-turbofan', '--semi-space-growth-factor=1', '--heap-growing-percent=25'] as const;
 
 let tuned = false;
+let held = false;
+let wanted = false;
 
 /** Sets them once (the bundled entry sets them before reader threads start; the command again). */
 export function tuneV8ForCreaterepo(): void {
   if (tuned) return;
+  if (held) {
+    wanted = true;
+    return;
+  }
   tuned = true;
   for (const flag of CREATEREPO_V8_FLAGS) setFlagsFromString(flag);
+}
+
+/**
+ * Holds the settings back until releaseV8Tuning(): while a thread started before them may still
+ * be loading Node's built-ins (io-prestart.ts), which it would otherwise compile from source (a
+ * changed setting makes V8 reject the built-ins' code cache, docs/benchmarks.md).
+ */
+export function holdV8Tuning(): void {
+  if (!tuned) held = true;
+}
+
+/** Applies the settings if tuneV8ForCreaterepo() was called while they were held. */
+export function releaseV8Tuning(): void {
+  if (!held) return;
+  held = false;
+  if (wanted) tuneV8ForCreaterepo();
 }
