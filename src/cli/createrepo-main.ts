@@ -23,7 +23,8 @@ import { tuneV8ForCreaterepo } from './createrepo/v8-flags.js';
 enableCompileCache();
 
 const [name, ...rest] = process.argv.slice(2);
-// first: the I/O thread, if this run will use it, before the V8 settings change (io-prestart.ts)
+// first: the I/O thread, if this run will use it, before the V8 settings change; they are then
+// held back until the run takes the thread or stops it (io-prestart.ts)
 if (name === 'createrepo') prestartIoThread(rest);
 if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrepo', not '${String(name)}'`);
 // the command's V8 settings, now that its modules are loaded and before any thread starts (an

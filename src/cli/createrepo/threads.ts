@@ -44,9 +44,10 @@ export function defaultWorkers(job: JobSize, cpus: number = availableParallelism
  * after it starts, while the main thread reads the first several hundred files itself, and its
  * start costs 0.1–0.2 s of CPU. Measured on 2 CPUs (docs/benchmarks.md, createrepo): the main
  * thread did no less work with it at 1,000 or 2,000 small packages, 8 % less at 3,000 and 13–15 %
- * less at 4,000. It is started once the number of files to read is known, not with the reader
- * threads before the directory is listed: for a small job (an empty directory, an --update that
- * reads a few packages) its start would cost more than the job.
+ * less at 4,000. It is started only for a job known to be that large: by the bundled entry when
+ * a listing bounded by counting finds enough files (io-prestart.ts), else once the number of
+ * files to read is known; for a small job (an empty directory, an --update that reads a few
+ * packages) its start would cost more than the job.
  */
 export const IO_THREAD_FROM_PACKAGES = 3000;
 
