@@ -93,6 +93,11 @@ describe.skipIf(reason !== null)('createrepo on a DIR whose repodata/ has other 
     await createrepoC(c, ['--no-database']);
     await berth(['createrepo', '--revision', REVISION, b]);
     const before = readdirSync(join(b, 'repodata'));
+    // again over the same packages: the old repomd.xml is byte for byte the new one (not parsed)
+    const kept = leftovers(b);
+    await berth(['createrepo', '--revision', REVISION, b]);
+    expect(leftovers(b)).toEqual(kept);
+    expect(readdirSync(join(b, 'repodata')).sort()).toEqual([...before].sort());
     for (const d of [c, b]) cpSync(rpms[2]!, join(d, rpms[2]!.slice(rpms[2]!.lastIndexOf('/') + 1)));
     await createrepoC(c, ['--no-database', '--update']);
     await berth(['createrepo', '--update', '--revision', REVISION, b]);
