@@ -29,6 +29,10 @@ if (name === 'createrepo') prestartIoThread(rest);
 if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrepo', not '${String(name)}'`);
 // the command's V8 settings, now that its modules are loaded and before any thread starts (an
 // isolate takes some of them when it is made, and a thread must not start while they change)
+// --update reads the old metadata through Node's fs streams (and web streams for zstd), which
+// Node loads on first use: loaded now, before the settings change, like the rest (zstd's
+// stream adapters still load on first use)
+if (rest.includes('--update')) void [process.getBuiltinModule('node:fs').ReadStream, globalThis.ReadableStream];
 tuneV8ForCreaterepo();
 prestartReaders(rest);
 process.exitCode = await runCommand(name, rest, () => Promise.resolve(createrepoCommand));
