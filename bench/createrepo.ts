@@ -106,10 +106,16 @@ console.log(
   `node ${process.version}, createrepo_c ${spawnSync('createrepo_c', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ` +
     `${cpus().length} × ${cpuModel}, median of ${runs}`,
 );
-console.log('| set | packages | berth --workers | createrepo_c s | berth s | ratio | createrepo_c CPU s | berth CPU s | createrepo_c RSS MiB | berth RSS MiB | load avg |');
-console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
+console.log('| set | packages | berth --workers | createrepo_c s | berth s | ratio | paired ratio | createrepo_c CPU s | berth CPU s | createrepo_c RSS MiB | berth RSS MiB | load avg |');
+console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 
 const fmt = (xs: Measurement[], f: (m: Measurement) => number, digits = 2): string => median(xs.map(f)).toFixed(digits);
+/**
+ * The median of the per-round ratios: each round runs both tools back to back, so a machine
+ * whose speed drifts between minutes moves both sides of a pair alike, while the ratio of the two
+ * medians can take the drift in.
+ */
+const paired = (cs: Measurement[], bs: Measurement[]): string => `${median(bs.map((m, i) => m.seconds / cs[i]!.seconds)).toFixed(2)}×`;
 const startupRuns = Number(values.startup);
 if (startupRuns > 0) {
   const empty = join(root, 'bench', '.work', 'empty');
@@ -124,7 +130,7 @@ if (startupRuns > 0) {
   }
   const ratio = median(b.map((m) => m.seconds)) / median(c.map((m) => m.seconds));
   console.log(
-    `| empty | 0 | default | ${fmt(c, (m) => m.seconds)} | ${fmt(b, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ${fmt(c, (m) => m.cpuSeconds)} | ` +
+    `| empty | 0 | default | ${fmt(c, (m) => m.seconds)} | ${fmt(b, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ${paired(c, b)} | ${fmt(c, (m) => m.cpuSeconds)} | ` +
       `${fmt(b, (m) => m.cpuSeconds)} | ${fmt(c, (m) => m.maxRssKiB / 1024, 0)} | ${fmt(b, (m) => m.maxRssKiB / 1024, 0)} | ${before} → ${load()} |`,
   );
 }
@@ -154,7 +160,7 @@ for (const set of sets) {
     const row = (label: string, w: string | null, cs: Measurement[], bs: Measurement[]): void => {
       const ratio = median(bs.map((m) => m.seconds)) / median(cs.map((m) => m.seconds));
       console.log(
-        `| ${label} | ${n} | ${w ?? 'default'} | ${fmt(cs, (m) => m.seconds)} | ${fmt(bs, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ` +
+        `| ${label} | ${n} | ${w ?? 'default'} | ${fmt(cs, (m) => m.seconds)} | ${fmt(bs, (m) => m.seconds)} | ${ratio.toFixed(2)}× | ${paired(cs, bs)} | ` +
           `${fmt(cs, (m) => m.cpuSeconds)} | ${fmt(bs, (m) => m.cpuSeconds)} | ${fmt(cs, (m) => m.maxRssKiB / 1024, 0)} | ` +
           `${fmt(bs, (m) => m.maxRssKiB / 1024, 0)} | ${before} → ${after} |`,
       );
