@@ -14,19 +14,18 @@
  * a reader thread takes over. The run hands the thread its files once listed (run.ts), or stops
  * it at once when the job turns out not to use it.
  */
-import { opendirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { sep } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { IO_THREAD_BY_DEFAULT, IO_THREAD_FROM_PACKAGES, startIoThread, THREADS_FROM_PACKAGES } from './threads.js';
+import { IO_THREAD_BY_DEFAULT, IO_THREAD_FROM_PACKAGES, startIoThread, THREADS_FROM_PACKAGES, workersArgument } from './threads.js';
 import { holdV8Tuning, releaseV8Tuning } from './v8-flags.js';
+import { visitPackageFiles } from './walk.js';
 
 /** Options of `berth createrepo` that take a value (the directory is the argument that is not one). */
 const VALUED = new Set(['--revision', '--compress', '--general-compress-type', '--changelog-limit', '--groupfile', '-g', '--workers', '--checksum', '-s']);
 
 let early: { worker: Worker; onEnd: () => void } | null = null;
 
-/** Counts for tests: directory entries the bounded listing looked at. */
+/** Counts for tests: package files the bounded listing visited. */
 export const prestartStats = { listed: 0 };
 
 /**
@@ -39,13 +38,13 @@ export function prestartIoThread(args: readonly string[], cpus: number = availab
   // reader threads by default on more than 2 CPUs (threads.ts defaultWorkers)
   let inProcess = cpus === 2;
   let asked = IO_THREAD_BY_DEFAULT;
+  const workers = workersArgument(args);
+  if (workers !== undefined) {
+    if (workers !== '0') return false;
+    inProcess = true;
+  }
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--workers' || a.startsWith('--workers=')) {
-      const value = a === '--workers' ? args[i + 1] : a.slice('--workers='.length);
-      if (value !== '0') return false;
-      inProcess = true;
-    }
     if (a === '--update' || a === '--no-io-thread' || a === '--help' || a === '-h') return false;
     if (a === '--io-thread') asked = true;
     if (VALUED.has(a)) i++;
@@ -96,29 +95,17 @@ export function stopPrestartedIoThread(): void {
 }
 
 /**
- * Package files under `dir` as the walk counts them (walk.ts: `.rpm` files and links, no
- * dot-directories, no top-level repodata/), stopping at `bound`: a hint, read once more by the
- * real listing. An unreadable directory counts as empty (the command reports it).
+ * Package files under `dir` as the walk counts them (walk.ts visitPackageFiles), stopping at
+ * `bound`: a hint, read once more by the real listing. An unreadable directory counts as empty
+ * (the command reports it).
  */
 export function countPackages(dir: string, bound: number): number {
   let n = 0;
-  const walk = (path: string, top: boolean): void => {
-    const d = opendirSync(path, { bufferSize: 512 });
-    try {
-      for (let e = d.readSync(); e !== null && n < bound; e = d.readSync()) {
-        const name = e.name;
-        prestartStats.listed++;
-        if (name.startsWith('.')) continue;
-        if (e.isDirectory()) {
-          if (!(top && name === 'repodata')) walk(path + sep + name, false);
-        } else if (name.endsWith('.rpm') && (e.isFile() || e.isSymbolicLink())) n++;
-      }
-    } finally {
-      d.closeSync();
-    }
-  };
   try {
-    walk(dir, true);
+    visitPackageFiles(dir, () => {
+      prestartStats.listed++;
+      return ++n < bound;
+    });
   } catch {
     return 0;
   }

@@ -71,6 +71,17 @@ let early: Worker[] = [];
 const lost = new WeakSet<Worker>();
 const watchers = new WeakMap<Worker, () => void>();
 
+/** The value of the last `--workers N` / `--workers=N` in ARGS, read before the command parses them. */
+export function workersArgument(args: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--workers') value = args[i + 1];
+    else if (a.startsWith('--workers=')) value = a.slice('--workers='.length);
+  }
+  return value;
+}
+
 /**
  * Starts the reader threads `berth createrepo ARGS` asks for with `--workers N`, before its
  * modules load. Without `--workers` none start here: the default depends on the size of the
@@ -79,14 +90,9 @@ const watchers = new WeakMap<Worker, () => void>();
  */
 export function prestartReaders(args: readonly string[]): void {
   if (args.includes('--help') || args.includes('-h')) return;
-  let count = 0;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = a === '--workers' ? args[i + 1] : a.startsWith('--workers=') ? a.slice('--workers='.length) : undefined;
-    if (value === undefined) continue;
-    if (!/^\d+$/.test(value)) return;
-    count = Number(value);
-  }
+  const value = workersArgument(args);
+  if (value === undefined || !/^\d+$/.test(value)) return;
+  const count = Number(value);
   for (let i = 0; i < count; i++) {
     const worker = startReaderThread();
     // until the pool takes it, it must not keep the process alive (a usage error exits at once)

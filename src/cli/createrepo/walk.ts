@@ -26,19 +26,38 @@ export function findPackages(root: string): PackageList {
   // itself. Entries are taken a batch at a time (opendir), never the whole directory as one
   // array: at 200,000 files that array alone took ~45 MiB of heap, and the process kept the
   // pages for the rest of the run.
+  visitPackageFiles(root, (rel, name) => {
+    if (rels[rels.length - 1] !== rel) rels.push(rel);
+    names.push(name);
+    dirs.push(rels.length - 1);
+    return true;
+  });
+  const href = (i: number): string => rels[dirs[i]!]! + names[i]!;
+  const order = Array.from(names, (_, i) => i);
+  order.sort((a, b) => compare(names[a]!, names[b]!) || compare(href(a), href(b)));
+  return PackageList.build(order.length, (i) => href(order[i]!));
+}
+
+/**
+ * Calls `file(rel, name)` for each package file under `root` (`rel`: its directory relative to
+ * `root`, '' or ending in '/'), a directory at a time, in the order the file system lists them:
+ * `.rpm` files and links to them; names starting with `.` and the top-level `repodata/` are
+ * skipped. Stops when `file` returns false. The one definition of what createrepo counts as a
+ * package file (findPackages, and the I/O thread's bounded pre-count, io-prestart.ts).
+ */
+export function visitPackageFiles(root: string, file: (rel: string, name: string) => boolean): void {
+  let going = true;
   const walk = (dir: string, rel: string): void => {
-    const here = rels.push(rel) - 1;
     const d = opendirSync(dir, { bufferSize: LISTING_BATCH });
     try {
-      for (let entry = d.readSync(); entry !== null; entry = d.readSync()) {
+      for (let entry = d.readSync(); entry !== null && going; entry = d.readSync()) {
         const name = entry.name;
         if (name.startsWith('.')) continue;
         if (entry.isDirectory()) {
           if (rel === '' && name === 'repodata') continue;
           walk(dir + sep + name, `${rel}${name}/`);
         } else if ((entry.isFile() || entry.isSymbolicLink()) && name.endsWith('.rpm')) {
-          names.push(name);
-          dirs.push(here);
+          going = file(rel, name);
         }
       }
     } finally {
@@ -46,10 +65,6 @@ export function findPackages(root: string): PackageList {
     }
   };
   walk(root, '');
-  const href = (i: number): string => rels[dirs[i]!]! + names[i]!;
-  const order = Array.from(names, (_, i) => i);
-  order.sort((a, b) => compare(names[a]!, names[b]!) || compare(href(a), href(b)));
-  return PackageList.build(order.length, (i) => href(order[i]!));
 }
 
 /** Byte-wise comparison (strcmp), not locale order, so output does not depend on the machine. */
