@@ -149,6 +149,12 @@ describe('prestartIoThread', () => {
     expect(m.prestartIoThread(['--revision', 'r1', '-g', 'comps.xml', '--io-thread', '--workers=0', big], 4, m.start)).toBe(true);
   });
 
+  it('reads every valued option of the command as taking a value', async () => {
+    const m = await load();
+    // each value would otherwise be a second DIR, and the thread would not start
+    expect(m.prestartIoThread(['--changelog-limit', '5', '-s', 'sha256', '--compress', 'gz', '--io-thread', '--workers', '0', big], 4, m.start)).toBe(true);
+  });
+
   it('starts nothing without --io-thread while the thread is off by default', async () => {
     const m = await load();
     expect(m.prestartIoThread([big], 2, m.start)).toBe(m.IO_THREAD_BY_DEFAULT);

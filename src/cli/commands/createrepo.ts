@@ -4,6 +4,7 @@ import { nodePlatform } from '../../adapters/node/platform.js';
 import { CliError, type Command } from '../command.js';
 import { createrepo } from '../createrepo/run.js';
 import { resolveGroupfile } from '../createrepo/groupfile.js';
+import { CREATEREPO_OPTIONS } from '../createrepo/options.js';
 import { tuneV8ForCreaterepo } from '../createrepo/v8-flags.js';
 
 const HELP = `Usage: berth createrepo [options] DIR
@@ -44,24 +45,7 @@ export const createrepoCommand: Command = {
       parsed = parseArgs({
         args,
         allowPositionals: true,
-        options: {
-          revision: { type: 'string' },
-          compress: { type: 'string' },
-          'general-compress-type': { type: 'string' },
-          'changelog-limit': { type: 'string' },
-          update: { type: 'boolean' },
-          groupfile: { type: 'string', short: 'g' },
-          workers: { type: 'string' },
-          'io-thread': { type: 'boolean' },
-          'no-io-thread': { type: 'boolean' },
-          json: { type: 'boolean' },
-          quiet: { type: 'boolean', short: 'q' },
-          help: { type: 'boolean', short: 'h' },
-          'no-database': { type: 'boolean' },
-          database: { type: 'boolean' },
-          'set-timestamp-to-revision': { type: 'boolean' },
-          checksum: { type: 'string', short: 's' },
-        },
+        options: CREATEREPO_OPTIONS,
       });
     } catch (e) {
       throw new CliError(`${(e as Error).message}\n\n${HELP}`, 2);

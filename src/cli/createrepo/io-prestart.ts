@@ -17,11 +17,12 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { IO_THREAD_BY_DEFAULT, IO_THREAD_FROM_PACKAGES, startIoThread, THREADS_FROM_PACKAGES, workersArgument } from './threads.js';
+import { CREATEREPO_OPTIONS, valuedOptionNames } from './options.js';
 import { holdV8Tuning, releaseV8Tuning } from './v8-flags.js';
 import { visitPackageFiles } from './walk.js';
 
 /** Options of `berth createrepo` that take a value (the directory is the argument that is not one). */
-const VALUED = new Set(['--revision', '--compress', '--general-compress-type', '--changelog-limit', '--groupfile', '-g', '--workers', '--checksum', '-s']);
+const VALUED = valuedOptionNames(CREATEREPO_OPTIONS);
 
 let early: { worker: Worker; onEnd: () => void } | null = null;
 
