@@ -2,8 +2,8 @@
  * Dependency → `<rpm:entry>` rules of createrepo_c 0.17.3 (`cr_package_from_header`,
  * formats.md §3.3), applied in its order so the lists match it entry for entry.
  */
-import type { Dependency, RpmPackage } from '../model.js';
-import { flagName, parseEvr, rpmvercmp } from './evr.js';
+import type { Dependency, PackageFile, RpmPackage } from '../model.js';
+import { flagName, rpmvercmp, splitEvr } from './evr.js';
 import type { FlagName } from './evr.js';
 import { isPrimaryFile } from './primary-files.js';
 
@@ -115,6 +115,35 @@ export interface DependencyResult {
   dropped: DroppedDependency[];
 }
 
+/** Provides at most this many: a require is looked up among them by a scan, not a key set. */
+const SCAN_PROVIDES = 32;
+/** Files × requires at most this many: a file require is looked up among the files by a scan. */
+const SCAN_FILES = 4096;
+/** Requires at most this many: the last kept one of a name is found by a scan, not a map. */
+const SCAN_REQUIRES = 64;
+
+/**
+ * `a1 + a2 + a3 === b1 + b2 + b3`, without building either string: the key createrepo_c matches
+ * requires against provides with (name + flag name + raw version, ambiguity included).
+ */
+function sameKey(a1: string, a2: string, a3: string, b1: string, b2: string, b3: string): boolean {
+  const n = a1.length + a2.length + a3.length;
+  if (n !== b1.length + b2.length + b3.length) return false;
+  if (a1 === b1) return a2 === b2 ? a3 === b3 : a2 + a3 === b2 + b3;
+  for (let i = 0; i < n; i++) if (keyCode(a1, a2, a3, i) !== keyCode(b1, b2, b3, i)) return false;
+  return true;
+}
+
+function keyCode(s1: string, s2: string, s3: string, i: number): number {
+  if (i < s1.length) return s1.charCodeAt(i);
+  i -= s1.length;
+  return i < s2.length ? s2.charCodeAt(i) : s3.charCodeAt(i - s2.length);
+}
+
+/** Per package, reused: the kept provides (index into `pkg.provides`) and kept requires (into `pkg.requires`). */
+let keptProvides: number[] = [];
+let keptRequires: number[] = [];
+
 export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {}): DependencyResult {
   const legacy = opts.legacyWeakDeps ?? true;
   const preMask = PREREQ | SCRIPT_PRE | SCRIPT_POST | (opts.preIncludesTrans ? PRETRANS | POSTTRANS : 0);
@@ -129,14 +158,21 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
     supplements: [],
   };
   const dropped: DroppedDependency[] = [];
-  // built on the first file require (most packages have none)
+  // built on the first primary-file require when there are many files and requires
   let ownFiles: Set<string> | null = null;
-  // name + flag name + raw version, exactly the key createrepo_c builds (ambiguity included);
-  // only requires look it up, so without them it is not built
-  const provided = new Set<string>();
+  const scanFiles = pkg.files.length * pkg.requires.length <= SCAN_FILES;
+  // requires equal to a kept provide by createrepo_c's key are dropped: with few provides the
+  // kept ones are scanned (keptProvides), with many their keys go into a set (only when there
+  // are requires to look up)
   const keyProvides = pkg.requires.length > 0;
-  // last kept require per name: its flags, raw version and pre (made on the first require)
+  const provided: Set<string> | null = keyProvides && pkg.provides.length > SCAN_PROVIDES ? new Set<string>() : null;
+  let providedCount = 0;
+  // the last kept require per name (its flags, raw version and pre must differ for the next one
+  // of that name to be kept): with few requires found by a scan back (keptRequires), else a map
   let lastRequire: Map<string, { flags: string; version: string; pre: boolean }> | null = null;
+  const scanRequires = pkg.requires.length <= SCAN_REQUIRES;
+  if (keptProvides.length < pkg.provides.length && pkg.provides.length <= SCAN_PROVIDES) keptProvides = new Array<number>(SCAN_PROVIDES);
+  if (keptRequires.length < pkg.requires.length && scanRequires) keptRequires = new Array<number>(SCAN_REQUIRES);
 
   for (let g = 0; g < (legacy ? GROUPS.length : GROUPS.length - 2); g++) {
     const from = GROUPS[g]!;
@@ -145,36 +181,31 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
     for (let d = 0; d < deps.length; d++) {
       const dep = deps[d]!;
       const flags = flagName(dep.flags);
-      // only provides and requires use the key (a string built per dependency)
-      const key = (from === 'provides' && keyProvides) || (from === 'requires' && provided.size > 0) ? dep.name + (flags ?? '') + dep.version : '';
       let pre = false;
       if (from === 'requires') {
         if (dep.name.startsWith('rpmlib(')) continue;
-        if (dep.name.startsWith('/')) {
-          ownFiles ??= new Set(pkg.files.map((f) => f.path));
-          if (ownFiles.has(dep.name) && isPrimaryFile(dep.name)) continue;
+        if (dep.name.startsWith('/') && isPrimaryFile(dep.name)) {
+          // few files × requires: a scan; else a set of the paths, built once
+          if (scanFiles) {
+            if (ownsFile(pkg.files, dep.name)) continue;
+          } else if ((ownFiles ??= new Set(pkg.files.map((f) => f.path))).has(dep.name)) continue;
         }
-        if (provided.size > 0 && provided.has(key)) continue;
+        if (providedCount > 0 && isProvided(pkg.provides, provided, providedCount, dep.name, flags ?? '', dep.version)) continue;
         pre = (dep.flags & preMask) !== 0;
-        const last = lastRequire?.get(dep.name);
-        if (last && last.flags === (flags ?? '') && last.version === dep.version && last.pre === pre) continue;
+        if (scanRequires ? sameAsLastKept(lists.requires, deps, dep.name, flags, dep.version, pre) : sameAsLast(lastRequire, dep.name, flags, dep.version, pre)) continue;
       }
-      const evr = parseEvr(dep.version);
-      if (evr === 'bad-epoch') {
+      const entry: DepEntry = { name: dep.name, flags, epoch: '', ver: '', rel: '', pre: false };
+      if (!splitEvr(dep.version, entry)) {
         dropped.push({ from, name: dep.name, version: dep.version, reason: 'bad-epoch' });
         continue;
       }
-      const entry: DepEntry = {
-        name: dep.name,
-        flags,
-        epoch: evr?.epoch ?? '',
-        ver: evr?.ver ?? '',
-        rel: evr?.rel ?? '',
-        pre: false,
-      };
       switch (from) {
         case 'provides':
-          if (keyProvides) provided.add(key);
+          if (keyProvides) {
+            if (provided !== null) provided.add(dep.name + (flags ?? '') + dep.version);
+            else keptProvides[providedCount] = d;
+            providedCount++;
+          }
           lists.provides.push(entry);
           break;
         case 'requires':
@@ -187,8 +218,9 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
             if (!libcHighest || compareLibc(libcHighest.name, entry.name) === 2) libcHighest = entry;
             break;
           }
+          if (scanRequires) keptRequires[lists.requires.length] = d;
+          else (lastRequire ??= new Map()).set(entry.name, { flags: flags ?? '', version: dep.version, pre });
           lists.requires.push(entry);
-          (lastRequire ??= new Map()).set(entry.name, { flags: flags ?? '', version: dep.version, pre });
           break;
         case 'oldSuggests':
           lists[(dep.flags & STRONG) !== 0 ? 'recommends' : 'suggests'].push(entry);
@@ -204,4 +236,34 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
     if (libcHighest) lists.requires.push(libcHighest);
   }
   return { lists, dropped };
+}
+
+function ownsFile(files: readonly PackageFile[], path: string): boolean {
+  for (let i = 0; i < files.length; i++) if (files[i]!.path === path) return true;
+  return false;
+}
+
+/** A kept provide has the key of this require (in the set, or among the first `count` kept). */
+function isProvided(provides: readonly Dependency[], provided: Set<string> | null, count: number, name: string, flags: string, version: string): boolean {
+  if (provided !== null) return provided.has(name + flags + version);
+  for (let k = 0; k < count; k++) {
+    const p = provides[keptProvides[k]!]!;
+    if (sameKey(p.name, flagName(p.flags) ?? '', p.version, name, flags, version)) return true;
+  }
+  return false;
+}
+
+/** The last kept require named `name` (found scanning back) has these flags, raw version and pre. */
+function sameAsLastKept(kept: readonly DepEntry[], requires: readonly Dependency[], name: string, flags: FlagName | null, version: string, pre: boolean): boolean {
+  for (let k = kept.length - 1; k >= 0; k--) {
+    const e = kept[k]!;
+    if (e.name !== name) continue;
+    return e.flags === flags && e.pre === pre && requires[keptRequires[k]!]!.version === version;
+  }
+  return false;
+}
+
+function sameAsLast(last: Map<string, { flags: string; version: string; pre: boolean }> | null, name: string, flags: FlagName | null, version: string, pre: boolean): boolean {
+  const l = last?.get(name);
+  return l !== undefined && l.flags === (flags ?? '') && l.version === version && l.pre === pre;
 }

@@ -45,18 +45,40 @@ const NUMERIC_EPOCH = /^(?:[\t\n\v\f\r ]*[+-]?[0-9]+)?$/;
  */
 export function parseEvr(version: string): Evr | 'bad-epoch' | null {
   if (version === '') return null;
+  const evr: Evr = { epoch: '0', ver: '', rel: '' };
+  return splitEvr(version, evr) ? evr : 'bad-epoch';
+}
+
+/**
+ * `parseEvr` into `out` (no object per call): false for a bad epoch (then `out` is unchanged);
+ * for "" it sets all three to "" (no EVR attributes).
+ */
+export function splitEvr(version: string, out: Evr): boolean {
+  if (version === '') {
+    out.epoch = '';
+    out.ver = '';
+    out.rel = '';
+    return true;
+  }
   let epoch = '0';
   let rest = version;
   const colon = version.indexOf(':');
   if (colon >= 0) {
     const e = version.slice(0, colon);
-    if (!NUMERIC_EPOCH.test(e)) return 'bad-epoch';
+    if (!NUMERIC_EPOCH.test(e)) return false;
     if (e !== '') epoch = e;
     rest = version.slice(colon + 1);
   }
   const dash = rest.indexOf('-');
-  if (dash < 0) return { epoch, ver: rest, rel: '' };
-  return { epoch, ver: rest.slice(0, dash), rel: rest.slice(dash + 1) };
+  out.epoch = epoch;
+  if (dash < 0) {
+    out.ver = rest;
+    out.rel = '';
+  } else {
+    out.ver = rest.slice(0, dash);
+    out.rel = rest.slice(dash + 1);
+  }
+  return true;
 }
 
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';

@@ -111,6 +111,43 @@ describe('requires rules (formats.md §3.3, createrepo_c 0.17.3 order)', () => {
   });
 });
 
+describe('lookups by scan (few dependencies) and by set or map (many) agree', () => {
+  // unrelated padding pushes a package past the scan limits (32 provides, 64 requires, 4,096
+  // files × requires)
+  const pad = (n: number, what: string): Dependency[] => Array.from({ length: n }, (_, i) => dep(`pad-${what}-${i}`, 8, '1'));
+  const files = Array.from({ length: 80 }, (_, i) => ({ path: `/usr/share/pad/${i}`, type: 'file' as const }));
+  const kept = (l: DepEntry[]): string[] => l.filter((e) => !e.name.startsWith('pad-')).map((e) => `${e.name}${e.pre ? '!pre' : ''} ${e.flags} ${e.ver}`);
+  const cases = (many: boolean): ReturnType<typeof dependencyEntries> =>
+    dependencyEntries(
+      emptyPackage({
+        files: [{ path: '/usr/bin/tool', type: 'file' }, ...(many ? files : [])],
+        provides: [...(many ? pad(40, 'p') : []), dep('cap', 8, '1.0'), dep('ab', 8, '1'), dep('x:y', 0, 'bad:1')],
+        requires: [
+          ...(many ? pad(70, 'r') : []),
+          dep('cap', 8 | 0x10000000, '1.0'), // same key as a provide: dropped
+          dep('cap', 12, '1.0'),
+          dep('abEQ', 0, '1'), // "abEQ" + "" + "1" is the key of provide ab EQ 1: dropped, as createrepo_c
+          dep('/usr/bin/tool'), // own primary file: dropped
+          dep('/bin/sh', 0x300),
+          dep('/bin/sh', 0x400), // same as the last kept /bin/sh: skipped
+          dep('/bin/sh', 0x4000),
+          dep('x', 12, '1'),
+          dep('x', 12, '2'),
+          dep('x', 12, '1'),
+        ],
+      }),
+    );
+
+  it('keeps and drops the same requires either way', () => {
+    const few = cases(false);
+    const many = cases(true);
+    expect(many.lists.requires.length).toBe(few.lists.requires.length + 70);
+    expect(kept(few.lists.requires)).toEqual(['cap GE 1.0', '/bin/sh!pre null ', '/bin/sh null ', 'x GE 1', 'x GE 2', 'x GE 1']);
+    expect(kept(many.lists.requires)).toEqual(kept(few.lists.requires));
+    expect(many.dropped).toEqual(few.dropped);
+  });
+});
+
 describe('entry attributes', () => {
   const xmlOf = (d: Dependency): string => {
     const frag = primaryFragment(record(emptyPackage({ provides: [d] })));
