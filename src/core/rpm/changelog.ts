@@ -8,14 +8,14 @@ import { TAG } from './tags.js';
  * with that changelog limit uses); the three arrays are walked in lockstep (shortest wins).
  */
 export function readChangelog(h: Header, limit = Infinity): ChangelogEntry[] {
-  const times = h.numberArray(TAG.CHANGELOGTIME, limit);
-  if (times === null) return [];
+  const times = h.numberEntry(TAG.CHANGELOGTIME);
+  if (times < 0) return [];
   const names = h.stringArray(TAG.CHANGELOGNAME, limit) ?? [];
   const texts = h.stringArray(TAG.CHANGELOGTEXT, limit) ?? [];
-  const n = Math.min(times.length, names.length, texts.length);
+  const n = Math.min(h.count(times), limit, names.length, texts.length);
   const out = new Array<ChangelogEntry>(n);
   for (let i = 0; i < n; i++) {
-    out[i] = { author: names[i] as string, time: times[i] as number, text: texts[i] as string };
+    out[i] = { author: names[i] as string, time: h.numberAt(times, i, 0), text: texts[i] as string };
   }
   return out;
 }

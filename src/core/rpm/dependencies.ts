@@ -28,11 +28,11 @@ const TRIPLES: readonly (readonly [DependencyField, number, number, number])[] =
 function readDependencies(h: Header, nameTag: number, flagsTag: number, versionTag: number): Dependency[] {
   const names = h.stringArray(nameTag);
   if (names === null) return [];
-  const flags = h.numberArray(flagsTag) ?? [];
+  const flags = h.numberEntry(flagsTag);
   const versions = h.stringArray(versionTag) ?? [];
   const out = new Array<Dependency>(names.length);
   for (let i = 0; i < names.length; i++) {
-    out[i] = { name: names[i] as string, flags: flags[i] ?? 0, version: versions[i] ?? '' };
+    out[i] = { name: names[i] as string, flags: h.numberAt(flags, i, 0), version: versions[i] ?? '' };
   }
   return out;
 }

@@ -329,6 +329,24 @@ export class Header {
     return out;
   }
 
+  /**
+   * The entry index of number tag `tag` (its type checked), or -1: for `numberAt`, which reads
+   * one element without an array of them all.
+   */
+  numberEntry(tag: number): number {
+    return this.typed(tag, NUMBERS_MASK, NUMBERS);
+  }
+
+  /** Element `i` of entry `e` (from `numberEntry`), or `fallback` when there is no such element. */
+  numberAt(e: number, i: number, fallback: number): number {
+    return e < 0 || i < 0 || i >= this.index[e * FIELDS + COUNT_AT]! ? fallback : this.element(e, i);
+  }
+
+  /** The element count of entry `e` (from `numberEntry`), 0 for -1. */
+  count(e: number): number {
+    return e < 0 ? 0 : this.index[e * FIELDS + COUNT_AT]!;
+  }
+
   private element(e: number, i: number): number {
     const at = this.storeStart + this.index[e * FIELDS + OFFSET_AT]!;
     const v = this.bytes;
