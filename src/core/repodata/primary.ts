@@ -58,23 +58,29 @@ function textElement(out: XmlWriter, open: string, value: string, close: string)
   out.raw(close);
 }
 
+/** Per kind, the list element's markup: empty, open, close (made once, not per package). */
+const PCO_TAGS: Readonly<Record<DepKind, readonly [string, string, string]>> = Object.fromEntries(
+  PCO_ORDER.map((kind) => [kind, [`    <rpm:${kind}/>\n`, `    <rpm:${kind}>\n`, `    </rpm:${kind}>\n`] as const]),
+) as Record<DepKind, readonly [string, string, string]>;
+
 function writePco(out: XmlWriter, kind: DepKind, list: readonly DepEntry[]): void {
   if (list.length === 0) return;
   const withPre = kind === 'requires';
+  const tags = PCO_TAGS[kind];
   let named = 0;
   for (let i = 0; i < list.length; i++) if (list[i]!.name !== '') named++;
   // createrepo_c creates the list element before skipping nameless entries; libxml2 then
   // prints an element left without children in its short form
   if (named === 0) {
-    out.raw(`    <rpm:${kind}/>\n`);
+    out.raw(tags[0]);
     return;
   }
-  out.raw(`    <rpm:${kind}>\n`);
+  out.raw(tags[1]);
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
     if (e.name !== '') writeEntry(out, e, withPre);
   }
-  out.raw(`    </rpm:${kind}>\n`);
+  out.raw(tags[2]);
 }
 
 /** The `<file>` lines (only the primary-file subset when `primaryOnly`), at the given indentation. */

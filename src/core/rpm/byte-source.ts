@@ -11,10 +11,11 @@ export type ByteStream = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> 
 type Pull = () => Promise<Uint8Array | null>;
 
 export class ByteSource {
-  private readonly pull: Pull;
-  /** For a synchronous iterable: the next chunk (null at the end), without a promise. */
-  private readonly pullSync: (() => Uint8Array | null) | null = null;
-  private readonly release: () => Promise<void>;
+  /** For a web stream or an async iterable: the next chunk (null at the end). */
+  private readonly pullAsync: Pull | null = null;
+  /** For a synchronous iterable: its iterator, read without a promise (no closure per source). */
+  private readonly iterator: Iterator<Uint8Array> | null = null;
+  private readonly releaseAsync: (() => Promise<void>) | null = null;
   /** Received but not yet consumed: chunks[head] from chunkPos, then the following chunks. */
   private chunks: Uint8Array[] = [];
   private head = 0;
@@ -37,40 +38,45 @@ export class ByteSource {
   ) {
     if ('getReader' in stream && typeof stream.getReader === 'function') {
       const reader = stream.getReader();
-      this.pull = async () => {
+      this.pullAsync = async () => {
         const r = await reader.read();
         return r.done ? null : r.value;
       };
-      this.release = async () => {
+      this.releaseAsync = async () => {
         await reader.cancel();
       };
     } else if (Symbol.iterator in stream) {
-      const it = stream[Symbol.iterator]();
-      const next = (): Uint8Array | null => {
-        const r = it.next();
-        return r.done === true ? null : r.value;
-      };
-      this.pullSync = next;
-      this.pull = () => {
-        try {
-          return Promise.resolve(next());
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      };
-      this.release = async () => {
-        it.return?.();
-      };
+      this.iterator = stream[Symbol.iterator]();
     } else {
       const it = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-      this.pull = async () => {
+      this.pullAsync = async () => {
         const r = await it.next();
         return r.done === true ? null : r.value;
       };
-      this.release = async () => {
+      this.releaseAsync = async () => {
         await it.return?.();
       };
     }
+  }
+
+  /** The synchronous iterable's next chunk, null at its end. */
+  private nextSync(): Uint8Array | null {
+    const r = this.iterator!.next();
+    return r.done === true ? null : r.value;
+  }
+
+  private pull(): Promise<Uint8Array | null> {
+    if (this.pullAsync !== null) return this.pullAsync();
+    try {
+      return Promise.resolve(this.nextSync());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private async release(): Promise<void> {
+    if (this.releaseAsync !== null) await this.releaseAsync();
+    else this.iterator?.return?.();
   }
 
   private async receive(): Promise<boolean> {
@@ -86,12 +92,12 @@ export class ByteSource {
   }
 
   /** `receive` for a synchronous iterable, without a promise. */
-  private receiveSync(next: () => Uint8Array | null): boolean {
+  private receiveSync(): boolean {
     if (this.ended) return false;
     if (this.transient) this.keepUnconsumed();
     let chunk: Uint8Array | null;
     try {
-      chunk = next();
+      chunk = this.nextSync();
     } catch (e) {
       pullFailed(e);
     }
@@ -144,9 +150,8 @@ export class ByteSource {
    * `readExactly` gives them, or the error).
    */
   take(n: number): Uint8Array | null {
-    const next = this.pullSync;
     while (this.buffered < n) {
-      if (next === null || !this.receiveSync(next)) return null;
+      if (this.iterator === null || !this.receiveSync()) return null;
     }
     return this.extract(n);
   }
@@ -191,11 +196,10 @@ export class ByteSource {
    * stream.
    */
   drainSync(sink: (chunk: Uint8Array) => void): boolean {
-    const next = this.pullSync;
-    if (next === null) return false;
+    if (this.iterator === null) return false;
     for (;;) {
       this.handOver(sink);
-      if (!this.receiveSync(next)) return true;
+      if (!this.receiveSync()) return true;
     }
   }
 

@@ -25,6 +25,9 @@ const SIG_REGION = { required: false, full: false };
 const MAIN_REGION = { required: false, full: true };
 const MAIN_REGION_V6 = { required: true, full: true };
 const NO_ALGORITHMS: readonly HashAlgorithm[] = [];
+/** No header+payload hashes asked for (shared: a caller never adds to it). */
+const NO_HASHES: Partial<Record<HashAlgorithm, Hash>> = Object.freeze({});
+const NO_EXTRA: Hash[] = [];
 
 /**
  * Reads a package from `source`, consuming it to the end. Rejects only with `RpmFormatError`
@@ -32,21 +35,17 @@ const NO_ALGORITHMS: readonly HashAlgorithm[] = [];
  */
 export async function readRpm(source: ByteStream, platform: Platform, options: ReadOptions = {}): Promise<RpmReadResult> {
   let fileHash: Hash | null;
-  let fileSize = 0;
   let src: ByteSource;
   try {
     const hash = options.digests === 'none' ? null : platform.createHash('sha256');
     fileHash = hash;
-    src = new ByteSource(source, (chunk) => {
-      hash?.update(chunk);
-      fileSize += chunk.length;
-    }, options.transientChunks === true);
+    src = new ByteSource(source, hash === null ? IGNORE : (chunk) => hash.update(chunk), options.transientChunks === true);
   } catch (e) {
     throw wrap(e);
   }
   let done = false;
   try {
-    const result = await read(src, platform, options, () => ({ hash: fileHash ? toHex(fileHash.digest()) : '', size: fileSize }));
+    const result = await read(src, platform, options, fileHash);
     done = true;
     return result;
   } catch (e) {
@@ -55,6 +54,9 @@ export async function readRpm(source: ByteStream, platform: Platform, options: R
     if (!done) await src.cancel();
   }
 }
+
+/** A sink for bytes nobody hashes (one function, not a closure per package). */
+const IGNORE = (_chunk: Uint8Array): void => {};
 
 function wrap(e: unknown): Error {
   if (isBerthError(e)) return e;
@@ -76,7 +78,7 @@ async function read(
   src: ByteSource,
   platform: Platform,
   options: ReadOptions,
-  fileDigest: () => { hash: string; size: number },
+  fileHash: Hash | null,
 ): Promise<RpmReadResult> {
   // each step without a promise when the bytes are at hand (takeHeader, take, drainSync)
   const lead = parseLead(src.take(LEAD_SIZE) ?? (await src.readExactly(LEAD_SIZE, 'lead')));
@@ -122,35 +124,36 @@ async function read(
   headerSha1?.update(H);
   headerSha256?.update(H);
   md5?.update(H);
-  const headerPayload: Partial<Record<HashAlgorithm, Hash>> = {};
-  const extra: Hash[] = [];
-  for (const algorithm of algorithms) {
+  const headerPayload: Partial<Record<HashAlgorithm, Hash>> = algorithms.length > 0 ? {} : NO_HASHES;
+  const extra: Hash[] = algorithms.length > 0 || verify ? [] : NO_EXTRA;
+  for (let a = 0; a < algorithms.length; a++) {
+    const algorithm = algorithms[a]!;
     const h = platform.createHash(algorithm);
     h.update(H);
     headerPayload[algorithm] = h;
     extra.push(h);
   }
   if (payloadSha256 && md5) extra.push(payloadSha256, md5);
-  let payloadSize = 0;
-  const sink = (chunk: Uint8Array): void => {
+  // the payload's size is where the source ends minus where the main header ended
+  const sink = extra.length === 0 ? IGNORE : (chunk: Uint8Array): void => {
     for (let i = 0; i < extra.length; i++) extra[i]!.update(chunk);
-    payloadSize += chunk.length;
   };
   if (!src.drainSync(sink)) await src.drain(sink);
+  const fileSize = src.position;
+  const payloadSize = fileSize - headerEnd;
 
   if (options.transientHeader === true) {
     // nothing in the result refers to either header (pkg and signatureHeader hold copies)
     sig.release();
     main.release();
   }
-  const file = fileDigest();
   const computed: ComputedDigests = {
     headerSha1: headerSha1 ? toHex(headerSha1.digest()) : '',
     headerSha256: headerSha256 ? toHex(headerSha256.digest()) : '',
     payloadSha256: payloadSha256 ? toHex(payloadSha256.digest()) : '',
     md5: md5 ? toHex(md5.digest()) : '',
-    fileSha256: file.hash,
-    fileSize: file.size,
+    fileSha256: fileHash ? toHex(fileHash.digest()) : '',
+    fileSize,
     headerPayloadSize: H.length + payloadSize,
     headerPayload,
   };
