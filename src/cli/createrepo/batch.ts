@@ -41,7 +41,9 @@ export async function describeBatch(
   const out = new XmlWriter(spare ? new Uint8Array(spare) : jobs.length * 8192);
   let e = 0;
   for (let i = 0; i < jobs.length; i++) {
-    const rec = await reader.read(jobs[i]!, changelogLimit);
+    // (awaiting a value that is not a promise would still cost a turn of the microtask queue)
+    const got = reader.read(jobs[i]!, changelogLimit);
+    const rec = got instanceof Promise ? await got : got;
     if ('pkg' in rec) {
       const why = write(rec, changelogLimit, out, ends, e);
       if (why === null) {

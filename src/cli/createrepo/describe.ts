@@ -8,7 +8,7 @@ import { createHash, hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { PackageRecord } from '../../core/model.js';
 import type { Platform } from '../../core/platform.js';
-import { readRpm, type ReadOptions } from '../../core/rpm/index.js';
+import { readRpmNow, type ReadOptions, type RpmReadResult } from '../../core/rpm/index.js';
 import type { IoFeed } from './io-feed.js';
 import { packagePath } from './walk.js';
 
@@ -64,14 +64,21 @@ export class PackageReader {
     private readonly feed: IoFeed | null = null,
   ) {}
 
-  /** `changelogLimit`: changelog entries the writer keeps (the others are not decoded); default all. */
-  async read(job: DescribeJob, changelogLimit = -1): Promise<PackageRecord | LeftOut> {
+  /**
+   * `changelogLimit`: changelog entries the writer keeps (the others are not decoded); default
+   * all. Without a feed, a package read synchronously comes back without a promise.
+   */
+  read(job: DescribeJob, changelogLimit = -1): PackageRecord | LeftOut | Promise<PackageRecord | LeftOut> {
     if (this.options.changelogLimit !== changelogLimit) this.options = readOptions(changelogLimit);
-    const file = this.feed === null ? null : await this.feed.next();
+    return this.feed === null ? this.readFile(job) : this.readFed(job);
+  }
+
+  private async readFed(job: DescribeJob): Promise<PackageRecord | LeftOut> {
+    const file = await this.feed!.next();
     if (file === null) return this.readFile(job);
     try {
       const chunks = file.bytes.length > 0 ? [file.bytes] : [];
-      const result = await readRpm(chunks, NO_HASHING, this.options);
+      const result = await readRpmNow(chunks, NO_HASHING, this.options);
       if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
       return { pkg: result.pkg, sha256: file.sha256, size: file.size, time: Math.floor(file.mtimeMs / 1000), location: job.href };
     } catch (e) {
@@ -88,21 +95,25 @@ export class PackageReader {
     }
   }
 
-  /** Reads the file on this thread. */
-  private async readFile(job: DescribeJob): Promise<PackageRecord | LeftOut> {
+  /** Reads the file on this thread (without a promise when it was read synchronously). */
+  private readFile(job: DescribeJob): PackageRecord | LeftOut | Promise<PackageRecord | LeftOut> {
     try {
-      const result = await readRpm(this.chunks(packagePath(this.root, job.href)), NO_HASHING, this.options);
-      if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
-      return {
-        pkg: result.pkg,
-        sha256: this.sha256,
-        size: result.computed.fileSize,
-        time: Math.floor(this.mtimeMs / 1000),
-        location: job.href,
-      };
+      const got = readRpmNow(this.chunks(packagePath(this.root, job.href)), NO_HASHING, this.options);
+      return got instanceof Promise ? got.then((r) => this.record(r, job), failure) : this.record(got, job);
     } catch (e) {
       return failure(e);
     }
+  }
+
+  private record(result: RpmReadResult, job: DescribeJob): PackageRecord | LeftOut {
+    if (result.pkg.payloadFormat === 'drpm') return { kind: 'failed', reason: 'delta RPM (.drpm) is not a package' };
+    return {
+      pkg: result.pkg,
+      sha256: this.sha256,
+      size: result.computed.fileSize,
+      time: Math.floor(this.mtimeMs / 1000),
+      location: job.href,
+    };
   }
 
   /**

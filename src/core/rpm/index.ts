@@ -1,4 +1,4 @@
-export { readRpm } from './read-rpm.js';
+export { readRpm, readRpmNow } from './read-rpm.js';
 export type { ByteStream } from './byte-source.js';
 export type {
   ComputedDigests,
