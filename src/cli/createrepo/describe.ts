@@ -42,9 +42,9 @@ const NO_HASHING: Platform = {
   },
 };
 
-/** readRpm's options: the reader never uses the header bytes, so they are parsed in place. */
+/** readRpm's options: the reader never uses the header bytes (parsed in place) nor verifies signatures. */
 function readOptions(changelogLimit: number): ReadOptions {
-  return { digests: 'none', transientChunks: true, transientHeader: true, changelogLimit };
+  return { digests: 'none', signatures: false, transientChunks: true, transientHeader: true, changelogLimit };
 }
 
 /**

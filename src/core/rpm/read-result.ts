@@ -96,4 +96,11 @@ export interface ReadOptions {
    * file). Everything else in the result is a copy either way. Default false.
    */
   transientHeader?: boolean;
+  /**
+   * Default true. false: the caller verifies nothing, so `signatureHeader` is empty (no
+   * signatures, no digests) and `payloadDigest` null, unless `headerPayloadHashes` asks for the
+   * signature header; the signature header is parsed and checked either way (a package refused
+   * with them is refused without them).
+   */
+  signatures?: boolean;
 }

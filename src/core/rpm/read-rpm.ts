@@ -13,7 +13,7 @@ import { takeHeader } from './header-read.js';
 import { LEAD_SIZE, parseLead } from './lead.js';
 import { buildPackage } from './package.js';
 import type { ComputedDigests, ReadOptions, RpmReadResult, SignatureHeaderInfo } from './read-result.js';
-import { signatureInfo } from './signature.js';
+import { checkSignatureHeader, signatureInfo } from './signature.js';
 import { REGION, TAG } from './tags.js';
 
 const DEFAULT_MAX_HEADER = 64 * 1024 * 1024;
@@ -125,7 +125,9 @@ class Read {
   private padding(sig: Header): RpmReadResult | Promise<RpmReadResult> {
     this.sig = sig;
     // read (and copied) before the padding: a header parsed in place lives until the next chunk
-    this.signatureHeader = signatureInfo(sig);
+    const o = this.options;
+    const wanted = o.signatures !== false || o.headerPayloadHashes !== undefined;
+    this.signatureHeader = wanted ? signatureInfo(sig) : checkSignatureHeader(sig);
     const pad = (8 - (sig.bytes.length % 8)) % 8;
     if (pad > 0 && this.src.take(pad) === null) return this.src.readExactly(pad, 'signature header padding').then(() => this.main());
     return this.main();
@@ -154,7 +156,7 @@ class Read {
     const format = formatOf(main, this.major);
     const limit = options.changelogLimit;
     const pkg = buildPackage(main, sig, headerStart, headerEnd, limit === undefined || limit < 0 ? Infinity : limit);
-    const digestHex = main.string(TAG.PAYLOADDIGEST);
+    const digestHex = options.signatures === false ? null : main.string(TAG.PAYLOADDIGEST);
     const payloadDigest =
       digestHex === null ? null : { hex: digestHex.toLowerCase(), algorithm: main.number(TAG.PAYLOADDIGESTALGO) ?? 8 };
 

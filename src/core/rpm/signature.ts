@@ -9,6 +9,31 @@ import { SIG } from './tags.js';
 const HEADER_SCOPE = [SIG.RSAHEADER, SIG.DSAHEADER] as const;
 const LEGACY_SCOPE = [SIG.PGP, SIG.GPG] as const;
 
+/** What a read for a caller that verifies nothing reports (shared; never modified). */
+export const NO_SIGNATURE_INFO: SignatureHeaderInfo = Object.freeze({
+  headerSha1: null,
+  headerSha256: null,
+  headerSha3_256: null,
+  md5: null,
+  size: null,
+  signatures: Object.freeze([]) as unknown as SignatureBlob[],
+});
+
+/**
+ * For a caller that verifies nothing: the checks `signatureInfo` makes (a package it refuses is
+ * refused here too), without copying the signatures or decoding the digests.
+ */
+export function checkSignatureHeader(sig: Header): SignatureHeaderInfo {
+  const openpgp = sig.has(SIG.OPENPGP) ? sig.stringArray(SIG.OPENPGP) : null;
+  for (let i = 0; openpgp !== null && i < openpgp.length; i++) decodeBase64(openpgp[i]!, 'signature tag 278');
+  checkMd5(sig.has(SIG.MD5) ? sig.bin(SIG.MD5) : null);
+  return NO_SIGNATURE_INFO;
+}
+
+function checkMd5(md5: Uint8Array | null): void {
+  if (md5 !== null && md5.length !== 16) fail('rpm.signature.md5', `signature tag 1004 holds ${md5.length} bytes, expected 16`);
+}
+
 export function signatureInfo(sig: Header): SignatureHeaderInfo {
   const signatures: SignatureBlob[] = [];
   for (let t = 0; t < HEADER_SCOPE.length; t++) {
@@ -27,7 +52,7 @@ export function signatureInfo(sig: Header): SignatureHeaderInfo {
     if (packet !== null) signatures.push({ tag, scope: 'legacy', packet });
   }
   const md5 = sig.bin(SIG.MD5);
-  if (md5 !== null && md5.length !== 16) fail('rpm.signature.md5', `signature tag 1004 holds ${md5.length} bytes, expected 16`);
+  checkMd5(md5);
   return {
     headerSha1: hexString(sig, SIG.SHA1),
     headerSha256: hexString(sig, SIG.SHA256),

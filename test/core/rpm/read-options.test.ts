@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../../src/adapters/node/platform.js';
 import { readRpm } from '../../../src/core/rpm/index.js';
-import { header, i32, rpmFile, str, strs, type Value } from './build-rpm.js';
+import { RpmFormatError } from '../../../src/core/errors.js';
+import { bin, header, i32, i64, rpmFile, str, strs, type Value } from './build-rpm.js';
 import { chunks } from './support.js';
 
 const main: Record<number, Value> = {
@@ -30,5 +31,27 @@ describe('readRpm options', () => {
     expect(inPlace.header).toEqual(copied.header);
     expect(inPlace.header.buffer).toBe(file.buffer);
     expect(copied.header.buffer).not.toBe(file.buffer);
+  });
+
+  it('signatures: false reports no signatures or digests, and refuses what a full read refuses', async () => {
+    const b64 = Buffer.from([0x89, 0x00, 0x01, 0x04]).toString('base64');
+    const sig = { 267: bin(new Uint8Array([1, 2])), 269: str('ABCDEF'), 270: i64(123), 278: strs(b64), 1000: i32(9), 1004: bin(new Uint8Array(16)) };
+    const signed = rpmFile({ sig: header(sig, 62), main: header({ ...main, 5092: strs('AB'), 5093: i32(8) }, 63), payload: new Uint8Array(3) });
+    const full = await readRpm([signed], nodePlatform, { digests: 'none' });
+    expect(full.signatureHeader.signatures).toHaveLength(2);
+    expect(full.payloadDigest).toEqual({ hex: 'ab', algorithm: 8 });
+    const bare = await readRpm([signed], nodePlatform, { digests: 'none', signatures: false });
+    expect(bare.signatureHeader).toEqual({ headerSha1: null, headerSha256: null, headerSha3_256: null, md5: null, size: null, signatures: [] });
+    expect(bare.payloadDigest).toBeNull();
+    expect(bare.pkg).toEqual(full.pkg);
+    // still checked: a bad MD5 length or an OpenPGP packet that is not base64
+    for (const [bad, code] of [[{ 1004: bin(new Uint8Array(15)) }, 'rpm.signature.md5'], [{ 278: strs('not base64!') }, 'rpm.signature.base64']] as const) {
+      const f = rpmFile({ sig: header({ 1000: i32(9), ...bad }, 62), main: header(main, 63), payload: new Uint8Array(3) });
+      for (const signatures of [true, false]) {
+        const e = await readRpm([f], nodePlatform, { digests: 'none', signatures }).then(() => null, (x: unknown) => x);
+        expect(e, `${code} signatures ${signatures}`).toBeInstanceOf(RpmFormatError);
+        expect((e as RpmFormatError).code).toBe(code);
+      }
+    }
   });
 });
