@@ -10,6 +10,8 @@ export type ByteStream = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> 
 
 type Pull = () => Promise<Uint8Array | null>;
 
+const NO_BYTES = new Uint8Array(0);
+
 export class ByteSource {
   /** For a web stream or an async iterable: the next chunk (null at the end). */
   private readonly pullAsync: Pull | null = null;
@@ -24,6 +26,8 @@ export class ByteSource {
   private ended = false;
   /** File offset of the next byte handed out. */
   position = 0;
+  /** The chunk the last `span` lies in (valid as long as what `take` returns). */
+  spanChunk: Uint8Array = NO_BYTES;
 
   /**
    * `onChunk` sees every received byte once, in order (the whole-file hash). `transient`: the
@@ -154,6 +158,22 @@ export class ByteSource {
       if (this.iterator === null || !this.receiveSync()) return null;
     }
     return this.extract(n);
+  }
+
+  /**
+   * `take` without a view: when n bytes are at hand in one chunk, consumes them and returns
+   * their offset in `spanChunk`; else -1, having consumed nothing (then `take` or `readExactly`).
+   */
+  span(n: number): number {
+    while (this.buffered < n) {
+      if (this.iterator === null || !this.receiveSync()) return -1;
+    }
+    const c = this.chunks[this.head];
+    if (c === undefined || c.length - this.chunkPos < n) return -1;
+    const at = this.chunkPos;
+    this.spanChunk = c;
+    this.advance(n);
+    return at;
   }
 
   private extract(n: number): Uint8Array {

@@ -16,14 +16,15 @@ interface Intro {
   total: number;
 }
 
-function checkIntro(intro: Uint8Array, name: string, limits: HeaderLimits, at: number): Intro {
+/** The intro at `from` in `intro`, found at file offset `at`. */
+function checkIntro(intro: Uint8Array, name: string, limits: HeaderLimits, at: number, from = 0): Intro {
   for (let i = 0; i < 4; i++) {
-    if (intro[i] !== HEADER_MAGIC[i]) fail('rpm.header.bad-magic', `${name} magic 8E AD E8 01 missing at offset ${at}`);
+    if (intro[from + i] !== HEADER_MAGIC[i]) fail('rpm.header.bad-magic', `${name} magic 8E AD E8 01 missing at offset ${at}`);
   }
   // kept as numbers: the source may reuse the intro's memory when `rest` needs more bytes
-  const reserved = uint32(intro, 4);
-  const il = uint32(intro, 8);
-  const dl = uint32(intro, 12);
+  const reserved = uint32(intro, from + 4);
+  const il = uint32(intro, from + 8);
+  const dl = uint32(intro, from + 12);
   if (il < 1) fail('rpm.header.empty', `${name} has no index entries`);
   if (il > limits.maxEntries) fail('rpm.header.too-large', `${name} declares ${il} index entries (limit ${limits.maxEntries})`);
   if (dl > limits.maxData) fail('rpm.header.too-large', `${name} declares a ${dl}-byte store (limit ${limits.maxData})`);
@@ -70,15 +71,26 @@ export function takeHeader(
   inPlace = false,
 ): Header | Promise<Header> {
   const name = NAMES[kind];
-  const intro = src.take(INTRO);
-  if (intro === null) return readHeader(src, kind, limits, region);
-  const h = checkIntro(intro, name, limits, src.position - INTRO);
+  // in place: the intro and then the rest looked up in the source's chunk, with one view of the
+  // whole header when they lie there back to back
+  const introAt = inPlace ? src.span(INTRO) : -1;
+  let intro: Uint8Array | null = null;
+  if (introAt < 0) {
+    intro = src.take(INTRO);
+    if (intro === null) return readHeader(src, kind, limits, region);
+  }
+  const chunk = src.spanChunk;
+  const h = intro === null ? checkIntro(chunk, name, limits, src.position - INTRO, introAt) : checkIntro(intro, name, limits, src.position - INTRO);
+  // Not in shared memory (a SharedArrayBuffer is no ArrayBuffer): TextDecoder is ~50 % slower on it than a copy.
+  if (introAt >= 0 && chunk.buffer instanceof ArrayBuffer) {
+    const restAt = src.span(h.total - INTRO);
+    if (restAt >= 0 && src.spanChunk === chunk && restAt === introAt + INTRO) {
+      return new Header(kind, new Uint8Array(chunk.buffer, chunk.byteOffset + introAt, h.total), region);
+    }
+    // (span consumed nothing, or the rest in another chunk: consumed, so it is taken from there)
+    if (restAt >= 0) return assemble(kind, h, src.spanChunk.subarray(restAt, restAt + h.total - INTRO), region);
+  }
   const rest = src.take(h.total - INTRO);
   if (rest === null) return src.readExactly(h.total - INTRO, name).then((r) => assemble(kind, h, r, region));
-  // both views of the same memory, back to back: the chunk held the whole header. Not in shared
-  // memory (a SharedArrayBuffer is no ArrayBuffer): TextDecoder is ~50 % slower on it than a copy.
-  if (inPlace && rest.buffer === intro.buffer && rest.byteOffset === intro.byteOffset + INTRO && intro.buffer instanceof ArrayBuffer) {
-    return new Header(kind, new Uint8Array(intro.buffer, intro.byteOffset, h.total), region);
-  }
   return assemble(kind, h, rest, region);
 }

@@ -87,7 +87,8 @@ export class Header {
   private entryCount = 0;
   /** Tags out of order (allowed, if unusual): entry index by tag; null while they are sorted. */
   private byTag: Map<number, number> | null = null;
-  private readonly store: Uint8Array;
+  /** Where the store ends in `bytes` (entry offsets count from `storeStart`: no view of it). */
+  private readonly storeEnd: number;
   /** Offset of the store in `bytes`. */
   private readonly storeStart: number;
   private i18nIndex = -1;
@@ -101,7 +102,7 @@ export class Header {
     if (il < 1 || bytes.length < INTRO + ENTRY * il + dl) fail('rpm.header.truncated', `${NAMES[kind]} blob is shorter than its ${il} entries and ${dl}-byte store`);
     const storeStart = INTRO + ENTRY * il;
     this.storeStart = storeStart;
-    this.store = bytes.subarray(storeStart, storeStart + dl);
+    this.storeEnd = storeStart + dl;
     // sized once (no regrowth while validating), or one a released header left (its stale
     // numbers past entryCount are never read); a message string per entry only on failure
     const spare = SPARE_INDEXES.pop();
@@ -138,9 +139,10 @@ export class Header {
 
   /** Offset of the first NUL in the store at or after `from`, or -1. */
   private nul(from: number): number {
-    const store = this.store;
-    const n = store.length;
-    for (let i = from; i < n; i++) if (store[i] === 0) return i;
+    const bytes = this.bytes;
+    const start = this.storeStart;
+    const n = this.storeEnd;
+    for (let i = start + from; i < n; i++) if (bytes[i] === 0) return i - start;
     return -1;
   }
 
@@ -180,15 +182,15 @@ export class Header {
       let length: number;
       if (type === TYPE.STRING || type === TYPE.STRING_ARRAY || type === TYPE.I18NSTRING) {
         // one pass over the entry's bytes, counting NULs until `count` strings have ended
-        const store = this.store;
-        const n = store.length;
+        const n = this.storeEnd;
+        const from = this.storeStart + offset;
         let k = 0;
-        let pos = offset;
+        let pos = from;
         while (pos < n) {
-          if (store[pos++] === 0 && ++k === count) break;
+          if (v[pos++] === 0 && ++k === count) break;
         }
         if (k < count) fail('rpm.header.unterminated-string', `${name} entry ${i} (tag ${tag}): string ${k} is not NUL-terminated inside the store`);
-        length = pos - offset;
+        length = pos - from;
       } else {
         length = count * size;
         if (offset + length > dl) fail('rpm.header.index-bounds', `${name} entry ${i} (tag ${tag}): ${length} data bytes at ${offset} run past the ${dl}-byte store`);
@@ -232,7 +234,7 @@ export class Header {
     if (type !== TYPE.BIN || count !== 16) fail('rpm.header.region', `${name} entry: type ${type} count ${count}, expected BIN 16`);
     if (offset < 0 || offset + 16 > dl) fail('rpm.header.region', `${name} trailer offset ${offset} outside the ${dl}-byte store`);
     // the trailer may sit at any byte offset: read byte by byte (uint32)
-    const t = this.store.byteOffset + offset - this.bytes.byteOffset;
+    const t = this.storeStart + offset;
     let ttag = uint32(v, t);
     const ttype = uint32(v, t + 4);
     const toffset = -int32(v, t + 8);
@@ -283,11 +285,12 @@ export class Header {
     let index = this.index[e * FIELDS + TYPE_AT] === TYPE.I18NSTRING ? this.localeIndex() : 0;
     if (index >= this.index[e * FIELDS + COUNT_AT]!) index = 0;
     let pos = this.index[e * FIELDS + OFFSET_AT]!;
+    const s = this.storeStart;
     // one string: its NUL is the entry's last byte
-    if (this.index[e * FIELDS + COUNT_AT] === 1) return decodeRange(this.store, pos, pos + this.index[e * FIELDS + LENGTH_AT]! - 1);
+    if (this.index[e * FIELDS + COUNT_AT] === 1) return decodeRange(this.bytes, s + pos, s + pos + this.index[e * FIELDS + LENGTH_AT]! - 1);
     for (let k = 0; k < index; k++) pos = this.nul(pos) + 1;
     // validated: every string of the entry is NUL-terminated inside the store
-    return decodeRange(this.store, pos, this.nul(pos));
+    return decodeRange(this.bytes, s + pos, s + this.nul(pos));
   }
 
   /** The strings of `tag`; with `limit`, only the first `limit` of them are decoded and returned. */
@@ -297,12 +300,13 @@ export class Header {
     const offset = this.index[e * FIELDS + OFFSET_AT]!;
     const count = this.index[e * FIELDS + COUNT_AT]!;
     // the strings without the last one's NUL
-    if (limit >= count) return decodeStringArray(this.store.subarray(offset, offset + this.index[e * FIELDS + LENGTH_AT]! - 1), count);
+    const s = this.storeStart;
+    if (limit >= count) return decodeStringArray(this.bytes.subarray(s + offset, s + offset + this.index[e * FIELDS + LENGTH_AT]! - 1), count);
     if (limit <= 0) return [];
     // validated: the entry's `count` strings all end inside the store, so `limit` NULs are there
     let end = offset;
     for (let k = 0; k < limit; k++) end = this.nul(end) + 1;
-    return decodeStringArray(this.store.subarray(offset, end - 1), limit);
+    return decodeStringArray(this.bytes.subarray(s + offset, s + end - 1), limit);
   }
 
   /** The stored bytes of a string array: its strings, each ending with a NUL. */
@@ -310,7 +314,7 @@ export class Header {
     const e = this.typed(tag, STRING_ARRAYS_MASK, STRING_ARRAYS);
     if (e < 0) return null;
     const offset = this.index[e * FIELDS + OFFSET_AT]!;
-    return this.store.subarray(offset, offset + this.index[e * FIELDS + LENGTH_AT]!);
+    return this.bytes.subarray(this.storeStart + offset, this.storeStart + offset + this.index[e * FIELDS + LENGTH_AT]!);
   }
 
   /** First element of an integer tag; INT32 and INT64 are unsigned. */
@@ -368,7 +372,7 @@ export class Header {
     const e = this.typed(tag, BINARY_MASK, BINARY);
     if (e < 0) return null;
     const offset = this.index[e * FIELDS + OFFSET_AT]!;
-    return this.store.slice(offset, offset + this.index[e * FIELDS + LENGTH_AT]!);
+    return this.bytes.slice(this.storeStart + offset, this.storeStart + offset + this.index[e * FIELDS + LENGTH_AT]!);
   }
 
   private localeIndex(): number {

@@ -11,11 +11,12 @@ export interface Lead {
   major: number;
 }
 
-export function parseLead(bytes: Uint8Array): Lead {
-  if (bytes[0] !== 0xed || bytes[1] !== 0xab || bytes[2] !== 0xee || bytes[3] !== 0xdb) {
+/** The lead at `at` in `bytes` (96 bytes there, checked by the caller). */
+export function parseLead(bytes: Uint8Array, at = 0): Lead {
+  if (bytes[at] !== 0xed || bytes[at + 1] !== 0xab || bytes[at + 2] !== 0xee || bytes[at + 3] !== 0xdb) {
     fail('rpm.bad-magic', 'not an RPM package: lead magic ED AB EE DB missing');
   }
-  const major = bytes[4] ?? 0;
+  const major = bytes[at + 4] ?? 0;
   if (major !== 3 && major !== 4) {
     fail('rpm.lead.version', `unsupported RPM lead version ${major} (expected 3 or 4)`);
   }

@@ -104,13 +104,16 @@ class Read {
   }
 
   lead(): RpmReadResult | Promise<RpmReadResult> {
+    // in the source's chunk without a view of it, else taken (copied if it spans chunks)
+    const at = this.src.span(LEAD_SIZE);
+    if (at >= 0) return this.signature(this.src.spanChunk, at);
     const bytes = this.src.take(LEAD_SIZE);
-    if (bytes === null) return this.src.readExactly(LEAD_SIZE, 'lead').then((b) => this.signature(b));
-    return this.signature(bytes);
+    if (bytes === null) return this.src.readExactly(LEAD_SIZE, 'lead').then((b) => this.signature(b, 0));
+    return this.signature(bytes, 0);
   }
 
-  private signature(leadBytes: Uint8Array): RpmReadResult | Promise<RpmReadResult> {
-    this.major = parseLead(leadBytes).major;
+  private signature(leadBytes: Uint8Array, at: number): RpmReadResult | Promise<RpmReadResult> {
+    this.major = parseLead(leadBytes, at).major;
     const o = this.options;
     const sigRead = takeHeader(
       this.src,
@@ -129,7 +132,7 @@ class Read {
     const wanted = o.signatures !== false || o.headerPayloadHashes !== undefined;
     this.signatureHeader = wanted ? signatureInfo(sig) : checkSignatureHeader(sig);
     const pad = (8 - (sig.bytes.length % 8)) % 8;
-    if (pad > 0 && this.src.take(pad) === null) return this.src.readExactly(pad, 'signature header padding').then(() => this.main());
+    if (pad > 0 && this.src.span(pad) < 0 && this.src.take(pad) === null) return this.src.readExactly(pad, 'signature header padding').then(() => this.main());
     return this.main();
   }
 

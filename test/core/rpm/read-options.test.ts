@@ -54,4 +54,25 @@ describe('readRpm options', () => {
       }
     }
   });
+
+  it('a synchronous source reusing one buffer gives the same package at every chunk boundary', async () => {
+    // every chunk copied into the same buffer, as createrepo reads files: what the reader keeps
+    // must not change when the next chunk overwrites it
+    function* reused(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+      const buf = new Uint8Array(size);
+      for (let i = 0; i < bytes.length; i += size) {
+        const n = Math.min(size, bytes.length - i);
+        buf.set(bytes.subarray(i, i + n));
+        yield buf.subarray(0, n);
+      }
+    }
+    const want = await readRpm([file], nodePlatform, { digests: 'none' });
+    const sizes = [1, 2, 3, 5, 7, 8, 15, 16, 17, 95, 96, 97, 100, 111, 112, 113, 127, 128, 200, 256, 300, file.length - 1, file.length];
+    for (const size of sizes) {
+      const got = await readRpm(reused(file, size), nodePlatform, { digests: 'none', transientChunks: true, transientHeader: true, signatures: false });
+      expect(got.pkg, `chunks of ${size}`).toEqual(want.pkg);
+      expect(got.computed.fileSize).toBe(file.length);
+      expect(got.computed.headerPayloadSize).toBe(want.computed.headerPayloadSize);
+    }
+  });
 });
