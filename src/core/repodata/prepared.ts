@@ -40,18 +40,22 @@ export function selectChangelog(
   limit: number = DEFAULT_CHANGELOG_LIMIT,
 ): ChangelogOut[] {
   const n = limit < 0 ? entries.length : Math.min(limit, entries.length);
-  const out: ChangelogOut[] = [];
+  // sized once (cut short at a hole, as the loop stops there)
+  const out = new Array<ChangelogOut>(n);
   let lastTime = 0;
   for (let k = 0; k < n; k++) {
     const e = entries[k];
-    if (!e) break;
+    if (!e) {
+      out.length = k;
+      break;
+    }
     let end = e.author.length;
     while (end > 1 && e.author.charCodeAt(end - 1) === 0x20) end--;
-    out.push({ author: e.author.slice(0, end), date: e.time, text: e.text });
+    out[k] = { author: end === e.author.length ? e.author : e.author.slice(0, end), date: e.time, text: e.text };
     if (e.time === lastTime) {
       // walk back over the newer entries (already in `out`) that carry the same running date
       let tmp = e.time | 0;
-      for (let p = out.length - 2; p >= 0; p--) {
+      for (let p = k - 1; p >= 0; p--) {
         const prev = out[p];
         if (!prev || prev.date !== tmp) break;
         prev.date++;

@@ -367,6 +367,12 @@ export class Header {
     }
   }
 
+  /** The byte length of BIN `tag`, or null (no copy of the data). */
+  binLength(tag: number): number | null {
+    const e = this.typed(tag, BINARY_MASK, BINARY);
+    return e < 0 ? null : this.index[e * FIELDS + LENGTH_AT]!;
+  }
+
   /** BIN data as a copy (callers keep it beyond the header's lifetime). */
   bin(tag: number): Uint8Array | null {
     const e = this.typed(tag, BINARY_MASK, BINARY);
