@@ -140,6 +140,16 @@ function keyCode(s1: string, s2: string, s3: string, i: number): number {
   return i < s2.length ? s2.charCodeAt(i) : s3.charCodeAt(i - s2.length);
 }
 
+/** An empty list, shared by every package (never added to: `add` replaces it). */
+const NONE: DepEntry[] = Object.freeze([]) as unknown as DepEntry[];
+const NO_DROPS: DroppedDependency[] = Object.freeze([]) as unknown as DroppedDependency[];
+
+function add(lists: DependencyLists, kind: DepKind, entry: DepEntry): void {
+  const list = lists[kind];
+  if (list === NONE) lists[kind] = [entry];
+  else list.push(entry);
+}
+
 /** Per package, reused: the kept provides (index into `pkg.provides`) and kept requires (into `pkg.requires`). */
 let keptProvides: number[] = [];
 let keptRequires: number[] = [];
@@ -147,17 +157,18 @@ let keptRequires: number[] = [];
 export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {}): DependencyResult {
   const legacy = opts.legacyWeakDeps ?? true;
   const preMask = PREREQ | SCRIPT_PRE | SCRIPT_POST | (opts.preIncludesTrans ? PRETRANS | POSTTRANS : 0);
+  // each list made on its first entry (most packages fill two or three of the eight)
   const lists: DependencyLists = {
-    provides: [],
-    requires: [],
-    conflicts: [],
-    obsoletes: [],
-    suggests: [],
-    enhances: [],
-    recommends: [],
-    supplements: [],
+    provides: NONE,
+    requires: NONE,
+    conflicts: NONE,
+    obsoletes: NONE,
+    suggests: NONE,
+    enhances: NONE,
+    recommends: NONE,
+    supplements: NONE,
   };
-  const dropped: DroppedDependency[] = [];
+  let dropped: DroppedDependency[] = NO_DROPS;
   // built on the first primary-file require when there are many files and requires
   let ownFiles: Set<string> | null = null;
   const scanFiles = pkg.files.length * pkg.requires.length <= SCAN_FILES;
@@ -196,6 +207,7 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
       }
       const entry: DepEntry = { name: dep.name, flags, epoch: '', ver: '', rel: '', pre: false };
       if (!splitEvr(dep.version, entry)) {
+        if (dropped === NO_DROPS) dropped = [];
         dropped.push({ from, name: dep.name, version: dep.version, reason: 'bad-epoch' });
         continue;
       }
@@ -206,11 +218,11 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
             else keptProvides[providedCount] = d;
             providedCount++;
           }
-          lists.provides.push(entry);
+          add(lists, 'provides', entry);
           break;
         case 'requires':
           if (legacy && (dep.flags & MISSINGOK) !== 0) {
-            lists.recommends.push(entry);
+            add(lists, 'recommends', entry);
             break;
           }
           entry.pre = pre;
@@ -220,20 +232,20 @@ export function dependencyEntries(pkg: RpmPackage, opts: DependencyOptions = {})
           }
           if (scanRequires) keptRequires[lists.requires.length] = d;
           else (lastRequire ??= new Map()).set(entry.name, { flags: flags ?? '', version: dep.version, pre });
-          lists.requires.push(entry);
+          add(lists, 'requires', entry);
           break;
         case 'oldSuggests':
-          lists[(dep.flags & STRONG) !== 0 ? 'recommends' : 'suggests'].push(entry);
+          add(lists, (dep.flags & STRONG) !== 0 ? 'recommends' : 'suggests', entry);
           break;
         case 'oldEnhances':
-          lists[(dep.flags & STRONG) !== 0 ? 'supplements' : 'enhances'].push(entry);
+          add(lists, (dep.flags & STRONG) !== 0 ? 'supplements' : 'enhances', entry);
           break;
         default:
-          lists[from].push(entry);
+          add(lists, from, entry);
       }
     }
     // createrepo_c appends the single libc.so.6 require after all others
-    if (libcHighest) lists.requires.push(libcHighest);
+    if (libcHighest) add(lists, 'requires', libcHighest);
   }
   return { lists, dropped };
 }

@@ -26,8 +26,11 @@ function classes(entities: readonly (string | undefined)[]): Uint8Array {
 }
 
 const TEXT_CLASS = classes(TEXT_ENTITIES);
-/** Values at least this long are first tested with a regular expression (see `text`). */
-const NATIVE_FROM = 64;
+/**
+ * Values at least this long are first tested with a regular expression (see `text`): above the
+ * 64-character checksums (pkgid), which the loop copies with no view or result object per value.
+ */
+const NATIVE_FROM = 96;
 const ATTR_CLASS = classes(ATTR_ENTITIES);
 
 export class XmlWriter extends ByteBuffer {
