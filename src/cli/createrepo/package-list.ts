@@ -15,6 +15,9 @@ const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.
 /** Packages per block: an href is decoded from the start of its block (front coding restarts there). */
 export const BLOCK = 32;
 
+/** hrefs encoded at a time while a list is built: a multiple of BLOCK. */
+const SLAB = 8 * BLOCK;
+
 /** The list as it is sent to a reader thread: shared memory and its length (PackageList.from). */
 export interface SharedList {
   bytes: Uint8Array;
@@ -50,46 +53,53 @@ export class PackageList {
 
   /** A list of `count` hrefs, `hrefAt(i)` being the i-th (each asked for once, in order). */
   static build(count: number, hrefAt: (i: number) => string): PackageList {
+    // the hrefs are encoded a slab at a time (one native call for SLAB of them, not one per
+    // href: the list is built once per run, before any function here is compiled), then
+    // compared and copied byte by byte within the slab's bytes
     let out = Buffer.allocUnsafe(Math.max(64, count * 16));
     let at = 0;
-    let prev = Buffer.allocUnsafe(256);
-    let prevLength = 0;
     let longest = 0;
     const blocks = new Uint32Array(shared(Math.ceil(count / BLOCK) * 4), 0, Math.ceil(count / BLOCK));
-    for (let i = 0; i < count; i++) {
-      const href = hrefAt(i);
-      const length = Buffer.byteLength(href);
-      longest = Math.max(longest, length);
-      // room for this href whole and its three lengths (at most 5 bytes each)
-      if (at + length + 15 > out.length) {
-        const grown = Buffer.allocUnsafe(Math.max(out.length * 2, at + length + 15));
+    const hrefs: string[] = [];
+    const ends = new Uint32Array(SLAB + 1);
+    let prevLength = 0;
+    for (let first = 0; first < count; first += SLAB) {
+      const n = Math.min(SLAB, count - first);
+      hrefs.length = 0;
+      for (let i = 0; i < n; i++) hrefs.push(hrefAt(first + i));
+      const joined = hrefs.join('');
+      const src = Buffer.from(joined, 'utf8');
+      // byte ends of each href: string lengths when all are ASCII (the byte count says so)
+      const ascii = src.length === joined.length;
+      for (let i = 0, e = 0; i < n; i++) ends[i + 1] = e += ascii ? hrefs[i]!.length : Buffer.byteLength(hrefs[i]!);
+      // room for every href of the slab whole and its three lengths (at most 5 bytes each)
+      if (at + src.length + 15 * n > out.length) {
+        const grown = Buffer.allocUnsafe(Math.max(out.length * 2, at + src.length + 15 * n));
         out.copy(grown, 0, 0, at);
         out = grown;
       }
-      if (length > prev.length) {
-        const grown = Buffer.allocUnsafe(length * 2);
-        prev.copy(grown, 0, 0, prevLength);
-        prev = grown;
+      for (let k = 0; k < n; k++) {
+        const i = first + k;
+        const start = ends[k]!;
+        const length = ends[k + 1]! - start;
+        longest = Math.max(longest, length);
+        let same = 0;
+        let tail = 0;
+        // a slab starts a block (SLAB is a multiple of BLOCK): the previous href is in `src`
+        if (i % BLOCK === 0) blocks[i / BLOCK] = at;
+        else {
+          const p = ends[k - 1]!;
+          while (same < length && same < prevLength && src[start + same] === src[p + same]) same++;
+          const most = Math.min(length, prevLength) - same;
+          while (tail < most && src[start + length - 1 - tail] === src[p + prevLength - 1 - tail]) tail++;
+        }
+        prevLength = length;
+        const middle = length - same - tail;
+        at = leb128(out, at, same);
+        at = leb128(out, at, tail);
+        at = leb128(out, at, middle);
+        for (let b = start + same, e = start + same + middle; b < e; b++) out[at++] = src[b]!;
       }
-      // this href's bytes go after room for the three lengths, then are compared with the previous
-      const start = at + 15;
-      out.write(href, start, 'utf8');
-      let same = 0;
-      let tail = 0;
-      if (i % BLOCK === 0) blocks[i / BLOCK] = at;
-      else {
-        while (same < length && same < prevLength && out[start + same] === prev[same]) same++;
-        const most = Math.min(length, prevLength) - same;
-        while (tail < most && out[start + length - 1 - tail] === prev[prevLength - 1 - tail]) tail++;
-      }
-      out.copy(prev, 0, start, start + length);
-      prevLength = length;
-      const middle = length - same - tail;
-      at = leb128(out, at, same);
-      at = leb128(out, at, tail);
-      at = leb128(out, at, middle);
-      out.copy(out, at, start + same, start + same + middle);
-      at += middle;
     }
     const bytes = new Uint8Array(shared(at), 0, at);
     bytes.set(out.subarray(0, at));

@@ -32,10 +32,21 @@ export function findPackages(root: string): PackageList {
     dirs.push(rels.length - 1);
     return true;
   });
-  const href = (i: number): string => rels[dirs[i]!]! + names[i]!;
-  const order = Array.from(names, (_, i) => i);
-  order.sort((a, b) => compare(names[a]!, names[b]!) || compare(href(a), href(b)));
-  return PackageList.build(order.length, (i) => href(order[i]!));
+  // sorted by Array.prototype.sort's own string order (UTF-16 code units, not locale order, so
+  // output does not depend on the machine), with no comparator called per comparison. In one directory the names decide; else each name is
+  // keyed by itself, a NUL (which sorts first and no file name holds) and the href.
+  if (rels.length <= 1) {
+    const rel = rels[0] ?? '';
+    names.sort();
+    return PackageList.build(names.length, (i) => rel + names[i]!);
+  }
+  const keys = names.map((name, i) => `${name}\0${rels[dirs[i]!]!}${name}`);
+  names.length = 0;
+  keys.sort();
+  return PackageList.build(keys.length, (i) => {
+    const key = keys[i]!;
+    return key.slice(key.indexOf('\0') + 1);
+  });
 }
 
 /**
@@ -65,9 +76,4 @@ export function visitPackageFiles(root: string, file: (rel: string, name: string
     }
   };
   walk(root, '');
-}
-
-/** Byte-wise comparison (strcmp), not locale order, so output does not depend on the machine. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
