@@ -18,6 +18,7 @@ import { runCommand } from './dispatch.js';
 import { createrepoCommand } from './commands/createrepo.js';
 import { prestartReaders } from './createrepo/threads.js';
 import { tuneV8ForCreaterepo } from './createrepo/v8-flags.js';
+import { exitWhenWritten } from './createrepo/finish.js';
 
 // as in main.ts (bin/berth.js has already turned it on: this is for a direct start)
 enableCompileCache();
@@ -35,4 +36,4 @@ if (name !== 'createrepo') throw new Error(`the createrepo entry runs 'createrep
 if (rest.includes('--update')) void [process.getBuiltinModule('node:fs').ReadStream, globalThis.ReadableStream];
 tuneV8ForCreaterepo();
 prestartReaders(rest);
-process.exitCode = await runCommand(name, rest, () => Promise.resolve(createrepoCommand));
+exitWhenWritten(await runCommand(name, rest, () => Promise.resolve(createrepoCommand)));

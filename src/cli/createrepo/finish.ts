@@ -82,3 +82,16 @@ export function swap(root: string, work: string): void {
   renameSync(work, live);
   if (hadOld) rmSync(retired, { recursive: true, force: true });
 }
+
+/**
+ * Ends the process with `code` once a command run from a bundled entry is done, without Node's
+ * teardown of the V8 heap page by page (~10 ms at 4,000 packages, measured; the process's memory
+ * goes back to the system whole either way). `exit` listeners still run (Node's compile cache is
+ * written then). When stdout or stderr still holds output (writes to a pipe are asynchronous on
+ * some platforms), the process ends as usual once it is written, with `code`.
+ */
+export function exitWhenWritten(code: number): void {
+  process.exitCode = code;
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+}
+

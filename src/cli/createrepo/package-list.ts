@@ -131,15 +131,18 @@ export class PackageList {
     const cur = this.current;
     let last = 0; // the previous href's length
     for (let i = first; i < end; i++) {
-      const head = leb(bytes, at);
-      const tail = leb(bytes, head.at);
-      const middle = leb(bytes, tail.at);
-      at = middle.at;
-      const length = head.n + middle.n + tail.n;
+      // the three lengths, LEB128 (read inline: no object per number)
+      let head = 0;
+      for (let shift = 0, b = 128; b >= 128; shift += 7) head += ((b = bytes[at++]!) & 127) * 2 ** shift;
+      let tail = 0;
+      for (let shift = 0, b = 128; b >= 128; shift += 7) tail += ((b = bytes[at++]!) & 127) * 2 ** shift;
+      let middle = 0;
+      for (let shift = 0, b = 128; b >= 128; shift += 7) middle += ((b = bytes[at++]!) & 127) * 2 ** shift;
+      const length = head + middle + tail;
       // the previous href's last `tail` bytes move to the end, then the middle goes between
-      if (tail.n > 0) cur.copyWithin(head.n + middle.n, last - tail.n, last);
-      for (let k = 0; k < middle.n; k++) cur[head.n + k] = bytes[at + k]!;
-      at += middle.n;
+      if (tail > 0) cur.copyWithin(head + middle, last - tail, last);
+      for (let k = 0; k < middle; k++) cur[head + k] = bytes[at + k]!;
+      at += middle;
       last = length;
       if (i >= from) f(i, cur.toString('utf8', 0, length));
     }
@@ -149,13 +152,6 @@ export class PackageList {
   get byteLength(): number {
     return this.shared.bytes.byteLength + this.shared.blocks.byteLength;
   }
-}
-
-/** Reads a LEB128 number at `at`: it and where it ends. */
-function leb(bytes: Uint8Array, at: number): { n: number; at: number } {
-  let n = 0;
-  for (let shift = 0, b = 128; b >= 128; shift += 7) n += ((b = bytes[at++]!) & 127) * 2 ** shift;
-  return { n, at };
 }
 
 /** Writes `n` as LEB128 at `at`; returns where it ends. */
