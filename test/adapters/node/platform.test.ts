@@ -22,4 +22,26 @@ describe('nodePlatform.compress', () => {
       }
     });
   }
+
+  it('gz: streams kept between members give every member the bytes of a new one, in flight together or after each other', async () => {
+    // members of different sizes, one incompressible (its output comes in several pieces)
+    const inputs = [50_000, 300_000, 17_000, 400_000].map((size, k) => {
+      const data = new Uint8Array(size);
+      let x = k + 1;
+      for (let i = 0; i < size; i++) {
+        x = (x * 1103515245 + 12345) >>> 0;
+        data[i] = k === 3 ? x >>> 24 : ((i * 7919 + k) % 61) + 32;
+      }
+      return data;
+    });
+    const expected = await Promise.all(inputs.map((d) => streamed.gz(d)));
+    for (let round = 0; round < 3; round++) {
+      const together = await Promise.all(inputs.map((d) => nodePlatform.compress('gz', d)));
+      together.forEach((ours, k) => expect(Buffer.from(ours).equals(expected[k]!), `round ${round}, input ${k}, in flight together`).toBe(true));
+      for (let k = 0; k < inputs.length; k++) {
+        const ours = await nodePlatform.compress('gz', inputs[k]!);
+        expect(Buffer.from(ours).equals(expected[k]!), `round ${round}, input ${k}, alone`).toBe(true);
+      }
+    }
+  });
 });
