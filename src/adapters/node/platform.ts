@@ -22,46 +22,57 @@ export const COMPRESS_INLINE_BYTES = 16 * 1024;
 
 const GZIP_OPTIONS = { level: 6 };
 
+/** gzip streams kept between members at most (a server may compress many members at once). */
+const IDLE_GZIP_STREAMS = 4;
+
 /**
  * Larger gzip members are compressed on libuv's thread pool through gzip streams kept between
  * members (one per member in flight: the writers of a run compress a few at once) and reset
  * after each, instead of a new stream per member: a stream's set-up and teardown cost the
  * calling thread about as much as its callbacks (~0.1 ms a member of a few hundred KiB,
  * measured). Reset, a stream starts the next member exactly as a new one would (same header,
- * same bytes). Output in 128 KiB pieces: one piece for nearly every member.
+ * same bytes). Output in 128 KiB pieces: one piece for most members.
  */
 class GzipMembers {
-  private readonly idle: GzipStream[] = [];
+  private readonly idle: GzipMember[] = [];
 
   async compress(data: Uint8Array): Promise<Uint8Array> {
-    const stream = this.idle.pop() ?? (createGzip({ ...GZIP_OPTIONS, chunkSize: 128 * 1024 }) as GzipStream);
-    const out = await member(stream, data);
-    // a stream that failed is dropped (the rejection skips this)
-    stream.reset();
-    this.idle.push(stream);
+    const m = this.idle.pop() ?? new GzipMember();
+    const out = await m.compress(data);
+    // one that failed is dropped (the rejection skips this); each holds ~0.4 MiB
+    if (this.idle.length < IDLE_GZIP_STREAMS) {
+      m.stream.reset();
+      this.idle.push(m);
+    } else m.stream.close();
     return out.length === 1 ? view(out[0]!) : view(Buffer.concat(out));
   }
 }
 
-/** Compresses `data` as one whole gzip member through `stream`; its output pieces. */
-function member(stream: GzipStream, data: Uint8Array): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    const onData = (piece: Buffer): void => void out.push(piece);
-    const onError = (e: Error): void => {
-      stream.off('data', onData);
-      reject(e);
-    };
-    stream.on('data', onData);
-    stream.once('error', onError);
-    stream.write(data);
-    // Z_FINISH ends the member: its output is all emitted before this callback runs
-    stream.flush(constants.Z_FINISH, () => {
-      stream.off('data', onData);
-      stream.off('error', onError);
-      resolve(out);
+/** A gzip stream and the output pieces of the member it is compressing. */
+class GzipMember {
+  readonly stream = createGzip({ ...GZIP_OPTIONS, chunkSize: 128 * 1024 }) as GzipStream;
+  private out: Buffer[] = [];
+  private failed: ((e: Error) => void) | null = null;
+
+  constructor() {
+    this.stream.on('data', (piece: Buffer) => void this.out.push(piece));
+    this.stream.on('error', (e: Error) => this.failed?.(e));
+  }
+
+  /** Compresses `data` as one whole gzip member; its output pieces. */
+  compress(data: Uint8Array): Promise<Buffer[]> {
+    return new Promise((resolve, reject) => {
+      this.failed = reject;
+      this.stream.write(data);
+      // Z_FINISH ends the member: its output is all emitted before this callback runs
+      this.stream.flush(constants.Z_FINISH, () => {
+        const out = this.out;
+        this.out = [];
+        this.failed = null;
+        resolve(out);
+      });
     });
-  });
+  }
 }
 
 /** A gzip stream as Node makes it (its `reset` is Zlib's, which the typings give only some modes). */
