@@ -47,6 +47,24 @@ describe('XmlWriter', () => {
     expect(refused).toBeLessThan(4900);
   });
 
+  it('gives the escapers\' output and refusals at every length around the native threshold', () => {
+    // values from 96 characters on with nothing to escape are encoded natively, shorter ones by
+    // the loop: a special, non-ASCII or forbidden character anywhere, at every length from 60 to 130
+    for (let n = 60; n <= 130; n++) {
+      for (const c of ['', '&', '<', '"', '\r', '\t', 'é', '😀', '\u0001', '\uFFFE', '\uD800']) {
+        for (const at of [0, n >> 1, n - 1]) {
+          const base = 'x'.repeat(n - c.length);
+          const s = base.slice(0, at) + c + base.slice(at);
+          expect(outcome(() => written((o) => o.text(s))), `${n} ${JSON.stringify(c)} at ${at}`).toBe(outcome(() => escapeText(s)));
+          expect(outcome(() => written((o) => o.attr(s))), `${n} ${JSON.stringify(c)} at ${at}`).toBe(outcome(() => escapeAttr(s)));
+        }
+      }
+    }
+    // a 64-character pkgid and a 96-character value, by the loop and natively
+    expect(Buffer.from(written((o) => o.attr('a1'.repeat(32)))).toString()).toBe('a1'.repeat(32));
+    expect(Buffer.from(written((o) => o.text(`${'y'.repeat(95)}é`))).toString()).toBe(`${'y'.repeat(95)}é`);
+  });
+
   it('writes integers as template strings do', () => {
     for (const n of [0, 1, 9, 10, 99, 100, 4294967295, 4294967296, 1704196800, Number.MAX_SAFE_INTEGER, -1, 1.5, 2 ** 60]) {
       expect(new TextDecoder().decode(written((o) => o.uint(n)))).toBe(`${n}`);
