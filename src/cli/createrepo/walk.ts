@@ -33,8 +33,9 @@ export function findPackages(root: string): PackageList {
     return true;
   });
   // sorted by Array.prototype.sort's own string order (UTF-16 code units, not locale order, so
-  // output does not depend on the machine), with no comparator called per comparison. In one directory the names decide; else each name is
-  // keyed by itself, a NUL (which sorts first and no file name holds) and the href.
+  // output does not depend on the machine), with no comparator called per comparison. In one
+  // directory the names decide; else each name is keyed by itself, a NUL (which sorts first and
+  // no file name holds) and the href.
   if (rels.length <= 1) {
     const rel = rels[0] ?? '';
     names.sort();

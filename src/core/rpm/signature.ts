@@ -10,7 +10,7 @@ const HEADER_SCOPE = [SIG.RSAHEADER, SIG.DSAHEADER] as const;
 const LEGACY_SCOPE = [SIG.PGP, SIG.GPG] as const;
 
 /** What a read for a caller that verifies nothing reports (shared; never modified). */
-export const NO_SIGNATURE_INFO: SignatureHeaderInfo = Object.freeze({
+const NO_SIGNATURE_INFO: SignatureHeaderInfo = Object.freeze({
   headerSha1: null,
   headerSha256: null,
   headerSha3_256: null,
